@@ -1,0 +1,20 @@
+import { loadConfig, resolvePaths, createLogger, type Config, type Logger, type ResolvedPaths } from '../config/index.js';
+import { openStore, type Store } from '../store/index.js';
+
+/** What a CLI command needs to reach the same data as the server. */
+export interface CliRuntime {
+  config: Config;
+  paths: ResolvedPaths;
+  logger: Logger;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function openCliRuntime(): Promise<CliRuntime> {
+  const config = loadConfig();
+  const paths = resolvePaths(config);
+  // CLI output is for people; keep library logs to warnings unless asked.
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
+  return { config, paths, logger, store, close: () => store.close() };
+}

@@ -1,0 +1,120 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configSchema, type Config, type ConfigInput } from './schema.js';
+
+/** Environment variable → dotted config key. The only place `process.env` is read. */
+export const ENV_BINDINGS: Readonly<Record<string, string>> = {
+  HOTLINE_DATA_DIR: 'dataDir',
+  HOTLINE_LOG_LEVEL: 'logLevel',
+  HOTLINE_PORT: 'server.port',
+  HOTLINE_HOST: 'server.host',
+  HOTLINE_BODY_LIMIT_BYTES: 'server.bodyLimitBytes',
+  HOTLINE_RATE_LIMIT_PER_MINUTE: 'server.rateLimitPerMinute',
+  HOTLINE_TLS_CERT: 'server.tlsCert',
+  HOTLINE_TLS_KEY: 'server.tlsKey',
+  HOTLINE_WEB_DIR: 'server.webDir',
+  HOTLINE_DB_URL: 'store.dbUrl',
+  HOTLINE_RESUME_WINDOW_MS: 'stream.resumeWindowMs',
+  HOTLINE_MAX_FRAME_BYTES: 'stream.maxFrameBytes',
+  HOTLINE_VAD_MODEL: 'vad.model',
+  HOTLINE_VAD_THRESHOLD: 'vad.threshold',
+  HOTLINE_VAD_MIN_SILENCE_MS: 'vad.minSilenceMs',
+  HOTLINE_VAD_MAX_UTTERANCE_MS: 'vad.maxUtteranceMs',
+  HOTLINE_ASR_ENGINE: 'asr.engine',
+  HOTLINE_ASR_MODEL_DIR: 'asr.modelDir',
+  HOTLINE_ASR_OFFLINE_MODEL_DIR: 'asr.offlineModelDir',
+  HOTLINE_ASR_REMOTE_URL: 'asr.remoteUrl',
+  HOTLINE_ASR_REMOTE_MODEL: 'asr.remoteModel',
+  HOTLINE_ASR_REMOTE_API_KEY: 'asr.remoteApiKey',
+  HOTLINE_ASR_NUM_THREADS: 'asr.numThreads',
+  HOTLINE_ASR_PROVIDER: 'asr.provider',
+  HOTLINE_MODELS_DIR: 'asr.modelsDir',
+  HOTLINE_LEXICON_DIR: 'text.lexiconDir',
+  HOTLINE_EXTRA_LEXICON_FILE: 'text.extraLexiconFile',
+  HOTLINE_REDACT_NAMES: 'text.redactNames',
+  HOTLINE_KB_SEED: 'knowledge.seed',
+  HOTLINE_DEFAULT_KB: 'knowledge.defaultKb',
+  HOTLINE_KB_HOT_THRESHOLD: 'knowledge.hotThreshold',
+  HOTLINE_KB_COLD_THRESHOLD: 'knowledge.coldThreshold',
+  HOTLINE_EMBEDDINGS_URL: 'knowledge.embeddingsUrl',
+  HOTLINE_EMBEDDINGS_MODEL: 'knowledge.embeddingsModel',
+  HOTLINE_EMBEDDINGS_MODEL_PATH: 'knowledge.embeddingsModelPath',
+  HOTLINE_LLM_URL: 'suggest.llmUrl',
+  HOTLINE_LLM_MODEL: 'suggest.llmModel',
+  HOTLINE_LLM_API_KEY: 'suggest.llmApiKey',
+  HOTLINE_LLM_TIMEOUT_MS: 'suggest.llmTimeoutMs',
+  HOTLINE_SUGGEST_REFRESH_MS: 'suggest.refreshMs',
+  HOTLINE_CASE_SYSTEM_URL: 'suggest.caseSystemUrl',
+  HOTLINE_CASE_SYSTEM_TOKEN: 'suggest.caseSystemToken',
+  HOTLINE_ADMIN_TOKEN: 'auth.adminToken',
+  HOTLINE_DEV_SIGN_IN: 'auth.devSignIn',
+  HOTLINE_RETENTION_AUDIO_DAYS: 'retention.audioDays',
+  HOTLINE_RETENTION_RAW_TRANSCRIPT_DAYS: 'retention.rawTranscriptDays',
+  HOTLINE_RETENTION_CORRECTED_TRANSCRIPT_DAYS: 'retention.correctedTranscriptDays',
+  HOTLINE_RETENTION_ANNOTATIONS_DAYS: 'retention.annotationsDays',
+  HOTLINE_RETENTION_AUDIT_DAYS: 'retention.auditDays',
+  HOTLINE_RETENTION_PURGE_INTERVAL_MINUTES: 'retention.purgeIntervalMinutes',
+};
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+}
+
+type Tree = { [key: string]: unknown };
+
+function setPath(target: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Tree;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] =
+      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof prev === 'object' && prev !== null
+        ? deepMerge(prev as Tree, value as Tree)
+        : value;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  /** Defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** JSON config file; defaults to $HOTLINE_CONFIG, then ./hotline-assist.json if it exists. */
+  file?: string;
+  /** Highest precedence (CLI flags, tests). */
+  overrides?: ConfigInput;
+}
+
+/** Precedence: defaults < file < environment < overrides. Validated once, here. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.HOTLINE_CONFIG ?? (existsSync('hotline-assist.json') ? 'hotline-assist.json' : undefined);
+  let tree: Tree = {};
+  if (file) {
+    try {
+      tree = JSON.parse(readFileSync(resolve(file), 'utf8')) as Tree;
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Tree = {};
+  for (const [name, key] of Object.entries(ENV_BINDINGS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(fromEnv, key, value);
+  }
+  tree = deepMerge(deepMerge(tree, fromEnv), (options.overrides ?? {}) as Tree);
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}

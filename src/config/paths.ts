@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from './schema.js';
+
+export interface ResolvedPaths {
+  dataDir: string;
+  sqliteFile: string;
+  audioDir: string;
+  modelsDir: string;
+  /** VAD model to load, or undefined when none is configured or present. */
+  vadModel: string | undefined;
+  extraLexiconFile: string;
+}
+
+/** Derived locations under the state directory, in one place. */
+export function resolvePaths(config: Config): ResolvedPaths {
+  const dataDir = resolve(config.dataDir);
+  const modelsDir = resolve(config.asr.modelsDir ?? join(dataDir, 'models'));
+  const fetchedVad = join(modelsDir, 'silero_vad.onnx');
+  return {
+    dataDir,
+    sqliteFile: join(dataDir, 'hotline.db'),
+    audioDir: join(dataDir, 'audio'),
+    modelsDir,
+    vadModel: config.vad.model ? resolve(config.vad.model) : existsSync(fetchedVad) ? fetchedVad : undefined,
+    extraLexiconFile: resolve(config.text.extraLexiconFile ?? join(dataDir, 'lexicon-extra.txt')),
+  };
+}

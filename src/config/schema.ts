@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+/**
+ * The one typed configuration of Hotline Assist. Every setting has a default suited to the
+ * embedded mode (one process, SQLite under the state directory); `ENV_BINDINGS` in load.ts maps
+ * environment variables onto these keys. Each stage owns its own section.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const ms = z.coerce.number().int().min(0);
+const days = z.coerce.number().min(0);
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+
+export const configSchema = z.object({
+  /** State directory: database, audio segments, downloaded models, logs. */
+  dataDir: z.string().default('.hotline'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  server: z
+    .object({
+      port: port.default(8080),
+      host: z.string().default('0.0.0.0'),
+      /** Request bodies above this are refused with 413. */
+      bodyLimitBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+      rateLimitPerMinute: z.coerce.number().int().positive().default(600),
+      tlsCert: z.string().optional(),
+      tlsKey: z.string().optional(),
+      /** Built agent-desktop assets; served at / when the folder exists. */
+      webDir: z.string().default('web/dist'),
+    })
+    .prefault({}),
+  store: z
+    .object({
+      /** postgres://… for PostgreSQL; unset = SQLite file `<dataDir>/hotline.db`. */
+      dbUrl: z.string().optional(),
+    })
+    .prefault({}),
+  stream: z
+    .object({
+      /** How long a call whose client vanished without `end` can be resumed. */
+      resumeWindowMs: ms.default(60_000),
+      /** Largest binary audio frame accepted (1 s of 16 kHz stereo PCM16 = 64,000 bytes). */
+      maxFrameBytes: z.coerce.number().int().positive().default(64_000),
+      /** Outgoing bytes buffered for one client before partials are coalesced (newest wins). */
+      clientHighWaterBytes: z.coerce.number().int().positive().default(256 * 1024),
+      /** Events kept per call for resume replay. */
+      replayBufferEvents: z.coerce.number().int().positive().default(5_000),
+      /** How often partial text is emitted while speech goes on. */
+      partialIntervalMs: ms.default(300),
+    })
+    .prefault({}),
+  vad: z
+    .object({
+      /** Silero VAD ONNX file; unset = `<dataDir>/models/silero_vad.onnx` if present. */
+      model: z.string().optional(),
+      threshold: z.coerce.number().min(0).max(1).default(0.5),
+      /** Trailing silence that ends an utterance. */
+      minSilenceMs: ms.default(800),
+      minSpeechMs: ms.default(250),
+      /** Longest utterance before it is cut. */
+      maxUtteranceMs: ms.default(20_000),
+    })
+    .prefault({}),
+  asr: z
+    .object({
+      /** none | sherpa-online | two-pass | remote */
+      engine: z.enum(['none', 'sherpa-online', 'two-pass', 'remote']).default('none'),
+      /** Streaming sherpa-onnx model folder (zipformer transducer, paraformer, zipformer2 CTC). */
+      modelDir: z.string().optional(),
+      /** Offline sherpa-onnx model folder for two-pass finals (SenseVoice, Paraformer). */
+      offlineModelDir: z.string().optional(),
+      /** OpenAI-compatible base URL for the remote engine, e.g. http://gpu-1:8000/v1 */
+      remoteUrl: z.string().optional(),
+      remoteModel: z.string().default('whisper-1'),
+      remoteApiKey: z.string().optional(),
+      remoteTimeoutMs: ms.default(15_000),
+      numThreads: z.coerce.number().int().positive().default(1),
+      provider: z.enum(['cpu', 'cuda', 'coreml']).default('cpu'),
+      /** Where `models fetch` puts archives; unset = `<dataDir>/models`. */
+      modelsDir: z.string().optional(),
+      hotwordsScore: z.coerce.number().default(1.5),
+    })
+    .prefault({}),
+  text: z
+    .object({
+      /** Folder with taipei-villages.tsv, taipei-roads.tsv, taipei-agencies.csv, taipei-agency-contacts.json. */
+      lexiconDir: z.string().optional(),
+      /** Admin-maintained extra terms, one per line; unset = `<dataDir>/lexicon-extra.txt`. */
+      extraLexiconFile: z.string().optional(),
+      /** Redact names after 我叫/我是. */
+      redactNames: bool.default(false),
+    })
+    .prefault({}),
+  knowledge: z
+    .object({
+      /** JSONL/CSV file or folder imported into an empty default KB at first start. */
+      seed: z.string().optional(),
+      defaultKb: z.string().default('default'),
+      hotThreshold: z.coerce.number().min(0).max(1).default(0.6),
+      coldThreshold: z.coerce.number().min(0).max(1).default(0.35),
+      /** OpenAI-compatible /v1/embeddings base URL, or a local ONNX embedding model folder. */
+      embeddingsUrl: z.string().optional(),
+      embeddingsModel: z.string().optional(),
+      embeddingsModelPath: z.string().optional(),
+    })
+    .prefault({}),
+  suggest: z
+    .object({
+      llmUrl: z.string().optional(),
+      llmModel: z.string().optional(),
+      llmApiKey: z.string().optional(),
+      llmTimeoutMs: ms.default(2_500),
+      /** Minimum time between two suggestion refreshes of one call. */
+      refreshMs: ms.default(1_000),
+      caseSystemUrl: z.string().optional(),
+      caseSystemToken: z.string().optional(),
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      /** Bootstraps the first admin. */
+      adminToken: z.string().optional(),
+      /** Allows the desktop's clearly-marked local dev sign-in (no password). */
+      devSignIn: bool.default(false),
+    })
+    .prefault({}),
+  retention: z
+    .object({
+      audioDays: days.default(90),
+      rawTranscriptDays: days.default(90),
+      correctedTranscriptDays: days.default(365),
+      annotationsDays: days.default(365),
+      auditDays: days.default(1825),
+      purgeIntervalMinutes: z.coerce.number().positive().default(60),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import websocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import { ZodError } from 'zod';
+import type { Config, Logger } from '../config/index.js';
+import { HttpError } from './errors.js';
+import './principal.js';
+
+export interface HttpServerOptions {
+  config: Config;
+  logger: Logger;
+  /** Readiness probe details: each check returns true when ready. */
+  readiness?: Record<string, () => boolean>;
+}
+
+/**
+ * The Fastify instance with what every route relies on: WebSocket support, the error format,
+ * health checks and the built desktop. Stage routes are registered onto it by the app.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const https =
+    config.server.tlsCert && config.server.tlsKey
+      ? { cert: readFileSync(config.server.tlsCert), key: readFileSync(config.server.tlsKey) }
+      : null;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: config.server.bodyLimitBytes,
+    disableRequestLogging: true,
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler((err: FastifyError | HttpError | ZodError, request, reply) => {
+    if (err instanceof HttpError) {
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    }
+    if (err instanceof ZodError) {
+      const message = err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      return reply.code(400).send({ error: { code: 'invalid_body', message } });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    const code =
+      status === 413 ? 'body_too_large' : status === 429 ? 'rate_limited' : err.validation ? 'invalid_request' : status >= 500 ? 'internal' : (err.code?.toLowerCase() ?? 'bad_request');
+    return reply
+      .code(status)
+      .send({ error: { code, message: status >= 500 ? 'internal server error' : err.message } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes * 2 } });
+
+  app.get('/healthz', { config: { roles: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { roles: 'public' } }, async (_request, reply) => {
+    const checks = Object.fromEntries(Object.entries(options.readiness ?? {}).map(([k, f]) => [k, f()]));
+    const ready = Object.values(checks).every(Boolean);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  const webDir = resolve(config.server.webDir);
+  if (existsSync(webDir)) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+  }
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { AgencyContact, FaqCandidate, Tier } from '../protocol/index.js';
+
+export type { AgencyContact, FaqCandidate, Tier };
+
+export interface FaqEntry {
+  id: string;
+  question: string;
+  answer: string;
+  agency: string;
+  url?: string;
+  tags: string[];
+  /** Fixed tier set by an editor; otherwise decided per query. */
+  tier?: Tier | null;
+  updated?: string;
+}
+
+export interface SearchOptions {
+  k?: number;
+  kb?: string;
+  agency?: string;
+}
+
+export interface SearchResult {
+  kb: string;
+  kb_version: number;
+  took_ms: number;
+  /** Best first; `score` in 0..1. */
+  results: FaqCandidate[];
+  /** Tier of the query as a whole: hot (answer directly), cold (hand off), procedure (ask the tools). */
+  tier: Tier;
+  /** For `cold`: who to route the citizen to. */
+  handoff: AgencyContact | null;
+}
+
+export interface KbUpdate {
+  kb: string;
+  version: number;
+}
+
+/** What the suggestion stage and the call pipeline need from the knowledge stage. */
+export interface KnowledgeSearch {
+  search(query: string, options?: SearchOptions): SearchResult;
+  /** Called after an import/rollback swapped in a new version; returns an unsubscribe function. */
+  onUpdated(listener: (update: KbUpdate) => void): () => void;
+  /** Contact record (phone, hours) of an agency, for hand-offs. */
+  agencyContact(agency: string): AgencyContact | null;
+}

@@ -1,0 +1,178 @@
+/**
+ * The published wire protocol of `WS /api/stream/asr` and the desktop event stream.
+ * Pure types and schemas (zod only): the web desktop imports this and nothing else of the server.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const audioFormats = ['pcm_s16le', 'mulaw', 'alaw'] as const;
+export type AudioFormat = (typeof audioFormats)[number];
+export type Speaker = 'caller' | 'agent';
+
+// ---- client → server -------------------------------------------------------------------------
+
+export const startMessage = z.object({
+  type: z.literal('start'),
+  lang: z.string().default('zh-TW'),
+  case_id: z.string().min(1).max(128).optional(),
+  format: z.enum(audioFormats).default('pcm_s16le'),
+  sample_rate: z.union([z.literal(8000), z.literal(16000)]).default(16000),
+  channels: z.union([z.literal(1), z.literal(2)]).default(1),
+  /** Who speaks on a mono leg (stereo is always caller left, agent right). */
+  speaker: z.enum(['caller', 'agent']).default('caller'),
+  agent_id: z.string().optional(),
+  /** Per-call endpointing overrides. */
+  vad: z
+    .object({
+      min_silence_ms: z.number().int().min(100).max(5000).optional(),
+      max_utterance_ms: z.number().int().min(1000).max(60000).optional(),
+      threshold: z.number().min(0.05).max(0.95).optional(),
+    })
+    .optional(),
+  kb: z.string().optional(),
+});
+export type StartMessage = z.infer<typeof startMessage>;
+
+export const endMessage = z.object({ type: z.literal('end') });
+export const resumeMessage = z.object({
+  type: z.literal('resume'),
+  case_id: z.string().min(1),
+  last_seq: z.number().int().min(0),
+});
+/** Agent feedback on a suggestion, sent over the desktop socket. */
+export const feedbackMessage = z.object({
+  type: z.literal('feedback'),
+  case_id: z.string().min(1),
+  utterance_id: z.string().optional(),
+  action: z.enum(['adopt', 'edit', 'reject', 'copy', 'undo_correction', 'annotate']),
+  faq_id: z.string().optional(),
+  text: z.string().max(10_000).optional(),
+});
+export type FeedbackMessage = z.infer<typeof feedbackMessage>;
+
+export const clientMessage = z.discriminatedUnion('type', [startMessage, endMessage, resumeMessage, feedbackMessage]);
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+// ---- server → client -------------------------------------------------------------------------
+
+export interface TextEdit {
+  /** Offsets in the corrected text. */
+  start: number;
+  end: number;
+  original: string;
+  replacement: string;
+  kind: string;
+}
+
+export interface FaqCandidate {
+  faq_id: string;
+  question: string;
+  answer: string;
+  agency: string;
+  score: number;
+  tier: Tier;
+  url?: string;
+  matched?: string[];
+}
+export type Tier = 'hot' | 'cold' | 'procedure';
+
+export interface AgencyContact {
+  agency: string;
+  phone?: string;
+  hours?: string;
+  url?: string;
+  address?: string;
+}
+
+interface Base {
+  seq: number;
+  case_id: string;
+  /** Server time (ms since epoch) the event was emitted. */
+  ts: number;
+}
+
+export type ServerEvent =
+  | (Base & {
+      type: 'started';
+      sample_rate: number;
+      channels: number;
+      format: AudioFormat;
+      asr: { engine: string; version: string } | null;
+      resumed: boolean;
+    })
+  | (Base & { type: 'speech_start'; speaker: Speaker; channel: number; start_ms: number })
+  | (Base & { type: 'speech_end'; speaker: Speaker; channel: number; start_ms: number; end_ms: number })
+  | (Base & {
+      type: 'partial';
+      utterance_id: string;
+      rev: number;
+      text: string;
+      confidence: number | null;
+      speaker: Speaker;
+      channel: number;
+    })
+  | (Base & {
+      type: 'final';
+      utterance_id: string;
+      text: string;
+      corrected_text: string;
+      edits: TextEdit[];
+      start_ms: number;
+      end_ms: number;
+      speaker: Speaker;
+      channel: number;
+    })
+  | (Base & {
+      type: 'suggestion';
+      utterance_id: string;
+      corrected_text: string;
+      faq_candidates: FaqCandidate[];
+      reply_script: string;
+      tier: Tier;
+      kb_version: number | null;
+      /** Built from a partial; replaced by the one for the final. */
+      speculative: boolean;
+      handoff: AgencyContact | null;
+      source: 'template' | 'llm';
+      cited_faq_ids: string[];
+    })
+  | (Base & { type: 'reply_delta'; utterance_id: string; delta: string })
+  | (Base & { type: 'tool_result'; utterance_id: string; tool: string; result: Record<string, unknown> })
+  | (Base & {
+      type: 'alert';
+      utterance_id: string;
+      level: 'warning' | 'critical';
+      reason: string;
+      text: string;
+    })
+  | (Base & { type: 'kb_updated'; kb: string; version: number })
+  | (Base & { type: 'error'; code: ErrorCode; message: string; fatal: boolean })
+  | (Base & { type: 'closed'; reason: 'end' | 'timeout' | 'server_shutdown' });
+
+export type ServerEventType = ServerEvent['type'];
+/** An event before the call assigns it `seq`, `case_id` and `ts`. */
+export type EventBody = ServerEvent extends infer E ? (E extends ServerEvent ? Omit<E, 'seq' | 'case_id' | 'ts'> : never) : never;
+
+/** Stable error codes a client can branch on. */
+export const errorCodes = [
+  'invalid_json',
+  'invalid_message',
+  'unknown_type',
+  'not_started',
+  'already_started',
+  'unsupported_format',
+  'unsupported_sample_rate',
+  'misaligned_audio',
+  'frame_too_large',
+  'already_ended',
+  'unknown_case',
+  'resume_expired',
+  'case_in_use',
+  'asr_unavailable',
+  'asr_failed',
+  'unauthorized',
+  'forbidden',
+  'internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];

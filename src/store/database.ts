@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * One database handle for every repository. Each domain declares its own table types and uses
+ * `store.db.withTables<TheirTables>()`, and runs its own migrations through `migrate(domain, …)`,
+ * so stages never edit a shared schema file.
+ */
+export interface Store {
+  readonly dialect: Dialect;
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  readonly db: Kysely<{}>;
+  /** Applies a domain's migrations (names sort in order, e.g. `001_init`). Idempotent. */
+  migrate(domain: string, migrations: Record<string, Migration>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** postgres://… ; when absent, SQLite at `sqliteFile`. */
+  dbUrl?: string;
+  sqliteFile?: string;
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (options.dbUrl && /^postgres(ql)?:\/\//.test(options.dbUrl)) {
+    const pool = new pg.Pool({ connectionString: options.dbUrl, max: 10 });
+    // BIGINT comes back as a string by default; our ids and timestamps fit in a double.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    await pool.query('select 1');
+    return makeStore('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
+  }
+  const file = options.sqliteFile ?? ':memory:';
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  // WAL: readers never block the writer; a killed process loses nothing already committed.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return makeStore('sqlite', new Kysely({ dialect: new SqliteDialect({ database }) }));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+function makeStore(dialect: Dialect, db: Kysely<{}>): Store {
+  return {
+    dialect,
+    db,
+    async migrate(domain, migrations) {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations },
+        migrationTableName: `migrations_${domain}`,
+        migrationLockTableName: `migrations_${domain}_lock`,
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error instanceof Error ? error : new Error(String(error));
+    },
+    close: () => db.destroy(),
+  };
+}

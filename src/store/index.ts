@@ -1,0 +1,1 @@
+export { openStore, type Store, type Dialect, type OpenStoreOptions } from './database.js';
