@@ -147,6 +147,8 @@ export type ServerEvent =
       text: string;
     })
   | (Base & { type: 'kb_updated'; kb: string; version: number })
+  /** An agent's action on a suggestion, echoed so supervisors and the archive see it. */
+  | (Base & Omit<FeedbackMessage, 'type' | 'case_id'> & { type: 'feedback'; by: string | null })
   | (Base & { type: 'error'; code: ErrorCode; message: string; fatal: boolean })
   | (Base & { type: 'closed'; reason: 'end' | 'timeout' | 'server_shutdown' });
 
