@@ -33,7 +33,9 @@ export interface ManifestRow {
 
 /** The recordings' manifest; `reference` is empty where the reference is unknown or keywords only. */
 export function audioManifest(): ManifestRow[] {
-  const lines = readFileSync(requireShared(join(sharedPaths.audioDir, 'manifest.tsv')), 'utf8').trim().split('\n');
+  const lines = readFileSync(requireShared(join(sharedPaths.audioDir, 'manifest.tsv')), 'utf8')
+    .trim()
+    .split('\n');
   return lines.slice(1).map((line) => {
     const [file = '', rate = '', dur = '', ref = '', kind = ''] = line.split('\t');
     const usable = !ref.startsWith('(') && kind !== 'none';

@@ -1,4 +1,11 @@
-import { loadConfig, resolvePaths, createLogger, type Config, type Logger, type ResolvedPaths } from '../config/index.js';
+import {
+  loadConfig,
+  resolvePaths,
+  createLogger,
+  type Config,
+  type Logger,
+  type ResolvedPaths,
+} from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
 
 /** What a CLI command needs to reach the same data as the server. */

@@ -77,7 +77,11 @@ function deepMerge(base: Tree, over: Tree): Tree {
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];
     out[key] =
-      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof prev === 'object' && prev !== null
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof prev === 'object' &&
+      prev !== null
         ? deepMerge(prev as Tree, value as Tree)
         : value;
   }
@@ -96,7 +100,10 @@ export interface LoadConfigOptions {
 /** Precedence: defaults < file < environment < overrides. Validated once, here. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
-  const file = options.file ?? env.HOTLINE_CONFIG ?? (existsSync('hotline-assist.json') ? 'hotline-assist.json' : undefined);
+  const file =
+    options.file ??
+    env.HOTLINE_CONFIG ??
+    (existsSync('hotline-assist.json') ? 'hotline-assist.json' : undefined);
   let tree: Tree = {};
   if (file) {
     try {

@@ -8,7 +8,10 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
 const days = z.coerce.number().min(0);
-const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
 
 export const configSchema = z.object({
   /** State directory: database, audio segments, downloaded models, logs. */
@@ -19,7 +22,11 @@ export const configSchema = z.object({
       port: port.default(8080),
       host: z.string().default('0.0.0.0'),
       /** Request bodies above this are refused with 413. */
-      bodyLimitBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+      bodyLimitBytes: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
       rateLimitPerMinute: z.coerce.number().int().positive().default(600),
       tlsCert: z.string().optional(),
       tlsKey: z.string().optional(),
@@ -40,7 +47,11 @@ export const configSchema = z.object({
       /** Largest binary audio frame accepted (1 s of 16 kHz stereo PCM16 = 64,000 bytes). */
       maxFrameBytes: z.coerce.number().int().positive().default(64_000),
       /** Outgoing bytes buffered for one client before partials are coalesced (newest wins). */
-      clientHighWaterBytes: z.coerce.number().int().positive().default(256 * 1024),
+      clientHighWaterBytes: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(256 * 1024),
       /** Events kept per call for resume replay. */
       replayBufferEvents: z.coerce.number().int().positive().default(5_000),
       /** How often partial text is emitted while speech goes on. */

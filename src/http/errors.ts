@@ -15,4 +15,5 @@ export class HttpError extends Error {
 export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
 export const notFound = (code: string, message: string) => new HttpError(404, code, message);
 export const forbidden = (message = 'this role may not do that') => new HttpError(403, 'forbidden', message);
-export const unauthorized = (message = 'a valid token is required') => new HttpError(401, 'unauthorized', message);
+export const unauthorized = (message = 'a valid token is required') =>
+  new HttpError(401, 'unauthorized', message);

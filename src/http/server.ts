@@ -43,13 +43,25 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     const status = err.statusCode ?? 500;
     if (status >= 500) request.log.error({ err }, 'request failed');
     const code =
-      status === 413 ? 'body_too_large' : status === 429 ? 'rate_limited' : err.validation ? 'invalid_request' : status >= 500 ? 'internal' : (err.code?.toLowerCase() ?? 'bad_request');
+      status === 413
+        ? 'body_too_large'
+        : status === 429
+          ? 'rate_limited'
+          : err.validation
+            ? 'invalid_request'
+            : status >= 500
+              ? 'internal'
+              : (err.code?.toLowerCase() ?? 'bad_request');
     return reply
       .code(status)
       .send({ error: { code, message: status >= 500 ? 'internal server error' : err.message } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .code(404)
+      .send({
+        error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+      }),
   );
 
   await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes * 2 } });

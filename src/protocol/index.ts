@@ -51,7 +51,12 @@ export const feedbackMessage = z.object({
 });
 export type FeedbackMessage = z.infer<typeof feedbackMessage>;
 
-export const clientMessage = z.discriminatedUnion('type', [startMessage, endMessage, resumeMessage, feedbackMessage]);
+export const clientMessage = z.discriminatedUnion('type', [
+  startMessage,
+  endMessage,
+  resumeMessage,
+  feedbackMessage,
+]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
 // ---- server → client -------------------------------------------------------------------------
@@ -154,7 +159,11 @@ export type ServerEvent =
 
 export type ServerEventType = ServerEvent['type'];
 /** An event before the call assigns it `seq`, `case_id` and `ts`. */
-export type EventBody = ServerEvent extends infer E ? (E extends ServerEvent ? Omit<E, 'seq' | 'case_id' | 'ts'> : never) : never;
+export type EventBody = ServerEvent extends infer E
+  ? E extends ServerEvent
+    ? Omit<E, 'seq' | 'case_id' | 'ts'>
+    : never
+  : never;
 
 /** Stable error codes a client can branch on. */
 export const errorCodes = [
