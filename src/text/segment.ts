@@ -1,0 +1,66 @@
+import { createRequire } from 'node:module';
+import { Jieba } from '@node-rs/jieba';
+import * as OpenCC from 'opencc-js';
+
+/**
+ * Word segmentation for Traditional Chinese. `@node-rs/jieba`'s bundled dictionary is Simplified, so
+ * on zh-TW text it falls back to single characters (垃圾車時間 → 垃/圾/車/時/間). We convert the
+ * dictionary to Taiwan Traditional once per process with OpenCC (cn → tw) and load it together with
+ * the original entries (callers still type Simplified now and then), plus caller-supplied domain terms.
+ */
+export interface Segmenter {
+  /** Words in order; punctuation and whitespace dropped, Latin/digits lower-cased. */
+  cut(text: string): string[];
+  /** Adds domain terms (district, road, agency, KB terms) to this segmenter's dictionary. */
+  addTerms(terms: readonly string[]): void;
+}
+
+const require = createRequire(import.meta.url);
+let baseDict: Buffer | undefined;
+
+/** The bilingual (Traditional + Simplified) jieba dictionary, converted once and shared. */
+function traditionalDictionary(): Buffer {
+  if (!baseDict) {
+    const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
+    const simplified = dict.toString('utf8');
+    const toTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
+    baseDict = Buffer.from(`${toTaiwan(simplified)}\n${simplified}`, 'utf8');
+  }
+  return baseDict;
+}
+
+/** Frequency given to domain terms: high enough to beat the split into common words. */
+const DOMAIN_TERM_FREQ = 50_000;
+
+function termLines(terms: readonly string[]): string {
+  const lines: string[] = [];
+  for (const raw of terms) {
+    const term = raw.trim();
+    // jieba's dictionary format is whitespace-separated; a term with spaces cannot be one entry.
+    if (term.length >= 2 && !/\s/.test(term)) lines.push(`${term} ${DOMAIN_TERM_FREQ} n`);
+  }
+  return lines.join('\n');
+}
+
+const SKIP = /^[\s\p{P}\p{S}]+$/u;
+
+export function createSegmenter(extraTerms: readonly string[] = []): Segmenter {
+  const jieba = Jieba.withDict(traditionalDictionary());
+  const extra = termLines(extraTerms);
+  if (extra) jieba.loadDict(Buffer.from(extra, 'utf8'));
+  return {
+    cut(text) {
+      if (!text) return [];
+      const out: string[] = [];
+      // HMM on: unknown Chinese words (names, new terms) stay together instead of splitting to characters.
+      for (const word of jieba.cut(text, true)) {
+        if (!SKIP.test(word)) out.push(word.toLowerCase());
+      }
+      return out;
+    },
+    addTerms(terms) {
+      const lines = termLines(terms);
+      if (lines) jieba.loadDict(Buffer.from(lines, 'utf8'));
+    },
+  };
+}
