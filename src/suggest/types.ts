@@ -8,6 +8,8 @@ export interface AssistUtterance {
   /** Call time of the utterance, ms from call start. */
   startMs: number;
   endMs: number;
+  /** Recognizer confidence of a partial (0..1); null/absent when the engine gives none. */
+  confidence?: number | null;
 }
 
 export interface CallAssistantContext {
@@ -16,6 +18,9 @@ export interface CallAssistantContext {
   /** Emits suggestion, reply_delta, tool_result and alert events onto the call's ordered stream. */
   emit(event: EventBody): void;
 }
+
+/** A `suggestion` event before the call stamps it. */
+export type SuggestionBody = Extract<EventBody, { type: 'suggestion' }>;
 
 /**
  * One per call. Owns the refresh policy (at most every N ms, skip unchanged, newest replaces older,
@@ -26,6 +31,33 @@ export interface CallAssistant {
   onFinal(utterance: AssistUtterance): void;
   /** The call ended: pending work is flushed or cancelled; no events after the returned promise. */
   close(): Promise<void>;
+  /** The (non-speculative) suggestion already made for a final, so a retry gets the same one. */
+  suggestionFor?(utteranceId: string): SuggestionBody | undefined;
 }
 
 export type CallAssistantFactory = (context: CallAssistantContext) => CallAssistant;
+
+/** A case in the city's case system, as the agent's tool card shows it. */
+export interface CaseRecord {
+  case_no: string;
+  status: string;
+  agency: string;
+  summary: string | null;
+  /** ISO time of the last status change. */
+  updated_at: string;
+}
+
+/** The city's case system (or the embedded demo one): look a case up by its number. */
+export interface CaseSystem {
+  /** null when no such case exists; throws `CaseSystemError` when the system cannot answer. */
+  lookup(caseNo: string): Promise<CaseRecord | null>;
+}
+
+export class CaseSystemError extends Error {
+  constructor(
+    readonly code: 'case_system_unavailable' | 'case_system_error' | 'invalid_case',
+    message: string,
+  ) {
+    super(message);
+  }
+}

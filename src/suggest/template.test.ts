@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { requireShared, sharedPaths } from '../../test/shared.js';
+import type { FaqCandidate } from '../protocol/index.js';
+import { extractFacts, unsupportedFacts } from './facts.js';
+import { buildTemplateScript } from './template.js';
+
+interface FaqRow {
+  id: string;
+  agency: string;
+  question: string;
+  answer: string;
+}
+
+const faq: FaqRow[] = readFileSync(requireShared(sharedPaths.faq), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as FaqRow)
+  // 36 entries have no answer; those are hand-offs, tested separately.
+  .filter((row) => row.answer.trim() !== '' && row.answer.trim() !== '[]');
+
+const candidate = (row: FaqRow, score = 0.9): FaqCandidate => ({
+  faq_id: row.id,
+  question: row.question,
+  answer: row.answer,
+  agency: row.agency,
+  score,
+  tier: 'hot',
+});
+
+describe('template reply scripts on the real Taipei FAQ', () => {
+  it('every number, phone, date and amount in every script occurs in the cited entry', () => {
+    let withFacts = 0;
+    for (const row of faq) {
+      // The question a caller asks is another entry's wording half the time, to vary sentence choice.
+      const other = faq[(faq.indexOf(row) * 7919) % faq.length] as FaqRow;
+      for (const question of [row.question, other.question]) {
+        const script = buildTemplateScript({ question, candidates: [candidate(row)], tier: 'hot', handoff: null });
+        expect(script.cited_faq_ids).toEqual([row.id]);
+        const missing = unsupportedFacts(script.text, [row.answer]);
+        if (missing.length > 0) throw new Error(`${row.id}: ${missing.join(', ')} not in source\n${script.text}`);
+        if (extractFacts(script.text).length > 0) withFacts++;
+      }
+    }
+    // The property is only meaningful if many scripts carry facts at all.
+    expect(withFacts).toBeGreaterThan(2000);
+  });
+
+  it('is greeting-free, one answer sentence, then numbered steps', () => {
+    for (const row of faq.filter((r) => r.answer.length > 200).slice(0, 500)) {
+      const text = buildTemplateScript({ question: row.question, candidates: [candidate(row)], tier: 'hot', handoff: null }).text;
+      const lines = text.split('\n');
+      expect(text).not.toMatch(/^(您好|你好|哈囉|早安|午安)/);
+      expect(lines[0]).toMatch(/[。…！？]$/);
+      lines.slice(2).forEach((line, i) => expect(line.startsWith(`${i + 1}. `)).toBe(true));
+      expect(lines.length).toBeLessThanOrEqual(6);
+    }
+  });
+
+  it('condenses a long answer by picking the sentences about the question', () => {
+    const row = faq.find((r) => r.id === 'tpe2024-03883') as FaqRow;
+    const text = buildTemplateScript({
+      question: '弱勢家庭兒童生活扶助申請文件要寄到哪裡？寄件地址',
+      candidates: [candidate(row)],
+      tier: 'hot',
+      handoff: null,
+    }).text;
+    expect(text).toContain('11008臺北市信義區市府路1號8樓西南區');
+    expect(text.length).toBeLessThan(row.answer.length);
+  });
+
+  it('hands a cold question to the agency with its own phone and hours, citing no entry', () => {
+    const contact = { agency: '臺北市政府社會局', phone: '(02)2720-6528', hours: '週一至週五8:30~17:30' };
+    const script = buildTemplateScript({ question: '外星人', candidates: [candidate(faq[0] as FaqRow, 0.1)], tier: 'cold', handoff: contact });
+    expect(script.cited_faq_ids).toEqual([]);
+    expect(script.text).toContain('(02)2720-6528');
+    expect(unsupportedFacts(script.text, [JSON.stringify(contact)])).toEqual([]);
+  });
+});
