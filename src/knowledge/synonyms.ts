@@ -1,0 +1,53 @@
+/**
+ * Domain synonyms and abbreviations of the Taipei hotline. Each alias is rewritten to its canonical
+ * form (the form the KB mostly uses) in both entries and queries, so either wording finds the other.
+ * Patterns carry look-arounds where an alias is a substring of a longer word (北市 inside 臺北市).
+ */
+export interface SynonymGroup {
+  canonical: string;
+  aliases: readonly (string | RegExp)[];
+}
+
+export const domainSynonyms: readonly SynonymGroup[] = [
+  { canonical: '臺北市', aliases: [/(?<![臺台新])北市/g] },
+  { canonical: '捷運', aliases: ['mrt', '地鐵'] },
+  { canonical: '悠遊卡', aliases: ['easycard', '悠游卡'] },
+  { canonical: 'youbike', aliases: ['微笑單車', 'u-bike', 'ubike'] },
+  { canonical: '自行車', aliases: ['腳踏車', '鐵馬'] },
+  { canonical: '機車', aliases: ['摩托車', '歐兜邁'] },
+  { canonical: '計程車', aliases: ['小黃'] },
+  { canonical: '身分證', aliases: ['身份證'] },
+  { canonical: '低收入戶', aliases: [/低收(?!入)/g] },
+  { canonical: '身心障礙', aliases: ['身障'] },
+  { canonical: '長期照顧', aliases: ['長照'] },
+  { canonical: '幼兒園', aliases: ['幼稚園'] },
+  { canonical: '健保', aliases: ['全民健康保險'] },
+  { canonical: '勞保', aliases: ['勞工保險'] },
+  { canonical: '敬老卡', aliases: ['敬老愛心卡'] },
+  { canonical: '戶政事務所', aliases: ['戶政所'] },
+  { canonical: '區公所', aliases: [/(?<!區)公所/g] },
+  { canonical: '報案', aliases: ['報警'] },
+  { canonical: '垃圾車', aliases: ['清潔車'] },
+  { canonical: '市政府', aliases: ['市府'] },
+  { canonical: '預防接種', aliases: ['打疫苗'] },
+  { canonical: '老人', aliases: ['老人家'] },
+  // Spoken wording → the written wording of FAQ questions.
+  { canonical: '遺失', aliases: ['弄丟', '搞丟', '掉了', '不見了'] },
+  { canonical: '如何', aliases: ['怎麼樣', '怎樣', /怎麼(?!辦)/g] },
+  { canonical: '是否', aliases: ['是不是', '有沒有'] },
+  { canonical: '可否', aliases: ['可不可以', '能不能'] },
+  { canonical: '為何', aliases: ['為什麼'] },
+  { canonical: '哪裡', aliases: ['哪邊', '什麼地方'] },
+  { canonical: '費用', aliases: ['多少錢'] },
+  { canonical: '時間', aliases: ['幾點'] },
+];
+
+/** Every canonical form and plain-string alias: terms the segmenter should keep whole. */
+export function synonymTerms(): string[] {
+  const out: string[] = [];
+  for (const group of domainSynonyms) {
+    out.push(group.canonical);
+    for (const alias of group.aliases) if (typeof alias === 'string') out.push(alias);
+  }
+  return out;
+}
