@@ -29,6 +29,8 @@ export const ENV_BINDINGS: Readonly<Record<string, string>> = {
   HOTLINE_ASR_NUM_THREADS: 'asr.numThreads',
   HOTLINE_ASR_PROVIDER: 'asr.provider',
   HOTLINE_MODELS_DIR: 'asr.modelsDir',
+  HOTLINE_MODELS_BASE_URL: 'asr.modelsBaseUrl',
+  HOTLINE_ASR_REMOTE_TIMEOUT_MS: 'asr.remoteTimeoutMs',
   HOTLINE_LEXICON_DIR: 'text.lexiconDir',
   HOTLINE_EXTRA_LEXICON_FILE: 'text.extraLexiconFile',
   HOTLINE_REDACT_NAMES: 'text.redactNames',

@@ -88,6 +88,8 @@ export const configSchema = z.object({
       /** Where `models fetch` puts archives; unset = `<dataDir>/models`. */
       modelsDir: z.string().optional(),
       hotwordsScore: z.coerce.number().default(1.5),
+      /** Where `models fetch` downloads release archives from (a mirror, or a local server in tests). */
+      modelsBaseUrl: z.string().default('https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models'),
     })
     .prefault({}),
   text: z

@@ -1,0 +1,75 @@
+import { existsSync, statSync } from 'node:fs';
+import {
+  detectOfflineModel,
+  detectOnlineModel,
+  type OfflineModelFolder,
+  type OnlineModelFolder,
+} from './model-folder.js';
+
+/**
+ * Models `hotline-assist models fetch` knows, as published on the k2-fsa/sherpa-onnx GitHub
+ * releases (`asr-models` tag). Each entry says which setting it is for and how a download is
+ * checked: an archive must unpack into a folder our model detection loads as the expected kind.
+ */
+export interface ModelCatalogEntry {
+  name: string;
+  description: string;
+  /** File name under the release base URL. */
+  asset: string;
+  /** Environment variable a deployment points at the result. */
+  setting: 'HOTLINE_ASR_MODEL_DIR' | 'HOTLINE_ASR_OFFLINE_MODEL_DIR' | 'HOTLINE_VAD_MODEL';
+  expect:
+    | { format: 'tar.bz2'; role: 'streaming'; kind: OnlineModelFolder['kind'] }
+    | { format: 'tar.bz2'; role: 'offline'; kind: OfflineModelFolder['kind'] }
+    | { format: 'file' };
+}
+
+export const modelCatalog: readonly ModelCatalogEntry[] = [
+  {
+    name: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12',
+    description: 'streaming zipformer transducer, Mandarin (partials and finals; hot-words)',
+    asset: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12.tar.bz2',
+    setting: 'HOTLINE_ASR_MODEL_DIR',
+    expect: { format: 'tar.bz2', role: 'streaming', kind: 'transducer' },
+  },
+  {
+    name: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17',
+    description: 'SenseVoice offline model, zh/en/ja/ko/yue (two-pass finals)',
+    asset: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17.tar.bz2',
+    setting: 'HOTLINE_ASR_OFFLINE_MODEL_DIR',
+    expect: { format: 'tar.bz2', role: 'offline', kind: 'sense-voice' },
+  },
+  {
+    name: 'silero-vad',
+    description: 'Silero voice activity detector (speech segments, endpointing)',
+    asset: 'silero_vad.onnx',
+    setting: 'HOTLINE_VAD_MODEL',
+    expect: { format: 'file' },
+  },
+];
+
+export function findCatalogEntry(name: string): ModelCatalogEntry | undefined {
+  return modelCatalog.find((entry) => entry.name === name || entry.asset === name);
+}
+
+/**
+ * Null when `path` holds what `entry` promises, else why not. Detection throws for folders it
+ * cannot load; that message is the reason.
+ */
+export function checkModel(entry: ModelCatalogEntry, path: string): string | null {
+  const { expect } = entry;
+  if (expect.format === 'file') {
+    return existsSync(path) && statSync(path).size > 0 ? null : `${path} is missing or empty`;
+  }
+  try {
+    const folder =
+      expect.role === 'streaming'
+        ? detectOnlineModel(path, entry.name)
+        : detectOfflineModel(path, entry.name);
+    return folder.kind === expect.kind
+      ? null
+      : `${path} holds a ${folder.kind} model, expected ${expect.kind}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

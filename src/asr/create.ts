@@ -1,0 +1,64 @@
+import type { Config, Logger } from '../config/index.js';
+import type { AsrEngine } from './engine.js';
+import { AsrError } from './errors.js';
+import { createRemoteEngine } from './remote.js';
+import { createSherpaOnlineEngine } from './sherpa-online.js';
+import { createTwoPassEngine } from './two-pass.js';
+
+export interface CreateAsrEngineOptions {
+  /** Phrases to bias recognition towards (village, road and agency names). */
+  hotwords?: readonly string[];
+  logger?: Logger;
+}
+
+function required(value: string | undefined, setting: string, env: string, engine: string): string {
+  if (!value) throw new AsrError('asr_misconfigured', `asr.engine=${engine} needs ${setting} (${env})`);
+  return value;
+}
+
+/**
+ * The engine the configuration selects, loaded and ready; null for `asr.engine=none` (the server
+ * then runs VAD only and tells each call `asr_unavailable`). Throws an AsrError with code
+ * `asr_model_missing`, `asr_misconfigured` or `asr_load_failed` when the selection cannot be loaded.
+ */
+export async function createAsrEngine(
+  config: Config,
+  options: CreateAsrEngineOptions = {},
+): Promise<AsrEngine | null> {
+  const asr = config.asr;
+  const common = {
+    numThreads: asr.numThreads,
+    provider: asr.provider,
+    hotwordsScore: asr.hotwordsScore,
+    ...(options.hotwords ? { hotwords: options.hotwords } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  switch (asr.engine) {
+    case 'none':
+      return null;
+    case 'sherpa-online':
+      return createSherpaOnlineEngine({
+        ...common,
+        modelDir: required(asr.modelDir, 'asr.modelDir', 'HOTLINE_ASR_MODEL_DIR', asr.engine),
+      });
+    case 'two-pass':
+      return createTwoPassEngine({
+        ...common,
+        ...(asr.modelDir ? { modelDir: asr.modelDir } : {}),
+        offlineModelDir: required(
+          asr.offlineModelDir,
+          'asr.offlineModelDir',
+          'HOTLINE_ASR_OFFLINE_MODEL_DIR',
+          asr.engine,
+        ),
+      });
+    case 'remote':
+      return createRemoteEngine({
+        url: required(asr.remoteUrl, 'asr.remoteUrl', 'HOTLINE_ASR_REMOTE_URL', asr.engine),
+        model: asr.remoteModel,
+        timeoutMs: asr.remoteTimeoutMs,
+        ...(asr.remoteApiKey ? { apiKey: asr.remoteApiKey } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+  }
+}

@@ -1,0 +1,124 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { AsrError } from './errors.js';
+
+/**
+ * Recognises which sherpa-onnx model a folder holds from its file names, the way the official
+ * release archives are laid out, so an operator only points a setting at the unpacked folder.
+ * Quantised `*.int8.onnx` files are preferred when present (4× smaller, faster on CPU).
+ */
+interface ModelFolderBase {
+  dir: string;
+  /** Folder name: the version recorded with each final. */
+  name: string;
+  tokens: string;
+  /** BPE vocabulary, needed to tokenise hot-words for BPE-based models. */
+  bpeVocab?: string;
+}
+
+export type OnlineModelFolder = ModelFolderBase &
+  (
+    | { kind: 'transducer'; encoder: string; decoder: string; joiner: string }
+    | { kind: 'paraformer'; encoder: string; decoder: string }
+    | { kind: 'zipformer2-ctc'; model: string }
+  );
+
+export type OfflineModelFolder = ModelFolderBase &
+  (
+    | { kind: 'sense-voice'; model: string }
+    | { kind: 'paraformer'; model: string }
+    | { kind: 'transducer'; encoder: string; decoder: string; joiner: string }
+  );
+
+/** Only transducers can be biased with hot-words in sherpa-onnx (modified beam search). */
+export function supportsHotwords(folder: OnlineModelFolder | OfflineModelFolder): boolean {
+  return folder.kind === 'transducer';
+}
+
+interface Listing {
+  dir: string;
+  files: string[];
+}
+
+function list(dir: string, setting: string): Listing {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+    throw new AsrError(
+      'asr_model_missing',
+      `${setting}: model folder ${abs} does not exist (download one with \`hotline-assist models fetch <name>\`)`,
+    );
+  }
+  return { dir: abs, files: readdirSync(abs).filter((f) => statSync(join(abs, f)).isFile()) };
+}
+
+/** The file for one role (`encoder`, `ctc`, …): int8 first, then the plain export; stable order. */
+function pick(listing: Listing, matches: (file: string) => boolean): string | undefined {
+  const candidates = listing.files.filter((f) => f.endsWith('.onnx') && matches(f)).sort();
+  const chosen = candidates.find((f) => f.endsWith('.int8.onnx')) ?? candidates[0];
+  return chosen === undefined ? undefined : join(listing.dir, chosen);
+}
+
+const startsWith = (prefix: string) => (file: string) => file.startsWith(prefix);
+
+function base(listing: Listing, setting: string): ModelFolderBase {
+  if (!listing.files.includes('tokens.txt')) {
+    throw new AsrError('asr_model_missing', `${setting}: model folder ${listing.dir} has no tokens.txt`);
+  }
+  return {
+    dir: listing.dir,
+    name: basename(listing.dir),
+    tokens: join(listing.dir, 'tokens.txt'),
+    ...(listing.files.includes('bpe.vocab') ? { bpeVocab: join(listing.dir, 'bpe.vocab') } : {}),
+  };
+}
+
+function found(listing: Listing): string {
+  return listing.files.length ? listing.files.join(', ') : 'nothing';
+}
+
+/** A streaming model for `sherpa-online` and the partials of `two-pass`. */
+export function detectOnlineModel(dir: string, setting = 'asr.modelDir'): OnlineModelFolder {
+  const listing = list(dir, setting);
+  const common = base(listing, setting);
+  const encoder = pick(listing, startsWith('encoder'));
+  const decoder = pick(listing, startsWith('decoder'));
+  const joiner = pick(listing, startsWith('joiner'));
+  if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
+  if (encoder && decoder && !joiner) return { ...common, kind: 'paraformer', encoder, decoder };
+  const ctc = pick(listing, (f) => f.includes('ctc'));
+  if (ctc) return { ...common, kind: 'zipformer2-ctc', model: ctc };
+  const offlineHint = pick(listing, startsWith('model'))
+    ? ' It looks like an offline (non-streaming) model: use it as asr.offlineModelDir with the two-pass engine.'
+    : '';
+  throw new AsrError(
+    'asr_model_missing',
+    `${setting}: no streaming model in ${listing.dir}: need encoder*/decoder*/joiner*.onnx (transducer), ` +
+      `encoder*/decoder*.onnx (paraformer) or *ctc*.onnx (zipformer2 CTC); found ${found(listing)}.${offlineHint}`,
+  );
+}
+
+/** SenseVoice's vocabulary carries its language tags; a Paraformer's does not. */
+function isSenseVoice(listing: Listing, tokens: string): boolean {
+  return /sense-?voice/i.test(basename(listing.dir)) || readFileSync(tokens, 'utf8').includes('<|zh|>');
+}
+
+/** A non-streaming model for the finals of `two-pass`, run once per VAD segment. */
+export function detectOfflineModel(dir: string, setting = 'asr.offlineModelDir'): OfflineModelFolder {
+  const listing = list(dir, setting);
+  const common = base(listing, setting);
+  const encoder = pick(listing, startsWith('encoder'));
+  const decoder = pick(listing, startsWith('decoder'));
+  const joiner = pick(listing, startsWith('joiner'));
+  if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
+  const model = pick(listing, startsWith('model'));
+  if (model) {
+    return isSenseVoice(listing, common.tokens)
+      ? { ...common, kind: 'sense-voice', model }
+      : { ...common, kind: 'paraformer', model };
+  }
+  throw new AsrError(
+    'asr_model_missing',
+    `${setting}: no offline model in ${listing.dir}: need model*.onnx (SenseVoice or Paraformer) or ` +
+      `encoder*/decoder*/joiner*.onnx (transducer) beside tokens.txt; found ${found(listing)}`,
+  );
+}

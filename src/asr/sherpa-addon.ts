@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Typed view of the parts of `sherpa-onnx-node` the recognizers use (the package ships JSDoc,
+ * not TypeScript types). Loaded on first use so the remote engine and the CLI never pay for the
+ * native addon. Field names follow the package's types.js.
+ */
+export interface SherpaWaveform {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+export interface OnlineModelConfig {
+  transducer?: { encoder: string; decoder: string; joiner: string };
+  paraformer?: { encoder: string; decoder: string };
+  zipformer2Ctc?: { model: string };
+  tokens: string;
+  numThreads: number;
+  provider: string;
+  debug: number;
+  modelingUnit?: string;
+  bpeVocab?: string;
+}
+
+export interface OnlineRecognizerConfig {
+  featConfig: { sampleRate: number; featureDim: number };
+  modelConfig: OnlineModelConfig;
+  decodingMethod: 'greedy_search' | 'modified_beam_search';
+  maxActivePaths?: number;
+  enableEndpoint: number;
+  hotwordsFile?: string;
+  hotwordsScore?: number;
+}
+
+export interface OnlineRecognizerResult {
+  text: string;
+  tokens: string[];
+  /** Per-token log-probabilities where the decoder reports them (transducers); often empty. */
+  ys_probs?: number[];
+}
+
+export interface SherpaOnlineStream {
+  acceptWaveform(wave: SherpaWaveform): void;
+  inputFinished(): void;
+}
+
+export interface SherpaOnlineRecognizer {
+  createStream(): SherpaOnlineStream;
+  isReady(stream: SherpaOnlineStream): boolean;
+  decode(stream: SherpaOnlineStream): void;
+  getResult(stream: SherpaOnlineStream): OnlineRecognizerResult;
+}
+
+export interface OfflineModelConfig {
+  transducer?: { encoder: string; decoder: string; joiner: string };
+  paraformer?: { model: string };
+  senseVoice?: { model: string; language: string; useInverseTextNormalization: number };
+  tokens: string;
+  numThreads: number;
+  provider: string;
+  debug: number;
+  modelingUnit?: string;
+  bpeVocab?: string;
+}
+
+export interface OfflineRecognizerConfig {
+  featConfig: { sampleRate: number; featureDim: number };
+  modelConfig: OfflineModelConfig;
+  decodingMethod: 'greedy_search' | 'modified_beam_search';
+  maxActivePaths?: number;
+  hotwordsFile?: string;
+  hotwordsScore?: number;
+}
+
+export interface OfflineRecognizerResult {
+  text: string;
+  lang?: string;
+  tokens?: string[];
+  ys_log_probs?: number[];
+}
+
+export interface SherpaOfflineStream {
+  acceptWaveform(wave: SherpaWaveform): void;
+}
+
+export interface SherpaOfflineRecognizer {
+  createStream(hotwords?: string): SherpaOfflineStream;
+  decodeAsync(stream: SherpaOfflineStream): Promise<OfflineRecognizerResult>;
+}
+
+interface SherpaModule {
+  OnlineRecognizer: new (config: OnlineRecognizerConfig) => SherpaOnlineRecognizer;
+  OfflineRecognizer: {
+    createAsync(config: OfflineRecognizerConfig): Promise<SherpaOfflineRecognizer>;
+  };
+}
+
+let sherpa: SherpaModule | undefined;
+
+export function loadSherpa(): SherpaModule {
+  sherpa ??= createRequire(import.meta.url)('sherpa-onnx-node') as SherpaModule;
+  return sherpa;
+}

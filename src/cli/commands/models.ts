@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig, resolvePaths } from '../../config/index.js';
+import {
+  checkModel,
+  fetchModel,
+  findCatalogEntry,
+  modelCatalog,
+  modelPath,
+  ModelFetchError,
+  type FetchProgress,
+} from '../../asr/index.js';
+
+const MB = 1024 * 1024;
+
+function modelsDirOf(dir: string | undefined): string {
+  return dir ? resolve(dir) : resolvePaths(loadConfig()).modelsDir;
+}
+
+/** A bar on a terminal; a start line and an end line elsewhere (logs, CI). */
+function progressReporter(name: string): { update(p: FetchProgress): void; stop(): void } {
+  if (!process.stderr.isTTY) {
+    let announced = false;
+    return {
+      update(p) {
+        if (announced) return;
+        announced = true;
+        const size = p.total === null ? 'unknown size' : `${(p.total / MB).toFixed(1)} MB`;
+        const resumed = p.resumedFrom ? `, resuming at ${(p.resumedFrom / MB).toFixed(1)} MB` : '';
+        console.error(`downloading ${name} (${size}${resumed})`);
+      },
+      stop() {},
+    };
+  }
+  const bar = new SingleBar(
+    {
+      format: `${name} [{bar}] {percentage}% | {value}/{total} MB | ETA {eta_formatted}`,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(p) {
+      const value = Number((p.received / MB).toFixed(1));
+      const total = Number(((p.total ?? p.received) / MB).toFixed(1));
+      if (!started) {
+        bar.start(total, value);
+        started = true;
+      } else bar.update(value);
+      if (p.total === null) bar.setTotal(total);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+export function register(program: Command): void {
+  const models = program
+    .command('models')
+    .description('download and list speech models (sherpa-onnx releases)');
+
+  models
+    .command('list')
+    .description('the models `models fetch` knows, and which are in the models folder')
+    .option('--dir <dir>', 'models folder (default: HOTLINE_MODELS_DIR, else <HOTLINE_DATA_DIR>/models)')
+    .action((opts: { dir?: string }) => {
+      const dir = modelsDirOf(opts.dir);
+      console.log(`models folder: ${dir}`);
+      for (const entry of modelCatalog) {
+        const path = modelPath(entry, dir);
+        const state = !existsSync(path)
+          ? 'absent'
+          : checkModel(entry, path) === null
+            ? 'ready'
+            : 'incomplete';
+        console.log(
+          `${state.padEnd(10)} ${entry.name}\n           ${entry.description}; use as ${entry.setting}=${path}`,
+        );
+      }
+    });
+
+  models
+    .command('fetch <name>')
+    .description('download a model from the k2-fsa/sherpa-onnx releases (resumes an interrupted download)')
+    .option('--dir <dir>', 'models folder (default: HOTLINE_MODELS_DIR, else <HOTLINE_DATA_DIR>/models)')
+    .option('--base-url <url>', 'release base URL or mirror (default: HOTLINE_MODELS_BASE_URL)')
+    .option('--force', 'download again even when a checked copy is present')
+    .action(async (name: string, opts: { dir?: string; baseUrl?: string; force?: boolean }) => {
+      const entry = findCatalogEntry(name);
+      if (!entry) {
+        throw new ModelFetchError(
+          'model_unknown',
+          `unknown model ${name}; known: ${modelCatalog.map((e) => e.name).join(', ')}`,
+        );
+      }
+      const config = loadConfig();
+      const modelsDir = modelsDirOf(opts.dir);
+      const progress = progressReporter(entry.name);
+      try {
+        const fetched = await fetchModel(entry, {
+          modelsDir,
+          baseUrl: opts.baseUrl ?? config.asr.modelsBaseUrl,
+          force: Boolean(opts.force),
+          onProgress: (p) => progress.update(p),
+        });
+        progress.stop();
+        console.log(
+          `${fetched.alreadyPresent ? 'already present' : 'ready'}: ${fetched.path}\n` +
+            `use it with ${entry.setting}=${fetched.path}`,
+        );
+      } catch (err) {
+        progress.stop();
+        throw err;
+      }
+    });
+}
