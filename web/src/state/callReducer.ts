@@ -1,0 +1,374 @@
+/**
+ * The state of one followed call, built from its server events. Pure: the socket layer feeds events
+ * in whatever order the network delivers them, this applies them strictly by `seq`, drops duplicates
+ * (replays after a resume overlap) and reports gaps so the socket can resume from `lastSeq`.
+ */
+import type {
+  AgencyContact,
+  FaqCandidate,
+  ServerEvent,
+  Speaker,
+  TextEdit,
+  Tier,
+} from '../../../src/protocol/index.js';
+
+export interface UtteranceView {
+  id: string;
+  speaker: Speaker;
+  /** Recognised text as the engine produced it (partial text until final). */
+  text: string;
+  /** Corrected text for finals; equals `text` for partials. */
+  correctedText: string;
+  edits: TextEdit[];
+  final: boolean;
+  rev: number;
+  startMs: number | null;
+  endMs: number | null;
+  /** Indices into `edits` the agent has undone (shown and archived with the original wording). */
+  undoneEdits: number[];
+}
+
+export interface SuggestionView {
+  utteranceId: string;
+  seq: number;
+  correctedText: string;
+  faqCandidates: FaqCandidate[];
+  replyScript: string;
+  tier: Tier;
+  kbVersion: number | null;
+  speculative: boolean;
+  handoff: AgencyContact | null;
+  source: 'template' | 'llm';
+  citedFaqIds: string[];
+  /** Made from a knowledge-base version older than the newest one announced. */
+  stale: boolean;
+}
+
+export interface ToolResultView {
+  seq: number;
+  utteranceId: string;
+  tool: string;
+  result: Record<string, unknown>;
+}
+
+export interface AlertView {
+  seq: number;
+  ts: number;
+  utteranceId: string;
+  level: 'warning' | 'critical';
+  reason: string;
+  text: string;
+}
+
+export interface FeedbackView {
+  seq: number;
+  ts: number;
+  action: 'adopt' | 'edit' | 'reject' | 'copy' | 'undo_correction' | 'annotate';
+  utteranceId?: string;
+  faqId?: string;
+  text?: string;
+  by: string | null;
+}
+
+export interface CallError {
+  seq: number;
+  code: string;
+  message: string;
+  fatal: boolean;
+}
+
+export interface CallState {
+  caseId: string;
+  /** Highest `seq` applied; every event up to it has been applied exactly once. */
+  lastSeq: number | null;
+  /** Events that arrived ahead of a missing one, keyed by `seq`, waiting for the gap to fill. */
+  pending: Readonly<Record<number, ServerEvent>>;
+  /** A gap exists: the socket should resume from `lastSeq`. */
+  gap: boolean;
+  status: 'waiting' | 'live' | 'ended';
+  closedReason: 'end' | 'timeout' | 'server_shutdown' | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  asr: { engine: string; version: string } | null;
+  speaking: Record<Speaker, boolean>;
+  utterances: UtteranceView[];
+  /** One per utterance, in order of arrival; a later one for the same utterance replaces it in place. */
+  suggestions: SuggestionView[];
+  /** Reply text streaming in (`reply_delta`) ahead of its utterance's suggestion. */
+  replyDrafts: Readonly<Record<string, string>>;
+  toolResults: ToolResultView[];
+  alerts: AlertView[];
+  feedback: FeedbackView[];
+  /** Newest knowledge-base version announced per KB name. */
+  kbVersions: Readonly<Record<string, number>>;
+  errors: CallError[];
+}
+
+export function initialCallState(caseId: string): CallState {
+  return {
+    caseId,
+    lastSeq: null,
+    pending: {},
+    gap: false,
+    status: 'waiting',
+    closedReason: null,
+    startedAt: null,
+    endedAt: null,
+    asr: null,
+    speaking: { caller: false, agent: false },
+    utterances: [],
+    suggestions: [],
+    replyDrafts: {},
+    toolResults: [],
+    alerts: [],
+    feedback: [],
+    kbVersions: {},
+    errors: [],
+  };
+}
+
+export type CallAction =
+  | { type: 'events'; events: readonly ServerEvent[] }
+  /** Local, optimistic: the agent undid one correction (the server is told by a feedback message). */
+  | { type: 'undo_correction'; utteranceId: string; editIndex: number }
+  | { type: 'reset'; caseId: string };
+
+export function callReducer(state: CallState, action: CallAction): CallState {
+  switch (action.type) {
+    case 'reset':
+      return initialCallState(action.caseId);
+    case 'undo_correction':
+      return {
+        ...state,
+        utterances: state.utterances.map((u) =>
+          u.id === action.utteranceId && !u.undoneEdits.includes(action.editIndex)
+            ? { ...u, undoneEdits: [...u.undoneEdits, action.editIndex] }
+            : u,
+        ),
+      };
+    case 'events':
+      return receiveEvents(state, action.events);
+  }
+}
+
+/** Applies events in `seq` order; buffers the ones after a gap; ignores ones already applied. */
+export function receiveEvents(state: CallState, events: readonly ServerEvent[]): CallState {
+  let next = state;
+  let pending: Record<number, ServerEvent> | null = null;
+  for (const event of events) {
+    if (event.case_id !== state.caseId) continue;
+    if (next.lastSeq !== null && event.seq <= next.lastSeq) continue;
+    if (next.lastSeq === null || event.seq === next.lastSeq + 1) {
+      next = applyEvent(next, event);
+    } else {
+      pending ??= { ...next.pending };
+      pending[event.seq] = event;
+    }
+  }
+  // Drain what the new events made contiguous.
+  pending ??= { ...next.pending };
+  for (let seq = (next.lastSeq ?? -1) + 1; pending[seq] !== undefined; seq++) {
+    const event = pending[seq] as ServerEvent;
+    delete pending[seq];
+    next = applyEvent(next, event);
+  }
+  for (const key of Object.keys(pending))
+    if (Number(key) <= (next.lastSeq ?? -1)) delete pending[Number(key)];
+  const gap = Object.keys(pending).length > 0;
+  if (next === state && !gap && !state.gap) return state;
+  return { ...next, pending, gap };
+}
+
+function applyEvent(state: CallState, event: ServerEvent): CallState {
+  const s: CallState = { ...state, lastSeq: event.seq };
+  switch (event.type) {
+    case 'started':
+      return { ...s, status: 'live', startedAt: s.startedAt ?? event.ts, asr: event.asr };
+    case 'speech_start':
+      return { ...s, speaking: { ...s.speaking, [event.speaker]: true } };
+    case 'speech_end':
+      return { ...s, speaking: { ...s.speaking, [event.speaker]: false } };
+    case 'partial':
+      return applyPartial(s, event);
+    case 'final':
+      return applyFinal(s, event);
+    case 'suggestion':
+      return applySuggestion(s, event);
+    case 'reply_delta':
+      return applyReplyDelta(s, event.utterance_id, event.delta);
+    case 'tool_result':
+      return {
+        ...s,
+        toolResults: [
+          ...s.toolResults,
+          { seq: event.seq, utteranceId: event.utterance_id, tool: event.tool, result: event.result },
+        ],
+      };
+    case 'alert':
+      return {
+        ...s,
+        alerts: [
+          ...s.alerts,
+          {
+            seq: event.seq,
+            ts: event.ts,
+            utteranceId: event.utterance_id,
+            level: event.level,
+            reason: event.reason,
+            text: event.text,
+          },
+        ],
+      };
+    case 'kb_updated': {
+      const kbVersions = {
+        ...s.kbVersions,
+        [event.kb]: Math.max(s.kbVersions[event.kb] ?? 0, event.version),
+      };
+      return { ...s, kbVersions, suggestions: s.suggestions.map((x) => markStale(x, kbVersions)) };
+    }
+    case 'feedback':
+      return {
+        ...s,
+        feedback: [
+          ...s.feedback,
+          {
+            seq: event.seq,
+            ts: event.ts,
+            action: event.action,
+            utteranceId: event.utterance_id,
+            faqId: event.faq_id,
+            text: event.text,
+            by: event.by,
+          },
+        ],
+      };
+    case 'error':
+      return {
+        ...s,
+        errors: [
+          ...s.errors,
+          { seq: event.seq, code: event.code, message: event.message, fatal: event.fatal },
+        ],
+      };
+    case 'closed':
+      return {
+        ...s,
+        status: 'ended',
+        closedReason: event.reason,
+        endedAt: event.ts,
+        speaking: { caller: false, agent: false },
+      };
+  }
+}
+
+type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
+
+function applyPartial(s: CallState, event: EventOf<'partial'>): CallState {
+  const index = s.utterances.findIndex((u) => u.id === event.utterance_id);
+  const existing = s.utterances[index];
+  // A final is never downgraded; an older revision never replaces a newer one.
+  if (existing && (existing.final || existing.rev > event.rev)) return s;
+  const view: UtteranceView = {
+    id: event.utterance_id,
+    speaker: event.speaker,
+    text: event.text,
+    correctedText: event.text,
+    edits: [],
+    final: false,
+    rev: event.rev,
+    startMs: existing?.startMs ?? null,
+    endMs: null,
+    undoneEdits: [],
+  };
+  return { ...s, utterances: replaceAt(s.utterances, index, view) };
+}
+
+function applyFinal(s: CallState, event: EventOf<'final'>): CallState {
+  const index = s.utterances.findIndex((u) => u.id === event.utterance_id);
+  const existing = s.utterances[index];
+  const view: UtteranceView = {
+    id: event.utterance_id,
+    speaker: event.speaker,
+    text: event.text,
+    correctedText: event.corrected_text,
+    edits: event.edits,
+    final: true,
+    rev: existing?.rev ?? 0,
+    startMs: event.start_ms,
+    endMs: event.end_ms,
+    undoneEdits: existing?.final ? existing.undoneEdits : [],
+  };
+  return { ...s, utterances: replaceAt(s.utterances, index, view) };
+}
+
+function applySuggestion(s: CallState, event: EventOf<'suggestion'>): CallState {
+  const index = s.suggestions.findIndex((x) => x.utteranceId === event.utterance_id);
+  const existing = s.suggestions[index];
+  // A speculative one never replaces the suggestion already made from the final.
+  if (existing && !existing.speculative && event.speculative) return s;
+  const draft = s.replyDrafts[event.utterance_id];
+  const view = markStale(
+    {
+      utteranceId: event.utterance_id,
+      seq: event.seq,
+      correctedText: event.corrected_text,
+      faqCandidates: event.faq_candidates,
+      replyScript: event.reply_script || draft || '',
+      tier: event.tier,
+      kbVersion: event.kb_version,
+      speculative: event.speculative,
+      handoff: event.handoff,
+      source: event.source,
+      citedFaqIds: event.cited_faq_ids,
+      stale: false,
+    },
+    s.kbVersions,
+  );
+  const replyDrafts = { ...s.replyDrafts };
+  delete replyDrafts[event.utterance_id];
+  return { ...s, suggestions: replaceAt(s.suggestions, index, view), replyDrafts };
+}
+
+function applyReplyDelta(s: CallState, utteranceId: string, delta: string): CallState {
+  return {
+    ...s,
+    replyDrafts: { ...s.replyDrafts, [utteranceId]: (s.replyDrafts[utteranceId] ?? '') + delta },
+  };
+}
+
+function markStale(x: SuggestionView, kbVersions: Readonly<Record<string, number>>): SuggestionView {
+  const newest = Math.max(0, ...Object.values(kbVersions));
+  const stale = x.kbVersion !== null && x.kbVersion < newest;
+  return stale === x.stale ? x : { ...x, stale };
+}
+
+function replaceAt<T>(items: readonly T[], index: number, item: T): T[] {
+  return index < 0 ? [...items, item] : items.map((x, i) => (i === index ? item : x));
+}
+
+// ---- derived views ----------------------------------------------------------------------------
+
+/** The text the agent vouches for: the corrected text with the undone corrections reverted. */
+export function verifiedText(u: UtteranceView): string {
+  if (u.undoneEdits.length === 0) return u.correctedText;
+  let text = u.correctedText;
+  // Right to left so earlier offsets stay valid.
+  const undone = u.edits
+    .map((edit, i) => ({ edit, i }))
+    .filter(({ i }) => u.undoneEdits.includes(i))
+    .sort((a, b) => b.edit.start - a.edit.start);
+  for (const { edit } of undone) text = text.slice(0, edit.start) + edit.original + text.slice(edit.end);
+  return text;
+}
+
+/** The suggestion the agent should look at now: the newest, where a final-based one wins. */
+export function currentSuggestion(state: CallState): SuggestionView | null {
+  return state.suggestions[state.suggestions.length - 1] ?? null;
+}
+
+/** The reply text streaming for the newest utterance that has no suggestion yet, if any. */
+export function streamingReply(state: CallState): { utteranceId: string; text: string } | null {
+  const ids = Object.keys(state.replyDrafts);
+  const id = ids[ids.length - 1];
+  return id === undefined ? null : { utteranceId: id, text: state.replyDrafts[id] ?? '' };
+}

@@ -1,0 +1,140 @@
+/** The end-of-call record: the wrap-up form's pre-filled values and the body of `POST /api/case/record`. */
+import type { CallState } from './callReducer.js';
+import { verifiedText } from './callReducer.js';
+
+export interface WrapUpForm {
+  summary: string;
+  category: string;
+  agency: string;
+  notes: string;
+}
+
+/** Adopted (or edited-and-adopted) suggestions in the order the agent chose them. */
+export function adoptedActions(state: CallState) {
+  return state.feedback.filter((f) => f.action === 'adopt' || f.action === 'edit');
+}
+
+function faqById(state: CallState, faqId: string | undefined) {
+  if (!faqId) return undefined;
+  for (let i = state.suggestions.length - 1; i >= 0; i--) {
+    const hit = state.suggestions[i]?.faqCandidates.find((c) => c.faq_id === faqId);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Pre-fills the form from what the citizen said and what the agent adopted. */
+export function draftWrapUp(state: CallState): WrapUpForm {
+  const said = state.utterances
+    .filter((u) => u.final && u.speaker === 'caller')
+    .map(verifiedText)
+    .join(' ')
+    .trim();
+  const adopted = adoptedActions(state);
+  const faqs = adopted.map((a) => faqById(state, a.faqId)).filter((f) => f !== undefined);
+  const replies = adopted.filter((a) => !a.faqId && a.text).map((a) => a.text as string);
+  const lines = [`民眾來電：${clip(said, 200) || '（無逐字稿）'}`];
+  if (faqs.length > 0) lines.push(`參考問答：${[...new Set(faqs.map((f) => f.question))].join('；')}`);
+  if (replies.length > 0) lines.push(`回覆內容：${clip(replies[replies.length - 1] ?? '', 300)}`);
+  const agency =
+    faqs[faqs.length - 1]?.agency ??
+    state.suggestions[state.suggestions.length - 1]?.faqCandidates[0]?.agency ??
+    '';
+  return { summary: lines.join('\n'), category: '', agency, notes: '' };
+}
+
+/** Every agency that came up in this call's suggestions, for the form's choice list. */
+export function agenciesSeen(state: CallState): string[] {
+  return [...new Set(state.suggestions.flatMap((s) => s.faqCandidates.map((c) => c.agency)).filter(Boolean))];
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+export interface CaseRecordBody {
+  case_id: string;
+  revision: number;
+  agent_id: string;
+  started_at: string;
+  ended_at: string;
+  transcript: {
+    utterance_id: string;
+    speaker: 'caller' | 'agent';
+    start_ms: number;
+    end_ms: number;
+    text: string;
+    corrected_text: string;
+    verified_text: string;
+  }[];
+  suggestions: {
+    utterance_id: string;
+    kb_version: number | null;
+    tier: string;
+    faq_ids: string[];
+    reply_script: string;
+    source: string;
+  }[];
+  actions: {
+    action: string;
+    utterance_id?: string;
+    faq_id?: string;
+    text?: string;
+    at: string;
+    by: string | null;
+  }[];
+  category: string;
+  agency: string;
+  notes: string;
+  summary: string;
+}
+
+export function buildCaseRecord(
+  state: CallState,
+  form: WrapUpForm,
+  agentId: string,
+  now: number,
+  revision = 1,
+): CaseRecordBody {
+  const started = state.startedAt ?? now;
+  return {
+    case_id: state.caseId,
+    revision,
+    agent_id: agentId,
+    started_at: new Date(started).toISOString(),
+    ended_at: new Date(state.endedAt ?? now).toISOString(),
+    transcript: state.utterances
+      .filter((u) => u.final)
+      .map((u) => ({
+        utterance_id: u.id,
+        speaker: u.speaker,
+        start_ms: u.startMs ?? 0,
+        end_ms: u.endMs ?? 0,
+        text: u.text,
+        corrected_text: u.correctedText,
+        verified_text: verifiedText(u),
+      })),
+    suggestions: state.suggestions
+      .filter((s) => !s.speculative)
+      .map((s) => ({
+        utterance_id: s.utteranceId,
+        kb_version: s.kbVersion,
+        tier: s.tier,
+        faq_ids: s.faqCandidates.map((c) => c.faq_id),
+        reply_script: s.replyScript,
+        source: s.source,
+      })),
+    actions: state.feedback.map((f) => ({
+      action: f.action,
+      ...(f.utteranceId ? { utterance_id: f.utteranceId } : {}),
+      ...(f.faqId ? { faq_id: f.faqId } : {}),
+      ...(f.text ? { text: f.text } : {}),
+      at: new Date(f.ts).toISOString(),
+      by: f.by,
+    })),
+    category: form.category,
+    agency: form.agency,
+    notes: form.notes,
+    summary: form.summary,
+  };
+}
