@@ -64,6 +64,9 @@ export function accumulate(field: BM25Field, term: string, scale: number, scores
   const p = field.postings.get(term);
   if (!p) return false;
   const { docs, weights } = p;
-  for (let i = 0; i < docs.length; i++) scores[docs[i] as number] += scale * (weights[i] as number);
+  for (let i = 0; i < docs.length; i++) {
+    const d = docs[i] as number;
+    scores[d] = (scores[d] as number) + scale * (weights[i] as number);
+  }
   return true;
 }

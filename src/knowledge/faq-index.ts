@@ -148,11 +148,13 @@ export class FaqIndex {
         accumulate(channel.question, term, 1, raw);
         if (channel.answer) accumulate(channel.answer, term, ANSWER_WEIGHT, raw);
       }
-      for (let d = 0; d < n; d++) fused[d] += weight * Math.min(1, (raw[d] as number) / ideal);
+      for (let d = 0; d < n; d++) fused[d] = (fused[d] as number) + weight * Math.min(1, (raw[d] as number) / ideal);
       totalWeight += weight;
     }
     if (options.dense && this.weights.dense > 0) {
-      for (let d = 0; d < n; d++) fused[d] += this.weights.dense * Math.max(0, options.dense[d] ?? 0);
+      for (let d = 0; d < n; d++) {
+        fused[d] = (fused[d] as number) + this.weights.dense * Math.max(0, options.dense[d] ?? 0);
+      }
       totalWeight += this.weights.dense;
     }
     if (totalWeight === 0) return [];

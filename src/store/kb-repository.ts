@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Store } from './database.js';
+
+/**
+ * Knowledge bases as versioned snapshots. Entry contents are stored once per content hash; a version
+ * is the set (entry id → content hash) it contains, so an import of 5,000 entries where 3 changed
+ * stores 3 new contents, and a rollback is a new version copying an old version's set.
+ */
+export type KbTables = {
+  kb_bases: { name: string; active_version: number; created_at: number };
+  kb_versions: {
+    kb: string;
+    version: number;
+    kind: string;
+    /** The version a rollback restored; null otherwise. */
+    restored_from: number | null;
+    note: string | null;
+    entry_count: number;
+    added: number;
+    changed: number;
+    removed: number;
+    /** JSON: { added: ids[], changed: ids[], removed: ids[] } (first 50 of each). */
+    diff_ids: string;
+    created_at: number;
+  };
+  kb_contents: { hash: string; data: string };
+  kb_version_entries: { kb: string; version: number; entry_id: string; hash: string };
+};
+
+/** One FAQ entry as stored (the knowledge stage's FaqEntry, without importing it: store sits below). */
+export interface KbEntryRecord {
+  id: string;
+  question: string;
+  answer: string;
+  agency: string;
+  url?: string;
+  tags: string[];
+  tier?: 'hot' | 'cold' | 'procedure' | null;
+  updated?: string;
+}
+
+export type KbVersionKind = 'import' | 'edit' | 'rollback';
+
+export interface KbVersion {
+  kb: string;
+  version: number;
+  kind: KbVersionKind;
+  restored_from: number | null;
+  note: string | null;
+  entry_count: number;
+  added: number;
+  changed: number;
+  removed: number;
+  diff: { added: string[]; changed: string[]; removed: string[] };
+  /** ms since epoch */
+  created_at: number;
+}
+
+export interface KbInfo {
+  name: string;
+  active_version: number;
+}
+
+export interface CommitResult {
+  version: KbVersion;
+  /** False when the snapshot equals the active version: nothing was recorded. */
+  created: boolean;
+}
+
+export class KbRepositoryError extends Error {
+  constructor(
+    readonly code: 'unknown_kb' | 'unknown_version',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface KbRepository {
+  list(): Promise<KbInfo[]>;
+  get(kb: string): Promise<KbInfo | null>;
+  /** Entries of a version (the active one by default), in id order. */
+  entries(kb: string, version?: number): Promise<KbEntryRecord[]>;
+  versions(kb: string): Promise<KbVersion[]>;
+  /**
+   * Records `entries` as the KB's complete new content (creating the KB if needed) when it differs
+   * from the active version, with the diff summary; all or nothing.
+   */
+  commit(kb: string, entries: readonly KbEntryRecord[], meta: { kind: 'import' | 'edit'; note?: string }, now?: number): Promise<CommitResult>;
+  /** Makes a new version whose content is that of `version`. */
+  rollback(kb: string, version: number, now?: number): Promise<KbVersion>;
+}
+
+/** Hash of everything but the id: two entries saying the same thing share one stored content. */
+export function contentHash(entry: KbEntryRecord): string {
+  const { question, answer, agency, url, tags, tier, updated } = entry;
+  const canonical = JSON.stringify([question, answer, agency, url ?? null, tags, tier ?? null, updated ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+const DIFF_IDS_KEPT = 50;
+/** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+const migrations: Record<string, Migration> = {
+  '001_init': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('kb_bases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('active_version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('kb_versions')
+        .addColumn('kb', 'text', (c) => c.notNull().references('kb_bases.name'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('restored_from', 'integer')
+        .addColumn('note', 'text')
+        .addColumn('entry_count', 'integer', (c) => c.notNull())
+        .addColumn('added', 'integer', (c) => c.notNull())
+        .addColumn('changed', 'integer', (c) => c.notNull())
+        .addColumn('removed', 'integer', (c) => c.notNull())
+        .addColumn('diff_ids', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('kb_versions_pk', ['kb', 'version'])
+        .execute();
+      await db.schema
+        .createTable('kb_contents')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('kb_version_entries')
+        .addColumn('kb', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('entry_id', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().references('kb_contents.hash'))
+        .addPrimaryKeyConstraint('kb_version_entries_pk', ['kb', 'version', 'entry_id'])
+        .execute();
+    },
+  },
+};
+
+type Db = Kysely<KbTables>;
+
+function toVersion(row: KbTables['kb_versions']): KbVersion {
+  return {
+    kb: row.kb,
+    version: Number(row.version),
+    kind: row.kind as KbVersionKind,
+    restored_from: row.restored_from === null ? null : Number(row.restored_from),
+    note: row.note,
+    entry_count: Number(row.entry_count),
+    added: Number(row.added),
+    changed: Number(row.changed),
+    removed: Number(row.removed),
+    diff: JSON.parse(row.diff_ids) as KbVersion['diff'],
+    created_at: Number(row.created_at),
+  };
+}
+
+async function membership(db: Db | Transaction<KbTables>, kb: string, version: number): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('kb_version_entries')
+    .select(['entry_id', 'hash'])
+    .where('kb', '=', kb)
+    .where('version', '=', version)
+    .execute();
+  return new Map(rows.map((r) => [r.entry_id, r.hash]));
+}
+
+async function insertChunked<T extends keyof KbTables>(
+  trx: Transaction<KbTables>,
+  table: T,
+  rows: KbTables[T][],
+  ignoreConflicts = false,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    // Kysely's generic insert typing cannot follow a table-name type parameter; rows match KbTables[T].
+    const query = trx.insertInto(table as 'kb_contents').values(chunk as unknown as KbTables['kb_contents'][]);
+    await (ignoreConflicts ? query.onConflict((oc) => oc.doNothing()) : query).execute();
+  }
+}
+
+export async function createKbRepository(store: Store): Promise<KbRepository> {
+  await store.migrate('kb', migrations);
+  const db: Db = store.db.withTables<KbTables>();
+
+  const get = async (kb: string): Promise<KbInfo | null> => {
+    const row = await db.selectFrom('kb_bases').select(['name', 'active_version']).where('name', '=', kb).executeTakeFirst();
+    return row ? { name: row.name, active_version: Number(row.active_version) } : null;
+  };
+
+  const requireKb = async (kb: string): Promise<KbInfo> => {
+    const info = await get(kb);
+    if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
+    return info;
+  };
+
+  /** Writes a version row and its membership, and makes it active. */
+  async function record(
+    trx: Transaction<KbTables>,
+    kb: string,
+    previous: Map<string, string>,
+    next: Map<string, string>,
+    meta: { kind: KbVersionKind; note?: string; restoredFrom?: number },
+    now: number,
+  ): Promise<KbVersion> {
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const [id, hash] of next) {
+      const before = previous.get(id);
+      if (before === undefined) added.push(id);
+      else if (before !== hash) changed.push(id);
+    }
+    for (const id of previous.keys()) if (!next.has(id)) removed.push(id);
+    const last = await trx
+      .selectFrom('kb_versions')
+      .select((eb) => eb.fn.max('version').as('max'))
+      .where('kb', '=', kb)
+      .executeTakeFirst();
+    const version = Number(last?.max ?? 0) + 1;
+    const row: KbTables['kb_versions'] = {
+      kb,
+      version,
+      kind: meta.kind,
+      restored_from: meta.restoredFrom ?? null,
+      note: meta.note ?? null,
+      entry_count: next.size,
+      added: added.length,
+      changed: changed.length,
+      removed: removed.length,
+      diff_ids: JSON.stringify({
+        added: added.slice(0, DIFF_IDS_KEPT),
+        changed: changed.slice(0, DIFF_IDS_KEPT),
+        removed: removed.slice(0, DIFF_IDS_KEPT),
+      }),
+      created_at: now,
+    };
+    await trx.insertInto('kb_versions').values(row).execute();
+    await insertChunked(
+      trx,
+      'kb_version_entries',
+      [...next].map(([entry_id, hash]) => ({ kb, version, entry_id, hash })),
+    );
+    await trx.updateTable('kb_bases').set({ active_version: version }).where('name', '=', kb).execute();
+    return toVersion(row);
+  }
+
+  return {
+    async list() {
+      const rows = await db.selectFrom('kb_bases').select(['name', 'active_version']).orderBy('name').execute();
+      return rows.map((r) => ({ name: r.name, active_version: Number(r.active_version) }));
+    },
+    get,
+    async entries(kb, version) {
+      const info = await requireKb(kb);
+      const v = version ?? info.active_version;
+      if (v === 0) return [];
+      const rows = await db
+        .selectFrom('kb_version_entries as m')
+        .innerJoin('kb_contents as c', 'c.hash', 'm.hash')
+        .select(['m.entry_id', 'c.data'])
+        .where('m.kb', '=', kb)
+        .where('m.version', '=', v)
+        .orderBy('m.entry_id')
+        .execute();
+      if (!rows.length && version !== undefined) {
+        const exists = await db.selectFrom('kb_versions').select('version').where('kb', '=', kb).where('version', '=', v).executeTakeFirst();
+        if (!exists) throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${v}`);
+      }
+      return rows.map((r) => ({ ...(JSON.parse(r.data) as Omit<KbEntryRecord, 'id'>), id: r.entry_id }));
+    },
+    async versions(kb) {
+      await requireKb(kb);
+      const rows = await db.selectFrom('kb_versions').selectAll().where('kb', '=', kb).orderBy('version', 'desc').execute();
+      return rows.map(toVersion);
+    },
+    async commit(kb, entries, meta, now = Date.now()) {
+      const contents = new Map<string, string>();
+      const next = new Map<string, string>();
+      for (const entry of entries) {
+        const hash = contentHash(entry);
+        const { id, ...data } = entry;
+        contents.set(hash, JSON.stringify(data));
+        next.set(id, hash);
+      }
+      return db.transaction().execute(async (trx) => {
+        const info = await trx.selectFrom('kb_bases').select('active_version').where('name', '=', kb).executeTakeFirst();
+        if (!info) await trx.insertInto('kb_bases').values({ name: kb, active_version: 0, created_at: now }).execute();
+        const active = Number(info?.active_version ?? 0);
+        const previous = active ? await membership(trx, kb, active) : new Map<string, string>();
+        const same = previous.size === next.size && [...next].every(([id, hash]) => previous.get(id) === hash);
+        if (same && active) {
+          const row = await trx.selectFrom('kb_versions').selectAll().where('kb', '=', kb).where('version', '=', active).executeTakeFirstOrThrow();
+          return { version: toVersion(row), created: false };
+        }
+        await insertChunked(
+          trx,
+          'kb_contents',
+          [...contents].map(([hash, data]) => ({ hash, data })),
+          true,
+        );
+        return { version: await record(trx, kb, previous, next, meta, now), created: true };
+      });
+    },
+    async rollback(kb, version, now = Date.now()) {
+      return db.transaction().execute(async (trx) => {
+        const info = await trx.selectFrom('kb_bases').select('active_version').where('name', '=', kb).executeTakeFirst();
+        if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
+        const target = await trx.selectFrom('kb_versions').select('version').where('kb', '=', kb).where('version', '=', version).executeTakeFirst();
+        if (!target) throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${version}`);
+        const previous = await membership(trx, kb, Number(info.active_version));
+        const next = await membership(trx, kb, version);
+        return record(trx, kb, previous, next, { kind: 'rollback', restoredFrom: version }, now);
+      });
+    },
+  };
+}
