@@ -13,7 +13,16 @@ export interface Redaction {
   /** Offsets in the output text of the placeholder, e.g. `[身分證]`. Never carries the original. */
   start: number;
   end: number;
-  type: 'national_id' | 'resident_id' | 'phone' | 'email' | 'credit_card' | 'bank_account' | 'address' | 'plate' | 'name';
+  type:
+    | 'national_id'
+    | 'resident_id'
+    | 'phone'
+    | 'email'
+    | 'credit_card'
+    | 'bank_account'
+    | 'address'
+    | 'plate'
+    | 'name';
   label: string;
 }
 
@@ -24,6 +33,8 @@ export interface NormalizeOptions {
   redactFor?: RedactionUse;
   /** Pause (ms) after raw character offsets, from VAD/ASR timings, to place punctuation. */
   pauses?: ReadonlyArray<{ afterChar: number; ms: number }>;
+  /** The utterance is complete (a final, a CLI line): end it with 。 or ？. Partials leave it open. */
+  final?: boolean;
 }
 
 export interface NormalizeResult {

@@ -1,0 +1,15 @@
+export * from './types.js';
+export * from './pinyin.js';
+export * from './segment.js';
+export {
+  createTextNormalizer,
+  parseSteps,
+  DEFAULT_STEPS,
+  type TextStage,
+  type CreateTextNormalizerOptions,
+} from './normalizer.js';
+export { TextError, type TextErrorCode } from './errors.js';
+export { REDACTION_LABELS, REDACTION_POLICY } from './redact.js';
+export { extractPhoneNumbers, idChecksumOk, luhnOk } from './pii.js';
+export { toTaiwanTraditional } from './convert.js';
+export { loadTaipeiLexicon, normaliseRoad, type LexiconTerm, type TermKind } from './lexicon.js';

@@ -1,0 +1,148 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { resolvePaths, type Config, type Logger } from '../config/index.js';
+import { toTaiwanTraditional } from './convert.js';
+import { Draft } from './draft.js';
+import { TextError } from './errors.js';
+import { fillerRemovals } from './filler.js';
+import { inverseNormalize } from './itn.js';
+import { checkTerm, loadTaipeiLexicon, readExtraTerms, type LexiconTerm } from './lexicon.js';
+import { PhoneticIndex, type TermMatch } from './phonetic.js';
+import { punctuate } from './punct.js';
+import { PublicData, placeRedactions, redactions } from './redact.js';
+import {
+  textSteps,
+  type NormalizeOptions,
+  type NormalizeResult,
+  type TextNormalizer,
+  type TextStep,
+} from './types.js';
+
+/** The text stage as built from config: the normalizer plus its lexicon controls. */
+export interface TextStage extends TextNormalizer {
+  /** Replaces the terms mined from the active knowledge base (pushed by the knowledge stage). */
+  setKnowledgeTerms(terms: string[]): void;
+  /** Adds admin terms: appended to the extra lexicon file and live at once. */
+  addTerms(terms: string[]): Promise<void>;
+  /** Every lexicon term in use, sorted. */
+  terms(): string[];
+  /** Admin-added terms (the extra lexicon file). */
+  adminTerms(): string[];
+  /**
+   * Registers published text (agency contacts are built in; pass the active knowledge base's answers):
+   * phone numbers, accounts and addresses found there are public and never redacted.
+   */
+  setPublicText(texts: string[]): void;
+}
+
+export interface CreateTextNormalizerOptions {
+  config: Config;
+  logger?: Logger;
+}
+
+export const DEFAULT_STEPS: readonly TextStep[] = textSteps.filter((s) => s !== 'redact');
+
+/** Checks a list of step names (CLI/REST input). */
+export function parseSteps(names: readonly string[]): TextStep[] {
+  const bad = names.filter((n) => !(textSteps as readonly string[]).includes(n));
+  if (bad.length) {
+    throw new TextError(
+      'invalid_steps',
+      `unknown step(s) ${bad.join(', ')}; steps are ${textSteps.join(', ')}`,
+    );
+  }
+  return names as TextStep[];
+}
+
+/**
+ * Builds the zh-TW text stage. The lexicon (Taipei districts, villages, roads, agencies) comes from
+ * `text.lexiconDir`; without it the stage still converts, normalizes and redacts, with no lexicon.
+ * Indexes are built here, once, so `normalize` stays cheap enough for every partial.
+ */
+export async function createTextNormalizer(options: CreateTextNormalizerOptions): Promise<TextStage> {
+  const { config, logger } = options;
+  const extraFile = resolvePaths(config).extraLexiconFile;
+  const base: LexiconTerm[] = [];
+  const publicData = new PublicData();
+  const publicContacts: string[] = [];
+  if (config.text.lexiconDir) {
+    const lexicon = loadTaipeiLexicon(config.text.lexiconDir);
+    base.push(...lexicon.terms);
+    publicContacts.push(...lexicon.publicContacts);
+    if (lexicon.missing.length) logger?.warn({ missing: lexicon.missing }, 'text: lexicon files missing');
+  } else {
+    logger?.warn('text: no lexicon folder configured (HOTLINE_LEXICON_DIR); lexicon correction is off');
+  }
+  publicData.add(publicContacts);
+  let admin = readExtraTerms(extraFile);
+  let knowledge: string[] = [];
+  let index = new PhoneticIndex([]);
+  let all: string[] = [];
+
+  const rebuild = () => {
+    const terms: LexiconTerm[] = [
+      ...base,
+      ...admin.map((text) => ({ text, kind: 'admin' as const })),
+      ...knowledge.map((text) => ({ text, kind: 'knowledge' as const })),
+    ];
+    index = new PhoneticIndex(terms);
+    all = [...new Set(terms.map((t) => t.text))].sort();
+  };
+  rebuild();
+  logger?.info({ terms: all.length, public: publicData.size }, 'text: lexicon ready');
+
+  function normalize(raw: string, opts: NormalizeOptions = {}): NormalizeResult {
+    const steps = new Set(opts.steps ?? DEFAULT_STEPS);
+    const draft = new Draft(raw);
+    let protectedTerms: TermMatch[] = [];
+    // Script conversion is not a correction to show or undo: edits are relative to the converted text.
+    if (steps.has('s2t')) draft.apply(toTaiwanTraditional(draft.text), false);
+    if (steps.has('filler')) draft.apply(fillerRemovals(draft.text));
+    if (steps.has('lexicon')) {
+      const { replacements, terms } = index.correct(draft.text);
+      draft.apply(replacements);
+      protectedTerms = terms; // same length replacements: spans still valid
+    }
+    if (steps.has('itn')) draft.apply(inverseNormalize(draft.text, protectedTerms));
+    if (steps.has('punct')) {
+      const pauses = (opts.pauses ?? []).map((p) => ({ at: draft.mapRaw(p.afterChar), ms: p.ms }));
+      draft.apply(punctuate(draft.text, pauses, opts.final ?? false));
+    }
+    let placed: NormalizeResult['redactions'] = [];
+    if (steps.has('redact')) {
+      const { replacements, types } = redactions(draft.text, opts.redactFor ?? 'archive', {
+        names: config.text.redactNames,
+        publicData,
+      });
+      draft.apply(replacements, false);
+      placed = placeRedactions(replacements, types);
+    }
+    return { raw, text: draft.text, edits: draft.edits, redactions: placed };
+  }
+
+  return {
+    normalize,
+    hotwords: () => all,
+    terms: () => all,
+    adminTerms: () => [...admin],
+    setKnowledgeTerms(terms) {
+      knowledge = [...new Set(terms.map((t) => t.trim()).filter((t) => t.length >= 2))];
+      rebuild();
+    },
+    async addTerms(terms) {
+      const checked = terms.map(checkTerm);
+      const fresh = [...new Set(checked)].filter((t) => !admin.includes(t));
+      if (fresh.length === 0) return;
+      mkdirSync(dirname(extraFile), { recursive: true });
+      appendFileSync(extraFile, fresh.map((t) => `${t}\n`).join(''));
+      admin = [...admin, ...fresh];
+      rebuild();
+      logger?.info({ added: fresh.length }, 'text: admin terms added');
+    },
+    setPublicText(texts) {
+      publicData.clear();
+      publicData.add(publicContacts);
+      publicData.add(texts);
+    },
+  };
+}

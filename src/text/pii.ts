@@ -1,0 +1,226 @@
+import { formatPhone, isPhoneShaped } from './numerals.js';
+import type { Redaction } from './types.js';
+
+export type PiiType = Redaction['type'];
+
+/** A span of personal data found in a text, with the value in a canonical form (never logged). */
+export interface PiiSpan {
+  start: number;
+  end: number;
+  type: PiiType;
+  /** Canonical value used to recognise published (public) data: digits, or an address key. */
+  value: string;
+}
+
+const LETTER_VALUE: Record<string, number> = {
+  A: 10,
+  B: 11,
+  C: 12,
+  D: 13,
+  E: 14,
+  F: 15,
+  G: 16,
+  H: 17,
+  I: 34,
+  J: 18,
+  K: 19,
+  L: 20,
+  M: 21,
+  N: 22,
+  O: 35,
+  P: 23,
+  Q: 24,
+  R: 25,
+  S: 26,
+  T: 27,
+  U: 28,
+  V: 29,
+  W: 32,
+  X: 30,
+  Y: 31,
+  Z: 33,
+};
+
+/**
+ * ROC national ID (A123456789) and resident certificate numbers: the new format (A800000014, second
+ * digit 8/9) and the old one (AB12345678, second letter A–D), all with the same weighted checksum.
+ */
+export function idChecksumOk(id: string): boolean {
+  const m = /^([A-Z])([A-D]|\d)(\d{8})$/.exec(id);
+  if (!m) return false;
+  const first = LETTER_VALUE[m[1] as string] as number;
+  const second = /\d/.test(m[2] as string) ? Number(m[2]) : (LETTER_VALUE[m[2] as string] as number) % 10;
+  const digits = [Math.floor(first / 10), first % 10, second, ...[...(m[3] as string)].map(Number)];
+  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1];
+  return digits.reduce((s, d, i) => s + d * (weights[i] as number), 0) % 10 === 0;
+}
+
+export function luhnOk(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const SPOKEN_DIGIT: Record<string, string> = {
+  零: '0',
+  〇: '0',
+  '○': '0',
+  洞: '0',
+  一: '1',
+  么: '1',
+  幺: '1',
+  二: '2',
+  三: '3',
+  四: '4',
+  五: '5',
+  六: '6',
+  七: '7',
+  八: '8',
+  九: '9',
+};
+
+/**
+ * The text with digits (Arabic, full-width, Chinese read one by one) as ASCII and letters upper-cased,
+ * one character for one, so detector offsets are the text's offsets.
+ */
+function shadow(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    if (ch.length === 2) out += '\u0000\u0000';
+    else if (code >= 0xff10 && code <= 0xff19) out += String.fromCharCode(code - 0xff10 + 48);
+    else if (code >= 0xff21 && code <= 0xff5a) out += String.fromCharCode(code - 0xfee0).toUpperCase();
+    else out += SPOKEN_DIGIT[ch] ?? ch.toUpperCase();
+  }
+  return out;
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const ID = /(?<![A-Z0-9])[A-Z][\s-]?[1289A-D](?:[\s-]?\d){8}(?![0-9])/g;
+const DIGIT_RUN = /(?<![0-9A-Z])(?:\+?886[\s-]?|\(0\d{1,3}\)[\s-]?)?\d(?:[\s\-－.]?\d)*(?![0-9])/g;
+const PLATE =
+  /(?<![A-Z0-9])(?:[A-Z]{2,3}[-\s]?\d{3,4}|\d{3,4}[-\s]?[A-Z]{2,3}|[A-Z]\d[-\s]?\d{4}|\d[A-Z][-\s]?\d{4})(?![A-Z0-9])/g;
+const NOT_PLATE = /^(?:ISO|CNS|COVID|GPS|USB|MRT|ATM|APP|NT|TPE|ROC|ID|PM|AM|TEL|FAX|EXT|NO|EAN|UPC)/;
+
+const PHONE_CONTEXT = /(?:電話|手機|號碼|市話|家裡|打|撥|聯絡|聯繫|回電|傳真|室話|專線)[^\d]{0,6}$/;
+const ACCOUNT_CONTEXT = /(?:帳號|帳戶|賬號|戶頭|匯款|轉帳|匯到|帳戶號碼|存摺|account)[^\d]{0,8}$/i;
+const PLATE_CONTEXT = /(?:車牌|車號|牌照|車子|機車|汽車)[^A-Z0-9]{0,6}$/;
+/** An office line gives an extension; a caller's own number does not. */
+const EXTENSION_AFTER = /^\s*(?:轉|分機|#|ext)/i;
+
+const NUM = '[0-9０-９零〇一二兩三四五六七八九十百]+';
+const ADDRESS = new RegExp(
+  `(?:\\p{Script=Han}{2}[市縣])?(?:\\p{Script=Han}{1,3}[區鄉鎮])?\\p{Script=Han}{1,4}(?:路|街|大道)(?:[一二三四五六七八九十]段)?` +
+    `(?:${NUM}巷)?(?:${NUM}弄)?${NUM}(?:之${NUM})?號(?:之${NUM})?(?:${NUM}樓(?:之${NUM})?)?`,
+  'gu',
+);
+/** Words a greedy road-name match picks up in front of the road. */
+const ADDRESS_LEAD = /^(?:我家|地址|住址|住在|我住|在|住|到|去|是|的|於|位於|就|那)+/u;
+
+const NAME_STOP = new Set('的在住要想來說打問市里從這那有不沒因為跟和也就是啦喔耶啊嗎呢了你我他她們嗯個');
+const TITLE = /^(?:先生|小姐|太太|女士)/;
+const SURNAMES =
+  '陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高簡朱鍾施游詹沈彭胡余盧潘顏梁趙柯翁魏方孫戴范宋鄧杜傅侯曹薛丁卓阮馬董温唐藍蔣石古紀姚連馮歐程湯黃田康姜白汪鄒尤巫鐘龔嚴韓袁黎金阮';
+
+/** Canonical address key: road + section + lane/alley/number, digits as ASCII, without city/district/floor. */
+export function addressKey(address: string): string {
+  const s = shadow(address)
+    .replace(/\s+/g, '')
+    .replace(/^.*?(?:[市縣])/u, '')
+    .replace(/^\p{Script=Han}{1,3}?[區鄉鎮](?=\p{Script=Han}{1,4}(?:路|街|大道))/u, '');
+  const m = /(\p{Script=Han}{1,4}(?:路|街|大道))([一二三四五六七八九十]段)?(.*?號)/u.exec(s);
+  if (!m) return s;
+  const num = (m[3] as string).replace(/[零〇一二兩三四五六七八九十百]+/g, (x) => String(chineseToInt(x)));
+  return `${m[1]}${m[2] ?? ''}${num}`;
+}
+
+function chineseToInt(x: string): number {
+  let total = 0;
+  let n = 0;
+  for (const ch of x) {
+    const d = '零一二三四五六七八九'.indexOf(ch === '兩' ? '二' : ch === '〇' ? '零' : ch);
+    if (d >= 0) n = d;
+    else if (ch === '十') ((total += (n || 1) * 10), (n = 0));
+    else if (ch === '百') ((total += (n || 1) * 100), (n = 0));
+  }
+  return total + n;
+}
+
+export interface DetectOptions {
+  names: boolean;
+}
+
+/** Finds personal data: every detector, before any policy or public-data filter. */
+export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
+  const found: PiiSpan[] = [];
+  const free = (s: number, e: number) => !found.some((f) => f.start < e && s < f.end);
+  const add = (start: number, end: number, type: PiiType, value: string) => {
+    if (free(start, end)) found.push({ start, end, type, value });
+  };
+  const sh = shadow(text);
+
+  for (const m of text.matchAll(EMAIL)) add(m.index, m.index + m[0].length, 'email', m[0].toLowerCase());
+  for (const m of sh.matchAll(ID)) {
+    const id = m[0].replace(/[\s-]/g, '');
+    if (idChecksumOk(id))
+      add(m.index, m.index + m[0].length, /^[A-Z][12]/.test(id) ? 'national_id' : 'resident_id', id);
+  }
+  for (const m of sh.matchAll(DIGIT_RUN)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    let digits = m[0].replace(/\D/g, '');
+    if (/^\+?886/.test(m[0].replace(/[\s-]/g, ''))) digits = `0${digits.slice(3)}`;
+    const before = text.slice(Math.max(0, start - 12), start);
+    if (digits.length >= 13 && digits.length <= 19 && /^[3-6]/.test(digits) && luhnOk(digits)) {
+      add(start, end, 'credit_card', digits);
+    } else if (isPhoneShaped(digits) && (digits.startsWith('0') || PHONE_CONTEXT.test(before))) {
+      // An office line with an extension is published contact data, not the caller's.
+      if (!EXTENSION_AFTER.test(text.slice(end, end + 4))) add(start, end, 'phone', digits);
+    } else if (digits.length >= 10 && digits.length <= 16 && ACCOUNT_CONTEXT.test(before)) {
+      add(start, end, 'bank_account', digits);
+    }
+  }
+  for (const m of sh.matchAll(PLATE)) {
+    const plate = m[0].replace(/\s/g, '');
+    if (NOT_PLATE.test(plate)) continue;
+    if (!plate.includes('-') && !PLATE_CONTEXT.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+    add(m.index, m.index + m[0].length, 'plate', plate);
+  }
+  for (const m of text.matchAll(ADDRESS)) {
+    const lead = ADDRESS_LEAD.exec(m[0])?.[0].length ?? 0;
+    const start = m.index + lead;
+    const end = m.index + m[0].length;
+    if (end - start > 4) add(start, end, 'address', addressKey(text.slice(start, end)));
+  }
+  if (options.names) {
+    for (const m of text.matchAll(/(我叫|我是|我姓|敝姓|本人是?)(?=\p{Script=Han})/gu)) {
+      const start = m.index + m[0].length;
+      const isIs = m[1] === '我是';
+      if (isIs && !SURNAMES.includes(text[start] as string)) continue;
+      const max = m[1] === '我姓' || m[1] === '敝姓' ? 1 : 3;
+      let end = start;
+      while (end < text.length && end - start < max && /\p{Script=Han}/u.test(text[end] as string)) {
+        if (end > start && (NAME_STOP.has(text[end] as string) || TITLE.test(text.slice(end)))) break;
+        end++;
+      }
+      // 陳先生, 林小姐: a surname before a title is enough.
+      const titled = end - start === 1 && TITLE.test(text.slice(end));
+      if (end - start >= (max === 1 ? 1 : 2) || titled) add(start, end, 'name', text.slice(start, end));
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** Phone numbers in a text, formatted (02-2720-8889): what the knowledge stage can offer as public. */
+export function extractPhoneNumbers(text: string): string[] {
+  return detectPii(text, { names: false })
+    .filter((p) => p.type === 'phone')
+    .map((p) => formatPhone(p.value));
+}

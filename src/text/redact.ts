@@ -1,0 +1,110 @@
+import type { Replacement } from './draft.js';
+import { detectPii, type PiiSpan, type PiiType } from './pii.js';
+import type { Redaction, RedactionUse } from './types.js';
+
+export const REDACTION_LABELS: Record<PiiType, string> = {
+  national_id: '[身分證]',
+  resident_id: '[居留證]',
+  phone: '[電話]',
+  email: '[電子郵件]',
+  credit_card: '[信用卡]',
+  bank_account: '[帳號]',
+  address: '[地址]',
+  plate: '[車牌]',
+  name: '[姓名]',
+};
+
+const ALL: PiiType[] = [
+  'national_id',
+  'resident_id',
+  'phone',
+  'email',
+  'credit_card',
+  'bank_account',
+  'address',
+  'plate',
+];
+
+/**
+ * What each use may not keep. The agent's screen keeps contact details (the agent needs them to call
+ * back or dispatch) but not identity or payment numbers; everything stored or exported loses all of it.
+ * Names are added to every use but display when `text.redactNames` is on.
+ */
+export const REDACTION_POLICY: Record<RedactionUse, readonly PiiType[]> = {
+  display: ['national_id', 'resident_id', 'credit_card', 'bank_account'],
+  archive: ALL,
+  logs: ALL,
+  training: ALL,
+};
+
+/**
+ * Published data that is not personal: agency phone numbers, accounts and addresses from the
+ * agency contacts and the active knowledge base's answers. Kept as canonical values.
+ */
+export class PublicData {
+  private readonly values = new Set<string>();
+
+  /** Registers every phone, account and address found in published text. */
+  add(texts: readonly string[]): void {
+    for (const text of texts) {
+      for (const p of detectPii(text, { names: false })) {
+        if (p.type === 'phone' || p.type === 'bank_account' || p.type === 'address')
+          this.values.add(`${p.type}:${p.value}`);
+      }
+      // Numbers given with an extension are skipped by detection; register them too.
+      for (const m of text.matchAll(/\(?0\d{1,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}/g)) {
+        this.values.add(`phone:${m[0].replace(/\D/g, '')}`);
+      }
+    }
+  }
+
+  clear(): void {
+    this.values.clear();
+  }
+
+  has(p: PiiSpan): boolean {
+    if (p.type === 'phone' && /^080[09]/.test(p.value)) return true; // toll-free lines are organisations
+    return this.values.has(`${p.type}:${p.value}`);
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+}
+
+/** Placeholders for the personal data `use` may not keep. */
+export function redactions(
+  text: string,
+  use: RedactionUse,
+  options: { names: boolean; publicData: PublicData },
+): { replacements: Replacement[]; types: PiiType[] } {
+  const allowed = new Set<PiiType>(REDACTION_POLICY[use]);
+  if (options.names && use !== 'display') allowed.add('name');
+  const spans = detectPii(text, { names: allowed.has('name') }).filter(
+    (p) => allowed.has(p.type) && !options.publicData.has(p),
+  );
+  return {
+    replacements: spans.map((p) => ({
+      start: p.start,
+      end: p.end,
+      text: REDACTION_LABELS[p.type],
+      kind: 'redact',
+    })),
+    types: spans.map((p) => p.type),
+  };
+}
+
+/** Where the placeholders ended up once applied (replacements are sorted and non-overlapping). */
+export function placeRedactions(
+  replacements: readonly Replacement[],
+  types: readonly PiiType[],
+): Redaction[] {
+  const out: Redaction[] = [];
+  let shift = 0;
+  replacements.forEach((r, i) => {
+    const start = r.start + shift;
+    out.push({ start, end: start + r.text.length, type: types[i] as PiiType, label: r.text });
+    shift += r.text.length - (r.end - r.start);
+  });
+  return out;
+}
