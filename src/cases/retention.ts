@@ -1,0 +1,158 @@
+import type { Config, Logger } from '../config/index.js';
+import type { AuditRepository } from '../store/audit-repository.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { CaseRepository, DataClass } from '../store/case-repository.js';
+import type { Actor } from './auth-service.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const dataClasses: readonly DataClass[] = [
+  'audio',
+  'raw_transcript',
+  'corrected_transcript',
+  'annotations',
+];
+
+export interface RetentionPolicy {
+  /** Days each class is kept after the call ended (or was last changed, for calls never ended). */
+  days: Record<DataClass | 'audit', number>;
+  purgeIntervalMinutes: number;
+}
+
+export interface PurgeReport {
+  dryRun: boolean;
+  now: number;
+  /** Case ids whose data of each class expired (and was deleted unless dry run). */
+  classes: Record<DataClass, string[]>;
+  /** Cases whose every class expired: the case row itself is gone. */
+  casesDeleted: string[];
+  /** Audio files deleted (including ones a killed earlier run had left queued). */
+  blobsDeleted: number;
+  auditEntriesDeleted: number;
+}
+
+export interface RetentionService {
+  policy(): RetentionPolicy;
+  run(options: { dryRun?: boolean; actor?: Actor }): Promise<PurgeReport>;
+  /** Starts the scheduled purge; returns a stop function. */
+  schedule(): () => void;
+}
+
+export interface RetentionDeps {
+  cases: CaseRepository;
+  audit: AuditRepository;
+  blobs: BlobStore;
+  config: Config;
+  logger: Logger;
+  clock: () => number;
+}
+
+const systemActor: Actor = { principal: null, source: 'retention' };
+
+/**
+ * Deletes expired data class by class, case by case. Each (case, class) deletion and its audit
+ * entry commit in one transaction; audio rows leave their file keys in a purge queue in that same
+ * transaction, and the files are deleted after commit. A run killed at any point leaves the
+ * database consistent, and the next run finishes the queue.
+ */
+export function createRetentionService(deps: RetentionDeps): RetentionService {
+  const { cases, audit, blobs, config, logger, clock } = deps;
+  const r = config.retention;
+  const policy: RetentionPolicy = {
+    days: {
+      audio: r.audioDays,
+      raw_transcript: r.rawTranscriptDays,
+      corrected_transcript: r.correctedTranscriptDays,
+      annotations: r.annotationsDays,
+      audit: r.auditDays,
+    },
+    purgeIntervalMinutes: r.purgeIntervalMinutes,
+  };
+  let running: Promise<PurgeReport> | null = null;
+
+  const drainBlobQueue = async (): Promise<number> => {
+    let n = 0;
+    for (const key of await cases.pendingBlobPurges()) {
+      await blobs.delete(key);
+      await cases.blobPurged(key);
+      n += 1;
+    }
+    return n;
+  };
+
+  const run = async (dryRun: boolean, actor: Actor): Promise<PurgeReport> => {
+    const now = clock();
+    const cutoff = (days: number) => now - days * DAY_MS;
+    const entry = (action: string, targetId: string | null, detail: Record<string, unknown>) => ({
+      actorId: actor.principal?.id ?? null,
+      actorRole: actor.principal?.role ?? null,
+      action,
+      targetType: 'case',
+      targetId,
+      source: actor.source,
+      detail,
+    });
+    const report: PurgeReport = {
+      dryRun,
+      now,
+      classes: { audio: [], raw_transcript: [], corrected_transcript: [], annotations: [] },
+      casesDeleted: [],
+      blobsDeleted: 0,
+      auditEntriesDeleted: 0,
+    };
+    if (!dryRun) report.blobsDeleted += await drainBlobQueue();
+
+    for (const dataClass of dataClasses) {
+      const ids = await cases.casesWithExpired(dataClass, cutoff(policy.days[dataClass]));
+      report.classes[dataClass] = ids;
+      if (dryRun) continue;
+      for (const id of ids) {
+        await cases.transaction(async (repo, trx) => {
+          const rows = await repo.purgeClass(id, dataClass, now);
+          await audit.append(entry('retention.purge', id, { class: dataClass, rows }), trx);
+        });
+      }
+    }
+    const longest = Math.max(...dataClasses.map((c) => policy.days[c]));
+    report.casesDeleted = await cases.casesToDelete(cutoff(longest));
+    if (!dryRun) {
+      for (const id of report.casesDeleted) {
+        await cases.transaction(async (repo, trx) => {
+          await repo.deleteCase(id);
+          await audit.append(entry('retention.delete_case', id, {}), trx);
+        });
+      }
+      report.blobsDeleted += await drainBlobQueue();
+      report.auditEntriesDeleted = await audit.purgeBefore(cutoff(policy.days.audit));
+      await audit.append({
+        ...entry('retention.run', null, {
+          cases: Object.fromEntries(dataClasses.map((c) => [c, report.classes[c].length])),
+          casesDeleted: report.casesDeleted.length,
+          blobsDeleted: report.blobsDeleted,
+          auditEntriesDeleted: report.auditEntriesDeleted,
+        }),
+        targetType: 'retention',
+      });
+    }
+    return report;
+  };
+
+  return {
+    policy: () => policy,
+    run({ dryRun = false, actor = systemActor }) {
+      // One purge at a time in this process; a scheduled run and a manual one share the result.
+      if (dryRun) return run(true, actor);
+      running ??= run(false, actor).finally(() => {
+        running = null;
+      });
+      return running;
+    },
+    schedule() {
+      const timer = setInterval(() => {
+        void this.run({}).catch((err: unknown) => logger.error({ err }, 'retention: scheduled purge failed'));
+      }, policy.purgeIntervalMinutes * 60_000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}

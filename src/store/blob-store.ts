@@ -1,0 +1,133 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  readdirSync,
+} from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+
+export interface StoredBlob {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Where audio and other binary payloads live, addressed by key (`case/segment.wav`). Callers only
+ * see this interface, so an S3-compatible store can replace the filesystem one.
+ */
+export interface BlobStore {
+  /** Durable once it resolves: atomic (never a partial file under `key`), synced to disk. */
+  put(key: string, data: Uint8Array): Promise<StoredBlob>;
+  /** Same as put, synchronously: for writers that must be durable before they return. */
+  putSync(key: string, data: Uint8Array): StoredBlob;
+  /** The bytes, or null when absent. Throws `blob_corrupt` when a checksum is given and differs. */
+  get(key: string, expectedSha256?: string): Promise<Uint8Array | null>;
+  exists(key: string): Promise<boolean>;
+  /** Idempotent: deleting an absent key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export class BlobError extends Error {
+  constructor(
+    readonly code: 'invalid_blob_key' | 'blob_corrupt',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+/** Blobs as files under `root` (`<dataDir>/audio`): write to a temp file, fsync, rename, fsync the folder. */
+export function createFsBlobStore(root: string): BlobStore {
+  const base = resolve(root);
+  mkdirSync(base, { recursive: true });
+  sweepTempFiles(base);
+
+  const pathOf = (key: string): string => {
+    const path = resolve(base, key);
+    if (!KEY.test(key) || key.includes('..') || !path.startsWith(base + sep)) {
+      throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
+    }
+    return path;
+  };
+
+  const putSync = (key: string, data: Uint8Array): StoredBlob => {
+    const path = pathOf(key);
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      let offset = 0;
+      while (offset < data.byteLength) offset += writeSync(fd, data, offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    syncDir(dir);
+    return { key, sha256: sha256Hex(data), bytes: data.byteLength };
+  };
+
+  return {
+    putSync,
+    put: async (key, data) => putSync(key, data),
+    async get(key, expectedSha256) {
+      let data: Buffer;
+      try {
+        data = await readFile(pathOf(key));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      if (expectedSha256 && sha256Hex(data) !== expectedSha256) {
+        throw new BlobError('blob_corrupt', `blob ${key} does not match its checksum`);
+      }
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    },
+    async exists(key) {
+      try {
+        return (await stat(pathOf(key))).isFile();
+      } catch {
+        return false;
+      }
+    },
+    async delete(key) {
+      const path = pathOf(key);
+      await rm(path, { force: true });
+      syncDir(dirname(path));
+    },
+  };
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Directory fsync is unsupported on some platforms; the rename is still atomic.
+  }
+}
+
+/** Temp files left by a writer killed mid-put are never visible under a key; remove them at start. */
+function sweepTempFiles(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) sweepTempFiles(path);
+    else if (entry.name.endsWith('.tmp')) rmSync(path, { force: true });
+  }
+}
