@@ -50,9 +50,12 @@ export class CallStream {
         if (event.type === 'started' && !stream) {
           stream = new CallStream(socket, event.case_id, closed);
           resolve(stream);
+        } else if (event.type === 'error' && !stream) {
+          // Before `started`, any error means the call was refused.
+          reject(new Error(`${event.code}: ${event.message}`));
+          socket.close(1000);
         } else if (event.type === 'error' && event.fatal) {
-          if (!stream) reject(new Error(`${event.code}: ${event.message}`));
-          else options.onFailure?.(event.message);
+          options.onFailure?.(event.message);
         } else if (event.type === 'closed') {
           socket.close(1000);
         }

@@ -12,7 +12,7 @@ export interface FollowerOptions {
   caseId: string;
   token: string;
   /** The highest `seq` the view has applied; read at every (re)connect. */
-  lastSeq: () => number | null;
+  lastSeq: () => number;
   onEvents: (events: ServerEvent[]) => void;
   onLink: (state: LinkState, detail?: string) => void;
 }
@@ -57,9 +57,7 @@ export class CallFollower {
   }
 
   private connect(): void {
-    const lastSeq = this.options.lastSeq();
-    const params: Record<string, string | number> = { token: this.options.token };
-    if (lastSeq !== null) params.last_seq = lastSeq;
+    const params = { token: this.options.token, last_seq: this.options.lastSeq() };
     const socket = new WebSocket(
       wsUrl(`/api/calls/${encodeURIComponent(this.options.caseId)}/events`, params),
     );

@@ -203,6 +203,22 @@ describe('callReducer', () => {
     expect(s).toMatchObject({ status: 'ended', closedReason: 'end' });
   });
 
+  it('treats the first event of a call as seq 1: a missing start is a gap, not a baseline', () => {
+    const s = run(numbered([partial('u1', 1, '晚到')], 2));
+    expect(s.gap).toBe(true);
+    expect(s.utterances).toHaveLength(0);
+  });
+
+  it('keeps errors the server sent outside the sequence (seq 0) without disturbing the order', () => {
+    const s = run([
+      ...numbered([started]),
+      { type: 'error', code: 'invalid_message', message: 'bad', fatal: false, seq: 0, case_id: CASE, ts: 0 },
+      ...numbered([partial('u1', 1, '好')], 2),
+    ]);
+    expect(s.errors.map((e) => e.code)).toEqual(['invalid_message']);
+    expect(s.lastSeq).toBe(2);
+  });
+
   it('ignores events of another call', () => {
     const other = { ...numbered([started])[0]!, case_id: 'other' } as ServerEvent;
     expect(run([other]).status).toBe('waiting');

@@ -31,6 +31,8 @@ export interface UtteranceView {
 export interface SuggestionView {
   utteranceId: string;
   seq: number;
+  /** When it was made (server time). */
+  ts: number;
   correctedText: string;
   faqCandidates: FaqCandidate[];
   replyScript: string;
@@ -79,8 +81,8 @@ export interface CallError {
 
 export interface CallState {
   caseId: string;
-  /** Highest `seq` applied; every event up to it has been applied exactly once. */
-  lastSeq: number | null;
+  /** Highest `seq` applied; every event up to it has been applied exactly once (a call's first is 1). */
+  lastSeq: number;
   /** Events that arrived ahead of a missing one, keyed by `seq`, waiting for the gap to fill. */
   pending: Readonly<Record<number, ServerEvent>>;
   /** A gap exists: the socket should resume from `lastSeq`. */
@@ -107,7 +109,7 @@ export interface CallState {
 export function initialCallState(caseId: string): CallState {
   return {
     caseId,
-    lastSeq: null,
+    lastSeq: 0,
     pending: {},
     gap: false,
     status: 'waiting',
@@ -157,8 +159,14 @@ export function receiveEvents(state: CallState, events: readonly ServerEvent[]):
   let pending: Record<number, ServerEvent> | null = null;
   for (const event of events) {
     if (event.case_id !== state.caseId) continue;
-    if (next.lastSeq !== null && event.seq <= next.lastSeq) continue;
-    if (next.lastSeq === null || event.seq === next.lastSeq + 1) {
+    // Errors about a message the server could not place in the call carry seq 0.
+    if (event.type === 'error' && event.seq === 0) {
+      const error = { seq: 0, code: event.code, message: event.message, fatal: event.fatal };
+      next = { ...next, errors: [...next.errors, error] };
+      continue;
+    }
+    if (event.seq <= next.lastSeq) continue;
+    if (event.seq === next.lastSeq + 1) {
       next = applyEvent(next, event);
     } else {
       pending ??= { ...next.pending };
@@ -167,13 +175,12 @@ export function receiveEvents(state: CallState, events: readonly ServerEvent[]):
   }
   // Drain what the new events made contiguous.
   pending ??= { ...next.pending };
-  for (let seq = (next.lastSeq ?? -1) + 1; pending[seq] !== undefined; seq++) {
+  for (let seq = next.lastSeq + 1; pending[seq] !== undefined; seq++) {
     const event = pending[seq] as ServerEvent;
     delete pending[seq];
     next = applyEvent(next, event);
   }
-  for (const key of Object.keys(pending))
-    if (Number(key) <= (next.lastSeq ?? -1)) delete pending[Number(key)];
+  for (const key of Object.keys(pending)) if (Number(key) <= next.lastSeq) delete pending[Number(key)];
   const gap = Object.keys(pending).length > 0;
   if (next === state && !gap && !state.gap) return state;
   return { ...next, pending, gap };
@@ -311,6 +318,7 @@ function applySuggestion(s: CallState, event: EventOf<'suggestion'>): CallState 
     {
       utteranceId: event.utterance_id,
       seq: event.seq,
+      ts: event.ts,
       correctedText: event.corrected_text,
       faqCandidates: event.faq_candidates,
       replyScript: event.reply_script || draft || '',

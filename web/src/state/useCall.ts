@@ -21,13 +21,13 @@ export function useCall(caseId: string, token: string): FollowedCall {
   const [state, dispatch] = useReducer(callReducer, caseId, initialCallState);
   const [link, setLink] = useState<LinkState>('connecting');
   const [linkDetail, setLinkDetail] = useState<string | null>(null);
-  const lastSeq = useRef<number | null>(null);
+  const lastSeq = useRef(0);
   lastSeq.current = state.lastSeq;
   const follower = useRef<CallFollower | null>(null);
 
   useEffect(() => {
     dispatch({ type: 'reset', caseId });
-    lastSeq.current = null;
+    lastSeq.current = 0;
     const f = new CallFollower({
       caseId,
       token,

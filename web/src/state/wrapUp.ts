@@ -52,12 +52,20 @@ function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/**
+ * `POST /api/case/record` as the archive accepts it (`src/cases/record-schema.ts`, strict). The
+ * summary travels as an annotation labelled `summary`; copies and undone corrections are not
+ * actions there (an undone correction shows in the transcript's corrected text instead).
+ */
 export interface CaseRecordBody {
   case_id: string;
   revision: number;
   agent_id: string;
   started_at: string;
   ended_at: string;
+  category?: string;
+  agency?: string;
+  notes?: string;
   transcript: {
     utterance_id: string;
     speaker: 'caller' | 'agent';
@@ -65,29 +73,29 @@ export interface CaseRecordBody {
     end_ms: number;
     text: string;
     corrected_text: string;
-    verified_text: string;
+    verified: boolean;
   }[];
   suggestions: {
     utterance_id: string;
     kb_version: number | null;
-    tier: string;
     faq_ids: string[];
+    cited_faq_ids: string[];
     reply_script: string;
-    source: string;
+    tier: 'hot' | 'cold' | 'procedure';
+    source: 'template' | 'llm';
+    shown_at: string;
   }[];
   actions: {
-    action: string;
     utterance_id?: string;
     faq_id?: string;
+    action: 'adopted' | 'edited' | 'rejected';
     text?: string;
     at: string;
-    by: string | null;
   }[];
-  category: string;
-  agency: string;
-  notes: string;
-  summary: string;
+  annotations: { label: string; text: string }[];
 }
+
+const archivedAction = { adopt: 'adopted', edit: 'edited', reject: 'rejected' } as const;
 
 export function buildCaseRecord(
   state: CallState,
@@ -96,45 +104,54 @@ export function buildCaseRecord(
   now: number,
   revision = 1,
 ): CaseRecordBody {
-  const started = state.startedAt ?? now;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const optional = (key: 'category' | 'agency' | 'notes') =>
+    form[key].trim() ? { [key]: form[key].trim() } : {};
   return {
     case_id: state.caseId,
     revision,
     agent_id: agentId,
-    started_at: new Date(started).toISOString(),
-    ended_at: new Date(state.endedAt ?? now).toISOString(),
+    started_at: iso(state.startedAt ?? now),
+    ended_at: iso(state.endedAt ?? now),
+    ...optional('category'),
+    ...optional('agency'),
+    ...optional('notes'),
     transcript: state.utterances
       .filter((u) => u.final)
       .map((u) => ({
         utterance_id: u.id,
         speaker: u.speaker,
         start_ms: u.startMs ?? 0,
-        end_ms: u.endMs ?? 0,
+        end_ms: Math.max(u.startMs ?? 0, u.endMs ?? 0),
         text: u.text,
-        corrected_text: u.correctedText,
-        verified_text: verifiedText(u),
+        corrected_text: verifiedText(u),
+        verified: u.undoneEdits.length > 0,
       })),
     suggestions: state.suggestions
       .filter((s) => !s.speculative)
       .map((s) => ({
         utterance_id: s.utteranceId,
         kb_version: s.kbVersion,
-        tier: s.tier,
         faq_ids: s.faqCandidates.map((c) => c.faq_id),
+        cited_faq_ids: s.citedFaqIds,
         reply_script: s.replyScript,
+        tier: s.tier,
         source: s.source,
+        shown_at: iso(s.ts),
       })),
-    actions: state.feedback.map((f) => ({
-      action: f.action,
-      ...(f.utteranceId ? { utterance_id: f.utteranceId } : {}),
-      ...(f.faqId ? { faq_id: f.faqId } : {}),
-      ...(f.text ? { text: f.text } : {}),
-      at: new Date(f.ts).toISOString(),
-      by: f.by,
-    })),
-    category: form.category,
-    agency: form.agency,
-    notes: form.notes,
-    summary: form.summary,
+    actions: state.feedback.flatMap((f) =>
+      f.action === 'adopt' || f.action === 'edit' || f.action === 'reject'
+        ? [
+            {
+              ...(f.utteranceId ? { utterance_id: f.utteranceId } : {}),
+              ...(f.faqId ? { faq_id: f.faqId } : {}),
+              action: archivedAction[f.action],
+              ...(f.text ? { text: f.text } : {}),
+              at: iso(f.ts),
+            },
+          ]
+        : [],
+    ),
+    annotations: form.summary.trim() ? [{ label: 'summary', text: form.summary.trim() }] : [],
   };
 }
