@@ -15,7 +15,11 @@ export type Speaker = 'caller' | 'agent';
 export const startMessage = z.object({
   type: z.literal('start'),
   lang: z.string().default('zh-TW'),
-  case_id: z.string().min(1).max(128).optional(),
+  /** Letters, digits and . _ : - only, so it is safe in URLs and file names. */
+  case_id: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, 'case_id: 1-128 letters, digits, . _ : -')
+    .optional(),
   format: z.enum(audioFormats).default('pcm_s16le'),
   sample_rate: z.union([z.literal(8000), z.literal(16000)]).default(16000),
   channels: z.union([z.literal(1), z.literal(2)]).default(1),
@@ -106,8 +110,21 @@ export type ServerEvent =
       asr: { engine: string; version: string } | null;
       resumed: boolean;
     })
-  | (Base & { type: 'speech_start'; speaker: Speaker; channel: number; start_ms: number })
-  | (Base & { type: 'speech_end'; speaker: Speaker; channel: number; start_ms: number; end_ms: number })
+  | (Base & {
+      type: 'speech_start';
+      utterance_id: string;
+      speaker: Speaker;
+      channel: number;
+      start_ms: number;
+    })
+  | (Base & {
+      type: 'speech_end';
+      utterance_id: string;
+      speaker: Speaker;
+      channel: number;
+      start_ms: number;
+      end_ms: number;
+    })
   | (Base & {
       type: 'partial';
       utterance_id: string;
@@ -141,6 +158,8 @@ export type ServerEvent =
       handoff: AgencyContact | null;
       source: 'template' | 'llm';
       cited_faq_ids: string[];
+      /** Responsible agency and question type of the utterance window (suggest stage's router). */
+      intent?: { agency: string | null; question_type: string; confidence: number | null };
     })
   | (Base & { type: 'reply_delta'; utterance_id: string; delta: string })
   | (Base & { type: 'tool_result'; utterance_id: string; tool: string; result: Record<string, unknown> })
@@ -181,6 +200,7 @@ export const errorCodes = [
   'resume_expired',
   'case_in_use',
   'asr_unavailable',
+  'vad_unavailable',
   'asr_failed',
   'unauthorized',
   'forbidden',

@@ -30,7 +30,7 @@ export interface UtteranceAudio {
  */
 export interface CallRecorder {
   callStarted(info: CallStartInfo): Promise<void>;
-  /** The call's audio as received, decoded to 16 kHz PCM16, one array per channel. */
+  /** The call's audio as received, decoded to PCM16 at the call's own sample rate, one array per channel. */
   callAudio(caseId: string, channels: Int16Array[]): void;
   utteranceAudio(segment: UtteranceAudio): void;
   /** Every event of the call's stream (finals, suggestions, alerts…) and agent feedback. */

@@ -1,0 +1,2 @@
+export { streamRoutes, type StreamRoutesOptions } from './routes.js';
+export { ClientQueue, type ClientQueueOptions } from './client-queue.js';

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config, Logger } from '../config/index.js';
+import type { CallSessionManager } from '../session/index.js';
+import { StreamSocket } from './stream-socket.js';
+
+export interface StreamRoutesOptions {
+  manager: CallSessionManager;
+  config: Config;
+  logger: Logger;
+}
+
+/** `WS /api/stream/asr`: live call audio in, the call's ordered events out. */
+export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
+  app,
+  { manager, config, logger },
+) => {
+  app.get(
+    '/api/stream/asr',
+    { websocket: true, config: { roles: ['ingress', 'agent', 'supervisor', 'admin', 'service'] } },
+    (socket, request) => {
+      new StreamSocket(socket, {
+        manager,
+        maxFrameBytes: config.stream.maxFrameBytes,
+        highWaterBytes: config.stream.clientHighWaterBytes,
+        logger,
+        principalId: request.principal?.id ?? null,
+      });
+    },
+  );
+};

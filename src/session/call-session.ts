@@ -1,0 +1,260 @@
+import type { Config, Logger } from '../config/index.js';
+import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js';
+import type { AsrEngine } from '../asr/engine.js';
+import type { VadSettings } from '../asr/vad.js';
+import type { EventBody, FeedbackMessage, ServerEvent, Speaker, StartMessage } from '../protocol/index.js';
+import type { TextNormalizer } from '../text/types.js';
+import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
+import { CallEventLog } from './event-log.js';
+import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';
+import type { CallRecorder } from './recorder.js';
+
+/** What every call shares, wired once by the app. */
+export interface CallServices {
+  config: Config;
+  logger: Logger;
+  /** Picks the engine (and model version) for a call; null = no ASR configured. */
+  asrEngineFor(caseId: string): AsrEngine | null;
+  vadModel: string | undefined;
+  text: Pick<TextNormalizer, 'normalize' | 'hotwords'> | null;
+  assistant: CallAssistantFactory | null;
+  recorder: CallRecorder | null;
+  now?: () => number;
+}
+
+export type CallState = 'live' | 'ending' | 'ended';
+
+export interface CallSummary {
+  case_id: string;
+  started_at: string;
+  ended_at: string | null;
+  agent_id: string | null;
+  status: 'live' | 'ended';
+  last_utterance: string | null;
+  agency: string | null;
+  alert_level: 'warning' | 'critical' | null;
+  last_seq: number;
+}
+
+/**
+ * One call: the single owner of its state. Decodes wire audio, runs a pipeline per channel, turns
+ * raw finals into corrected ones, hands them to the call assistant, and emits everything on the
+ * call's ordered event log.
+ */
+export class CallSession {
+  readonly log: CallEventLog;
+  readonly startedAt: Date;
+  state: CallState = 'live';
+  endedAt: Date | null = null;
+  private readonly pipelines: ChannelPipeline[];
+  private readonly assistant: CallAssistant | null;
+  private readonly engine: AsrEngine | null;
+  private utteranceCounter = 0;
+  private lastUtterance: string | null = null;
+  private agency: string | null = null;
+  private alertLevel: 'warning' | 'critical' | null = null;
+  private ending: Promise<void> | null = null;
+
+  constructor(
+    readonly caseId: string,
+    readonly start: StartMessage,
+    private readonly services: CallServices,
+  ) {
+    const { config, logger } = services;
+    const now = services.now ?? Date.now;
+    this.startedAt = new Date(now());
+    this.log = new CallEventLog(caseId, config.stream.replayBufferEvents, now);
+    this.engine = services.asrEngineFor(caseId);
+    const vad: VadSettings | null = services.vadModel
+      ? {
+          model: services.vadModel,
+          threshold: start.vad?.threshold ?? config.vad.threshold,
+          minSilenceMs: start.vad?.min_silence_ms ?? config.vad.minSilenceMs,
+          minSpeechMs: config.vad.minSpeechMs,
+          maxUtteranceMs: start.vad?.max_utterance_ms ?? config.vad.maxUtteranceMs,
+        }
+      : null;
+    const speakers: Speaker[] = start.channels === 2 ? ['caller', 'agent'] : [start.speaker];
+    const host: ChannelHost = {
+      caseId,
+      logger: logger.child({ case_id: caseId }),
+      nextUtteranceId: () => `u${++this.utteranceCounter}`,
+      emit: (event) => this.emit(event),
+      hotwords: () => services.text?.hotwords() ?? [],
+      onPartial: (p) => this.onPartial(p),
+      onUtterance: (u) => this.onUtterance(u),
+    };
+    this.pipelines = speakers.map(
+      (speaker, channel) =>
+        new ChannelPipeline(
+          host,
+          channel,
+          speaker,
+          start.sample_rate,
+          vad,
+          this.engine,
+          config.stream.partialIntervalMs,
+        ),
+    );
+    this.log.tap((event) => this.observe(event));
+    if (services.recorder) {
+      const recorder = services.recorder;
+      this.log.tap((event) => recorder.event(event));
+    }
+    this.assistant =
+      services.assistant?.({ caseId, kb: start.kb, emit: (event) => this.emit(event) }) ?? null;
+  }
+
+  /** Announces the call (or its resumption) and any degraded mode as warnings. */
+  async begin(): Promise<void> {
+    await this.services.recorder?.callStarted({
+      caseId: this.caseId,
+      agentId: this.start.agent_id,
+      startedAt: this.startedAt,
+      format: this.start.format,
+      sampleRate: this.start.sample_rate,
+      channels: this.start.channels,
+      asrVersion: this.engine ? `${this.engine.name}:${this.engine.version}` : null,
+    });
+    this.emit({
+      type: 'started',
+      sample_rate: this.start.sample_rate,
+      channels: this.start.channels,
+      format: this.start.format,
+      asr: this.engine ? { engine: this.engine.name, version: this.engine.version } : null,
+      resumed: false,
+    });
+    if (!this.services.vadModel) {
+      this.emit({
+        type: 'error',
+        code: 'vad_unavailable',
+        message: 'no VAD model is configured: audio is kept, but speech is not detected or recognized',
+        fatal: false,
+      });
+    }
+    if (!this.engine) {
+      this.emit({
+        type: 'error',
+        code: 'asr_unavailable',
+        message: 'no speech-recognition model is configured: speech events and audio only, no text',
+        fatal: false,
+      });
+    }
+  }
+
+  emit(event: EventBody): ServerEvent {
+    return this.log.emit(event);
+  }
+
+  /** Raw wire bytes → per-channel PCM16. Throws AudioFormatError (misaligned_audio) untouched. */
+  acceptAudio(bytes: Uint8Array): void {
+    const pcm = decodeToPcm16(bytes, this.start.format, this.start.channels);
+    const channels = splitChannels(pcm, this.start.channels);
+    this.services.recorder?.callAudio(this.caseId, channels);
+    channels.forEach((samples, i) => this.pipelines[i]?.push(samples));
+  }
+
+  feedback(message: FeedbackMessage, by: string | null): void {
+    const { type: _type, case_id: _caseId, ...rest } = message;
+    this.emit({ ...rest, type: 'feedback', by });
+  }
+
+  /** Flushes every channel, waits for the last finals and suggestions, then `closed`. Idempotent. */
+  end(reason: 'end' | 'timeout' | 'server_shutdown'): Promise<void> {
+    this.ending ??= (async () => {
+      this.state = 'ending';
+      await Promise.all(this.pipelines.map((p) => p.flush()));
+      await this.assistant?.close();
+      this.state = 'ended';
+      this.endedAt = new Date((this.services.now ?? Date.now)());
+      this.emit({ type: 'closed', reason });
+      await this.services.recorder?.callEnded(this.caseId, reason);
+    })();
+    return this.ending;
+  }
+
+  summary(): CallSummary {
+    return {
+      case_id: this.caseId,
+      started_at: this.startedAt.toISOString(),
+      ended_at: this.endedAt?.toISOString() ?? null,
+      agent_id: this.start.agent_id ?? null,
+      status: this.state === 'ended' ? 'ended' : 'live',
+      last_utterance: this.lastUtterance,
+      agency: this.agency,
+      alert_level: this.alertLevel,
+      last_seq: this.log.lastSeq,
+    };
+  }
+
+  private onPartial(p: Parameters<ChannelHost['onPartial']>[0]): void {
+    const text = this.correct(p.rawText).text;
+    this.emit({
+      type: 'partial',
+      utterance_id: p.utteranceId,
+      rev: p.rev,
+      text,
+      confidence: null,
+      speaker: p.speaker,
+      channel: p.channel,
+    });
+    this.assistant?.onPartial({
+      utteranceId: p.utteranceId,
+      text,
+      speaker: p.speaker,
+      startMs: p.startMs,
+      endMs: p.startMs,
+    });
+  }
+
+  private onUtterance(u: Parameters<ChannelHost['onUtterance']>[0]): void {
+    this.services.recorder?.utteranceAudio({
+      caseId: this.caseId,
+      utteranceId: u.utteranceId,
+      speaker: u.speaker,
+      channel: u.channel,
+      startMs: u.startMs,
+      endMs: u.endMs,
+      pcm: float32ToPcm16(u.samples),
+    });
+    if (u.rawText === null || u.rawText.trim() === '') return;
+    const corrected = this.correct(u.rawText);
+    this.emit({
+      type: 'final',
+      utterance_id: u.utteranceId,
+      text: u.rawText,
+      corrected_text: corrected.text,
+      edits: corrected.edits,
+      start_ms: u.startMs,
+      end_ms: u.endMs,
+      speaker: u.speaker,
+      channel: u.channel,
+    });
+    this.assistant?.onFinal({
+      utteranceId: u.utteranceId,
+      text: corrected.text,
+      speaker: u.speaker,
+      startMs: u.startMs,
+      endMs: u.endMs,
+    });
+  }
+
+  private correct(raw: string): { text: string; edits: Extract<ServerEvent, { type: 'final' }>['edits'] } {
+    if (!this.services.text) return { text: raw, edits: [] };
+    try {
+      const result = this.services.text.normalize(raw);
+      return { text: result.text, edits: result.edits };
+    } catch (err) {
+      this.services.logger.error({ err, case_id: this.caseId }, 'text correction failed; raw text kept');
+      return { text: raw, edits: [] };
+    }
+  }
+
+  /** Keeps what the supervisor board shows up to date. */
+  private observe(event: ServerEvent): void {
+    if (event.type === 'final') this.lastUtterance = event.corrected_text;
+    else if (event.type === 'suggestion' && event.faq_candidates[0])
+      this.agency = event.faq_candidates[0].agency;
+    else if (event.type === 'alert' && this.alertLevel !== 'critical') this.alertLevel = event.level;
+  }
+}

@@ -1,0 +1,62 @@
+import type { EventBody, ServerEvent } from '../protocol/index.js';
+
+/** Someone following a call: the caller's own socket, a desktop, the supervisor view. */
+export interface EventSubscriber {
+  deliver(event: ServerEvent): void;
+}
+
+/**
+ * The call's ordered event stream: assigns the per-call, gap-free `seq`, keeps the most recent
+ * events for resume, and fans each event out to subscribers. Subscribers own their buffering, so
+ * a slow one never holds up the call.
+ */
+export class CallEventLog {
+  private nextSeq = 1;
+  private readonly buffer: ServerEvent[] = [];
+  private readonly subscribers = new Set<EventSubscriber>();
+  private readonly taps: Array<(event: ServerEvent) => void> = [];
+
+  constructor(
+    readonly caseId: string,
+    private readonly capacity: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Observers that see every event synchronously (archive, alert feed, metrics). */
+  tap(listener: (event: ServerEvent) => void): void {
+    this.taps.push(listener);
+  }
+
+  emit(body: EventBody): ServerEvent {
+    const event = { ...body, seq: this.nextSeq++, case_id: this.caseId, ts: this.now() } as ServerEvent;
+    this.buffer.push(event);
+    if (this.buffer.length > this.capacity) this.buffer.shift();
+    for (const tap of this.taps) tap(event);
+    for (const subscriber of this.subscribers) subscriber.deliver(event);
+    return event;
+  }
+
+  /**
+   * Adds a subscriber after replaying what it missed. Returns false when events after `afterSeq`
+   * are no longer buffered (the caller should say `resume_expired`).
+   */
+  subscribe(subscriber: EventSubscriber, afterSeq = 0): boolean {
+    const oldest = this.buffer[0]?.seq ?? this.nextSeq;
+    if (afterSeq + 1 < oldest) return false;
+    for (const event of this.buffer) if (event.seq > afterSeq) subscriber.deliver(event);
+    this.subscribers.add(subscriber);
+    return true;
+  }
+
+  unsubscribe(subscriber: EventSubscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+}

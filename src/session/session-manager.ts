@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode, ServerEvent, StartMessage } from '../protocol/index.js';
+import { CallSession, type CallServices, type CallSummary } from './call-session.js';
+
+export class CallError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type AlertRecord = Pick<
+  Extract<ServerEvent, { type: 'alert' }>,
+  'case_id' | 'utterance_id' | 'level' | 'reason' | 'text' | 'ts' | 'seq'
+>;
+
+const ALERT_FEED_SIZE = 500;
+
+/**
+ * All calls on this node, by case id. A call whose audio connection drops without `end` stays
+ * resumable for the resume window, then is closed with reason `timeout`; an ended call stays
+ * readable (desktop replay, late resume) for the same window.
+ */
+export class CallSessionManager {
+  private readonly calls = new Map<string, CallSession>();
+  private readonly expiry = new Map<string, NodeJS.Timeout>();
+  private readonly alertFeed: AlertRecord[] = [];
+  private readonly alertListeners = new Set<(alert: AlertRecord) => void>();
+
+  constructor(private readonly services: CallServices) {}
+
+  /** Starts a new call. */
+  async open(start: StartMessage): Promise<CallSession> {
+    const caseId = start.case_id ?? `call-${randomUUID()}`;
+    const existing = this.calls.get(caseId);
+    if (existing && existing.state !== 'ended') {
+      throw new CallError(
+        'case_in_use',
+        `call ${caseId} is already live; send {"type":"resume"} to continue it`,
+      );
+    }
+    if (existing) this.forget(caseId);
+    const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services);
+    session.log.tap((event) => {
+      if (event.type === 'alert') this.recordAlert(event);
+    });
+    this.calls.set(caseId, session);
+    await session.begin();
+    return session;
+  }
+
+  get(caseId: string): CallSession | undefined {
+    return this.calls.get(caseId);
+  }
+
+  /** The audio connection went away without `end`: keep the call resumable for the window. */
+  detach(caseId: string): void {
+    const session = this.calls.get(caseId);
+    if (!session || session.state !== 'live') return;
+    this.schedule(caseId, () => {
+      void session.end('timeout').then(() => this.schedule(caseId, () => this.forget(caseId)));
+    });
+  }
+
+  /** A new audio connection continues the call. */
+  resume(caseId: string): CallSession {
+    const session = this.calls.get(caseId);
+    if (!session)
+      throw new CallError(
+        'unknown_case',
+        `no call ${caseId} to resume (never started here, or past the resume window)`,
+      );
+    if (session.state === 'live') this.clearTimer(caseId);
+    return session;
+  }
+
+  /** The call ended normally: keep it readable for the window, then forget it. */
+  ended(caseId: string): void {
+    this.schedule(caseId, () => this.forget(caseId));
+  }
+
+  list(): CallSummary[] {
+    return [...this.calls.values()].map((s) => s.summary());
+  }
+
+  alerts(sinceTs = 0): AlertRecord[] {
+    return this.alertFeed.filter((a) => a.ts > sinceTs);
+  }
+
+  onAlert(listener: (alert: AlertRecord) => void): () => void {
+    this.alertListeners.add(listener);
+    return () => this.alertListeners.delete(listener);
+  }
+
+  get liveCount(): number {
+    let n = 0;
+    for (const s of this.calls.values()) if (s.state !== 'ended') n++;
+    return n;
+  }
+
+  /** Ends every live call (their last finals are flushed and archived). */
+  async shutdown(): Promise<void> {
+    for (const timer of this.expiry.values()) clearTimeout(timer);
+    this.expiry.clear();
+    await Promise.all([...this.calls.values()].map((s) => s.end('server_shutdown')));
+  }
+
+  private recordAlert(event: Extract<ServerEvent, { type: 'alert' }>): void {
+    const record: AlertRecord = {
+      case_id: event.case_id,
+      utterance_id: event.utterance_id,
+      level: event.level,
+      reason: event.reason,
+      text: event.text,
+      ts: event.ts,
+      seq: event.seq,
+    };
+    this.alertFeed.push(record);
+    if (this.alertFeed.length > ALERT_FEED_SIZE) this.alertFeed.shift();
+    for (const listener of this.alertListeners) listener(record);
+  }
+
+  private schedule(caseId: string, action: () => void): void {
+    this.clearTimer(caseId);
+    const timer = setTimeout(() => {
+      this.expiry.delete(caseId);
+      action();
+    }, this.services.config.stream.resumeWindowMs);
+    timer.unref();
+    this.expiry.set(caseId, timer);
+  }
+
+  private clearTimer(caseId: string): void {
+    const timer = this.expiry.get(caseId);
+    if (timer) clearTimeout(timer);
+    this.expiry.delete(caseId);
+  }
+
+  private forget(caseId: string): void {
+    this.clearTimer(caseId);
+    this.calls.delete(caseId);
+  }
+}
