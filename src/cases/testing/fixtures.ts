@@ -1,0 +1,29 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, createLogger, type Config, type ConfigInput } from '../../config/index.js';
+import { writeWav } from '../../audio/index.js';
+import type { Principal } from '../../http/principal.js';
+
+/** A config under a fresh temp state directory, ignoring the developer's environment. */
+export function testConfig(overrides: ConfigInput = {}): Config {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hotline-cases-'));
+  return loadConfig({ env: {}, overrides: { dataDir, logLevel: 'silent', ...overrides } });
+}
+
+export const silentLogger = () => createLogger('silent');
+
+/** 0.5 s of a 440 Hz tone as a WAV file. */
+export function toneWav(ms = 500): Uint8Array {
+  const n = (16_000 * ms) / 1000;
+  const pcm = new Int16Array(n);
+  for (let i = 0; i < n; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16_000));
+  return writeWav([pcm], 16_000);
+}
+
+export const principal = (role: Principal['role'], id = `${role}-1`): Principal => ({
+  id,
+  role,
+  kind: 'user',
+  name: id,
+});
