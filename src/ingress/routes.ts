@@ -7,6 +7,7 @@ export interface StreamRoutesOptions {
   manager: CallSessionManager;
   config: Config;
   logger: Logger;
+  onFrameProcessed?: (seconds: number) => void;
 }
 
 /** `WS /api/stream/asr`: live call audio in, the call's ordered events out. */
@@ -24,6 +25,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
         highWaterBytes: config.stream.clientHighWaterBytes,
         logger,
         principalId: request.principal?.id ?? null,
+        onFrameProcessed,
       });
     },
   );

@@ -18,6 +18,8 @@ export interface StreamSocketOptions {
   logger: Logger;
   /** Principal id of whoever opened the socket (recorded with feedback). */
   principalId: string | null;
+  /** Time from an audio frame's arrival to its events being emitted (metrics). */
+  onFrameProcessed?: (seconds: number) => void;
 }
 
 const knownTypes = new Set(['start', 'end', 'resume', 'feedback']);
@@ -166,8 +168,10 @@ export class StreamSocket {
         `audio frame of ${bytes.byteLength} bytes exceeds ${this.options.maxFrameBytes}; send at most 1 s per frame`,
       );
     }
+    const began = process.hrtime.bigint();
     try {
       session.acceptAudio(bytes);
+      this.options.onFrameProcessed?.(Number(process.hrtime.bigint() - began) / 1e9);
     } catch (err) {
       if (err instanceof AudioFormatError)
         return this.error(err.code as ErrorCode, `${err.message}: frame ignored`);
