@@ -15,7 +15,7 @@ export interface SherpaOnlineSettings {
   logger?: Logger;
 }
 
-class SherpaOnlineStream implements AsrStream {
+export class SherpaOnlineStream implements AsrStream {
   private readonly utterance: OnlineUtterance;
   private done = false;
 

@@ -19,7 +19,7 @@ export interface TwoPassSettings {
   logger?: Logger;
 }
 
-class TwoPassStream implements AsrStream {
+export class TwoPassStream implements AsrStream {
   private readonly segment = new SegmentBuffer();
   private readonly utterance: OnlineUtterance | null;
   private done = false;
