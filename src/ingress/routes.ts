@@ -13,7 +13,7 @@ export interface StreamRoutesOptions {
 /** `WS /api/stream/asr`: live call audio in, the call's ordered events out. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
   app,
-  { manager, config, logger },
+  { manager, config, logger, onFrameProcessed },
 ) => {
   app.get(
     '/api/stream/asr',
