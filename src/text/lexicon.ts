@@ -103,7 +103,7 @@ export function loadTaipeiLexicon(dir: string): TaipeiLexicon {
   };
 
   const villages = readTable(dir, LEXICON_FILES.villages, 'district,village', missing);
-  for (const [district = '', village = ''] of villages) {
+  for (const [district = ''] of villages) {
     add(district, 'district');
     // 信義區 is also said 信義.
     if (district.endsWith('區') && district.length === 3) add(district.slice(0, 2), 'district');

@@ -24,6 +24,12 @@ const HAN = /^\p{Script=Han}$/u;
 const VARIANTS: Record<string, string> = { 台: '臺', 裏: '裡' };
 const canon = (ch: string): string => VARIANTS[ch] ?? ch;
 
+/** The last character of a term that says what it is (區, 里, 路, 局…): evidence only when it agrees. */
+const CATEGORY_SUFFIX = new Set('區里路街段巷局處科所院會館隊站園');
+
+/** Characters that start a new word after a name (的, 是, 在…). */
+const FUNCTION_WORDS = new Set('的是在有和跟與及或要會嗎呢了都也還就說被把給到');
+
 /** After a two-character place name, what makes it a place (松山區, 內湖路, 中山站…). */
 const PLACE_CONTEXT = new Set('區路街站里那這附一分國捷機科園大');
 
@@ -52,6 +58,8 @@ function readings(ch: string): readonly string[] {
  * correction only on strong evidence:
  * - every syllable matches (after the Taiwan-accent merges), and at least one character already agrees
  *   — at most half of a term may be rewritten;
+ * - a category suffix (區, 里, 路, 局…) is rewritten only when every other character agrees and the term
+ *   is long or ends at a word boundary: 重陽禮金 must not become 重陽里金;
  * - the term has three or more characters, or two with a place context right after it (松山區);
  * - no other term sounds the same at that span with equal support (no margin → no edit);
  * - longer matches win; exact matches protect their span.
@@ -126,6 +134,13 @@ export class PhoneticIndex {
       const second = list[1];
       if (second && second.same === top.same && canonText(second.term) !== canonText(top.term)) continue;
       if (top.same < 1 || len - top.same > Math.floor(len / 2)) continue;
+      const last = top.term[len - 1] as string;
+      if (CATEGORY_SUFFIX.has(last) && canon(text[top.end - 1] as string) !== last) {
+        // A rewritten suffix needs the rest of a long term, or a word boundary right after it.
+        const next = text[top.end] ?? '';
+        const boundary = !/\p{Script=Han}/u.test(next) || FUNCTION_WORDS.has(next);
+        if (top.same < len - 1 || (len < 4 && !boundary)) continue;
+      }
       if (len === 2 && !PLACE_CONTEXT.has(text[top.end] ?? '')) continue;
       if (len === 2 && top.kind !== 'district') continue;
       candidates.push(top);

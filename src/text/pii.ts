@@ -1,4 +1,5 @@
-import { formatPhone, isPhoneShaped } from './numerals.js';
+import { formatPhone, isPhoneShaped, parseNumeral } from './numerals.js';
+import { normaliseRoad } from './lexicon.js';
 import type { Redaction } from './types.js';
 
 export type PiiType = Redaction['type'];
@@ -102,6 +103,7 @@ function shadow(text: string): string {
   return out;
 }
 
+const URL = /(?:https?:\/\/|www\.)[\w\-.~:/?#[\]@!$&'()*+,;=%]+/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const ID = /(?<![A-Z0-9])[A-Z][\s-]?[1289A-D](?:[\s-]?\d){8}(?![0-9])/g;
 const DIGIT_RUN = /(?<![0-9A-Z])(?:\+?886[\s-]?|\(0\d{1,3}\)[\s-]?)?\d(?:[\s\-－.]?\d)*(?![0-9])/g;
@@ -112,6 +114,9 @@ const NOT_PLATE = /^(?:ISO|CNS|COVID|GPS|USB|MRT|ATM|APP|NT|TPE|ROC|ID|PM|AM|TEL
 const PHONE_CONTEXT = /(?:電話|手機|號碼|市話|家裡|打|撥|聯絡|聯繫|回電|傳真|室話|專線)[^\d]{0,6}$/;
 const ACCOUNT_CONTEXT = /(?:帳號|帳戶|賬號|戶頭|匯款|轉帳|匯到|帳戶號碼|存摺|account)[^\d]{0,8}$/i;
 const PLATE_CONTEXT = /(?:車牌|車號|牌照|車子|機車|汽車)[^A-Z0-9]{0,6}$/;
+/** How published service lines are introduced (請洽, 客服專線, 傳真); callers do not say this of their own number. */
+const SERVICE_LINE =
+  /(?:客服|專線|熱線|總機|服務台|服務中心|傳真|FAX|電洽|請洽|洽詢|逕洽|致電|市民當家)[^\d]{0,10}$/i;
 /** An office line gives an extension; a caller's own number does not. */
 const EXTENSION_AFTER = /^\s*(?:轉|分機|#|ext)/i;
 
@@ -131,26 +136,15 @@ const SURNAMES =
 
 /** Canonical address key: road + section + lane/alley/number, digits as ASCII, without city/district/floor. */
 export function addressKey(address: string): string {
-  const s = shadow(address)
-    .replace(/\s+/g, '')
-    .replace(/^.*?(?:[市縣])/u, '')
+  const s = normaliseRoad(address.replace(/\s+/g, ''))
+    .replace(/^(?:臺北市|台北市|新北市|\p{Script=Han}{2}[市縣](?=\p{Script=Han}{2}[區鄉鎮市]))/u, '')
     .replace(/^\p{Script=Han}{1,3}?[區鄉鎮](?=\p{Script=Han}{1,4}(?:路|街|大道))/u, '');
   const m = /(\p{Script=Han}{1,4}(?:路|街|大道))([一二三四五六七八九十]段)?(.*?號)/u.exec(s);
   if (!m) return s;
-  const num = (m[3] as string).replace(/[零〇一二兩三四五六七八九十百]+/g, (x) => String(chineseToInt(x)));
+  const num = (m[3] as string).replace(/[零〇一二兩三四五六七八九十百]+/g, (x) =>
+    String(parseNumeral(x) ?? x),
+  );
   return `${m[1]}${m[2] ?? ''}${num}`;
-}
-
-function chineseToInt(x: string): number {
-  let total = 0;
-  let n = 0;
-  for (const ch of x) {
-    const d = '零一二三四五六七八九'.indexOf(ch === '兩' ? '二' : ch === '〇' ? '零' : ch);
-    if (d >= 0) n = d;
-    else if (ch === '十') ((total += (n || 1) * 10), (n = 0));
-    else if (ch === '百') ((total += (n || 1) * 100), (n = 0));
-  }
-  return total + n;
 }
 
 export interface DetectOptions {
@@ -165,6 +159,10 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
     if (free(start, end)) found.push({ start, end, type, value });
   };
   const sh = shadow(text);
+  // Nothing inside a URL is personal data (paths carry ids and numbers).
+  for (const m of text.matchAll(URL))
+    found.push({ start: m.index, end: m.index + m[0].length, type: 'email', value: '' });
+  const urls = found.length;
 
   for (const m of text.matchAll(EMAIL)) add(m.index, m.index + m[0].length, 'email', m[0].toLowerCase());
   for (const m of sh.matchAll(ID)) {
@@ -178,13 +176,16 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
     let digits = m[0].replace(/\D/g, '');
     if (/^\+?886/.test(m[0].replace(/[\s-]/g, ''))) digits = `0${digits.slice(3)}`;
     const before = text.slice(Math.max(0, start - 12), start);
-    if (digits.length >= 13 && digits.length <= 19 && /^[3-6]/.test(digits) && luhnOk(digits)) {
+    // Official document numbers (府授字第0950007890號) are not personal.
+    if (/第\s*$/.test(before) && /^\s*號/.test(text.slice(end, end + 2))) continue;
+    if (digits.length >= 10 && digits.length <= 16 && ACCOUNT_CONTEXT.test(before)) {
+      add(start, end, 'bank_account', digits);
+    } else if (digits.length >= 13 && digits.length <= 19 && /^[3-6]/.test(digits) && luhnOk(digits)) {
       add(start, end, 'credit_card', digits);
     } else if (isPhoneShaped(digits) && (digits.startsWith('0') || PHONE_CONTEXT.test(before))) {
-      // An office line with an extension is published contact data, not the caller's.
-      if (!EXTENSION_AFTER.test(text.slice(end, end + 4))) add(start, end, 'phone', digits);
-    } else if (digits.length >= 10 && digits.length <= 16 && ACCOUNT_CONTEXT.test(before)) {
-      add(start, end, 'bank_account', digits);
+      // A line given with an extension, or introduced as a service line, is published contact data.
+      if (!EXTENSION_AFTER.test(text.slice(end, end + 4)) && !SERVICE_LINE.test(before))
+        add(start, end, 'phone', digits);
     }
   }
   for (const m of sh.matchAll(PLATE)) {
@@ -215,7 +216,7 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
       if (end - start >= (max === 1 ? 1 : 2) || titled) add(start, end, 'name', text.slice(start, end));
     }
   }
-  return found.sort((a, b) => a.start - b.start);
+  return found.slice(urls).sort((a, b) => a.start - b.start);
 }
 
 /** Phone numbers in a text, formatted (02-2720-8889): what the knowledge stage can offer as public. */

@@ -37,6 +37,9 @@ export const REDACTION_POLICY: Record<RedactionUse, readonly PiiType[]> = {
   training: ALL,
 };
 
+/** Government, school and organisation mailboxes are not a person's data. */
+const ORGANISATION_MAIL = /@(?:[\w-]+\.)*(?:gov\.taipei|gov\.tw|edu\.tw|org\.tw)$/;
+
 /**
  * Published data that is not personal: agency phone numbers, accounts and addresses from the
  * agency contacts and the active knowledge base's answers. Kept as canonical values.
@@ -44,12 +47,13 @@ export const REDACTION_POLICY: Record<RedactionUse, readonly PiiType[]> = {
 export class PublicData {
   private readonly values = new Set<string>();
 
-  /** Registers every phone, account and address found in published text. */
+  /** Registers every phone, e-mail, account, plate and address found in published text. */
   add(texts: readonly string[]): void {
     for (const text of texts) {
       for (const p of detectPii(text, { names: false })) {
-        if (p.type === 'phone' || p.type === 'bank_account' || p.type === 'address')
+        if (p.type !== 'name' && p.type !== 'national_id' && p.type !== 'resident_id') {
           this.values.add(`${p.type}:${p.value}`);
+        }
       }
       // Numbers given with an extension are skipped by detection; register them too.
       for (const m of text.matchAll(/\(?0\d{1,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}/g)) {
@@ -64,6 +68,7 @@ export class PublicData {
 
   has(p: PiiSpan): boolean {
     if (p.type === 'phone' && /^080[09]/.test(p.value)) return true; // toll-free lines are organisations
+    if (p.type === 'email' && ORGANISATION_MAIL.test(p.value)) return true;
     return this.values.has(`${p.type}:${p.value}`);
   }
 
