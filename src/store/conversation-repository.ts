@@ -1,0 +1,134 @@
+import type { Kysely, Migration } from 'kysely';
+import type { Store } from './database.js';
+
+/** Text-channel conversations (self-service chat and testing the engine by typing). */
+export type ConversationTables = {
+  text_conversations: { id: string; kb: string | null; created_at: number; updated_at: number };
+  text_conversation_turns: {
+    conversation_id: string;
+    seq: number;
+    role: string;
+    text: string;
+    tier: string | null;
+    /** JSON array of cited FAQ ids. */
+    faq_ids: string;
+    created_at: number;
+  };
+};
+
+export interface ConversationRow {
+  id: string;
+  kb: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TurnInput {
+  role: 'user' | 'assistant';
+  text: string;
+  tier?: string | null;
+  faq_ids?: string[];
+}
+
+export interface TurnRow {
+  seq: number;
+  role: 'user' | 'assistant';
+  text: string;
+  tier: string | null;
+  faq_ids: string[];
+  created_at: number;
+}
+
+export interface ConversationRepository {
+  create(id: string, kb: string | null, now?: number): Promise<ConversationRow>;
+  get(id: string): Promise<ConversationRow | null>;
+  /** Appends turns atomically (a question and its answer land together or not at all). */
+  append(id: string, turns: readonly TurnInput[], now?: number): Promise<void>;
+  turns(id: string): Promise<TurnRow[]>;
+}
+
+const migrations: Record<string, Migration> = {
+  '001_init': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('text_conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kb', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('text_conversation_turns')
+        .addColumn('conversation_id', 'text', (c) => c.notNull().references('text_conversations.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('tier', 'text')
+        .addColumn('faq_ids', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('text_conversation_turns_pk', ['conversation_id', 'seq'])
+        .execute();
+    },
+  },
+};
+
+export async function createConversationRepository(store: Store): Promise<ConversationRepository> {
+  await store.migrate('conversations', migrations);
+  const db = store.db.withTables<ConversationTables>();
+  const toConversation = (row: ConversationTables['text_conversations']): ConversationRow => ({
+    ...row,
+    created_at: Number(row.created_at),
+    updated_at: Number(row.updated_at),
+  });
+  return {
+    async create(id, kb, now = Date.now()) {
+      await db.insertInto('text_conversations').values({ id, kb, created_at: now, updated_at: now }).execute();
+      return { id, kb, created_at: now, updated_at: now };
+    },
+    async get(id) {
+      const row = await db.selectFrom('text_conversations').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toConversation(row) : null;
+    },
+    async append(id, turns, now = Date.now()) {
+      await db.transaction().execute(async (trx) => {
+        const last = await trx
+          .selectFrom('text_conversation_turns')
+          .select((eb) => eb.fn.max('seq').as('seq'))
+          .where('conversation_id', '=', id)
+          .executeTakeFirst();
+        let seq = Number(last?.seq ?? 0);
+        for (const turn of turns) {
+          await trx
+            .insertInto('text_conversation_turns')
+            .values({
+              conversation_id: id,
+              seq: ++seq,
+              role: turn.role,
+              text: turn.text,
+              tier: turn.tier ?? null,
+              faq_ids: JSON.stringify(turn.faq_ids ?? []),
+              created_at: now,
+            })
+            .execute();
+        }
+        await trx.updateTable('text_conversations').set({ updated_at: now }).where('id', '=', id).execute();
+      });
+    },
+    async turns(id) {
+      const rows = await db
+        .selectFrom('text_conversation_turns')
+        .selectAll()
+        .where('conversation_id', '=', id)
+        .orderBy('seq')
+        .execute();
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        role: r.role as TurnRow['role'],
+        text: r.text,
+        tier: r.tier,
+        faq_ids: JSON.parse(r.faq_ids) as string[],
+        created_at: Number(r.created_at),
+      }));
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { Config, Logger } from '../config/index.js';
+import type { AgencyContact, KnowledgeSearch, Tier } from '../knowledge/types.js';
+import type { ConversationRepository } from '../store/conversation-repository.js';
+import type { AgencyRouter } from './agency-router.js';
+import { recentCallerQuery } from './call-context.js';
+import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
+import type { ReplyScript } from './template.js';
+import type { AssistUtterance, CaseSystem } from './types.js';
+
+export interface ConversationCandidate {
+  faq_id: string;
+  question: string;
+  answer: string;
+  agency: string;
+  score: number;
+}
+
+export interface ConversationAnswer {
+  answer: string;
+  faq_candidates: ConversationCandidate[];
+  tier: Tier;
+  /** For `cold`: who to contact instead of a guess. */
+  handoff: AgencyContact | null;
+  cited_faq_ids: string[];
+  source: 'template' | 'llm';
+  /** The case-status tool's result, when the question was about a case. */
+  case_status: Record<string, unknown> | null;
+}
+
+export interface ConversationTurn {
+  role: 'user' | 'assistant';
+  text: string;
+  tier: string | null;
+  faq_ids: string[];
+  created_at: string;
+}
+
+export class ConversationError extends Error {
+  constructor(
+    readonly code: 'unknown_conversation' | 'invalid_text',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ConversationService {
+  create(options?: { kb?: string }): Promise<{ conversation_id: string }>;
+  query(conversationId: string, text: string): Promise<ConversationAnswer>;
+  history(conversationId: string): Promise<{ conversation_id: string; turns: ConversationTurn[] }>;
+}
+
+export interface ConversationServiceOptions {
+  knowledge: KnowledgeSearch;
+  config: Config;
+  caseSystem: CaseSystem;
+  repository: ConversationRepository;
+  router?: AgencyRouter | null;
+  logger?: Logger;
+  now?: () => number;
+}
+
+const MAX_TEXT_CHARS = 2000;
+/** Earlier questions that still shape a follow-up ("那要帶什麼？"). */
+const MEMORY_TURNS = 6;
+
+/**
+ * The same engine as the call assistant, over text: each question is answered with the call
+ * context built from the conversation's earlier questions, and stored with its answer.
+ */
+export function createConversationService(options: ConversationServiceOptions): ConversationService {
+  const engine = createSuggestEngine(options);
+  const now = options.now ?? Date.now;
+  const repo = options.repository;
+
+  async function requireConversation(id: string) {
+    const conversation = await repo.get(id);
+    if (!conversation) throw new ConversationError('unknown_conversation', `no conversation ${id}`);
+    return conversation;
+  }
+
+  return {
+    async create(opts = {}) {
+      const id = randomUUID();
+      await repo.create(id, opts.kb ?? null, now());
+      return { conversation_id: id };
+    },
+
+    async query(conversationId, rawText) {
+      const text = rawText.trim();
+      if (!text) throw new ConversationError('invalid_text', 'text is empty');
+      if (text.length > MAX_TEXT_CHARS) throw new ConversationError('invalid_text', `text is longer than ${MAX_TEXT_CHARS} characters`);
+      const conversation = await requireConversation(conversationId);
+      const earlier = (await repo.turns(conversationId)).filter((t) => t.role === 'user').slice(-MEMORY_TURNS);
+      // Turns as utterances, a second apart, so the call-context query builder applies unchanged.
+      const asUtterance = (t: { text: string }, i: number): AssistUtterance => ({
+        utteranceId: `t${i}`,
+        text: t.text,
+        speaker: 'caller',
+        startMs: i * 1000,
+        endMs: i * 1000 + 500,
+      });
+      const history = earlier.map(asUtterance);
+      const current = asUtterance({ text }, history.length);
+      const analysis = engine.analyze(recentCallerQuery(history, current), text, conversation.kb ?? undefined);
+
+      let lookup: CaseLookup | null = null;
+      let toolCard: Record<string, unknown> | null = null;
+      if (analysis.wantsCaseStatus && analysis.caseNo) lookup = await engine.lookupCase(analysis.caseNo);
+      let script: ReplyScript | null = null;
+      let source: 'template' | 'llm' = 'template';
+      if (engine.llm && !lookup && analysis.tier !== 'cold' && analysis.search.results.length > 0) {
+        const outcome = await engine.llm.write(
+          engine.llmInput(analysis, [...history, current].map((u) => `民眾：${u.text}`)),
+          {
+            onDelta: () => {},
+            onToolResult: (_tool, result) => {
+              toolCard = result;
+            },
+          },
+        );
+        if (outcome.ok) {
+          script = outcome.script;
+          source = 'llm';
+        } else options.logger?.warn({ reason: outcome.reason, detail: outcome.detail }, 'LLM answer rejected; using the template');
+      }
+      script ??= engine.template(analysis, lookup);
+      const answer: ConversationAnswer = {
+        answer: script.text,
+        faq_candidates: analysis.search.results.map((c) => ({
+          faq_id: c.faq_id,
+          question: c.question,
+          answer: c.answer,
+          agency: c.agency,
+          score: c.score,
+        })),
+        tier: analysis.tier,
+        handoff: analysis.tier === 'cold' ? analysis.handoff : null,
+        cited_faq_ids: script.cited_faq_ids,
+        source,
+        case_status: lookup ? toolResult(lookup) : toolCard,
+      };
+      await repo.append(
+        conversationId,
+        [
+          { role: 'user', text },
+          { role: 'assistant', text: answer.answer, tier: answer.tier, faq_ids: answer.cited_faq_ids },
+        ],
+        now(),
+      );
+      return answer;
+    },
+
+    async history(conversationId) {
+      await requireConversation(conversationId);
+      const turns = await repo.turns(conversationId);
+      return {
+        conversation_id: conversationId,
+        turns: turns.map((t) => ({
+          role: t.role,
+          text: t.text,
+          tier: t.tier,
+          faq_ids: t.faq_ids,
+          created_at: new Date(t.created_at).toISOString(),
+        })),
+      };
+    },
+  };
+}
