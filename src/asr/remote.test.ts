@@ -129,6 +129,18 @@ describe('remote engine (OpenAI-compatible /audio/transcriptions)', () => {
     expect(wav.channels[0]).toEqual(float32ToPcm16(samples));
   });
 
+  it('sends per-call hot-words as the prompt only when the whole list fits', async () => {
+    answer = json(200, { text: '好' });
+    const lexicon = Array.from({ length: 300 }, (_, i) => `第${i}里`);
+    for (const hotwords of [['大安區'], lexicon]) {
+      received.length = 0;
+      const stream = engine().createStream({ ...streamOptions, hotwords });
+      stream.acceptWaveform(new Float32Array(1600));
+      await stream.finish();
+      expect(received[0]?.fields.prompt).toBe(hotwords === lexicon ? undefined : '大安區');
+    }
+  });
+
   it('sends nothing for an empty utterance', async () => {
     received.length = 0;
     expect(await engine().createStream(streamOptions).finish()).toEqual({ text: '', confidence: null });

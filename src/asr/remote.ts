@@ -15,8 +15,16 @@ export interface RemoteSettings {
   logger?: Logger;
 }
 
-/** Whisper-style servers read `prompt` as preceding context; a short list of names biases spelling. */
+/**
+ * Whisper-style servers read `prompt` as preceding context (about 200 tokens), so a short list of
+ * names biases spelling. A longer list (a whole lexicon) is not sent: any cut of it would be arbitrary.
+ */
 const MAX_PROMPT_CHARS = 200;
+
+function promptOf(hotwords: readonly string[] | undefined): string | undefined {
+  const prompt = hotwords?.join('、');
+  return prompt && prompt.length <= MAX_PROMPT_CHARS ? prompt : undefined;
+}
 
 function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -36,7 +44,7 @@ async function transcribe(
   form.append('model', settings.model);
   form.append('language', 'zh');
   form.append('response_format', 'json');
-  const prompt = hotwords?.join('、').slice(0, MAX_PROMPT_CHARS);
+  const prompt = promptOf(hotwords);
   if (prompt) form.append('prompt', prompt);
   const timeout = AbortSignal.timeout(settings.timeoutMs);
   let response: Response;
