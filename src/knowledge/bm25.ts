@@ -19,12 +19,19 @@ const B = 0.75;
 
 const idfOf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
 
-/** `docTerms[d]` lists document d's terms (repeats = term frequency). */
-export function buildField(docTerms: readonly (readonly string[])[]): BM25Field {
+/** Work items between two checks of the time slice while building (see `FaqIndex.buildAsync`). */
+export const BUILD_STEP = 256;
+
+/**
+ * Builds a field from `docTerms[d]` (document d's terms; repeats = term frequency). A generator that
+ * yields every few hundred documents/terms so a caller can build without blocking the event loop.
+ */
+export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Generator<void, BM25Field> {
   const n = docTerms.length;
   const raw = new Map<string, { docs: number[]; tfs: number[] }>();
   let totalLength = 0;
   for (let d = 0; d < n; d++) {
+    if (d % BUILD_STEP === 0) yield;
     const terms = docTerms[d] ?? [];
     totalLength += terms.length;
     const counts = new Map<string, number>();
@@ -39,7 +46,9 @@ export function buildField(docTerms: readonly (readonly string[])[]): BM25Field 
   const avgLength = n ? totalLength / n || 1 : 1;
   const lengthNorm = docTerms.map((terms) => K1 * (1 - B + (B * terms.length) / avgLength));
   const postings = new Map<string, FieldPostings>();
+  let done = 0;
   for (const [t, p] of raw) {
+    if (++done % (BUILD_STEP * 16) === 0) yield;
     const idf = idfOf(n, p.docs.length);
     const weights = new Float32Array(p.docs.length);
     for (let i = 0; i < p.docs.length; i++) {

@@ -32,7 +32,16 @@ function prng(seed: number): () => number {
   };
 }
 
-const OPENERS = ['喂你好，我想問一下', '不好意思請問', '那個，', '欸我想問', '你好，', '請問一下', '', '我想要問'];
+const OPENERS = [
+  '喂你好，我想問一下',
+  '不好意思請問',
+  '那個，',
+  '欸我想問',
+  '你好，',
+  '請問一下',
+  '',
+  '我想要問',
+];
 const CLOSERS = ['', '嗎', '啊', '這樣子', '謝謝', '呢'];
 
 // Written → spoken wording. Several of these are not in the synonym table on purpose.

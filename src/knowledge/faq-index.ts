@@ -1,8 +1,8 @@
 import { phoneticKey } from '../text/pinyin.js';
 import type { Segmenter } from '../text/segment.js';
-import { accumulate, buildField, type BM25Field } from './bm25.js';
+import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.js';
 import { canonicalize, stripFillers } from './normalize.js';
-import type { FaqEntry } from './types.js';
+import type { FaqEntry, QueryPart } from './types.js';
 
 /** Relative weight of each retrieval channel in the fused score. */
 export interface ChannelWeights {
@@ -34,16 +34,23 @@ export interface RankedEntry {
 }
 
 // Single-character words that say nothing about the topic of a question.
-const FUNCTION_WORDS = new Set('的了嗎呢吧是我你妳他她它有在要會就都也還和與及或而把被讓給對從到去來說想能可這那哪什麼怎個些位'.split(''));
+const FUNCTION_WORDS = new Set(
+  '的了嗎呢吧是我你妳他她它有在要會就都也還和與及或而把被讓給對從到去來說想能可這那哪什麼怎個些位'.split(''),
+);
 const HAN_RUN = /\p{Script=Han}+/gu;
 const TEXT_RUN = /[\p{Script=Han}\p{L}\p{N}]+/gu;
 
+/** Query terms per channel with their weight (the largest weight of the query parts using them). */
 interface QueryTerms {
-  words: string[];
-  chars: string[];
-  sounds: string[];
+  words: Map<string, number>;
+  chars: Map<string, number>;
+  sounds: Map<string, number>;
   /** Sound key → the query characters it came from. */
   soundChars: Map<string, string>;
+}
+
+function addWeighted(target: Map<string, number>, terms: Iterable<string>, weight: number): void {
+  for (const t of terms) target.set(t, Math.max(target.get(t) ?? 0, weight));
 }
 
 function unique<T>(items: Iterable<T>): T[] {
@@ -96,21 +103,69 @@ export class FaqIndex {
     private readonly weights: ChannelWeights,
   ) {}
 
-  static build(entries: readonly FaqEntry[], segmenter: Segmenter, weights = defaultChannelWeights): FaqIndex {
-    const canonical = entries.map((e) => ({
-      question: canonicalize(e.question),
-      answer: canonicalize(e.answer.slice(0, ANSWER_CHARS)),
-    }));
+  /** Builds synchronously (tests, CLI, benchmarks). */
+  static build(
+    entries: readonly FaqEntry[],
+    segmenter: Segmenter,
+    weights = defaultChannelWeights,
+  ): FaqIndex {
+    const steps = FaqIndex.buildSteps(entries, segmenter, weights);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * Builds in slices of at most `sliceMs` of CPU, giving the event loop back in between, so a
+   * re-index while calls stream never stalls their audio or events.
+   */
+  static async buildAsync(
+    entries: readonly FaqEntry[],
+    segmenter: Segmenter,
+    weights = defaultChannelWeights,
+    sliceMs = 15,
+  ): Promise<FaqIndex> {
+    const steps = FaqIndex.buildSteps(entries, segmenter, weights);
+    let sliceStart = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  private static *buildSteps(
+    entries: readonly FaqEntry[],
+    segmenter: Segmenter,
+    weights: ChannelWeights,
+  ): Generator<void, FaqIndex> {
+    const canonical: { question: string; answer: string }[] = [];
+    const terms = {
+      qWords: [] as string[][],
+      aWords: [] as string[][],
+      qChars: [] as string[][],
+      aChars: [] as string[][],
+      qSounds: [] as string[][],
+    };
+    for (let d = 0; d < entries.length; d++) {
+      if (d % BUILD_STEP === 0) yield;
+      const e = entries[d] as FaqEntry;
+      const c = { question: canonicalize(e.question), answer: canonicalize(e.answer.slice(0, ANSWER_CHARS)) };
+      canonical.push(c);
+      terms.qWords.push(segmenter.cut(c.question));
+      terms.aWords.push(segmenter.cut(c.answer));
+      terms.qChars.push(charGrams(c.question));
+      terms.aChars.push(charGrams(c.answer));
+      terms.qSounds.push(soundGrams(c.question).map((g) => g.key));
+    }
     const channels = {
-      words: {
-        question: buildField(canonical.map((c) => segmenter.cut(c.question))),
-        answer: buildField(canonical.map((c) => segmenter.cut(c.answer))),
-      },
-      chars: {
-        question: buildField(canonical.map((c) => charGrams(c.question))),
-        answer: buildField(canonical.map((c) => charGrams(c.answer))),
-      },
-      sounds: { question: buildField(canonical.map((c) => soundGrams(c.question).map((g) => g.key))), answer: null },
+      words: { question: yield* buildFieldSteps(terms.qWords), answer: yield* buildFieldSteps(terms.aWords) },
+      chars: { question: yield* buildFieldSteps(terms.qChars), answer: yield* buildFieldSteps(terms.aChars) },
+      sounds: { question: yield* buildFieldSteps(terms.qSounds), answer: null },
     };
     return new FaqIndex(entries, segmenter, channels, canonical, weights);
   }
@@ -120,35 +175,48 @@ export class FaqIndex {
   }
 
   /** Query terms per channel, after filler removal and canonicalization. */
-  private terms(query: string): QueryTerms {
-    const text = canonicalize(stripFillers(query));
-    const soundChars = new Map(soundGrams(text).map((g) => [g.key, g.chars]));
-    return {
-      words: unique(this.segmenter.cut(text).filter((w) => !FUNCTION_WORDS.has(w))),
-      chars: unique(charGrams(text)),
-      sounds: [...soundChars.keys()],
-      soundChars,
-    };
+  private terms(parts: readonly QueryPart[]): QueryTerms {
+    const out: QueryTerms = { words: new Map(), chars: new Map(), sounds: new Map(), soundChars: new Map() };
+    for (const part of parts) {
+      if (!(part.weight > 0)) continue;
+      const text = canonicalize(stripFillers(part.text));
+      const sounds = soundGrams(text);
+      for (const g of sounds) if (!out.soundChars.has(g.key)) out.soundChars.set(g.key, g.chars);
+      addWeighted(
+        out.words,
+        this.segmenter.cut(text).filter((w) => !FUNCTION_WORDS.has(w)),
+        part.weight,
+      );
+      addWeighted(out.chars, charGrams(text), part.weight);
+      addWeighted(
+        out.sounds,
+        sounds.map((g) => g.key),
+        part.weight,
+      );
+    }
+    return out;
   }
 
-  rank(query: string, options: RankOptions): RankedEntry[] {
+  /** The k best entries for a query (one text, or weighted parts such as a call's recent utterances). */
+  rank(query: string | readonly QueryPart[], options: RankOptions): RankedEntry[] {
     const n = this.entries.length;
-    const terms = this.terms(query);
+    const terms = this.terms(typeof query === 'string' ? [{ text: query, weight: 1 }] : query);
     const fused = new Float64Array(n);
     let totalWeight = 0;
     for (const name of ['words', 'chars', 'sounds'] as const) {
       const list = terms[name];
       const weight = this.weights[name];
-      if (!list.length || weight <= 0) continue;
+      if (!list.size || weight <= 0) continue;
       const channel = this.channels[name];
       const raw = new Float64Array(n);
       let ideal = 0;
-      for (const term of list) {
-        ideal += channel.question.idf(term);
-        accumulate(channel.question, term, 1, raw);
-        if (channel.answer) accumulate(channel.answer, term, ANSWER_WEIGHT, raw);
+      for (const [term, termWeight] of list) {
+        ideal += termWeight * channel.question.idf(term);
+        accumulate(channel.question, term, termWeight, raw);
+        if (channel.answer) accumulate(channel.answer, term, termWeight * ANSWER_WEIGHT, raw);
       }
-      for (let d = 0; d < n; d++) fused[d] = (fused[d] as number) + weight * Math.min(1, (raw[d] as number) / ideal);
+      for (let d = 0; d < n; d++)
+        fused[d] = (fused[d] as number) + weight * Math.min(1, (raw[d] as number) / ideal);
       totalWeight += weight;
     }
     if (options.dense && this.weights.dense > 0) {
@@ -161,7 +229,12 @@ export class FaqIndex {
     return this.top(fused, totalWeight, terms, options);
   }
 
-  private top(fused: Float64Array, totalWeight: number, terms: QueryTerms, options: RankOptions): RankedEntry[] {
+  private top(
+    fused: Float64Array,
+    totalWeight: number,
+    terms: QueryTerms,
+    options: RankOptions,
+  ): RankedEntry[] {
     // Partial selection: keep the k best in a small sorted buffer (k is ≤ 50 in practice).
     const best: number[] = [];
     for (let d = 0; d < fused.length; d++) {
@@ -187,8 +260,8 @@ export class FaqIndex {
    */
   private explain(d: number, terms: QueryTerms): string[] {
     const { question, answer } = this.canonical[d] as { question: string; answer: string };
-    const matched = terms.words.filter((w) => question.includes(w) || answer.includes(w));
-    if (terms.sounds.length) {
+    const matched = [...terms.words.keys()].filter((w) => question.includes(w) || answer.includes(w));
+    if (terms.sounds.size) {
       const entrySounds = new Map(soundGrams(question).map((g) => [g.key, g.chars]));
       for (const [key, chars] of terms.soundChars) {
         const entryChars = entrySounds.get(key);

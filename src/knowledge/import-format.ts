@@ -57,12 +57,18 @@ function toEntry(record: Record<string, unknown>, where: string, options: ParseO
         .filter(Boolean);
   const rawTier = text(pick(record, 'tier', options.map));
   if (rawTier && !tiers.includes(rawTier as Tier)) {
-    throw new KnowledgeError('invalid_import', `${where}: tier must be one of ${tiers.join(', ')}, not "${rawTier}"`);
+    throw new KnowledgeError(
+      'invalid_import',
+      `${where}: tier must be one of ${tiers.join(', ')}, not "${rawTier}"`,
+    );
   }
   // Without an id column, the id is derived from what identifies the entry, so re-imports are stable.
   const id =
     text(pick(record, 'id', options.map)) ||
-    `faq-${createHash('sha1').update(`${agency}\n${question}\n${url ?? ''}`).digest('hex').slice(0, 12)}`;
+    `faq-${createHash('sha1')
+      .update(`${agency}\n${question}\n${url ?? ''}`)
+      .digest('hex')
+      .slice(0, 12)}`;
   const updated = text(pick(record, 'updated', options.map)) || undefined;
   return {
     id,
@@ -107,7 +113,10 @@ function parseCsvEntries(body: string, options: ParseOptions): FaqEntry[] {
   const names = header.map((h) => h.trim());
   for (const [field, column] of Object.entries(options.map ?? {})) {
     if (column && !names.includes(column)) {
-      throw new KnowledgeError('invalid_import', `CSV has no column "${column}" (mapped to ${field}); columns: ${names.join(', ')}`);
+      throw new KnowledgeError(
+        'invalid_import',
+        `CSV has no column "${column}" (mapped to ${field}); columns: ${names.join(', ')}`,
+      );
     }
   }
   return data.map((cells, i) =>
@@ -136,7 +145,10 @@ export function parseColumnMap(spec: string): Partial<Record<EntryField, string>
   for (const pair of spec.split(',').filter(Boolean)) {
     const [field, column] = pair.split('=').map((s) => s.trim());
     if (!field || !column || !entryFields.includes(field as EntryField)) {
-      throw new KnowledgeError('invalid_import', `bad column mapping "${pair}": use field=Column with field one of ${entryFields.join(', ')}`);
+      throw new KnowledgeError(
+        'invalid_import',
+        `bad column mapping "${pair}": use field=Column with field one of ${entryFields.join(', ')}`,
+      );
     }
     map[field as EntryField] = column;
   }

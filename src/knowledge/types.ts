@@ -18,6 +18,14 @@ export interface SearchOptions {
   k?: number;
   kb?: string;
   agency?: string;
+  /** Candidates scoring below this are left out; defaults to the configured cold threshold. */
+  minScore?: number;
+}
+
+/** One weighted piece of a query, e.g. one of a call's recent utterances (see `buildCallQuery`). */
+export interface QueryPart {
+  text: string;
+  weight: number;
 }
 
 export interface SearchResult {
@@ -39,7 +47,8 @@ export interface KbUpdate {
 
 /** What the suggestion stage and the call pipeline need from the knowledge stage. */
 export interface KnowledgeSearch {
-  search(query: string, options?: SearchOptions): SearchResult;
+  /** A text, or weighted parts (a call's recent utterances from `buildCallQuery`). */
+  search(query: string | readonly QueryPart[], options?: SearchOptions): SearchResult;
   /** Called after an import/rollback swapped in a new version; returns an unsubscribe function. */
   onUpdated(listener: (update: KbUpdate) => void): () => void;
   /** Contact record (phone, hours) of an agency, for hand-offs. */

@@ -22,10 +22,23 @@ describe.each(storeBackends())('knowledge-base repository on $name', (backend) =
     const options = await backend.options();
     store = await openStore(options);
     const repo = await createKbRepository(store);
-    const first = await repo.commit('tp', [entry('a', '垃圾車幾點來'), entry('b', '大型家具怎麼丟')], { kind: 'import' }, 1000);
-    expect(first).toMatchObject({ created: true, version: { version: 1, added: 2, changed: 0, removed: 0, entry_count: 2 } });
+    const first = await repo.commit(
+      'tp',
+      [entry('a', '垃圾車幾點來'), entry('b', '大型家具怎麼丟')],
+      { kind: 'import' },
+      1000,
+    );
+    expect(first).toMatchObject({
+      created: true,
+      version: { version: 1, added: 2, changed: 0, removed: 0, entry_count: 2 },
+    });
 
-    const same = await repo.commit('tp', [entry('b', '大型家具怎麼丟'), entry('a', '垃圾車幾點來')], { kind: 'import' }, 2000);
+    const same = await repo.commit(
+      'tp',
+      [entry('b', '大型家具怎麼丟'), entry('a', '垃圾車幾點來')],
+      { kind: 'import' },
+      2000,
+    );
     expect(same.created).toBe(false);
     expect(same.version.version).toBe(1);
 
@@ -35,7 +48,13 @@ describe.each(storeBackends())('knowledge-base repository on $name', (backend) =
       { kind: 'import', note: '2024 revision' },
       3000,
     );
-    expect(second.version).toMatchObject({ version: 2, added: 1, changed: 1, removed: 1, note: '2024 revision' });
+    expect(second.version).toMatchObject({
+      version: 2,
+      added: 1,
+      changed: 1,
+      removed: 1,
+      note: '2024 revision',
+    });
     expect(second.version.diff).toEqual({ added: ['c'], changed: ['a'], removed: ['b'] });
 
     await store.close();

@@ -87,7 +87,12 @@ export interface KbRepository {
    * Records `entries` as the KB's complete new content (creating the KB if needed) when it differs
    * from the active version, with the diff summary; all or nothing.
    */
-  commit(kb: string, entries: readonly KbEntryRecord[], meta: { kind: 'import' | 'edit'; note?: string }, now?: number): Promise<CommitResult>;
+  commit(
+    kb: string,
+    entries: readonly KbEntryRecord[],
+    meta: { kind: 'import' | 'edit'; note?: string },
+    now?: number,
+  ): Promise<CommitResult>;
   /** Makes a new version whose content is that of `version`. */
   rollback(kb: string, version: number, now?: number): Promise<KbVersion>;
 }
@@ -95,7 +100,15 @@ export interface KbRepository {
 /** Hash of everything but the id: two entries saying the same thing share one stored content. */
 export function contentHash(entry: KbEntryRecord): string {
   const { question, answer, agency, url, tags, tier, updated } = entry;
-  const canonical = JSON.stringify([question, answer, agency, url ?? null, tags, tier ?? null, updated ?? null]);
+  const canonical = JSON.stringify([
+    question,
+    answer,
+    agency,
+    url ?? null,
+    tags,
+    tier ?? null,
+    updated ?? null,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -162,7 +175,11 @@ function toVersion(row: KbTables['kb_versions']): KbVersion {
   };
 }
 
-async function membership(db: Db | Transaction<KbTables>, kb: string, version: number): Promise<Map<string, string>> {
+async function membership(
+  db: Db | Transaction<KbTables>,
+  kb: string,
+  version: number,
+): Promise<Map<string, string>> {
   const rows = await db
     .selectFrom('kb_version_entries')
     .select(['entry_id', 'hash'])
@@ -181,7 +198,9 @@ async function insertChunked<T extends keyof KbTables>(
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     // Kysely's generic insert typing cannot follow a table-name type parameter; rows match KbTables[T].
-    const query = trx.insertInto(table as 'kb_contents').values(chunk as unknown as KbTables['kb_contents'][]);
+    const query = trx
+      .insertInto(table as 'kb_contents')
+      .values(chunk as unknown as KbTables['kb_contents'][]);
     await (ignoreConflicts ? query.onConflict((oc) => oc.doNothing()) : query).execute();
   }
 }
@@ -191,7 +210,11 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
   const db: Db = store.db.withTables<KbTables>();
 
   const get = async (kb: string): Promise<KbInfo | null> => {
-    const row = await db.selectFrom('kb_bases').select(['name', 'active_version']).where('name', '=', kb).executeTakeFirst();
+    const row = await db
+      .selectFrom('kb_bases')
+      .select(['name', 'active_version'])
+      .where('name', '=', kb)
+      .executeTakeFirst();
     return row ? { name: row.name, active_version: Number(row.active_version) } : null;
   };
 
@@ -254,7 +277,11 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
 
   return {
     async list() {
-      const rows = await db.selectFrom('kb_bases').select(['name', 'active_version']).orderBy('name').execute();
+      const rows = await db
+        .selectFrom('kb_bases')
+        .select(['name', 'active_version'])
+        .orderBy('name')
+        .execute();
       return rows.map((r) => ({ name: r.name, active_version: Number(r.active_version) }));
     },
     get,
@@ -271,14 +298,25 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         .orderBy('m.entry_id')
         .execute();
       if (!rows.length && version !== undefined) {
-        const exists = await db.selectFrom('kb_versions').select('version').where('kb', '=', kb).where('version', '=', v).executeTakeFirst();
-        if (!exists) throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${v}`);
+        const exists = await db
+          .selectFrom('kb_versions')
+          .select('version')
+          .where('kb', '=', kb)
+          .where('version', '=', v)
+          .executeTakeFirst();
+        if (!exists)
+          throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${v}`);
       }
       return rows.map((r) => ({ ...(JSON.parse(r.data) as Omit<KbEntryRecord, 'id'>), id: r.entry_id }));
     },
     async versions(kb) {
       await requireKb(kb);
-      const rows = await db.selectFrom('kb_versions').selectAll().where('kb', '=', kb).orderBy('version', 'desc').execute();
+      const rows = await db
+        .selectFrom('kb_versions')
+        .selectAll()
+        .where('kb', '=', kb)
+        .orderBy('version', 'desc')
+        .execute();
       return rows.map(toVersion);
     },
     async commit(kb, entries, meta, now = Date.now()) {
@@ -291,13 +329,24 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         next.set(id, hash);
       }
       return db.transaction().execute(async (trx) => {
-        const info = await trx.selectFrom('kb_bases').select('active_version').where('name', '=', kb).executeTakeFirst();
-        if (!info) await trx.insertInto('kb_bases').values({ name: kb, active_version: 0, created_at: now }).execute();
+        const info = await trx
+          .selectFrom('kb_bases')
+          .select('active_version')
+          .where('name', '=', kb)
+          .executeTakeFirst();
+        if (!info)
+          await trx.insertInto('kb_bases').values({ name: kb, active_version: 0, created_at: now }).execute();
         const active = Number(info?.active_version ?? 0);
         const previous = active ? await membership(trx, kb, active) : new Map<string, string>();
-        const same = previous.size === next.size && [...next].every(([id, hash]) => previous.get(id) === hash);
+        const same =
+          previous.size === next.size && [...next].every(([id, hash]) => previous.get(id) === hash);
         if (same && active) {
-          const row = await trx.selectFrom('kb_versions').selectAll().where('kb', '=', kb).where('version', '=', active).executeTakeFirstOrThrow();
+          const row = await trx
+            .selectFrom('kb_versions')
+            .selectAll()
+            .where('kb', '=', kb)
+            .where('version', '=', active)
+            .executeTakeFirstOrThrow();
           return { version: toVersion(row), created: false };
         }
         await insertChunked(
@@ -311,10 +360,20 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
     },
     async rollback(kb, version, now = Date.now()) {
       return db.transaction().execute(async (trx) => {
-        const info = await trx.selectFrom('kb_bases').select('active_version').where('name', '=', kb).executeTakeFirst();
+        const info = await trx
+          .selectFrom('kb_bases')
+          .select('active_version')
+          .where('name', '=', kb)
+          .executeTakeFirst();
         if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
-        const target = await trx.selectFrom('kb_versions').select('version').where('kb', '=', kb).where('version', '=', version).executeTakeFirst();
-        if (!target) throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${version}`);
+        const target = await trx
+          .selectFrom('kb_versions')
+          .select('version')
+          .where('kb', '=', kb)
+          .where('version', '=', version)
+          .executeTakeFirst();
+        if (!target)
+          throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${version}`);
         const previous = await membership(trx, kb, Number(info.active_version));
         const next = await membership(trx, kb, version);
         return record(trx, kb, previous, next, { kind: 'rollback', restoredFrom: version }, now);

@@ -1,0 +1,228 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../config/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { requireShared, sharedPaths } from '../../test/shared.js';
+import { buildCallQuery } from './call-query.js';
+import { createKnowledgeService, type KnowledgeService } from './service.js';
+import type { FaqEntry, KbUpdate } from './types.js';
+
+const fixture: FaqEntry[] = [
+  {
+    id: 'g1',
+    question: '信義區垃圾車收運時間及路線如何查詢？',
+    answer: '請至環保局網站查詢各區垃圾車路線與時間。',
+    agency: '環境保護局',
+    tags: [],
+  },
+  {
+    id: 'g2',
+    question: '大型家具如何預約清運？',
+    answer: '請撥打清潔隊電話預約。',
+    agency: '環境保護局',
+    tags: [],
+  },
+  {
+    id: 'c1',
+    question: '悠遊卡遺失該怎麼辦？',
+    answer: '請向悠遊卡公司辦理掛失。',
+    agency: '交通局',
+    tags: [],
+  },
+  {
+    id: 's1',
+    question: '如何申請低收入戶？',
+    answer: '請向戶籍地區公所社會課申請。',
+    agency: '社會局',
+    tags: [],
+  },
+  {
+    id: 's2',
+    question: '中低收入老人生活津貼如何申請？',
+    answer: '年滿65歲可向區公所申請。',
+    agency: '社會局',
+    tags: [],
+  },
+  {
+    id: 'm1',
+    question: '捷運站內可以飲食嗎？',
+    answer: '捷運付費區內禁止飲食。',
+    agency: '捷運公司',
+    tags: [],
+  },
+];
+
+function jsonl(entries: readonly FaqEntry[]): string {
+  return entries.map((e) => JSON.stringify(e)).join('\n');
+}
+
+function configFor(dir: string, seed?: string): Config {
+  return loadConfig({
+    env: {},
+    overrides: {
+      dataDir: dir,
+      text: { lexiconDir: sharedPaths.lexiconDir },
+      knowledge: seed ? { seed } : {},
+    },
+  });
+}
+
+describe('knowledge service', () => {
+  let dir: string;
+  let store: Store;
+  let knowledge: KnowledgeService;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hotline-kb-'));
+    const seed = join(dir, 'seed.jsonl');
+    writeFileSync(seed, jsonl(fixture));
+    store = await openStore({ sqliteFile: join(dir, 'kb.db') });
+    knowledge = await createKnowledgeService({ store, config: configFor(dir, seed) });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('seeds the empty default KB at first start and reloads it from the store on the next', async () => {
+    expect(knowledge.kbs()).toEqual([{ kb: 'default', version: 1, entries: fixture.length }]);
+    const otherSeed = join(dir, 'other.jsonl');
+    writeFileSync(otherSeed, jsonl(fixture.slice(0, 1)));
+    const again = await createKnowledgeService({ store, config: configFor(dir, otherSeed) });
+    expect(again.kbs()).toEqual([{ kb: 'default', version: 1, entries: fixture.length }]);
+  });
+
+  it('answers a spoken question confidently, with a 0..1 score and what matched', () => {
+    const result = knowledge.search('喂你好，我想問一下悠遊卡掉了要怎麼辦');
+    expect(result.results[0]?.faq_id).toBe('c1');
+    expect(result.tier).toBe('hot');
+    expect(result.handoff).toBeNull();
+    expect(result.results[0]?.matched).toEqual(expect.arrayContaining(['悠遊卡', '遺失']));
+    for (const r of result.results) {
+      expect(r.score).toBeGreaterThan(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('finds the entry through a homophone recognition error and says which sounds matched', () => {
+    const result = knowledge.search('新義區的垃圾車幾點會來', { minScore: 0 });
+    expect(result.results[0]?.faq_id).toBe('g1');
+    expect(result.results[0]?.matched).toContain('新義≈信義 (xin yi)');
+  });
+
+  it('routes questions the KB cannot answer to a human, with the agency contact', () => {
+    const result = knowledge.search('明天台北會不會下雨');
+    expect(result.tier).toBe('cold');
+    expect(result.results.every((r) => r.tier === 'cold')).toBe(true);
+    expect(result.handoff?.phone).toBeTruthy();
+  });
+
+  it('sends case-status questions to the procedure tier', () => {
+    expect(knowledge.search('我上禮拜申請的低收入戶現在進度到哪了').tier).toBe('procedure');
+  });
+
+  it('filters by agency and gives that agency as the hand-off', () => {
+    const result = knowledge.search('怎麼申請', { agency: '社會局', minScore: 0 });
+    expect(result.results.length).toBeGreaterThan(0);
+    expect(result.results.every((r) => r.agency === '社會局')).toBe(true);
+    expect(knowledge.agencyContact('社會局')?.phone).toMatch(/\d/);
+  });
+
+  it('uses earlier utterances of the call, weighted below the latest', () => {
+    const parts = buildCallQuery([
+      { text: '我住在信義區', speaker: 'caller' },
+      { text: '好的請說', speaker: 'agent' },
+      { text: '垃圾車幾點來', speaker: 'caller' },
+    ]);
+    expect(parts.map((p) => p.weight)).toEqual([0.36, 0.3, 1]);
+    expect(knowledge.search(parts, { minScore: 0 }).results[0]?.faq_id).toBe('g1');
+  });
+
+  it('imports a changed file as a new version, swaps it in and tells subscribers after the swap', async () => {
+    const updates: Array<KbUpdate & { seen: string | undefined }> = [];
+    const off = knowledge.onUpdated((u) => updates.push({ ...u, seen: knowledge.entry(u.kb, 'm1')?.answer }));
+    const changed = fixture
+      .map((e) => (e.id === 'm1' ? { ...e, answer: '捷運付費區內禁止飲食，違者罰款。' } : e))
+      .filter((e) => e.id !== 'g2');
+    const pending = knowledge.import('default', jsonl(changed), { note: 'weekly update' });
+    // Searches during the import still see the old version.
+    expect(knowledge.search('捷運可以吃東西嗎').kb_version).toBe(1);
+    const result = await pending;
+    off();
+    expect(result.version).toMatchObject({
+      version: 2,
+      added: 0,
+      changed: 1,
+      removed: 1,
+      note: 'weekly update',
+    });
+    expect(updates).toEqual([{ kb: 'default', version: 2, seen: '捷運付費區內禁止飲食，違者罰款。' }]);
+    expect(knowledge.search('捷運可以吃東西嗎').kb_version).toBe(2);
+    expect(knowledge.entry('default', 'g2')).toBeNull();
+
+    const same = await knowledge.import('default', jsonl(changed));
+    expect(same.created).toBe(false);
+  });
+
+  it('rejects a bad import whole, with the line, and keeps the active version', async () => {
+    const before = knowledge.kbs();
+    const body = `${JSON.stringify(fixture[0])}\n{"id":"x","answer":"no question"}`;
+    await expect(knowledge.import('default', body)).rejects.toMatchObject({
+      code: 'invalid_import',
+      message: expect.stringContaining('line 2'),
+    });
+    expect(knowledge.kbs()).toEqual(before);
+  });
+
+  it('creates, updates and deletes entries as versions, and rolls back', async () => {
+    const created = await knowledge.createEntry('default', {
+      id: 'n1',
+      question: '路燈不亮要找誰報修？',
+      answer: '請撥1999報修。',
+      agency: '工務局',
+      tags: [],
+    });
+    expect(knowledge.search('路燈壞了不亮', { minScore: 0 }).results[0]?.faq_id).toBe('n1');
+    await expect(knowledge.createEntry('default', { ...fixture[0]!, id: 'n1' })).rejects.toMatchObject({
+      code: 'duplicate_entry',
+    });
+    await knowledge.updateEntry('default', 'n1', { answer: '請撥1999或上網報修。' });
+    expect(knowledge.entry('default', 'n1')?.answer).toBe('請撥1999或上網報修。');
+    await knowledge.deleteEntry('default', 'n1');
+    await expect(knowledge.deleteEntry('default', 'n1')).rejects.toMatchObject({ code: 'unknown_entry' });
+    const back = await knowledge.rollback('default', created.version);
+    expect(back.kind).toBe('rollback');
+    expect(knowledge.entry('default', 'n1')?.answer).toBe('請撥1999報修。');
+    const versions = await knowledge.versions('default');
+    expect(versions[0]).toMatchObject({ version: back.version, restored_from: created.version });
+    await expect(knowledge.rollback('default', 99)).rejects.toMatchObject({ code: 'unknown_version' });
+    expect(() => knowledge.search('x', { kb: 'nope' })).toThrow(
+      expect.objectContaining({ code: 'unknown_kb' }),
+    );
+  });
+
+  it('mines domain terms for the lexicon and hot-words', () => {
+    const terms = knowledge.terms();
+    expect(terms).toEqual(expect.arrayContaining(['臺北市', '悠遊卡', '低收入戶']));
+  });
+});
+
+describe('knowledge service on the real Taipei KB', () => {
+  it('imports 4,847 entries and finds an entry through a homophone error', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotline-kb-tp-'));
+    const store = await openStore({ sqliteFile: join(dir, 'kb.db') });
+    try {
+      const knowledge = await createKnowledgeService({
+        store,
+        config: configFor(dir, requireShared(sharedPaths.faq)),
+      });
+      expect(knowledge.kbs()[0]?.entries).toBe(4847);
+      const result = knowledge.search('新義親子館的開放時間');
+      expect(result.results[0]?.question).toContain('信義親子館開放時間');
+      expect(result.results[0]?.matched).toContain('新義≈信義 (xin yi)');
+    } finally {
+      await store.close();
+    }
+  });
+});
