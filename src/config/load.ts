@@ -38,6 +38,7 @@ export const ENV_BINDINGS: Readonly<Record<string, string>> = {
   HOTLINE_DEFAULT_KB: 'knowledge.defaultKb',
   HOTLINE_KB_HOT_THRESHOLD: 'knowledge.hotThreshold',
   HOTLINE_KB_COLD_THRESHOLD: 'knowledge.coldThreshold',
+  HOTLINE_KB_HOT_MARGIN: 'knowledge.hotMargin',
   HOTLINE_EMBEDDINGS_URL: 'knowledge.embeddingsUrl',
   HOTLINE_EMBEDDINGS_MODEL: 'knowledge.embeddingsModel',
   HOTLINE_EMBEDDINGS_MODEL_PATH: 'knowledge.embeddingsModelPath',

@@ -109,6 +109,8 @@ export const configSchema = z.object({
       defaultKb: z.string().default('default'),
       hotThreshold: z.coerce.number().min(0).max(1).default(0.6),
       coldThreshold: z.coerce.number().min(0).max(1).default(0.35),
+      /** Lead the top FAQ entry needs over the next different question to be `hot`. */
+      hotMargin: z.coerce.number().min(0).max(1).default(0.05),
       /** OpenAI-compatible /v1/embeddings base URL, or a local ONNX embedding model folder. */
       embeddingsUrl: z.string().optional(),
       embeddingsModel: z.string().optional(),
