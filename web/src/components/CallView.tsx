@@ -47,6 +47,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   const [editRequest, setEditRequest] = useState(0);
   const [wrapUpOpen, setWrapUpOpen] = useState(false);
   const [toast, setToast] = useState<string | null>(null);
+  const ended = state.status === 'ended';
   const now = useNow(state.status === 'live');
   const suggestionsBox = useRef<HTMLDivElement>(null);
 
@@ -157,7 +158,6 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   };
 
   const duration = state.startedAt ? (state.endedAt ?? now) - state.startedAt : 0;
-  const ended = state.status === 'ended';
   const showWrapUp = !readOnly && (wrapUpOpen || ended);
 
   return (
@@ -181,8 +181,8 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
             </span>
           ))}
         </span>
-        <span className={`link link-${link}`} role="status">
-          {linkLabel[link]}
+        <span className={`link link-${ended ? 'closed' : link}`} role="status">
+          {ended ? '' : linkLabel[link]}
           {linkDetail ? `（${linkDetail}）` : ''}
         </span>
         {audioStatus && <span className="audio-status">{audioStatus}</span>}

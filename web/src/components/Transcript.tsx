@@ -44,7 +44,7 @@ export function Transcript({ utterances, onUndo }: Props) {
             data-final={u.final}
           >
             <span className="who">{speakerLabel[u.speaker]}</span>
-            {u.startMs !== null && <span className="at">{formatDuration(u.startMs)}</span>}
+            <span className="at">{u.startMs !== null ? formatDuration(u.startMs) : ''}</span>
             <span className="text">
               {u.final ? renderCorrected(u, onUndo) : u.text}
               {!u.final && <span className="sr-only">（辨識中）</span>}
