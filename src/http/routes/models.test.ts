@@ -1,0 +1,77 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { AsrEngineRegistry } from '../../asr/index.js';
+import { ReferenceTextEngineDouble } from '../../asr/testing/reference-text-engine.js';
+import { createLogger, loadConfig } from '../../config/index.js';
+import { HttpError } from '../errors.js';
+import { modelRoutes } from './models.js';
+
+async function build(registry: AsrEngineRegistry) {
+  const app = Fastify();
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
+    err instanceof HttpError
+      ? reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } })
+      : reply.code(err.statusCode ?? 500).send({ error: { code: 'invalid_body', message: err.message } }),
+  );
+  await app.register(modelRoutes, {
+    registry,
+    config: loadConfig({ env: {} }),
+    logger: createLogger('silent'),
+    hotwords: () => [],
+  });
+  return app;
+}
+
+describe('ASR model versions over REST', () => {
+  it('refuses to load a model folder that is not there, with a stable code', async () => {
+    const app = await build(new AsrEngineRegistry({ warmUp: async () => {} }));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/models/asr',
+      payload: { engine: 'sherpa-online', model_dir: '/nonexistent/model' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('asr_model_missing');
+  });
+
+  it('swaps, splits and rolls back between loaded versions', async () => {
+    const registry = new AsrEngineRegistry({ warmUp: async () => {} });
+    const older = new ReferenceTextEngineDouble(() => undefined);
+    const newer = Object.assign(new ReferenceTextEngineDouble(() => undefined), { version: 'test-double-2' });
+    await registry.add(older);
+    await registry.add(newer);
+    const app = await build(registry);
+
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/api/models/asr/candidate',
+          payload: { version: 'test-double-2', share: 0.25 },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const split = (await app.inject({ method: 'GET', url: '/api/models/asr' })).json().versions;
+    expect(split).toContainEqual(
+      expect.objectContaining({ version: 'test-double-2', role: 'candidate', share: 0.25 }),
+    );
+
+    await app.inject({
+      method: 'POST',
+      url: '/api/models/asr/activate',
+      payload: { version: 'test-double-2' },
+    });
+    expect(registry.engineFor('any-call')).toBe(newer);
+    const back = await app.inject({ method: 'POST', url: '/api/models/asr/rollback' });
+    expect(back.json().active).toBe('test-double');
+    expect(registry.engineFor('any-call')).toBe(older);
+
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/models/asr/activate',
+      payload: { version: 'nope' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('asr_version_unknown');
+  });
+});
