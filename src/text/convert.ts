@@ -36,26 +36,30 @@ const CLAUSE = /[^\s\p{P}]+/gu;
 /**
  * Converts Simplified clauses to Taiwan Traditional and leaves Traditional ones alone: s2twp is not
  * idempotent on Traditional text (it rewrites 西新里 → 西新裡, 對象 → 物件), so a clause is converted
- * only when it carries Simplified-only characters and no Traditional-only ones; a mixed clause gets
- * just its Simplified-only characters converted.
+ * only when it carries no Traditional-only characters and either Simplified-only ones or sits in an
+ * utterance that is mostly Simplified; a mixed clause gets just its Simplified-only characters converted.
  */
 export function toTaiwanTraditional(text: string): Replacement[] {
-  const out: Replacement[] = [];
-  for (const m of text.matchAll(CLAUSE)) {
-    const clause = m[0];
-    let simp = false;
-    let trad = false;
-    for (const ch of clause) {
-      if (simplifiedOnly.has(ch)) simp = true;
-      else if (traditionalOnly.has(ch)) trad = true;
+  const clauses = [...text.matchAll(CLAUSE)].map((m) => {
+    let simp = 0;
+    let trad = 0;
+    for (const ch of m[0]) {
+      if (simplifiedOnly.has(ch)) simp++;
+      else if (traditionalOnly.has(ch)) trad++;
     }
-    if (!simp) continue;
-    const base = m.index;
-    if (!trad) {
+    return { text: m[0], base: m.index, simp, trad };
+  });
+  // A clause of shared characters only (然后, 这里 → 然后) follows the script of the whole utterance.
+  const simplifiedUtterance =
+    clauses.reduce((n, c) => n + c.simp, 0) > clauses.reduce((n, c) => n + c.trad, 0);
+  const out: Replacement[] = [];
+  for (const { text: clause, base, simp, trad } of clauses) {
+    if (trad === 0 && (simp > 0 || simplifiedUtterance)) {
       const converted = s2twp(clause);
       if (converted !== clause) out.push(...diff(clause, converted, base));
       continue;
     }
+    if (simp === 0) continue;
     let i = 0;
     for (const ch of clause) {
       if (simplifiedOnly.has(ch)) {

@@ -27,6 +27,9 @@ const canon = (ch: string): string => VARIANTS[ch] ?? ch;
 /** The last character of a term that says what it is (區, 里, 路, 局…): evidence only when it agrees. */
 const CATEGORY_SUFFIX = new Set('區里路街段巷局處科所院會館隊站園');
 
+/** s2twp writes 里 as 裡 in Simplified input (西新里 → 西新裡): that suffix is still the village's. */
+const SUFFIX_VARIANT: Record<string, string> = { 裡: '里' };
+
 /** Characters that start a new word after a name (的, 是, 在…). */
 const FUNCTION_WORDS = new Set('的是在有和跟與及或要會嗎呢了都也還就說被把給到');
 
@@ -135,7 +138,8 @@ export class PhoneticIndex {
       if (second && second.same === top.same && canonText(second.term) !== canonText(top.term)) continue;
       if (top.same < 1 || len - top.same > Math.floor(len / 2)) continue;
       const last = top.term[len - 1] as string;
-      if (CATEGORY_SUFFIX.has(last) && canon(text[top.end - 1] as string) !== last) {
+      const said = canon(text[top.end - 1] as string);
+      if (CATEGORY_SUFFIX.has(last) && said !== last && SUFFIX_VARIANT[said] !== last) {
         // A rewritten suffix needs the rest of a long term, or a word boundary right after it.
         const next = text[top.end] ?? '';
         const boundary = !/\p{Script=Han}/u.test(next) || FUNCTION_WORDS.has(next);
