@@ -181,6 +181,13 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     return state;
   }
 
+  function checkEntry(entry: FaqEntry): FaqEntry {
+    if (!entry.id?.trim()) throw new KnowledgeError('invalid_entry', 'an entry needs an id');
+    if (!entry.question?.trim())
+      throw new KnowledgeError('invalid_entry', `entry "${entry.id}" needs a question`);
+    return { ...entry, answer: entry.answer ?? '', agency: entry.agency ?? '', tags: entry.tags ?? [] };
+  }
+
   async function editEntries(
     kb: string,
     change: (entries: Map<string, FaqEntry>) => void,
@@ -300,13 +307,13 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       editEntries(kb, (entries) => {
         if (entries.has(entry.id))
           throw new KnowledgeError('duplicate_entry', `entry "${entry.id}" already exists in "${kb}"`);
-        entries.set(entry.id, entry);
+        entries.set(entry.id, checkEntry(entry));
       }),
     updateEntry: (kb, id, patch) =>
       editEntries(kb, (entries) => {
         const before = entries.get(id);
         if (!before) throw new KnowledgeError('unknown_entry', `no entry "${id}" in "${kb}"`);
-        entries.set(id, { ...before, ...patch, id });
+        entries.set(id, checkEntry({ ...before, ...patch, id }));
       }),
     deleteEntry: (kb, id) =>
       editEntries(kb, (entries) => {
