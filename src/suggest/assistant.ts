@@ -1,7 +1,7 @@
 import type { Config, Logger } from '../config/index.js';
 import type { KnowledgeSearch } from '../knowledge/types.js';
 import type { AgencyRouter } from './agency-router.js';
-import { CallHistory, recentCallerQuery, type QueryBuilder } from './call-context.js';
+import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
 import { createSuggestEngine, toolResult, type Analysis, type CaseLookup, type SuggestEngine } from './engine.js';
 import type { ReplyScript } from './template.js';
 import type {
@@ -23,7 +23,7 @@ export interface CallAssistantFactoryOptions {
   now?: () => number;
   /** Agency router trained from the KB (see `trainAgencyRouter`); optional. */
   router?: AgencyRouter | null;
-  /** Retrieval query from the call context; defaults to `recentCallerQuery`. */
+  /** Retrieval query from the call context; defaults to `callContextQuery`. */
   queryBuilder?: QueryBuilder;
   /** Partials below this recognizer confidence never trigger a refresh. */
   minPartialConfidence?: number;
@@ -76,7 +76,7 @@ class Assistant implements CallAssistant {
   ) {
     this.now = options.now ?? Date.now;
     this.refreshMs = options.config.suggest.refreshMs;
-    this.queryBuilder = options.queryBuilder ?? recentCallerQuery;
+    this.queryBuilder = options.queryBuilder ?? callContextQuery;
     this.minConfidence = options.minPartialConfidence ?? 0.5;
     this.logger = options.logger?.child({ case_id: context.caseId });
     // A new KB version makes the next refresh count as changed, so the desktop gets fresh answers.

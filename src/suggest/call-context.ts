@@ -1,4 +1,4 @@
-import type { QueryPart } from '../knowledge/types.js';
+import { buildCallQuery, type QueryPart } from '../knowledge/index.js';
 import type { AssistUtterance } from './types.js';
 
 /**
@@ -11,21 +11,12 @@ export type QueryBuilder = (recent: readonly AssistUtterance[], current: AssistU
 export const queryText = (query: string | readonly QueryPart[]): string =>
   typeof query === 'string' ? query : query.map((p) => p.text).join(' ');
 
-const CONTEXT_WINDOW_MS = 30_000;
-const SHORT_UTTERANCE_CHARS = 12;
-
 /**
- * Until the knowledge stage's decayed multi-utterance builder is wired in, a conservative one:
- * the caller's current words, preceded by their previous utterance when the current one is short
- * (a follow-up like "那要帶什麼？" only makes sense with what came before).
+ * The default: the knowledge stage's `buildCallQuery` over the call's recent finals and the
+ * current utterance (older ones decayed, the agent's words weighted down).
  */
-export const recentCallerQuery: QueryBuilder = (recent, current) => {
-  if (current.text.length >= SHORT_UTTERANCE_CHARS) return current.text;
-  const previous = [...recent]
-    .reverse()
-    .find((u) => u.speaker === 'caller' && u.utteranceId !== current.utteranceId && current.startMs - u.endMs < CONTEXT_WINDOW_MS);
-  return previous ? `${previous.text} ${current.text}` : current.text;
-};
+export const callContextQuery: QueryBuilder = (recent, current) =>
+  buildCallQuery([...recent.filter((u) => u.utteranceId !== current.utteranceId), current]);
 
 /** The last few finals of a call, oldest first. */
 export class CallHistory {

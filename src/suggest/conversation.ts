@@ -3,7 +3,7 @@ import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, KnowledgeSearch, Tier } from '../knowledge/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { AgencyRouter } from './agency-router.js';
-import { recentCallerQuery } from './call-context.js';
+import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
 import type { AssistUtterance, CaseSystem } from './types.js';
@@ -103,7 +103,7 @@ export function createConversationService(options: ConversationServiceOptions): 
       });
       const history = earlier.map(asUtterance);
       const current = asUtterance({ text }, history.length);
-      const analysis = engine.analyze(recentCallerQuery(history, current), text, conversation.kb ?? undefined);
+      const analysis = engine.analyze(callContextQuery(history, current), text, conversation.kb ?? undefined);
 
       let lookup: CaseLookup | null = null;
       let toolCard: Record<string, unknown> | null = null;

@@ -84,9 +84,13 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
     analyze(parts, text, kb) {
       const search = knowledge.search(parts, { k, ...(kb ? { kb } : {}) });
       const query = queryText(parts);
-      const type = questionType(query);
-      const caseNo = extractCaseNumber(text) ?? (type === 'case_status' ? extractCaseNumber(query) : null);
+      // The current words decide the question type; earlier context only counts when the caller
+      // now just gives the case number they were asked for.
+      const ownCaseNo = extractCaseNumber(text);
+      let type = questionType(text);
+      if (type !== 'case_status' && ownCaseNo && questionType(query) === 'case_status') type = 'case_status';
       const wantsCaseStatus = type === 'case_status';
+      const caseNo = ownCaseNo ?? (wantsCaseStatus ? extractCaseNumber(query) : null);
       const tier: Tier = wantsCaseStatus ? 'procedure' : search.tier;
       const agency = agencyOf(query, search);
       let handoff = search.handoff;

@@ -19,7 +19,7 @@ export {
   type ConversationTurn,
 } from './conversation.js';
 export { trainAgencyRouter, type AgencyRouter, type AgencyGuess } from './agency-router.js';
-export { recentCallerQuery, type QueryBuilder } from './call-context.js';
+export { callContextQuery, type QueryBuilder } from './call-context.js';
 export { buildTemplateScript, type ReplyScript } from './template.js';
 export { detectUrgency, type Urgency, type UrgencyCategory } from './urgency.js';
 export { questionType, extractCaseNumber, type QuestionType } from './intent.js';
