@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/index.js';
 import { storeBackends } from '../store/testing/backends.js';
-import { createArchive, type Archive } from './archive.js';
+import { createArchive } from './archive.js';
 import { createRedactingTextDouble } from './testing/text-double.js';
 import { principal, silentLogger, testConfig, toneWav } from './testing/fixtures.js';
 import type { Config } from '../config/index.js';
