@@ -16,7 +16,9 @@ const jsonl = <T>(path: string): T[] =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as T);
-const sighanTargets = jsonl<{ target: string }>(`${sharedPaths.devDir}/sighan_train.jsonl`).map((r) => r.target);
+const sighanTargets = jsonl<{ target: string }>(`${sharedPaths.devDir}/sighan_train.jsonl`).map(
+  (r) => r.target,
+);
 const faqQuestions = jsonl<{ question: string }>(sharedPaths.faq).map((r) => r.question);
 
 describe('Simplified → Taiwan Traditional', () => {

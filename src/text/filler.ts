@@ -29,5 +29,12 @@ export function fillerRemovals(text: string): Replacement[] {
   // Never empty an utterance that was only fillers: keep it as said.
   const removed = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (removed >= text.replace(/[\s\p{P}]/gu, '').length) return [];
-  return spans.sort((a, b) => a.start - b.start);
+  // Touching fillers (嗯那個) are one edit.
+  const merged: Replacement[] = [];
+  for (const s of spans.sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && last.end === s.start) last.end = s.end;
+    else merged.push(s);
+  }
+  return merged;
 }

@@ -10,15 +10,16 @@ export interface Pause {
 export const COMMA_PAUSE_MS = 300;
 export const STOP_PAUSE_MS = 900;
 
+/** Question words anywhere in the clause, or a question particle at its end. */
 const QUESTION =
-  /(?:嗎|呢|麼|吗|么|什麼|怎麼|如何|哪裡|哪裏|哪邊|哪個|為什麼|是不是|能不能|可不可以|會不會|有沒有|要不要|多少|多久|幾點|幾號|幾個|請問)[\s]*$/;
+  /(?:什麼|怎麼|如何|哪裡|哪裏|哪邊|哪個|為什麼|是不是|能不能|可不可以|會不會|有沒有|要不要|多少|多久|幾點|幾號|幾個|幾天|請問)|(?:嗎|呢|吗)\s*$/;
 const PUNCT = /[\p{P}]/u;
 const DIGITISH = /[0-9０-９零〇一二三四五六七八九么幺洞]/;
 
 const sentenceEnd = (clause: string): string => (QUESTION.test(clause) ? '？' : '。');
 
 /**
- * Sentence punctuation from pauses (VAD/ASR timings) and simple rules: spaces between Han words become
+ * Sentence punctuation from pauses (VAD/ASR timings) and simple rules: spaces next to Han words become
  * commas, a long pause or the end of a final ends the sentence with 。 or ？ (question words).
  * Never between two digits, so phone numbers read in groups stay whole.
  */
@@ -26,7 +27,9 @@ export function punctuate(text: string, pauses: readonly Pause[], final: boolean
   const out: Replacement[] = [];
   const at = new Map<number, number>();
   for (const p of pauses) if (p.at > 0 && p.at < text.length) at.set(p.at, Math.max(at.get(p.at) ?? 0, p.ms));
-  for (const m of text.matchAll(/(?<=\p{Script=Han})[ \u3000]+(?=\p{Script=Han})/gu)) {
+  for (const m of text.matchAll(
+    /(?<=\p{Script=Han})[ \u3000]+(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])[ \u3000]+(?=\p{Script=Han})/gu,
+  )) {
     const end = m.index + m[0].length;
     if (DIGITISH.test(text[m.index - 1] ?? '') && DIGITISH.test(text[end] ?? '')) continue;
     at.set(m.index, Math.max(at.get(m.index) ?? 0, COMMA_PAUSE_MS));
