@@ -1,7 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
 import {
   detectOfflineModel,
   detectOnlineModel,
+  folderProblem,
+  onnxProblem,
   type OfflineModelFolder,
   type OnlineModelFolder,
 } from './model-folder.js';
@@ -58,17 +59,14 @@ export function findCatalogEntry(name: string): ModelCatalogEntry | undefined {
  */
 export function checkModel(entry: ModelCatalogEntry, path: string): string | null {
   const { expect } = entry;
-  if (expect.format === 'file') {
-    return existsSync(path) && statSync(path).size > 0 ? null : `${path} is missing or empty`;
-  }
+  if (expect.format === 'file') return onnxProblem(path);
   try {
     const folder =
       expect.role === 'streaming'
         ? detectOnlineModel(path, entry.name)
         : detectOfflineModel(path, entry.name);
-    return folder.kind === expect.kind
-      ? null
-      : `${path} holds a ${folder.kind} model, expected ${expect.kind}`;
+    if (folder.kind !== expect.kind) return `${path} holds a ${folder.kind} model, expected ${expect.kind}`;
+    return folderProblem(folder);
   } catch (err) {
     return (err as Error).message;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,33 @@ describe('createAsrEngine', () => {
       'asr_model_missing',
     );
     expect(await codeOf({ engine: 'two-pass', offlineModelDir: empty })).toBe('asr_model_missing');
+  });
+
+  it('refuses placeholder weights with asr_load_failed before they reach onnxruntime', async () => {
+    const dir = join(empty, 'placeholders');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'tokens.txt'), '<blk> 0\n');
+    for (const role of ['encoder', 'decoder', 'joiner']) writeFileSync(join(dir, `${role}.int8.onnx`), '');
+    await expect(
+      createAsrEngine(configWith({ engine: 'sherpa-online', modelDir: dir })),
+    ).rejects.toMatchObject({
+      code: 'asr_load_failed',
+      message: expect.stringMatching(/encoder\.int8\.onnx is empty/),
+    });
+  });
+
+  it('reports an offline model onnxruntime cannot read as asr_load_failed', async () => {
+    const dir = join(empty, 'sense-voice-damaged');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'tokens.txt'), '<unk> 0\n<|zh|> 1\n');
+    // Starts like an ONNX file but holds no graph: the native loader itself rejects it.
+    writeFileSync(join(dir, 'model.int8.onnx'), Buffer.from([0x08, 0x07, 0x12, 0x00]));
+    await expect(
+      createAsrEngine(configWith({ engine: 'two-pass', offlineModelDir: dir })),
+    ).rejects.toMatchObject({
+      code: 'asr_load_failed',
+      message: expect.stringMatching(/sherpa-onnx could not load .*does not have a graph/),
+    });
   });
 
   it('builds the remote engine with the remote model id as its version', async () => {

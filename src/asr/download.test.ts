@@ -82,12 +82,19 @@ const TAG = 'epoch-20-avg-1-chunk-16-left-128';
 function archive(name: string, files: string[]): Buffer {
   const src = mkdtempSync(join(work, 'src-'));
   mkdirSync(join(src, name));
-  for (const file of files)
-    writeFileSync(join(src, name, file), file === 'tokens.txt' ? '<blk> 0\n' : randomBytes(100_000));
+  for (const file of files) {
+    const content =
+      file === 'tokens.txt' ? '<blk> 0\n' : file.startsWith('lfs:') ? LFS_POINTER : onnxLike(100_000);
+    writeFileSync(join(src, name, file.replace(/^lfs:/, '')), content);
+  }
   const out = join(src, 'out.tar.bz2');
   execFileSync('tar', ['-cjf', out, '-C', src, name]);
   return readFileSync(out);
 }
+
+/** Random bytes behind the tag byte every ONNX file starts with (ModelProto.ir_version). */
+const onnxLike = (size: number) => Buffer.concat([Buffer.from([0x08]), randomBytes(size - 1)]);
+const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n';
 
 const transducerFiles = [
   'tokens.txt',
@@ -173,6 +180,19 @@ describe('models fetch', () => {
     expect(readdirSync(dir).filter((f) => !f.endsWith('.part'))).toEqual([]);
   });
 
+  it('refuses weights that are Git LFS pointers, and a VAD file that is an HTML page', async () => {
+    const files = transducerFiles.map((f) => (f.startsWith('joiner') ? `lfs:${f}` : f));
+    assets.set(streaming.asset, archive(streaming.name, files));
+    const err = await failure(fetchModel(streaming, { modelsDir: modelsDir(), baseUrl }));
+    expect(err.code).toBe('model_incomplete');
+    expect(err.message).toMatch(/joiner-.*\.int8\.onnx is not an ONNX model \(a Git LFS pointer/);
+
+    assets.set(vad.asset, Buffer.from('<!DOCTYPE html><title>Rate limited</title>'));
+    const dir = modelsDir();
+    expect((await failure(fetchModel(vad, { modelsDir: dir, baseUrl }))).code).toBe('model_incomplete');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses a damaged archive and drops it so the next run starts over', async () => {
     assets.set(streaming.asset, randomBytes(5_000));
     const dir = modelsDir();
@@ -182,7 +202,7 @@ describe('models fetch', () => {
   });
 
   it('saves the single-file Silero VAD where the server looks for it', async () => {
-    const onnx = randomBytes(20_000);
+    const onnx = onnxLike(20_000);
     assets.set(vad.asset, onnx);
     const dir = modelsDir();
     const fetched = await fetchModel(vad, { modelsDir: dir, baseUrl });
@@ -209,7 +229,7 @@ describe('models fetch', () => {
   });
 
   it('works from the command line with a progress report and the setting to use', async () => {
-    assets.set(vad.asset, randomBytes(20_000));
+    assets.set(vad.asset, onnxLike(20_000));
     const dir = modelsDir();
     const cli = (...args: string[]) =>
       promisify(execFile)(

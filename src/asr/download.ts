@@ -215,6 +215,11 @@ export async function fetchModel(
   const resumedFrom = await download(url, part, options.onProgress, unpackHint);
 
   if (entry.expect.format === 'file') {
+    const problem = checkModel(entry, part);
+    if (problem) {
+      await rm(part, { force: true });
+      throw new ModelFetchError('model_incomplete', `${entry.asset} downloaded, but ${problem}`);
+    }
     await rename(part, target);
   } else {
     const staging = join(options.modelsDir, `.unpack-${entry.name}`);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AsrError } from './errors.js';
-import { detectOfflineModel, detectOnlineModel } from './model-folder.js';
+import { sharedPaths } from '../../test/shared.js';
+import { detectOfflineModel, detectOnlineModel, onnxProblem } from './model-folder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'asr-folders-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -142,5 +143,20 @@ describe('offline model folders', () => {
     expect(detectOfflineModel(dir).kind).toBe('transducer');
     const empty = folder('tokens-only', { 'tokens.txt': TOKENS });
     expect(codeOf(() => detectOfflineModel(empty))).toBe('asr_model_missing');
+  });
+});
+
+describe('ONNX file check', () => {
+  it('accepts a real ONNX model and names what is wrong with placeholders', () => {
+    expect(onnxProblem(sharedPaths.vadModel)).toBeNull();
+    const dir = folder('placeholders', {
+      'empty.onnx': '',
+      'pointer.onnx': 'version https://git-lfs.github.com/spec/v1\noid sha256:ab\nsize 70000000\n',
+      'page.onnx': '<html>404</html>',
+    });
+    expect(onnxProblem(join(dir, 'empty.onnx'))).toMatch(/is empty$/);
+    expect(onnxProblem(join(dir, 'pointer.onnx'))).toMatch(/not an ONNX model \(a Git LFS pointer/);
+    expect(onnxProblem(join(dir, 'page.onnx'))).toMatch(/not an ONNX model$/);
+    expect(onnxProblem(join(dir, 'gone.onnx'))).toMatch(/is missing$/);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { AsrError } from './errors.js';
 
@@ -121,4 +121,48 @@ export function detectOfflineModel(dir: string, setting = 'asr.offlineModelDir')
     `${setting}: no offline model in ${listing.dir}: need model*.onnx (SenseVoice or Paraformer) or ` +
       `encoder*/decoder*/joiner*.onnx (transducer) beside tokens.txt; found ${found(listing)}`,
   );
+}
+
+/**
+ * Why `file` cannot be an ONNX model, or null. An ONNX file is a protobuf ModelProto whose first
+ * field is `ir_version` (tag byte 0x08). Checked before handing files to sherpa-onnx because
+ * onnxruntime aborts the whole process on an unreadable streaming model; the usual culprits are
+ * empty files, Git LFS pointer files and HTML error pages saved under a model's name.
+ */
+export function onnxProblem(file: string): string | null {
+  if (!existsSync(file)) return `${file} is missing`;
+  const head = Buffer.alloc(64);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read === 0) return `${file} is empty`;
+  if (head[0] === 0x08) return null;
+  const text = head.subarray(0, read).toString('utf8');
+  const hint = text.startsWith('version https://git-lfs') ? ' (a Git LFS pointer, not the weights)' : '';
+  return `${file} is not an ONNX model${hint}`;
+}
+
+/** The ONNX files a detected folder will load. */
+export function modelFiles(folder: OnlineModelFolder | OfflineModelFolder): string[] {
+  switch (folder.kind) {
+    case 'transducer':
+      return [folder.encoder, folder.decoder, folder.joiner];
+    case 'paraformer':
+      return 'encoder' in folder ? [folder.encoder, folder.decoder] : [folder.model];
+    default:
+      return [folder.model];
+  }
+}
+
+/** First problem among a folder's ONNX files, or null when all look like models. */
+export function folderProblem(folder: OnlineModelFolder | OfflineModelFolder): string | null {
+  for (const file of modelFiles(folder)) {
+    const problem = onnxProblem(file);
+    if (problem) return problem;
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 import type { AsrHypothesis } from './engine.js';
 import { AsrError } from './errors.js';
-import type { OfflineModelFolder } from './model-folder.js';
+import { folderProblem, type OfflineModelFolder } from './model-folder.js';
 import { loadSherpa, type OfflineModelConfig, type SherpaOfflineRecognizer } from './sherpa-addon.js';
 import { SAMPLE_RATE, toHypothesis, type RecognizerSettings } from './online-recognizer.js';
 
@@ -36,6 +36,8 @@ export async function createOfflineRecognizer(
   folder: OfflineModelFolder,
   settings: RecognizerSettings,
 ): Promise<SherpaOfflineRecognizer> {
+  const problem = folderProblem(folder);
+  if (problem) throw new AsrError('asr_load_failed', `cannot load ${folder.dir}: ${problem}`);
   const hotwords = folder.kind === 'transducer' && settings.hotwordsFile !== undefined;
   try {
     return await loadSherpa().OfflineRecognizer.createAsync({

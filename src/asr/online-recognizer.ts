@@ -1,6 +1,6 @@
 import type { AsrHypothesis } from './engine.js';
 import { AsrError } from './errors.js';
-import type { OnlineModelFolder } from './model-folder.js';
+import { folderProblem, type OnlineModelFolder } from './model-folder.js';
 import {
   loadSherpa,
   type OnlineModelConfig,
@@ -49,6 +49,8 @@ export function createOnlineRecognizer(
   folder: OnlineModelFolder,
   settings: RecognizerSettings,
 ): SherpaOnlineRecognizer {
+  const problem = folderProblem(folder);
+  if (problem) throw new AsrError('asr_load_failed', `cannot load ${folder.dir}: ${problem}`);
   const hotwords = folder.kind === 'transducer' && settings.hotwordsFile !== undefined;
   try {
     return new (loadSherpa().OnlineRecognizer)({
