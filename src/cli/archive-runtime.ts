@@ -1,0 +1,41 @@
+import { userInfo } from 'node:os';
+import { createArchive, createAuthService, type Actor, type Archive, type AuthService } from '../cases/index.js';
+import { createTextNormalizer } from '../text/index.js';
+import { openCliRuntime, type CliRuntime } from './runtime.js';
+
+/** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
+export interface ArchiveCliRuntime extends CliRuntime {
+  archive: Archive;
+  auth: AuthService;
+  /** Audit identity of whoever runs the command on this machine. */
+  actor: Actor;
+}
+
+export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
+  const runtime = await openCliRuntime();
+  const { store, config, logger } = runtime;
+  const text = await createTextNormalizer({ config, logger });
+  const archive = await createArchive({ store, config, text, logger });
+  const auth = await createAuthService({ store, config, audit: archive.audit });
+  const actor: Actor = { principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' }, source: 'cli' };
+  return { ...runtime, archive, auth, actor };
+}
+
+/** Runs a command against the archive and always closes the store. */
+export async function withArchive<T>(work: (rt: ArchiveCliRuntime) => Promise<T>): Promise<T> {
+  const rt = await openArchiveCli();
+  try {
+    return await work(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** `2026-01-31`, an ISO time, or a number of days back (`30d`) → epoch ms. */
+export function parseSince(value: string, now = Date.now()): number {
+  const days = /^(\d+)d$/.exec(value);
+  if (days) return now - Number(days[1]) * 86_400_000;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw Object.assign(new Error(`--since: not a date or Nd: ${value}`), { code: 'invalid_since' });
+  return ms;
+}
