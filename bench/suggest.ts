@@ -11,7 +11,12 @@ import { requireShared, repoRoot, sharedPaths } from '../test/shared.js';
 import { loadConfig } from '../src/config/index.js';
 import { buildCallQuery, createKnowledgeService } from '../src/knowledge/index.js';
 import { openStore } from '../src/store/index.js';
-import { createCallAssistantFactory, createCaseSystem, detectUrgency, trainAgencyRouter } from '../src/suggest/index.js';
+import {
+  createCallAssistantFactory,
+  createCaseSystem,
+  detectUrgency,
+  trainAgencyRouter,
+} from '../src/suggest/index.js';
 import { readFaqJsonl } from '../src/suggest/testing/faq.js';
 import { calmUtterances, urgentUtterances } from '../src/suggest/testing/urgent-utterances.js';
 
@@ -30,17 +35,28 @@ const dev = readFileSync(requireShared(join(sharedPaths.devDir, 'taipei_paraphra
 
 const config = loadConfig({
   env: {},
-  overrides: { knowledge: { seed: sharedPaths.faq }, text: { lexiconDir: requireShared(sharedPaths.lexiconDir) } },
+  overrides: {
+    knowledge: { seed: sharedPaths.faq },
+    text: { lexiconDir: requireShared(sharedPaths.lexiconDir) },
+  },
 });
 const store = await openStore({});
 const buildStart = performance.now();
 const knowledge = await createKnowledgeService({ store, config });
 const buildMs = performance.now() - buildStart;
 const router = trainAgencyRouter(faq);
-const factory = createCallAssistantFactory({ knowledge, config, caseSystem: await createCaseSystem({ config, store }), router });
+const factory = createCallAssistantFactory({
+  knowledge,
+  config,
+  caseSystem: await createCaseSystem({ config, store }),
+  router,
+});
 
 // Every 12th FAQ question (spread over all agencies) plus the dev paraphrases.
-const queries = [...faq.filter((_, i) => i % 12 === 0).map((e) => e.question), ...dev.map((d) => d.query)].slice(0, SAMPLE);
+const queries = [
+  ...faq.filter((_, i) => i % 12 === 0).map((e) => e.question),
+  ...dev.map((d) => d.query),
+].slice(0, SAMPLE);
 
 function measure(): { retrieval: number[]; suggestion: number[] } {
   const retrieval: number[] = [];
@@ -108,12 +124,22 @@ const result = {
 
 const f = (x: number) => x.toFixed(2).padStart(8);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-console.log(`\nsuggest bench — ${queries.length} finals over the Taipei KB (${faq.length} entries), template engine\n`);
+console.log(
+  `\nsuggest bench — ${queries.length} finals over the Taipei KB (${faq.length} entries), template engine\n`,
+);
 console.log('path                          p50 ms    p99 ms');
-console.log(`retrieval only (baseline)   ${f(result.latency_ms.retrieval_only.p50)}  ${f(result.latency_ms.retrieval_only.p99)}`);
-console.log(`final → suggestion event    ${f(result.latency_ms.suggestion_template.p50)}  ${f(result.latency_ms.suggestion_template.p99)}   (goal p99 < 50)`);
-console.log(`\nagency routing: held-out KB top-1 ${pct(result.routing.held_out_top1)}, top-3 ${pct(result.routing.held_out_top3)} (n=${result.routing.held_out_n}); dev paraphrases top-1 ${pct(result.routing.dev_top1)} (n=${result.routing.dev_n})`);
-console.log(`urgency: recall ${pct(result.urgency.recall)} (n=${result.urgency.urgent_n}); false alarms ${faqAlarms}/${faq.length} FAQ questions, ${calmAlarms}/${calmUtterances.length} calm utterances`);
+console.log(
+  `retrieval only (baseline)   ${f(result.latency_ms.retrieval_only.p50)}  ${f(result.latency_ms.retrieval_only.p99)}`,
+);
+console.log(
+  `final → suggestion event    ${f(result.latency_ms.suggestion_template.p50)}  ${f(result.latency_ms.suggestion_template.p99)}   (goal p99 < 50)`,
+);
+console.log(
+  `\nagency routing: held-out KB top-1 ${pct(result.routing.held_out_top1)}, top-3 ${pct(result.routing.held_out_top3)} (n=${result.routing.held_out_n}); dev paraphrases top-1 ${pct(result.routing.dev_top1)} (n=${result.routing.dev_n})`,
+);
+console.log(
+  `urgency: recall ${pct(result.urgency.recall)} (n=${result.urgency.urgent_n}); false alarms ${faqAlarms}/${faq.length} FAQ questions, ${calmAlarms}/${calmUtterances.length} calm utterances`,
+);
 
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(join(repoRoot, 'bench/results/suggest.json'), JSON.stringify(result, null, 2) + '\n');

@@ -13,7 +13,10 @@ describe.each(storeBackends())('demo case system repository on $name', (backend)
     const options = await backend.options();
     store = await openStore(options);
     const repo = await createCaseSystemRepository(store);
-    await repo.upsert({ case_no: 'a113-0012345', status: '處理中', agency: '工務局', summary: '路燈不亮' }, 1000);
+    await repo.upsert(
+      { case_no: 'a113-0012345', status: '處理中', agency: '工務局', summary: '路燈不亮' },
+      1000,
+    );
     await store.close();
     store = await openStore(options);
     const again = await createCaseSystemRepository(store);
@@ -34,7 +37,10 @@ describe.each(storeBackends())('demo case system repository on $name', (backend)
     const repo = await createCaseSystemRepository(store);
     await repo.upsert({ case_no: '1130000001', status: '已受理', agency: '環境保護局' }, 1000);
     await repo.upsert({ case_no: '1130000002', status: '已受理', agency: '交通局' }, 2000);
-    const updated = await repo.upsert({ case_no: '1130000001', status: '已結案', agency: '環境保護局' }, 3000);
+    const updated = await repo.upsert(
+      { case_no: '1130000001', status: '已結案', agency: '環境保護局' },
+      3000,
+    );
     expect(updated).toMatchObject({ status: '已結案', created_at: 1000, updated_at: 3000 });
     expect((await repo.list()).map((c) => c.case_no)).toEqual(['1130000001', '1130000002']);
   });
@@ -42,8 +48,12 @@ describe.each(storeBackends())('demo case system repository on $name', (backend)
   it('refuses a malformed case number and stores nothing', async () => {
     store = await openStore(await backend.options());
     const repo = await createCaseSystemRepository(store);
-    await expect(repo.upsert({ case_no: '12', status: '處理中', agency: '工務局' })).rejects.toBeInstanceOf(DemoCaseError);
-    await expect(repo.upsert({ case_no: '1130000009', status: ' ', agency: '工務局' })).rejects.toMatchObject({ code: 'invalid_case' });
+    await expect(repo.upsert({ case_no: '12', status: '處理中', agency: '工務局' })).rejects.toBeInstanceOf(
+      DemoCaseError,
+    );
+    await expect(repo.upsert({ case_no: '1130000009', status: ' ', agency: '工務局' })).rejects.toMatchObject(
+      { code: 'invalid_case' },
+    );
     expect(await repo.list()).toEqual([]);
   });
 });

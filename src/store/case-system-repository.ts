@@ -78,11 +78,22 @@ export async function createCaseSystemRepository(store: Store): Promise<CaseSyst
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
   });
+  async function get(caseNo: string): Promise<DemoCase | null> {
+    const row = await db
+      .selectFrom(table)
+      .selectAll()
+      .where('case_no', '=', normalizeCaseNo(caseNo))
+      .executeTakeFirst();
+    return row ? toCase(row) : null;
+  }
   return {
     async upsert(input, now = Date.now()) {
       const caseNo = normalizeCaseNo(input.case_no);
       if (!CASE_NO.test(caseNo)) {
-        throw new DemoCaseError('invalid_case', `case number must be 5–20 letters or digits: ${input.case_no}`);
+        throw new DemoCaseError(
+          'invalid_case',
+          `case number must be 5–20 letters or digits: ${input.case_no}`,
+        );
       }
       const status = input.status.trim();
       const agency = input.agency.trim();
@@ -93,14 +104,17 @@ export async function createCaseSystemRepository(store: Store): Promise<CaseSyst
         .values({ case_no: caseNo, status, agency, summary, created_at: now, updated_at: now })
         .onConflict((oc) => oc.column('case_no').doUpdateSet({ status, agency, summary, updated_at: now }))
         .execute();
-      return (await this.get(caseNo)) as DemoCase;
+      return (await get(caseNo)) as DemoCase;
     },
-    async get(caseNo) {
-      const row = await db.selectFrom(table).selectAll().where('case_no', '=', normalizeCaseNo(caseNo)).executeTakeFirst();
-      return row ? toCase(row) : null;
-    },
+    get,
     async list(limit = 100) {
-      const rows = await db.selectFrom(table).selectAll().orderBy('updated_at', 'desc').orderBy('case_no').limit(limit).execute();
+      const rows = await db
+        .selectFrom(table)
+        .selectAll()
+        .orderBy('updated_at', 'desc')
+        .orderBy('case_no')
+        .limit(limit)
+        .execute();
       return rows.map(toCase);
     },
   };

@@ -14,7 +14,14 @@ describe.each(storeBackends())('conversation repository on $name', (backend) => 
     store = await openStore(options);
     const repo = await createConversationRepository(store);
     await repo.create('c1', null, 1000);
-    await repo.append('c1', [{ role: 'user', text: '垃圾車幾點來' }, { role: 'assistant', text: '晚上7點。', tier: 'hot', faq_ids: ['f1'] }], 2000);
+    await repo.append(
+      'c1',
+      [
+        { role: 'user', text: '垃圾車幾點來' },
+        { role: 'assistant', text: '晚上7點。', tier: 'hot', faq_ids: ['f1'] },
+      ],
+      2000,
+    );
     await repo.append('c1', [{ role: 'user', text: '那週日呢' }], 3000);
     await store.close();
     store = await openStore(options);
@@ -33,7 +40,10 @@ describe.each(storeBackends())('conversation repository on $name', (backend) => 
     const repo = await createConversationRepository(store);
     await repo.create('c2', 'default');
     await expect(
-      repo.append('c2', [{ role: 'user', text: '問題' }, { role: 'assistant', text: null as unknown as string }]),
+      repo.append('c2', [
+        { role: 'user', text: '問題' },
+        { role: 'assistant', text: null as unknown as string },
+      ]),
     ).rejects.toThrow();
     expect(await repo.turns('c2')).toEqual([]);
     await expect(repo.append('missing', [{ role: 'user', text: 'x' }])).rejects.toThrow();

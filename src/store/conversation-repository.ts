@@ -59,7 +59,9 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('text_conversation_turns')
-        .addColumn('conversation_id', 'text', (c) => c.notNull().references('text_conversations.id').onDelete('cascade'))
+        .addColumn('conversation_id', 'text', (c) =>
+          c.notNull().references('text_conversations.id').onDelete('cascade'),
+        )
         .addColumn('seq', 'integer', (c) => c.notNull())
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
@@ -82,11 +84,18 @@ export async function createConversationRepository(store: Store): Promise<Conver
   });
   return {
     async create(id, kb, now = Date.now()) {
-      await db.insertInto('text_conversations').values({ id, kb, created_at: now, updated_at: now }).execute();
+      await db
+        .insertInto('text_conversations')
+        .values({ id, kb, created_at: now, updated_at: now })
+        .execute();
       return { id, kb, created_at: now, updated_at: now };
     },
     async get(id) {
-      const row = await db.selectFrom('text_conversations').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('text_conversations')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row ? toConversation(row) : null;
     },
     async append(id, turns, now = Date.now()) {

@@ -26,7 +26,10 @@ type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency'>;
  * Multinomial naive Bayes over character bigrams, trained from the knowledge base's own labels
  * (the agency of each FAQ entry). Retrains in milliseconds, so a new KB version brings a new router.
  */
-export function trainAgencyRouter(entries: readonly LabelledEntry[], options: TrainOptions = {}): AgencyRouter {
+export function trainAgencyRouter(
+  entries: readonly LabelledEntry[],
+  options: TrainOptions = {},
+): AgencyRouter {
   const answerWeight = options.answerWeight ?? 0.1;
   const alpha = options.alpha ?? 0.01;
   const counts = new Map<string, Map<string, number>>();

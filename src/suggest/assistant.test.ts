@@ -23,7 +23,12 @@ let caseSystem: CaseSystem;
 beforeAll(async () => {
   store = await openStore({});
   const repo = await createCaseSystemRepository(store);
-  await repo.upsert({ case_no: 'A1130012345', status: '派工處理中', agency: '工務局', summary: '信義路路燈不亮' });
+  await repo.upsert({
+    case_no: 'A1130012345',
+    status: '派工處理中',
+    agency: '工務局',
+    summary: '信義路路燈不亮',
+  });
   caseSystem = createDemoCaseSystem(repo);
 });
 afterAll(() => store.close());
@@ -48,7 +53,8 @@ function harness(overrides: ConfigInput = {}) {
     events,
     say,
     tick: (ms: number) => void (clock += ms),
-    of: <T extends EventBody['type']>(type: T) => events.filter((e): e is Extract<EventBody, { type: T }> => e.type === type),
+    of: <T extends EventBody['type']>(type: T) =>
+      events.filter((e): e is Extract<EventBody, { type: T }> => e.type === type),
   };
 }
 
@@ -60,7 +66,13 @@ describe('call assistant with template scripts', () => {
     h.assistant.onFinal(u);
     const [s, ...more] = h.of('suggestion');
     expect(more).toEqual([]);
-    expect(s).toMatchObject({ utterance_id: 'u1', speculative: false, source: 'template', tier: 'hot', cited_faq_ids: [EDU.id] });
+    expect(s).toMatchObject({
+      utterance_id: 'u1',
+      speculative: false,
+      source: 'template',
+      tier: 'hot',
+      cited_faq_ids: [EDU.id],
+    });
     expect(s?.faq_candidates[0]?.faq_id).toBe(EDU.id);
     expect(s?.reply_script).toContain('02-27208889分機6422');
     expect(s?.intent?.agency).toBe('教育局');
@@ -82,8 +94,17 @@ describe('call assistant with template scripts', () => {
     partial('垃圾車的收運時間是幾點'); // allowed and changed
     const speculative = h.of('suggestion');
     expect(speculative.map((s) => s.speculative)).toEqual([true, true]);
-    expect(speculative.map((s) => s.corrected_text)).toEqual(['教育財團法人的會址', '垃圾車的收運時間是幾點']);
-    h.assistant.onFinal({ utteranceId: id, text: '垃圾車的收運時間是幾點', speaker: 'caller', startMs: 0, endMs: 2000 });
+    expect(speculative.map((s) => s.corrected_text)).toEqual([
+      '教育財團法人的會址',
+      '垃圾車的收運時間是幾點',
+    ]);
+    h.assistant.onFinal({
+      utteranceId: id,
+      text: '垃圾車的收運時間是幾點',
+      speaker: 'caller',
+      startMs: 0,
+      endMs: 2000,
+    });
     const last = h.of('suggestion').at(-1);
     expect(last).toMatchObject({ utterance_id: id, speculative: false });
     expect(h.of('suggestion')).toHaveLength(3);
@@ -105,9 +126,28 @@ describe('call assistant with template scripts', () => {
 
   it('raises one alert per utterance and kind, from partials or the final, never for the agent', () => {
     const h = harness();
-    h.assistant.onPartial({ utteranceId: 'x', text: '我家廚房失火了', speaker: 'caller', startMs: 0, endMs: 0, confidence: 0.9 });
-    h.assistant.onFinal({ utteranceId: 'x', text: '我家廚房失火了，快派人來', speaker: 'caller', startMs: 0, endMs: 900 });
-    h.assistant.onFinal({ utteranceId: 'y', text: '請問是不是失火了', speaker: 'agent', startMs: 1000, endMs: 1900 });
+    h.assistant.onPartial({
+      utteranceId: 'x',
+      text: '我家廚房失火了',
+      speaker: 'caller',
+      startMs: 0,
+      endMs: 0,
+      confidence: 0.9,
+    });
+    h.assistant.onFinal({
+      utteranceId: 'x',
+      text: '我家廚房失火了，快派人來',
+      speaker: 'caller',
+      startMs: 0,
+      endMs: 900,
+    });
+    h.assistant.onFinal({
+      utteranceId: 'y',
+      text: '請問是不是失火了',
+      speaker: 'agent',
+      startMs: 1000,
+      endMs: 1900,
+    });
     expect(h.of('alert')).toEqual([
       { type: 'alert', utterance_id: 'x', level: 'critical', reason: '火災：失火', text: '我家廚房失火了' },
     ]);
@@ -124,7 +164,12 @@ describe('call assistant with template scripts', () => {
         type: 'tool_result',
         utterance_id: 'u2',
         tool: 'case_status',
-        result: expect.objectContaining({ found: true, case_no: 'A1130012345', status: '派工處理中', agency: '工務局' }),
+        result: expect.objectContaining({
+          found: true,
+          case_no: 'A1130012345',
+          status: '派工處理中',
+          agency: '工務局',
+        }),
       },
     ]);
     const answer = h.of('suggestion').at(-1);
@@ -149,7 +194,10 @@ describe('call assistant with an LLM (local OpenAI-compatible test server)', () 
   afterEach(() => {
     llm.requests.length = 0;
   });
-  const withLlm = (timeoutMs = 2500) => harness({ suggest: { llmUrl: llm.url, llmModel: 'test-model', llmTimeoutMs: timeoutMs, refreshMs: 1000 } });
+  const withLlm = (timeoutMs = 2500) =>
+    harness({
+      suggest: { llmUrl: llm.url, llmModel: 'test-model', llmTimeoutMs: timeoutMs, refreshMs: 1000 },
+    });
   const grounded = `是的，會址要設於主管機關所在地。[${EDU.id}]\n1. 相關問題可以電洽02-27208889分機6422或6426。[${EDU.id}]`;
 
   it('streams reply_delta events, then a validated llm suggestion with its citations', async () => {
@@ -173,7 +221,10 @@ describe('call assistant with an LLM (local OpenAI-compatible test server)', () 
   });
 
   it.each([
-    ['a number the sources do not have', { kind: 'text', text: `會址要設於主管機關所在地，電話02-23456789。[${EDU.id}]` }],
+    [
+      'a number the sources do not have',
+      { kind: 'text', text: `會址要設於主管機關所在地，電話02-23456789。[${EDU.id}]` },
+    ],
     ['a citation that was not given', { kind: 'text', text: '會址要設於主管機關所在地。[tpe2024-99999]' }],
     ['no citation at all', { kind: 'text', text: '會址要設於主管機關所在地。' }],
     ['a malformed stream', { kind: 'malformed', before: '是的，' }],
@@ -215,7 +266,10 @@ describe('call assistant with an LLM (local OpenAI-compatible test server)', () 
     await new Promise((r) => setTimeout(r, 300));
     await h.assistant.close();
     expect(h.of('tool_result')[0]?.result).toMatchObject({ found: true, status: '派工處理中' });
-    expect(h.of('suggestion')[0]).toMatchObject({ source: 'llm', reply_script: '您的案件目前是派工處理中，由工務局處理。' });
+    expect(h.of('suggestion')[0]).toMatchObject({
+      source: 'llm',
+      reply_script: '您的案件目前是派工處理中，由工務局處理。',
+    });
     const second = llm.requests[1]?.messages ?? [];
     expect(second.at(-1)).toMatchObject({ role: 'tool' });
     expect(second.at(-1)?.content).toContain('派工處理中');

@@ -2,7 +2,13 @@ import type { Config, Logger } from '../config/index.js';
 import type { KnowledgeSearch } from '../knowledge/types.js';
 import type { AgencyRouter } from './agency-router.js';
 import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
-import { createSuggestEngine, toolResult, type Analysis, type CaseLookup, type SuggestEngine } from './engine.js';
+import {
+  createSuggestEngine,
+  toolResult,
+  type Analysis,
+  type CaseLookup,
+  type SuggestEngine,
+} from './engine.js';
 import type { ReplyScript } from './template.js';
 import type {
   AssistUtterance,
@@ -158,10 +164,12 @@ class Assistant implements CallAssistant {
       const outcome = await this.engine.llm.write(this.engine.llmInput(analysis, this.history.lines()), {
         signal: controller.signal,
         onDelta: (delta) => {
-          if (current()) this.context.emit({ type: 'reply_delta', utterance_id: utterance.utteranceId, delta });
+          if (current())
+            this.context.emit({ type: 'reply_delta', utterance_id: utterance.utteranceId, delta });
         },
         onToolResult: (tool, result) => {
-          if (!this.closed) this.context.emit({ type: 'tool_result', utterance_id: utterance.utteranceId, tool, result });
+          if (!this.closed)
+            this.context.emit({ type: 'tool_result', utterance_id: utterance.utteranceId, tool, result });
         },
       });
       if (outcome.ok) {
@@ -169,9 +177,13 @@ class Assistant implements CallAssistant {
         return;
       }
       if (outcome.reason === 'cancelled' || !current()) return;
-      this.logger?.warn({ reason: outcome.reason, detail: outcome.detail }, 'LLM script rejected; using the template');
+      this.logger?.warn(
+        { reason: outcome.reason, detail: outcome.detail },
+        'LLM script rejected; using the template',
+      );
     }
-    const lookup = analysis.wantsCaseStatus && analysis.caseNo ? await this.lookupOnce(analysis.caseNo, utterance) : null;
+    const lookup =
+      analysis.wantsCaseStatus && analysis.caseNo ? await this.lookupOnce(analysis.caseNo, utterance) : null;
     if (current()) this.finish(utterance, analysis, this.engine.template(analysis, lookup), 'template');
   }
 
@@ -196,7 +208,11 @@ class Assistant implements CallAssistant {
   }
 
   private analyze(utterance: AssistUtterance): Analysis {
-    return this.engine.analyze(this.queryBuilder(this.history.recent(), utterance), utterance.text, this.context.kb);
+    return this.engine.analyze(
+      this.queryBuilder(this.history.recent(), utterance),
+      utterance.text,
+      this.context.kb,
+    );
   }
 
   private keyOf(analysis: Analysis): string {
@@ -205,9 +221,19 @@ class Assistant implements CallAssistant {
   }
 
   /** The final answer for an utterance: sent unless it is exactly what is already on screen. */
-  private finish(utterance: AssistUtterance, analysis: Analysis, script: ReplyScript, source: 'template' | 'llm'): void {
+  private finish(
+    utterance: AssistUtterance,
+    analysis: Analysis,
+    script: ReplyScript,
+    source: 'template' | 'llm',
+  ): void {
     const onScreen = this.shown;
-    if (onScreen && !onScreen.body.speculative && onScreen.key === this.keyOf(analysis) && onScreen.body.reply_script === script.text) {
+    if (
+      onScreen &&
+      !onScreen.body.speculative &&
+      onScreen.key === this.keyOf(analysis) &&
+      onScreen.body.reply_script === script.text
+    ) {
       this.answered.set(utterance.utteranceId, onScreen.body);
       return;
     }

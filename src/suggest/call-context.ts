@@ -5,7 +5,10 @@ import type { AssistUtterance } from './types.js';
  * Builds the retrieval query for the current utterance from the call so far: a text, or weighted
  * parts (the knowledge stage's `buildCallQuery` decays older utterances).
  */
-export type QueryBuilder = (recent: readonly AssistUtterance[], current: AssistUtterance) => string | readonly QueryPart[];
+export type QueryBuilder = (
+  recent: readonly AssistUtterance[],
+  current: AssistUtterance,
+) => string | readonly QueryPart[];
 
 /** The words of a query, for intent rules and sentence matching. */
 export const queryText = (query: string | readonly QueryPart[]): string =>

@@ -15,7 +15,14 @@ describe('HTTP case system adapter', () => {
       seen.push(req.headers.authorization);
       if (req.url === '/api/cases/A1130012345') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ case_no: 'A1130012345', status: '派工中', agency: '工務局', updated_at: '2026-11-20T08:00:00Z' }));
+        res.end(
+          JSON.stringify({
+            case_no: 'A1130012345',
+            status: '派工中',
+            agency: '工務局',
+            updated_at: '2026-11-20T08:00:00Z',
+          }),
+        );
       } else if (req.url === '/api/cases/BROKEN00') {
         res.end('not json');
       } else if (req.url === '/api/cases/SLOW0000') {
@@ -60,7 +67,9 @@ describe('HTTP case system adapter', () => {
       store,
     });
     expect((await viaHttp.lookup('A1130012345'))?.status).toBe('派工中');
-    await (await createCaseSystemRepository(store)).upsert({ case_no: 'D1130000001', status: '已結案', agency: '交通局' });
+    await (
+      await createCaseSystemRepository(store)
+    ).upsert({ case_no: 'D1130000001', status: '已結案', agency: '交通局' });
     const demo = await createCaseSystem({ config: loadConfig({ env: {} }), store });
     expect(await demo.lookup('d113-0000001')).toMatchObject({ status: '已結案', agency: '交通局' });
     await store.close();

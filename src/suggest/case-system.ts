@@ -8,7 +8,10 @@ const caseRecord = z.object({
   case_no: z.string().min(1),
   status: z.string().min(1),
   agency: z.string().default(''),
-  summary: z.string().nullish().transform((v) => v ?? null),
+  summary: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? null),
   updated_at: z.union([z.string(), z.number()]).transform((v) => new Date(v).toISOString()),
 });
 
@@ -30,16 +33,24 @@ export function createHttpCaseSystem(options: HttpCaseSystemOptions): CaseSystem
       let response: Response;
       try {
         response = await fetch(`${base}/cases/${encodeURIComponent(caseNo)}`, {
-          headers: { accept: 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+          headers: {
+            accept: 'application/json',
+            ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          },
           signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
         });
       } catch (err) {
-        throw new CaseSystemError('case_system_unavailable', `case system unreachable: ${(err as Error).message}`);
+        throw new CaseSystemError(
+          'case_system_unavailable',
+          `case system unreachable: ${(err as Error).message}`,
+        );
       }
       if (response.status === 404) return null;
-      if (!response.ok) throw new CaseSystemError('case_system_error', `case system answered HTTP ${response.status}`);
+      if (!response.ok)
+        throw new CaseSystemError('case_system_error', `case system answered HTTP ${response.status}`);
       const parsed = caseRecord.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) throw new CaseSystemError('case_system_error', 'case system answered an unexpected body');
+      if (!parsed.success)
+        throw new CaseSystemError('case_system_error', 'case system answered an unexpected body');
       return parsed.data;
     },
   };

@@ -90,9 +90,12 @@ export function createConversationService(options: ConversationServiceOptions): 
     async query(conversationId, rawText) {
       const text = rawText.trim();
       if (!text) throw new ConversationError('invalid_text', 'text is empty');
-      if (text.length > MAX_TEXT_CHARS) throw new ConversationError('invalid_text', `text is longer than ${MAX_TEXT_CHARS} characters`);
+      if (text.length > MAX_TEXT_CHARS)
+        throw new ConversationError('invalid_text', `text is longer than ${MAX_TEXT_CHARS} characters`);
       const conversation = await requireConversation(conversationId);
-      const earlier = (await repo.turns(conversationId)).filter((t) => t.role === 'user').slice(-MEMORY_TURNS);
+      const earlier = (await repo.turns(conversationId))
+        .filter((t) => t.role === 'user')
+        .slice(-MEMORY_TURNS);
       // Turns as utterances, a second apart, so the call-context query builder applies unchanged.
       const asUtterance = (t: { text: string }, i: number): AssistUtterance => ({
         utteranceId: `t${i}`,
@@ -112,7 +115,10 @@ export function createConversationService(options: ConversationServiceOptions): 
       let source: 'template' | 'llm' = 'template';
       if (engine.llm && !lookup && analysis.tier !== 'cold' && analysis.search.results.length > 0) {
         const outcome = await engine.llm.write(
-          engine.llmInput(analysis, [...history, current].map((u) => `民眾：${u.text}`)),
+          engine.llmInput(
+            analysis,
+            [...history, current].map((u) => `民眾：${u.text}`),
+          ),
           {
             onDelta: () => {},
             onToolResult: (_tool, result) => {
@@ -123,7 +129,11 @@ export function createConversationService(options: ConversationServiceOptions): 
         if (outcome.ok) {
           script = outcome.script;
           source = 'llm';
-        } else options.logger?.warn({ reason: outcome.reason, detail: outcome.detail }, 'LLM answer rejected; using the template');
+        } else
+          options.logger?.warn(
+            { reason: outcome.reason, detail: outcome.detail },
+            'LLM answer rejected; using the template',
+          );
       }
       script ??= engine.template(analysis, lookup);
       const answer: ConversationAnswer = {

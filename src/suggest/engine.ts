@@ -119,8 +119,11 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
     },
     llmInput(analysis, context) {
       const agencies = [...new Set(analysis.search.results.map((c) => c.agency))];
-      const directory = agencies.map((a) => knowledge.agencyContact(a)).filter((c): c is AgencyContact => c !== null);
-      if (analysis.handoff && !directory.some((d) => d.agency === analysis.handoff?.agency)) directory.push(analysis.handoff);
+      const directory = agencies
+        .map((a) => knowledge.agencyContact(a))
+        .filter((c): c is AgencyContact => c !== null);
+      if (analysis.handoff && !directory.some((d) => d.agency === analysis.handoff?.agency))
+        directory.push(analysis.handoff);
       return { context, candidates: analysis.search.results, directory };
     },
   };

@@ -9,7 +9,12 @@ export type {
 } from './types.js';
 export { CaseSystemError } from './types.js';
 export { createCallAssistantFactory, type CallAssistantFactoryOptions } from './assistant.js';
-export { createCaseSystem, createHttpCaseSystem, createDemoCaseSystem, type HttpCaseSystemOptions } from './case-system.js';
+export {
+  createCaseSystem,
+  createHttpCaseSystem,
+  createDemoCaseSystem,
+  type HttpCaseSystemOptions,
+} from './case-system.js';
 export {
   createConversationService,
   ConversationError,

@@ -24,14 +24,19 @@ beforeAll(async () => {
   });
   store = await openStore({});
   knowledge = await createKnowledgeService({ store, config });
-  factory = createCallAssistantFactory({ knowledge, config, caseSystem: await createCaseSystem({ config, store }) });
+  factory = createCallAssistantFactory({
+    knowledge,
+    config,
+    caseSystem: await createCaseSystem({ config, store }),
+  });
 });
 afterAll(() => store.close());
 
 function call() {
   const events: EventBody[] = [];
   const assistant = factory({ caseId: 'it', emit: (e) => events.push(e) });
-  const suggestions = () => events.filter((e): e is Extract<EventBody, { type: 'suggestion' }> => e.type === 'suggestion');
+  const suggestions = () =>
+    events.filter((e): e is Extract<EventBody, { type: 'suggestion' }> => e.type === 'suggestion');
   return { assistant, events, suggestions };
 }
 
@@ -45,7 +50,13 @@ describe('suggestions over the real Taipei KB', () => {
     let answered = 0;
     for (const [i, d] of dev.entries()) {
       const c = call();
-      c.assistant.onFinal({ utteranceId: `d${i}`, text: d.query, speaker: 'caller', startMs: 0, endMs: 3000 });
+      c.assistant.onFinal({
+        utteranceId: `d${i}`,
+        text: d.query,
+        speaker: 'caller',
+        startMs: 0,
+        endMs: 3000,
+      });
       await c.assistant.close();
       const s = c.suggestions()[0];
       expect(s).toBeDefined();
@@ -56,13 +67,21 @@ describe('suggestions over the real Taipei KB', () => {
       if (s.cited_faq_ids.length > 0) answered++;
       if (s.cited_faq_ids.some((id) => d.gold_ids.includes(id))) goldCited++;
     }
-    console.info(`[suggest] dev paraphrases: ${answered}/${dev.length} answered from the KB, gold entry cited in ${goldCited}`);
+    console.info(
+      `[suggest] dev paraphrases: ${answered}/${dev.length} answered from the KB, gold entry cited in ${goldCited}`,
+    );
     expect(goldCited / dev.length).toBeGreaterThan(0.5);
   });
 
   it('hands an out-of-scope question to a human with a contact instead of citing an entry', async () => {
     const c = call();
-    c.assistant.onFinal({ utteranceId: 'x', text: '我想問火星移民的簽證怎麼辦', speaker: 'caller', startMs: 0, endMs: 3000 });
+    c.assistant.onFinal({
+      utteranceId: 'x',
+      text: '我想問火星移民的簽證怎麼辦',
+      speaker: 'caller',
+      startMs: 0,
+      endMs: 3000,
+    });
     await c.assistant.close();
     const s = c.suggestions()[0];
     expect(s).toMatchObject({ tier: 'cold', cited_faq_ids: [] });

@@ -40,8 +40,11 @@ describe('agency routing trained from the KB labels', () => {
     const router = trainAgencyRouter(rows.filter((r) => !heldOut(r.id)));
     const test = rows.filter((r) => heldOut(r.id));
     const top1 = test.filter((r) => router.route(r.question, 1)[0]?.agency === r.agency).length / test.length;
-    const majority = Math.max(...router.agencies.map((a) => test.filter((r) => r.agency === a).length)) / test.length;
-    console.info(`[routing] held-out top-1 ${(top1 * 100).toFixed(1)}% (majority class ${(majority * 100).toFixed(1)}%, n=${test.length})`);
+    const majority =
+      Math.max(...router.agencies.map((a) => test.filter((r) => r.agency === a).length)) / test.length;
+    console.info(
+      `[routing] held-out top-1 ${(top1 * 100).toFixed(1)}% (majority class ${(majority * 100).toFixed(1)}%, n=${test.length})`,
+    );
     expect(top1).toBeGreaterThan(0.75);
   });
 

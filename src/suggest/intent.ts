@@ -37,18 +37,36 @@ export function questionType(text: string): QuestionType {
 }
 
 const CHINESE_DIGITS: Readonly<Record<string, string>> = {
-  零: '0', 〇: '0', 洞: '0', 一: '1', 么: '1', 幺: '1', 二: '2', 兩: '2', 三: '3', 四: '4',
-  五: '5', 六: '6', 七: '7', 拐: '7', 八: '8', 九: '9', 勾: '9',
+  零: '0',
+  〇: '0',
+  洞: '0',
+  一: '1',
+  么: '1',
+  幺: '1',
+  二: '2',
+  兩: '2',
+  三: '3',
+  四: '4',
+  五: '5',
+  六: '6',
+  七: '7',
+  拐: '7',
+  八: '8',
+  九: '9',
+  勾: '9',
 };
 
 /** Spoken digit strings ("一一二零三…") as Arabic digits, so a read-out case number is found. */
 function spokenDigitsToArabic(text: string): string {
   return text
     .replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/[零〇洞一么幺二兩三四五六七拐八九勾]{4,}/g, (run) => [...run].map((c) => CHINESE_DIGITS[c]).join(''));
+    .replace(/[零〇洞一么幺二兩三四五六七拐八九勾]{4,}/g, (run) =>
+      [...run].map((c) => CHINESE_DIGITS[c]).join(''),
+    );
 }
 
-const LED_BY_KEYWORD = /(?:案件編號|案件號碼|案號|受理編號|編號|單號)\s*(?:是|為|:|：)?\s*([A-Za-z]{0,3}[\s-]?\d[\d\s-]{4,20}\d)/;
+const LED_BY_KEYWORD =
+  /(?:案件編號|案件號碼|案號|受理編號|編號|單號)\s*(?:是|為|:|：)?\s*([A-Za-z]{0,3}[\s-]?\d[\d\s-]{4,20}\d)/;
 // A bare case number: optional letter prefix and 8–14 digits, not a phone number (09…, 02…).
 const BARE = /(?<![\d-])([A-Za-z]{1,3}\d{6,14}|(?!0[2-9])\d{8,14})(?![\d-])/;
 

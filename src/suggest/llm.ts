@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { AgencyContact, FaqCandidate } from '../protocol/index.js';
-import type { CaseRecord, CaseSystem } from './types.js';
+import type { CaseSystem } from './types.js';
 import { CaseSystemError } from './types.js';
 import { unsupportedFacts } from './facts.js';
 import type { ReplyScript } from './template.js';
@@ -33,7 +33,8 @@ export type LlmOutcome =
   | { ok: true; script: ReplyScript }
   | {
       ok: false;
-      reason: 'timeout' | 'cancelled' | 'error' | 'no_citation' | 'unknown_citation' | 'unsupported_fact' | 'empty';
+      reason:
+        'timeout' | 'cancelled' | 'error' | 'no_citation' | 'unknown_citation' | 'unsupported_fact' | 'empty';
       detail: string;
     };
 
@@ -102,24 +103,24 @@ export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem 
     timeout: settings.timeoutMs,
   });
 
-  async function runTool(name: string, rawArgs: string, hooks: LlmHooks): Promise<{ content: string; record?: CaseRecord }> {
-    if (name !== 'case_status' || !caseSystem) return { content: JSON.stringify({ error: `unknown tool ${name}` }) };
-    let caseNo = '';
+  async function runTool(name: string, rawArgs: string, hooks: LlmHooks): Promise<string> {
+    if (name !== 'case_status' || !caseSystem) return JSON.stringify({ error: `unknown tool ${name}` });
+    let caseNo: string;
     try {
       caseNo = String((JSON.parse(rawArgs || '{}') as { case_no?: unknown }).case_no ?? '').trim();
     } catch {
-      return { content: JSON.stringify({ error: 'arguments are not JSON' }) };
+      return JSON.stringify({ error: 'arguments are not JSON' });
     }
-    if (!caseNo) return { content: JSON.stringify({ error: 'case_no is required' }) };
+    if (!caseNo) return JSON.stringify({ error: 'case_no is required' });
     try {
       const record = await caseSystem.lookup(caseNo);
       const result = record ? { found: true, ...record } : { found: false, case_no: caseNo };
       hooks.onToolResult('case_status', result);
-      return { content: JSON.stringify(result), ...(record ? { record } : {}) };
+      return JSON.stringify(result);
     } catch (err) {
       const code = err instanceof CaseSystemError ? err.code : 'case_system_error';
       hooks.onToolResult('case_status', { found: false, case_no: caseNo, error: code });
-      return { content: JSON.stringify({ error: code }) };
+      return JSON.stringify({ error: code });
     }
   }
 
@@ -166,10 +167,14 @@ export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem 
           messages.push({
             role: 'assistant',
             content: text || null,
-            tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })),
+            tool_calls: calls.map((c) => ({
+              id: c.id,
+              type: 'function',
+              function: { name: c.name, arguments: c.args },
+            })),
           });
           for (const call of calls) {
-            const { content } = await runTool(call.name, call.args, hooks);
+            const content = await runTool(call.name, call.args, hooks);
             toolSources.push(content);
             messages.push({ role: 'tool', tool_call_id: call.id, content });
           }
@@ -192,15 +197,23 @@ export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem 
 }
 
 /** Checks an LLM script against what it was given; returns the cleaned script or why it failed. */
-export function validate(raw: string, input: LlmScriptInput, toolSources: readonly string[] = []): LlmOutcome {
+export function validate(
+  raw: string,
+  input: LlmScriptInput,
+  toolSources: readonly string[] = [],
+): LlmOutcome {
   const cited = [...new Set([...raw.matchAll(CITATION)].map((m) => m[1] as string))];
-  const text = raw.replace(CITATION, '').replace(/[ \t]+\n/g, '\n').trim();
+  const text = raw
+    .replace(CITATION, '')
+    .replace(/[ \t]+\n/g, '\n')
+    .trim();
   if (!text) return { ok: false, reason: 'empty', detail: 'no text' };
   const given = new Map(input.candidates.map((c) => [c.faq_id, c]));
   const unknown = cited.filter((id) => !given.has(id));
   if (unknown.length > 0) return { ok: false, reason: 'unknown_citation', detail: unknown.join(',') };
   // A script built only from a tool result or the directory needs no FAQ citation.
-  if (cited.length === 0 && toolSources.length === 0) return { ok: false, reason: 'no_citation', detail: 'no [faq_id]' };
+  if (cited.length === 0 && toolSources.length === 0)
+    return { ok: false, reason: 'no_citation', detail: 'no [faq_id]' };
   const sources = [
     ...cited.map((id) => `${given.get(id)?.question}\n${given.get(id)?.answer}`),
     ...input.directory.map((d) => JSON.stringify(d)),

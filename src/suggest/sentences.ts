@@ -51,7 +51,21 @@ export function bigrams(text: string): Set<string> {
 }
 
 // Function words that match everywhere and say nothing about what was asked.
-const STOP_BIGRAMS = new Set(['如何', '請問', '可以', '是否', '什麼', '怎麼', '我要', '我想', '一下', '相關', '臺北', '台北', '北市']);
+const STOP_BIGRAMS = new Set([
+  '如何',
+  '請問',
+  '可以',
+  '是否',
+  '什麼',
+  '怎麼',
+  '我要',
+  '我想',
+  '一下',
+  '相關',
+  '臺北',
+  '台北',
+  '北市',
+]);
 
 /** How much of a sentence is about the question (0 when nothing matches). */
 export function overlapScore(sentence: Set<string>, query: Set<string>): number {
@@ -68,7 +82,12 @@ export function clipSentence(sentence: string, max: number): string {
   if (cut <= max / 3) {
     // Never cut through a number, phone or URL: a half number is an invented number.
     cut = max;
-    while (cut > 0 && /[\w０-９.:/\-~%,]/.test(sentence[cut - 1] ?? '') && /[\w０-９.:/\-~%,]/.test(sentence[cut] ?? '')) cut--;
+    while (
+      cut > 0 &&
+      /[\w０-９.:/\-~%,]/.test(sentence[cut - 1] ?? '') &&
+      /[\w０-９.:/\-~%,]/.test(sentence[cut] ?? '')
+    )
+      cut--;
   }
   return sentence.slice(0, cut).replace(/[，、]$/, '') + '…';
 }

@@ -35,10 +35,16 @@ describe('template reply scripts on the real Taipei FAQ', () => {
       // The question a caller asks is another entry's wording half the time, to vary sentence choice.
       const other = faq[(faq.indexOf(row) * 7919) % faq.length] as FaqRow;
       for (const question of [row.question, other.question]) {
-        const script = buildTemplateScript({ question, candidates: [candidate(row)], tier: 'hot', handoff: null });
+        const script = buildTemplateScript({
+          question,
+          candidates: [candidate(row)],
+          tier: 'hot',
+          handoff: null,
+        });
         expect(script.cited_faq_ids).toEqual([row.id]);
         const missing = unsupportedFacts(script.text, [row.answer]);
-        if (missing.length > 0) throw new Error(`${row.id}: ${missing.join(', ')} not in source\n${script.text}`);
+        if (missing.length > 0)
+          throw new Error(`${row.id}: ${missing.join(', ')} not in source\n${script.text}`);
         if (extractFacts(script.text).length > 0) withFacts++;
       }
     }
@@ -48,7 +54,12 @@ describe('template reply scripts on the real Taipei FAQ', () => {
 
   it('is greeting-free, one answer sentence, then numbered steps', () => {
     for (const row of faq.filter((r) => r.answer.length > 200).slice(0, 500)) {
-      const text = buildTemplateScript({ question: row.question, candidates: [candidate(row)], tier: 'hot', handoff: null }).text;
+      const text = buildTemplateScript({
+        question: row.question,
+        candidates: [candidate(row)],
+        tier: 'hot',
+        handoff: null,
+      }).text;
       const lines = text.split('\n');
       expect(text).not.toMatch(/^(您好|你好|哈囉|早安|午安)/);
       expect(lines[0]).toMatch(/[。…！？]$/);
@@ -71,7 +82,12 @@ describe('template reply scripts on the real Taipei FAQ', () => {
 
   it('hands a cold question to the agency with its own phone and hours, citing no entry', () => {
     const contact = { agency: '臺北市政府社會局', phone: '(02)2720-6528', hours: '週一至週五8:30~17:30' };
-    const script = buildTemplateScript({ question: '外星人', candidates: [candidate(faq[0] as FaqRow, 0.1)], tier: 'cold', handoff: contact });
+    const script = buildTemplateScript({
+      question: '外星人',
+      candidates: [candidate(faq[0] as FaqRow, 0.1)],
+      tier: 'cold',
+      handoff: contact,
+    });
     expect(script.cited_faq_ids).toEqual([]);
     expect(script.text).toContain('(02)2720-6528');
     expect(unsupportedFacts(script.text, [JSON.stringify(contact)])).toEqual([]);

@@ -87,7 +87,8 @@ export function buildTemplateScript(input: TemplateInput): ReplyScript {
 function scriptFromAnswer(question: string, entry: FaqCandidate): string {
   const sentences = splitSentences(entry.answer).map((s) => clipSentence(s, MAX_SENTENCE_CHARS));
   const usable = sentences.map((s) => !isHeader(s) && !isAside(s));
-  if (!usable.includes(true)) return ensurePeriod(spoken(clipSentence(entry.answer.trim(), MAX_SENTENCE_CHARS)));
+  if (!usable.includes(true))
+    return ensurePeriod(spoken(clipSentence(entry.answer.trim(), MAX_SENTENCE_CHARS)));
   const query = bigrams(`${question} ${entry.question}`);
   const scores = sentences.map((s, i) => (usable[i] ? overlapScore(bigrams(s), query) : -1));
   const best = scores.reduce((b, s, i) => (s > (scores[b] ?? -1) ? i : b), 0);

@@ -8,7 +8,9 @@ describe('urgency detection', () => {
   it('raises an alert of the right kind for the hand-written urgent utterances', () => {
     const wrong = urgentUtterances.filter((u) => detectUrgency(u.text)?.category !== u.category);
     const recall = 1 - wrong.length / urgentUtterances.length;
-    console.info(`[urgency] recall ${(recall * 100).toFixed(1)}% on ${urgentUtterances.length} urgent utterances`);
+    console.info(
+      `[urgency] recall ${(recall * 100).toFixed(1)}% on ${urgentUtterances.length} urgent utterances`,
+    );
     expect(wrong.map((u) => `${u.text} → ${detectUrgency(u.text)?.category ?? 'none'}`)).toEqual([]);
   });
 

@@ -4,7 +4,8 @@
  * supervisor must be able to read why one fired.
  */
 
-export type UrgencyCategory = 'self_harm' | 'threat' | 'fire' | 'flood' | 'gas' | 'violence' | 'medical' | 'distress' | 'anger';
+export type UrgencyCategory =
+  'self_harm' | 'threat' | 'fire' | 'flood' | 'gas' | 'violence' | 'medical' | 'distress' | 'anger';
 
 export interface Urgency {
   category: UrgencyCategory;
@@ -29,14 +30,16 @@ const RULES: readonly Rule[] = [
     category: 'self_harm',
     level: 'critical',
     label: '自傷風險',
-    always: /想死|不想活|活不下去|活著沒意思|我要自殺|我想自殺|結束(我的|自己的)?生命|了結自己|去死一死|跳下去算了|不如死/,
+    always:
+      /想死|不想活|活不下去|活著沒意思|我要自殺|我想自殺|結束(我的|自己的)?生命|了結自己|去死一死|跳下去算了|不如死/,
     unlessInformational: /自殺|輕生|跳樓|割腕|燒炭|吞安眠藥/,
   },
   {
     category: 'threat',
     level: 'critical',
     label: '威脅',
-    always: /殺了你|殺死你|宰了你|砍死|同歸於盡|炸掉|炸了你們|放火燒|要你(的)?命|讓你們好看|給你們好看|帶刀過去|拿刀過去/,
+    always:
+      /殺了你|殺死你|宰了你|砍死|同歸於盡|炸掉|炸了你們|放火燒|要你(的)?命|讓你們好看|給你們好看|帶刀過去|拿刀過去/,
   },
   {
     category: 'fire',
@@ -60,14 +63,16 @@ const RULES: readonly Rule[] = [
     category: 'violence',
     level: 'critical',
     label: '暴力',
-    always: /(他|她|有人|老公|老婆|先生|太太|爸爸|媽媽|男友|女友).{0,4}(打我|揍我|砍我|拿刀)|被(打|揍|砍|性侵|強暴)(了)?|救救我/,
+    always:
+      /(他|她|有人|老公|老婆|先生|太太|爸爸|媽媽|男友|女友).{0,4}(打我|揍我|砍我|拿刀)|被(打|揍|砍|性侵|強暴)(了)?|救救我/,
     unlessInformational: /家暴|施暴|持刀|砍人|性侵|強暴|闖進(來|我家)/,
   },
   {
     category: 'medical',
     level: 'critical',
     label: '緊急醫療',
-    unlessInformational: /昏倒|暈倒|沒有呼吸|沒呼吸|沒有意識|叫不醒|倒在地上|流很多血|大量出血|心臟病發|中風了/,
+    unlessInformational:
+      /昏倒|暈倒|沒有呼吸|沒呼吸|沒有意識|叫不醒|倒在地上|流很多血|大量出血|心臟病發|中風了/,
   },
   {
     category: 'distress',
@@ -95,7 +100,13 @@ export function detectUrgency(text: string): Urgency | null {
   const informational = INFORMATIONAL.test(text) && !IMMEDIATE.test(text);
   for (const rule of RULES) {
     const hit = rule.always?.exec(text) ?? (!informational ? rule.unlessInformational?.exec(text) : null);
-    if (hit) return { category: rule.category, level: rule.level, reason: `${rule.label}：${hit[0]}`, matched: hit[0] };
+    if (hit)
+      return {
+        category: rule.category,
+        level: rule.level,
+        reason: `${rule.label}：${hit[0]}`,
+        matched: hit[0],
+      };
   }
   return null;
 }

@@ -81,7 +81,11 @@ export async function startLlmTestServer(): Promise<LlmTestServer> {
       );
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     if (reply.kind === 'hang') return;
     res.write(chunk(body.model, { role: 'assistant', content: '' }, null));
     if (reply.kind === 'malformed') {
@@ -94,9 +98,24 @@ export async function startLlmTestServer(): Promise<LlmTestServer> {
       const args = JSON.stringify(reply.arguments);
       const half = Math.floor(args.length / 2);
       res.write(
-        chunk(body.model, { tool_calls: [{ index: 0, id: `call_${n}`, type: 'function', function: { name: reply.name, arguments: args.slice(0, half) } }] }, null),
+        chunk(
+          body.model,
+          {
+            tool_calls: [
+              {
+                index: 0,
+                id: `call_${n}`,
+                type: 'function',
+                function: { name: reply.name, arguments: args.slice(0, half) },
+              },
+            ],
+          },
+          null,
+        ),
       );
-      res.write(chunk(body.model, { tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }, null));
+      res.write(
+        chunk(body.model, { tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] }, null),
+      );
       res.write(chunk(body.model, {}, 'tool_calls'));
       res.end('data: [DONE]\n\n');
       return;

@@ -20,16 +20,23 @@ export function register(program: Command): void {
     .requiredOption('--agency <agency>', 'responsible agency, e.g. 工務局')
     .option('--summary <text>', 'one-line summary')
     .option('--json', 'print JSON')
-    .action(async (caseNo: string, opts: { status: string; agency: string; summary?: string; json?: boolean }) => {
-      const runtime = await openCliRuntime();
-      try {
-        const repo = await createCaseSystemRepository(runtime.store);
-        const saved = await repo.upsert({ case_no: caseNo, status: opts.status, agency: opts.agency, summary: opts.summary });
-        console.log(opts.json ? JSON.stringify(saved) : show(saved));
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action(
+      async (caseNo: string, opts: { status: string; agency: string; summary?: string; json?: boolean }) => {
+        const runtime = await openCliRuntime();
+        try {
+          const repo = await createCaseSystemRepository(runtime.store);
+          const saved = await repo.upsert({
+            case_no: caseNo,
+            status: opts.status,
+            agency: opts.agency,
+            summary: opts.summary,
+          });
+          console.log(opts.json ? JSON.stringify(saved) : show(saved));
+        } finally {
+          await runtime.close();
+        }
+      },
+    );
 
   cases
     .command('list')
@@ -40,7 +47,8 @@ export function register(program: Command): void {
       const runtime = await openCliRuntime();
       try {
         const repo = await createCaseSystemRepository(runtime.store);
-        for (const c of await repo.list(Number.parseInt(opts.limit, 10) || 50)) console.log(opts.json ? JSON.stringify(c) : show(c));
+        for (const c of await repo.list(Number.parseInt(opts.limit, 10) || 50))
+          console.log(opts.json ? JSON.stringify(c) : show(c));
       } finally {
         await runtime.close();
       }

@@ -13,7 +13,10 @@ import { conversationRoutes } from './conversation.js';
 
 const faq = readFaqJsonl(requireShared(sharedPaths.faq));
 const contacts = Object.fromEntries(
-  [...new Set(faq.map((e) => e.agency))].map((a) => [a, { agency: `臺北市政府${a}`, phone: '(02)2720-8889', hours: '週一至週五8:30~17:30' }]),
+  [...new Set(faq.map((e) => e.agency))].map((a) => [
+    a,
+    { agency: `臺北市政府${a}`, phone: '(02)2720-8889', hours: '週一至週五8:30~17:30' },
+  ]),
 );
 
 let app: FastifyInstance;
@@ -38,7 +41,8 @@ afterAll(async () => {
   await store.close();
 });
 
-const post = (url: string, payload?: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
+const post = (url: string, payload?: unknown) =>
+  app.inject({ method: 'POST', url, payload: payload as object });
 
 describe('text channel', () => {
   it('answers from the KB, remembers the conversation, and hands cold questions off', async () => {
@@ -51,7 +55,13 @@ describe('text channel', () => {
     expect(hot.statusCode).toBe(200);
     const body = hot.json();
     expect(body).toMatchObject({ tier: 'hot', handoff: null, cited_faq_ids: [entry.id] });
-    expect(Object.keys(body.faq_candidates[0]).sort()).toEqual(['agency', 'answer', 'faq_id', 'question', 'score']);
+    expect(Object.keys(body.faq_candidates[0]).sort()).toEqual([
+      'agency',
+      'answer',
+      'faq_id',
+      'question',
+      'score',
+    ]);
     expect(body.answer).toContain('02-27208889分機6422');
 
     // A case number alone only means something because of the question before it.

@@ -8,7 +8,10 @@ export interface ConversationRoutesOptions {
 }
 
 const roles = ['service', 'agent', 'supervisor', 'admin'] as const;
-const createBody = z.object({ kb: z.string().min(1).max(128).optional() }).strict().optional();
+const createBody = z
+  .object({ kb: z.string().min(1).max(128).optional() })
+  .strict()
+  .optional();
 const queryBody = z.object({ conversation_id: z.string().min(1).max(128), text: z.string().max(2000) });
 const idParams = z.object({ id: z.string().min(1).max(128) });
 

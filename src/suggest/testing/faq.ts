@@ -7,7 +7,20 @@ export function readFaqJsonl(path: string): FaqEntry[] {
     .trim()
     .split('\n')
     .map((line) => {
-      const row = JSON.parse(line) as { id: string; agency: string; question: string; answer: string; url?: string };
-      return { id: row.id, agency: row.agency, question: row.question, answer: row.answer, url: row.url, tags: [] };
+      const row = JSON.parse(line) as {
+        id: string;
+        agency: string;
+        question: string;
+        answer: string;
+        url?: string;
+      };
+      return {
+        id: row.id,
+        agency: row.agency,
+        question: row.question,
+        answer: row.answer,
+        url: row.url,
+        tags: [],
+      };
     });
 }

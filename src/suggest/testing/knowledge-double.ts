@@ -3,7 +3,14 @@
  * given list of FAQ entries. It stands in for the real hybrid retrieval in suggestion tests; its
  * scores are not the product's and nothing measures retrieval quality with it.
  */
-import type { AgencyContact, FaqEntry, KbUpdate, KnowledgeSearch, SearchResult, Tier } from '../../knowledge/types.js';
+import type {
+  AgencyContact,
+  FaqEntry,
+  KbUpdate,
+  KnowledgeSearch,
+  SearchResult,
+  Tier,
+} from '../../knowledge/types.js';
 import { bigrams } from '../sentences.js';
 
 export interface KnowledgeDouble extends KnowledgeSearch {
