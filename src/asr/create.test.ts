@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema, type ConfigInput } from '../config/index.js';
-import { createAsrEngine } from './create.js';
+import { createAsrEngine, createAsrRegistry } from './create.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'asr-create-'));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
@@ -75,5 +75,16 @@ describe('createAsrEngine', () => {
     );
     expect(engine).toMatchObject({ name: 'remote', version: 'breeze-asr-25', streamsPartials: false });
     engine?.close();
+  });
+
+  it('starts the server registry with the configured engine active, and empty for none', async () => {
+    expect((await createAsrRegistry(configWith({ engine: 'none' }))).engineFor('case-1')).toBeNull();
+    // The remote server is not running: start-up must not depend on it.
+    const registry = await createAsrRegistry(
+      configWith({ engine: 'remote', remoteUrl: 'http://127.0.0.1:9/v1' }),
+    );
+    expect(registry.list()).toEqual([{ version: 'whisper-1', engine: 'remote', role: 'active', share: 1 }]);
+    expect(registry.engineFor('case-1')?.name).toBe('remote');
+    registry.close();
   });
 });

@@ -1,6 +1,7 @@
 import type { Config, Logger } from '../config/index.js';
 import type { AsrEngine } from './engine.js';
 import { AsrError } from './errors.js';
+import { AsrEngineRegistry } from './registry.js';
 import { createRemoteEngine } from './remote.js';
 import { createSherpaOnlineEngine } from './sherpa-online.js';
 import { createTwoPassEngine } from './two-pass.js';
@@ -61,4 +62,20 @@ export async function createAsrEngine(
         ...(options.logger ? { logger: options.logger } : {}),
       });
   }
+}
+
+/**
+ * The registry the server starts with: the configured engine loaded, warmed up and active (empty
+ * for `asr.engine=none`). A remote engine is not warmed up: there is no local model to initialise,
+ * and a transcription server that is down at start must not keep the gateway from starting (its
+ * utterances fail with `asr_failed` until it is back).
+ */
+export async function createAsrRegistry(
+  config: Config,
+  options: CreateAsrEngineOptions = {},
+): Promise<AsrEngineRegistry> {
+  const registry = new AsrEngineRegistry(options.logger ? { logger: options.logger } : {});
+  const engine = await createAsrEngine(config, options);
+  if (engine) await registry.add(engine, engine.name === 'remote' ? { warmUp: async () => undefined } : {});
+  return registry;
 }

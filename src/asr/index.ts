@@ -1,7 +1,7 @@
 /** The speech-recognition stage: the engine contract, the engines the config selects, versions, models. */
 export type { AsrEngine, AsrHypothesis, AsrStream, AsrStreamOptions } from './engine.js';
 export { AsrError, type AsrErrorCode } from './errors.js';
-export { createAsrEngine, type CreateAsrEngineOptions } from './create.js';
+export { createAsrEngine, createAsrRegistry, type CreateAsrEngineOptions } from './create.js';
 export {
   AsrEngineRegistry,
   warmUpWithSilence,

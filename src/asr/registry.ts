@@ -61,13 +61,14 @@ export class AsrEngineRegistry {
   /**
    * Warms `engine` up and holds it. The first engine added becomes active; later ones stand by
    * until activated or made a candidate. An engine whose warm-up fails is closed, not held.
+   * `options.warmUp` replaces the registry's warm-up for this engine.
    */
-  async add(engine: AsrEngine): Promise<void> {
+  async add(engine: AsrEngine, options: { warmUp?: WarmUp } = {}): Promise<void> {
     if (this.engines.has(engine.version)) {
       throw new AsrError('asr_version_conflict', `ASR version ${engine.version} is already loaded`);
     }
     try {
-      await this.warmUp(engine);
+      await (options.warmUp ?? this.warmUp)(engine);
     } catch (err) {
       engine.close();
       throw new AsrError(

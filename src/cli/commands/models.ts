@@ -88,6 +88,10 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'models folder (default: HOTLINE_MODELS_DIR, else <HOTLINE_DATA_DIR>/models)')
     .option('--base-url <url>', 'release base URL or mirror (default: HOTLINE_MODELS_BASE_URL)')
     .option('--force', 'download again even when a checked copy is present')
+    .addHelpText(
+      'after',
+      `\nKnown models:\n${modelCatalog.map((e) => `  ${e.name}  (${e.setting})`).join('\n')}`,
+    )
     .action(async (name: string, opts: { dir?: string; baseUrl?: string; force?: boolean }) => {
       const entry = findCatalogEntry(name);
       if (!entry) {
