@@ -24,7 +24,8 @@ const SAMPLE = Number(process.env.BENCH_SUGGEST_QUERIES ?? 400);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  const value = sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  return Math.round(value * 100) / 100;
 }
 
 const faq = readFaqJsonl(requireShared(sharedPaths.faq));
