@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { ZodError } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { requireShared, sharedPaths } from '../../../test/shared.js';
+import { createTextNormalizer } from '../../text/index.js';
+import { textConfig } from '../../text/testing/fixtures.js';
+import { HttpError } from '../errors.js';
+import { textRoutes } from './text.js';
+
+async function build() {
+  const text = await createTextNormalizer({
+    config: textConfig(mkdtempSync(join(tmpdir(), 'text-routes-')), {
+      lexiconDir: requireShared(sharedPaths.lexiconDir),
+    }),
+  });
+  const app = Fastify();
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
+    err instanceof HttpError
+      ? reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } })
+      : err instanceof ZodError
+        ? reply.code(400).send({ error: { code: 'invalid_body', message: err.message } })
+        : reply.code(err.statusCode ?? 500).send({ error: { code: 'internal', message: err.message } }),
+  );
+  const routes: { url: string; method: string | string[]; roles: unknown }[] = [];
+  app.addHook('onRoute', (r) => {
+    routes.push({
+      url: r.url,
+      method: r.method,
+      roles: (r.config as { roles?: unknown } | undefined)?.roles,
+    });
+  });
+  await app.register(textRoutes, { text });
+  return { app, routes };
+}
+
+describe('text REST routes', () => {
+  it('normalizes one text or many lines, with edits and redactions', async () => {
+    const { app } = await build();
+    const one = await app.inject({
+      method: 'POST',
+      url: '/api/text/normalize',
+      payload: { text: '我住在新义区' },
+    });
+    expect(one.statusCode).toBe(200);
+    expect(one.json()).toMatchObject({ raw: '我住在新义区', text: '我住在信義區。' });
+    expect(one.json().edits).toContainEqual(
+      expect.objectContaining({ kind: 'lexicon', original: '新', replacement: '信' }),
+    );
+
+    const many = await app.inject({
+      method: 'POST',
+      url: '/api/text/normalize',
+      payload: { lines: ['手機零九一二三四五六七八'], steps: ['itn', 'redact'], redact_for: 'archive' },
+    });
+    expect(many.json().results[0]).toMatchObject({
+      text: '手機[電話]',
+      redactions: [{ type: 'phone', label: '[電話]' }],
+    });
+    expect(many.body).not.toContain('零九一二');
+  });
+
+  it('refuses unknown steps and bodies with neither text nor lines, with stable codes', async () => {
+    const { app } = await build();
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/text/normalize',
+      payload: { text: 'x', steps: ['magic'] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_steps');
+    const empty = await app.inject({ method: 'POST', url: '/api/text/normalize', payload: {} });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.code).toBe('invalid_body');
+  });
+
+  it('lists the lexicon and lets admins add terms', async () => {
+    const { app, routes } = await build();
+    const added = await app.inject({
+      method: 'POST',
+      url: '/api/text/lexicon',
+      payload: { terms: ['敬老愛心卡'] },
+    });
+    expect(added.statusCode).toBe(201);
+    expect(added.json().terms).toEqual(['敬老愛心卡']);
+    const all = (await app.inject({ method: 'GET', url: '/api/text/lexicon' })).json();
+    expect(all.terms).toContain('敬老愛心卡');
+    expect(all.terms).toContain('信義區');
+    const bad = await app.inject({ method: 'POST', url: '/api/text/lexicon', payload: { terms: ['a\nb'] } });
+    expect(bad.json().error.code).toBe('invalid_term');
+    expect(routes.find((r) => r.url === '/api/text/lexicon' && r.method === 'POST')?.roles).toEqual([
+      'admin',
+    ]);
+    expect(routes.find((r) => r.url === '/api/text/normalize')?.roles).toEqual([
+      'agent',
+      'supervisor',
+      'admin',
+      'service',
+    ]);
+  });
+});
