@@ -117,6 +117,15 @@ async function download(
     throw new ModelFetchError('download_failed', `${url} answered HTTP ${response.status}`);
   }
   const append = response.status === 206;
+  const rangeStart = response.headers.get('content-range')?.match(/^bytes (\d+)-/)?.[1];
+  if (append && Number(rangeStart) !== resumedFrom) {
+    await response.body?.cancel();
+    await rm(part, { force: true });
+    throw new ModelFetchError(
+      'download_failed',
+      `${url} resumed at the wrong offset; run again to start over`,
+    );
+  }
   const start = append ? resumedFrom : 0;
   const length = response.headers.get('content-length');
   const total = append
