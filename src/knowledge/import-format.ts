@@ -14,6 +14,8 @@ export interface ParseOptions {
   map?: Partial<Record<EntryField, string>>;
   /** Agency for records that have none (e.g. taken from the file name). */
   agency?: string;
+  /** A repeated id rejects the file (`error`, default) or the later record wins (`last`, for crawls). */
+  duplicates?: 'error' | 'last';
 }
 
 const tiers: readonly Tier[] = ['hot', 'cold', 'procedure'];
@@ -131,12 +133,13 @@ function parseCsvEntries(body: string, options: ParseOptions): FaqEntry[] {
 export function parseEntries(body: string, options: ParseOptions = {}): FaqEntry[] {
   const format = options.format ?? (body.trimStart().startsWith('{') ? 'jsonl' : 'csv');
   const entries = format === 'jsonl' ? parseJsonl(body, options) : parseCsvEntries(body, options);
-  const seen = new Set<string>();
+  const byId = new Map<string, FaqEntry>();
   for (const e of entries) {
-    if (seen.has(e.id)) throw new KnowledgeError('invalid_import', `duplicate id "${e.id}"`);
-    seen.add(e.id);
+    if (byId.has(e.id) && options.duplicates !== 'last')
+      throw new KnowledgeError('invalid_import', `duplicate id "${e.id}"`);
+    byId.set(e.id, e);
   }
-  return entries;
+  return [...byId.values()];
 }
 
 /** Parses `question=Question,answer=Answer` (CLI/REST column mapping) into a field map. */
