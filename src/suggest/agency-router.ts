@@ -1,4 +1,5 @@
-import type { FaqEntry } from '../knowledge/types.js';
+import type { Logger } from '../config/index.js';
+import type { FaqEntry, KnowledgeSearch } from '../knowledge/types.js';
 import { bigrams } from './sentences.js';
 
 /** An agency guess for an utterance window, best first. */
@@ -20,7 +21,7 @@ export interface TrainOptions {
   alpha?: number;
 }
 
-type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency'>;
+export type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency'>;
 
 /**
  * Multinomial naive Bayes over character bigrams, trained from the knowledge base's own labels
@@ -74,5 +75,42 @@ export function trainAgencyRouter(
         .sort((a, b) => b.confidence - a.confidence)
         .slice(0, k);
     },
+  };
+}
+
+export interface LiveRouterOptions {
+  knowledge: KnowledgeSearch;
+  /** The KB whose labels train the router. */
+  kb: string;
+  /** Loads the KB's current entries, e.g. `(kb) => kbRepository.entries(kb)`. */
+  load: (kb: string) => Promise<readonly LabelledEntry[]>;
+  logger?: Logger;
+}
+
+/**
+ * A router that follows the knowledge base: trained from its entries now, and retrained (then
+ * swapped in) whenever a new version of that KB is activated. `close()` stops following.
+ */
+export async function createLiveAgencyRouter(
+  options: LiveRouterOptions,
+): Promise<AgencyRouter & { close(): void }> {
+  let current = trainAgencyRouter(await options.load(options.kb));
+  const unsubscribe = options.knowledge.onUpdated((update) => {
+    if (update.kb !== options.kb) return;
+    options
+      .load(options.kb)
+      .then((entries) => {
+        current = trainAgencyRouter(entries);
+      })
+      .catch((err: unknown) =>
+        options.logger?.error({ err }, 'agency router: retraining failed; keeping the old one'),
+      );
+  });
+  return {
+    get agencies() {
+      return current.agencies;
+    },
+    route: (text, k) => current.route(text, k),
+    close: unsubscribe,
   };
 }

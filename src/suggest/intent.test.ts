@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
-import { trainAgencyRouter } from './agency-router.js';
+import { createLiveAgencyRouter, trainAgencyRouter } from './agency-router.js';
+import { createKnowledgeDouble } from './testing/knowledge-double.js';
 import { extractCaseNumber, questionType } from './intent.js';
 
 interface FaqRow {
@@ -58,5 +59,21 @@ describe('agency routing trained from the KB labels', () => {
     console.info(`[routing] dev paraphrases top-1 ${(top1 * 100).toFixed(1)}% (n=${dev.length})`);
     expect(top1).toBeGreaterThan(0.85);
     expect(router.route('垃圾車什麼時候會來收垃圾', 1)[0]?.agency).toBe('環境保護局');
+  });
+});
+
+describe('live agency router', () => {
+  it('retrains when its KB gets a new version', async () => {
+    const v1 = [{ id: 'a', question: '垃圾車幾點來', answer: '晚上', agency: '環境保護局', tags: [] }];
+    const v2 = [...v1, { id: 'b', question: '捷運末班車幾點', answer: '午夜', agency: '捷運公司', tags: [] }];
+    let entries = v1;
+    const knowledge = createKnowledgeDouble(v1);
+    const router = await createLiveAgencyRouter({ knowledge, kb: 'default', load: async () => entries });
+    expect(router.agencies).toEqual(['環境保護局']);
+    entries = v2;
+    knowledge.replace(v2);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(router.route('捷運末班車', 1)[0]?.agency).toBe('捷運公司');
+    router.close();
   });
 });
