@@ -192,6 +192,65 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
     call.callAudio = call.callAudio.map(() => []);
   };
 
+  /** Final text, the suggestion shown, agent feedback and alerts; partials are not archived. */
+  const archiveEvent = (event: ServerEvent): void => {
+    const at = event.ts;
+    const caseId = event.case_id;
+    if (event.type === 'final') {
+      write(caseId, {
+        t: 'utterance',
+        caseId,
+        utteranceId: event.utterance_id,
+        speaker: event.speaker,
+        channel: event.channel,
+        startMs: event.start_ms,
+        endMs: event.end_ms,
+        rawText: event.text,
+        correctedText: event.corrected_text,
+        redactedText: redact(event.corrected_text, 'archive').text,
+        edits: event.edits,
+        at,
+      });
+    } else if (event.type === 'suggestion' && !event.speculative) {
+      write(caseId, {
+        t: 'suggestion',
+        caseId,
+        utteranceId: event.utterance_id,
+        kbVersion: event.kb_version,
+        faqIds: event.faq_candidates.map((f) => f.faq_id),
+        citedFaqIds: event.cited_faq_ids,
+        replyScript: event.reply_script,
+        tier: event.tier,
+        source: event.source,
+        at,
+      });
+    } else if (event.type === 'feedback') {
+      write(caseId, {
+        t: 'feedback',
+        caseId,
+        feedbackId: `ws-${event.seq}`,
+        utteranceId: event.utterance_id ?? null,
+        action: FEEDBACK_ACTIONS[event.action] ?? event.action,
+        faqId: event.faq_id ?? null,
+        text: event.text ?? null,
+        by: event.by,
+        at,
+      });
+    } else if (event.type === 'alert') {
+      write(caseId, {
+        t: 'feedback',
+        caseId,
+        feedbackId: `ws-${event.seq}`,
+        utteranceId: event.utterance_id,
+        action: `alert_${event.level}`,
+        faqId: null,
+        text: event.reason,
+        by: null,
+        at,
+      });
+    }
+  };
+
   const writer: ArchiveWriter = {
     async callStarted(info: CallStartInfo) {
       const previous = live.get(info.caseId);
@@ -237,60 +296,10 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
     },
 
     event(event: ServerEvent) {
-      const at = event.ts;
-      const caseId = event.case_id;
-      if (event.type === 'final') {
-        write(caseId, {
-          t: 'utterance',
-          caseId,
-          utteranceId: event.utterance_id,
-          speaker: event.speaker,
-          channel: event.channel,
-          startMs: event.start_ms,
-          endMs: event.end_ms,
-          rawText: event.text,
-          correctedText: event.corrected_text,
-          redactedText: redact(event.corrected_text, 'archive').text,
-          edits: event.edits,
-          at,
-        });
-      } else if (event.type === 'suggestion' && !event.speculative) {
-        write(caseId, {
-          t: 'suggestion',
-          caseId,
-          utteranceId: event.utterance_id,
-          kbVersion: event.kb_version,
-          faqIds: event.faq_candidates.map((f) => f.faq_id),
-          citedFaqIds: event.cited_faq_ids,
-          replyScript: event.reply_script,
-          tier: event.tier,
-          source: event.source,
-          at,
-        });
-      } else if (event.type === 'feedback') {
-        write(caseId, {
-          t: 'feedback',
-          caseId,
-          feedbackId: `ws-${event.seq}`,
-          utteranceId: event.utterance_id ?? null,
-          action: FEEDBACK_ACTIONS[event.action] ?? event.action,
-          faqId: event.faq_id ?? null,
-          text: event.text ?? null,
-          by: event.by,
-          at,
-        });
-      } else if (event.type === 'alert') {
-        write(caseId, {
-          t: 'feedback',
-          caseId,
-          feedbackId: `ws-${event.seq}`,
-          utteranceId: event.utterance_id,
-          action: `alert_${event.level}`,
-          faqId: null,
-          text: event.reason,
-          by: null,
-          at,
-        });
+      try {
+        archiveEvent(event);
+      } catch (err) {
+        logger.error({ err, case_id: event.case_id, type: event.type }, 'archive: event not archived');
       }
     },
 
