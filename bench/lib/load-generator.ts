@@ -1,0 +1,239 @@
+/**
+ * Load-generator process: simulated calls streaming real 8 kHz μ-law audio in 100 ms frames at
+ * real-time pace to one server on 127.0.0.1, each on its own WebSocket. Calls are spread evenly
+ * over the 100 ms frame period so the load is smooth, as real calls' would be.
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import type { VadSettings } from '../../src/asr/vad.js';
+import { callFrames, FRAME_MS } from './call-audio.js';
+import { LatencyHistogram, serveRequests, type GeneratorSample } from './ipc.js';
+import { planSpeechEvents, type PlannedEvent } from './vad-plan.js';
+
+const SLOTS = 20;
+const SLOT_MS = FRAME_MS / SLOTS;
+/** Send times kept per call, to match a late event to its frame. */
+const RING = 256;
+const PING_EVERY_FRAMES = 10;
+const MAX_HANDSHAKES_IN_FLIGHT = 100;
+
+interface Init {
+  url: string;
+  /** echo: the baseline server echoes what it gets; stream: the gateway protocol. */
+  protocol: 'stream' | 'echo';
+  /** With VAD on the server: plan this many seconds of speech events per call. */
+  vad: VadSettings | null;
+  planSeconds: number;
+}
+
+const frames = callFrames();
+let init: Init | null = null;
+let plan: PlannedEvent[] = [];
+
+const sendLag = new LatencyHistogram();
+const ping = new LatencyHistogram();
+const echo = new LatencyHistogram();
+const speech = new LatencyHistogram();
+const counters = { failed: 0, closedEarly: 0, framesSent: 0, speechUnmatched: 0 };
+const errors: Record<string, number> = {};
+
+class SimCall {
+  streaming = false;
+  stopping = false;
+  frame = 0;
+  readonly sendTimes = new Float64Array(RING);
+  private echoes = 0;
+  private speechSeen = 0;
+  private pingAt = -1;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly slot: number,
+    protocol: Init['protocol'],
+    onReady: (ok: boolean) => void,
+  ) {
+    let settled = false;
+    const ready = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      onReady(ok);
+    };
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({ type: 'start', format: 'mulaw', sample_rate: 8000, channels: 1, lang: 'zh-TW' }),
+      ),
+    );
+    socket.on('message', (data, isBinary) => {
+      const now = performance.now();
+      if (isBinary) {
+        // Echo baseline: frames come back in order.
+        const i = this.echoes++;
+        if (i < this.frame && this.frame - i < RING)
+          echo.recordMs(now - (this.sendTimes[i % RING] as number));
+        return;
+      }
+      if (protocol === 'echo') {
+        this.streaming = true;
+        return ready(true);
+      }
+      const event = JSON.parse(String(data)) as { type: string; code?: string; start_ms?: number };
+      if (event.type === 'started') {
+        this.streaming = true;
+        ready(true);
+      } else if (event.type === 'speech_start' || event.type === 'speech_end') {
+        this.onSpeech(event.type, event.start_ms ?? -1, now);
+      } else if (event.type === 'error') {
+        errors[event.code ?? 'unknown'] = (errors[event.code ?? 'unknown'] ?? 0) + 1;
+      }
+    });
+    socket.on('pong', () => {
+      if (this.pingAt >= 0) ping.recordMs(performance.now() - this.pingAt);
+      this.pingAt = -1;
+    });
+    socket.on('error', () => undefined);
+    this.done = new Promise((resolve) =>
+      socket.once('close', () => {
+        if (!settled) counters.failed++;
+        else if (!this.stopping) counters.closedEarly++;
+        this.streaming = false;
+        ready(false);
+        resolve();
+      }),
+    );
+  }
+
+  sendFrame(now: number): void {
+    const frame = this.frame++;
+    this.sendTimes[frame % RING] = now;
+    this.socket.send(frames[frame % frames.length] as Uint8Array, { binary: true });
+    counters.framesSent++;
+    if (frame % PING_EVERY_FRAMES === this.slot % PING_EVERY_FRAMES && this.pingAt < 0) {
+      this.pingAt = now;
+      this.socket.ping();
+    }
+  }
+
+  private onSpeech(type: string, startMs: number, now: number): void {
+    const planned = plan[this.speechSeen++];
+    if (
+      !planned ||
+      planned.type !== type ||
+      planned.startMs !== startMs ||
+      planned.frame >= this.frame ||
+      this.frame - planned.frame >= RING
+    ) {
+      counters.speechUnmatched++;
+      return;
+    }
+    speech.recordMs(now - (this.sendTimes[planned.frame % RING] as number));
+  }
+
+  async stop(protocol: Init['protocol']): Promise<void> {
+    this.stopping = true;
+    this.streaming = false;
+    if (this.socket.readyState !== WebSocket.OPEN) return this.socket.terminate();
+    // Gateway: `end` → last events → `closed` → the server closes the socket.
+    if (protocol === 'stream') this.socket.send(JSON.stringify({ type: 'end' }));
+    else this.socket.close();
+    await this.done;
+  }
+}
+
+const slots: SimCall[][] = Array.from({ length: SLOTS }, () => []);
+const calls: SimCall[] = [];
+let nextSlot = 0;
+
+// Real-time clock: slot g of the frame period is due at t0 + g·SLOT_MS; late ticks catch up.
+const t0 = performance.now();
+let dueSlot = 0;
+let ticking = true;
+function tick(): void {
+  if (!ticking) return;
+  const now = performance.now();
+  while (t0 + dueSlot * SLOT_MS <= now) {
+    const due = t0 + dueSlot * SLOT_MS;
+    for (const call of slots[dueSlot % SLOTS] as SimCall[]) {
+      if (!call.streaming) continue;
+      sendLag.recordMs(now - due);
+      call.sendFrame(now);
+    }
+    dueSlot++;
+  }
+  setTimeout(tick, Math.max(0, t0 + dueSlot * SLOT_MS - performance.now()));
+}
+tick();
+
+async function openCalls(target: number, perSecond: number): Promise<void> {
+  const config = init as Init;
+  let inFlight = 0;
+  const started = performance.now();
+  const opened: Promise<void>[] = [];
+  while (calls.length < target) {
+    // Pace the ramp, and keep handshakes in flight below the server's accept backlog.
+    const allowed = Math.floor(((performance.now() - started) / 1000) * perSecond) + 1;
+    if (opened.length >= allowed || inFlight >= MAX_HANDSHAKES_IN_FLIGHT) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    inFlight++;
+    const slot = nextSlot++ % SLOTS;
+    opened.push(
+      new Promise<void>((resolve) => {
+        const socket = new WebSocket(config.url, { perMessageDeflate: false });
+        const call = new SimCall(socket, slot, config.protocol, () => {
+          inFlight--;
+          resolve();
+        });
+        calls.push(call);
+        (slots[slot] as SimCall[]).push(call);
+      }),
+    );
+  }
+  await Promise.all(opened);
+}
+
+function sample(): GeneratorSample {
+  const out: GeneratorSample = {
+    open: calls.filter((c) => c.streaming).length,
+    failed: counters.failed,
+    closedEarly: counters.closedEarly,
+    framesSent: counters.framesSent,
+    sendLag: sendLag.take(),
+    ping: ping.take(),
+    echo: echo.take(),
+    speech: speech.take(),
+    speechUnmatched: counters.speechUnmatched,
+    errors: { ...errors },
+  };
+  counters.framesSent = 0;
+  counters.speechUnmatched = 0;
+  return out;
+}
+
+serveRequests(async (request) => {
+  switch (request.type) {
+    case 'init': {
+      init = request as unknown as Init;
+      if (init.vad)
+        plan = planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
+      return { frames: frames.length, plannedSpeechEvents: plan.length };
+    }
+    case 'target':
+      await openCalls(request.calls as number, request.perSecond as number);
+      return sample();
+    case 'sample':
+      return sample();
+    case 'stop': {
+      ticking = false;
+      const protocol = init?.protocol ?? 'stream';
+      const timeout = new Promise((r) => setTimeout(r, 15_000));
+      await Promise.race([Promise.all(calls.map((c) => c.stop(protocol))), timeout]);
+      for (const call of calls) call.socket.terminate();
+      setImmediate(() => process.exit(0));
+      return null;
+    }
+    default:
+      throw new Error(`unknown request ${request.type}`);
+  }
+});
