@@ -61,5 +61,6 @@ describe('inverse text normalization', () => {
       expect(itn(s)).toBe(s);
     }
     expect(itn('三張犁三號', [{ start: 0, end: 3 }])).toBe('三張犁3號');
+    for (const s of ['110-112年臺北市', '63-64歲或55-62歲', '九二一地震']) expect(itn(s)).toBe(s);
   });
 });

@@ -50,20 +50,19 @@ export function inverseNormalize(text: string, protectedSpans: readonly Span[] =
     if (digits === null) continue;
     const before = text.slice(Math.max(0, start - 6), start);
     const after = text.slice(start + run.length, start + run.length + 2);
-    const spokenOneByOne = /[^0-9０-９]/.test(body);
+    // Already digits (0912345678, 110-112): only a bare phone number gets its usual grouping.
+    if (!/[^0-9０-９\s-]/.test(body)) {
+      if (isPhoneShaped(digits) && !/[ -]/.test(body) && !letter)
+        push(start, start + run.length, formatPhone(digits));
+      continue;
+    }
     if (after.startsWith('年') && digits.length >= 2 && digits.length <= 4 && !letter) {
       push(start, start + run.length, digits);
       continue;
     }
     // 么/洞 are only ever phone-style digits; elsewhere (什么, 山洞) leave the run alone.
     if (/[么幺洞]/.test(body) && digits.length < 7) continue;
-    const isAsciiOnly = !spokenOneByOne;
     const phone = isPhoneShaped(digits);
-    if (isAsciiOnly) {
-      // Already digits: only give bare phone numbers their usual grouping.
-      if (phone && !/[ -]/.test(body) && !letter) push(start, start + run.length, formatPhone(digits));
-      continue;
-    }
     const enough =
       digits.length >= 4 || NUMBER_CONTEXT.test(before) || ADDRESS_UNIT.test(after) || after.startsWith('號');
     if (!enough || digits.length < 2) continue;
