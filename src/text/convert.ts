@@ -38,8 +38,12 @@ const CLAUSE = /[^\s\p{P}]+/gu;
  * idempotent on Traditional text (it rewrites 西新里 → 西新裡, 對象 → 物件), so a clause is converted
  * only when it carries no Traditional-only characters and either Simplified-only ones or sits in an
  * utterance that is mostly Simplified; a mixed clause gets just its Simplified-only characters converted.
+ * `keep` spans (lexicon terms found in the input) are left as they are.
  */
-export function toTaiwanTraditional(text: string): Replacement[] {
+export function toTaiwanTraditional(
+  text: string,
+  keep: readonly { start: number; end: number }[] = [],
+): Replacement[] {
   const clauses = [...text.matchAll(CLAUSE)].map((m) => {
     let simp = 0;
     let trad = 0;
@@ -55,8 +59,17 @@ export function toTaiwanTraditional(text: string): Replacement[] {
   const out: Replacement[] = [];
   for (const { text: clause, base, simp, trad } of clauses) {
     if (trad === 0 && (simp > 0 || simplifiedUtterance)) {
-      const converted = s2twp(clause);
-      if (converted !== clause) out.push(...diff(clause, converted, base));
+      // Lexicon terms already written right (西新里) are converted around, not through (西新裡).
+      let from = 0;
+      const spans = keep
+        .filter((k) => k.start >= base && k.end <= base + clause.length)
+        .sort((a, b) => a.start - b.start);
+      for (const piece of [...spans, { start: base + clause.length, end: base + clause.length }]) {
+        const part = clause.slice(from, piece.start - base);
+        const converted = s2twp(part);
+        if (converted !== part) out.push(...diff(part, converted, base + from));
+        from = Math.max(from, piece.end - base);
+      }
       continue;
     }
     if (simp === 0) continue;

@@ -68,6 +68,8 @@ describe('text normalizer', () => {
     const tn = await withLexicon();
     expect(tn.normalize('西新里的里長電話').text).toBe('西新里的里長電話');
     expect(tn.normalize('嗯').text).toBe('嗯');
+    // Simplified input: terms already right survive s2twp (which alone would write 西新裡長).
+    expect(tn.normalize('我是西新里长，这里的路灯坏了').text).toBe('我是西新里長，這裡的路燈壞了');
   });
 
   it('runs without a lexicon folder (degraded: no lexicon correction)', async () => {

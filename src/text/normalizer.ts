@@ -96,7 +96,12 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
     const draft = new Draft(raw);
     let protectedTerms: TermMatch[] = [];
     // Script conversion is not a correction to show or undo: edits are relative to the converted text.
-    if (steps.has('s2t')) draft.apply(toTaiwanTraditional(draft.text), false);
+    if (steps.has('s2t')) {
+      const terms = index
+        .matches(draft.text)
+        .filter((m) => m.same === m.end - m.start && m.end - m.start >= 3);
+      draft.apply(toTaiwanTraditional(draft.text, terms), false);
+    }
     if (steps.has('filler')) draft.apply(fillerRemovals(draft.text));
     if (steps.has('lexicon')) {
       const { replacements, terms } = index.correct(draft.text);
