@@ -4,20 +4,26 @@ import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.
 import { canonicalize, stripFillers } from './normalize.js';
 import type { FaqEntry, QueryPart } from './types.js';
 
-/** Relative weight of each retrieval channel in the fused score. */
-export interface ChannelWeights {
+/** Relative weight of each retrieval channel in the fused score, and how answers count. */
+export interface IndexTuning {
   words: number;
   chars: number;
   sounds: number;
   dense: number;
+  /** How much an answer-text match counts relative to the same match in the question. */
+  answer: number;
+  /** Answer text past this length is not indexed (it adds little but costs time and memory). */
+  answerChars: number;
 }
 
-export const defaultChannelWeights: ChannelWeights = { words: 0.4, chars: 0.4, sounds: 0.2, dense: 0.3 };
-
-/** How much an answer-text match counts relative to the same match in the question. */
-const ANSWER_WEIGHT = 0.25;
-/** Answers past this length add little but cost index time and memory. */
-const ANSWER_CHARS = 600;
+export const defaultTuning: IndexTuning = {
+  words: 0.4,
+  chars: 0.4,
+  sounds: 0.2,
+  dense: 0.3,
+  answer: 0.2,
+  answerChars: 1000,
+};
 
 export interface RankOptions {
   k: number;
@@ -108,23 +114,21 @@ export class FaqIndex {
     private readonly segmenter: Segmenter,
     private readonly channels: { words: Channel; chars: Channel; sounds: Channel },
     private readonly canonical: readonly CanonicalEntry[],
-    private readonly weights: ChannelWeights,
+    private readonly weights: IndexTuning,
   ) {
     // Score buffers reused by every query: rank() is synchronous, so one set per index is enough and
     // saves 40 kB allocations per channel per query (GC pauses showed up in p99).
     this.fusedBuffer = new Float64Array(entries.length);
     this.rawBuffer = new Float64Array(entries.length);
+    this.answerBuffer = new Float64Array(entries.length);
   }
 
   private readonly fusedBuffer: Float64Array;
   private readonly rawBuffer: Float64Array;
+  private readonly answerBuffer: Float64Array;
 
   /** Builds synchronously (tests, CLI, benchmarks). */
-  static build(
-    entries: readonly FaqEntry[],
-    segmenter: Segmenter,
-    weights = defaultChannelWeights,
-  ): FaqIndex {
+  static build(entries: readonly FaqEntry[], segmenter: Segmenter, weights = defaultTuning): FaqIndex {
     const steps = FaqIndex.buildSteps(entries, segmenter, weights);
     for (;;) {
       const step = steps.next();
@@ -139,7 +143,7 @@ export class FaqIndex {
   static async buildAsync(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    weights = defaultChannelWeights,
+    weights = defaultTuning,
     sliceMs = 15,
   ): Promise<FaqIndex> {
     const steps = FaqIndex.buildSteps(entries, segmenter, weights);
@@ -157,7 +161,7 @@ export class FaqIndex {
   private static *buildSteps(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    weights: ChannelWeights,
+    weights: IndexTuning,
   ): Generator<void, FaqIndex> {
     const canonical: CanonicalEntry[] = [];
     const terms = {
@@ -174,7 +178,7 @@ export class FaqIndex {
       const sounds = soundGrams(question);
       const c: CanonicalEntry = {
         question,
-        answer: canonicalize(e.answer.slice(0, ANSWER_CHARS)),
+        answer: canonicalize(e.answer.slice(0, weights.answerChars)),
         soundKeys: sounds.map((g) => g.key),
         soundChars: sounds.map((g) => g.chars),
       };
@@ -231,15 +235,27 @@ export class FaqIndex {
       const weight = this.weights[name];
       if (!list.size || weight <= 0) continue;
       const channel = this.channels[name];
+      // Question and answer matches are normalized separately (each against a text matching every
+      // query term once) and mixed: FAQ questions say what an entry is about, but a KB whose
+      // "questions" are short titles (DRCD) must still rank by its answers.
       const raw = this.rawBuffer.fill(0);
+      const rawAnswer = this.answerBuffer.fill(0);
       let ideal = 0;
+      let idealAnswer = 0;
       for (const [term, termWeight] of list) {
         ideal += termWeight * channel.question.idf(term);
         accumulate(channel.question, term, termWeight, raw);
-        if (channel.answer) accumulate(channel.answer, term, termWeight * ANSWER_WEIGHT, raw);
+        if (channel.answer) {
+          idealAnswer += termWeight * channel.answer.idf(term);
+          accumulate(channel.answer, term, termWeight, rawAnswer);
+        }
       }
-      for (let d = 0; d < n; d++)
-        fused[d] = (fused[d] as number) + weight * Math.min(1, (raw[d] as number) / ideal);
+      const a = channel.answer ? this.weights.answer : 0;
+      for (let d = 0; d < n; d++) {
+        const q = Math.min(1, (raw[d] as number) / ideal);
+        const ans = a ? Math.min(1, (rawAnswer[d] as number) / idealAnswer) : 0;
+        fused[d] = (fused[d] as number) + weight * ((1 - a) * q + a * ans);
+      }
       totalWeight += weight;
     }
     if (options.dense && this.weights.dense > 0) {
