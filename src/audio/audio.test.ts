@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import alawmulaw from 'alawmulaw';
 import { describe, expect, it } from 'vitest';
 import { audioManifest } from '../../test/shared.js';
 import {
@@ -28,6 +29,12 @@ describe('codecs', () => {
       const maxErr = Math.max(...pcm.map((v, i) => Math.abs(v - (decoded[i] as number))));
       expect(maxErr).toBeLessThan(300);
     }
+  });
+
+  it('decodes every G.711 byte exactly as the alawmulaw reference does', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, b) => b);
+    expect([...decodeToPcm16(all, 'mulaw', 1)]).toEqual([...alawmulaw.mulaw.decode(all)]);
+    expect([...decodeToPcm16(all, 'alaw', 1)]).toEqual([...alawmulaw.alaw.decode(all)]);
   });
 
   it('decodes little-endian PCM16 from an unaligned buffer', () => {
