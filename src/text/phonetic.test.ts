@@ -19,7 +19,11 @@ describe('phonetic lexicon correction', () => {
     expect(fix('我住在新義區')).toBe('我住在信義區');
     expect(fix('我要找雷湖區公所')).toBe('我要找內湖區公所');
     expect(fix('松山去的垃圾車')).toBe('松山區的垃圾車');
-    expect(fix('公務人員訓練觸場地')).toBe('公務人員訓練處場地');
+    expect(fix('我住在雷湖')).toBe('我住在內湖');
+    expect(fix('雷湖很遠')).toBe('雷湖很遠'); // two characters with no place context: not enough
+    expect(fix('公務人員訓練觸在哪裡')).toBe('公務人員訓練處在哪裡');
+    expect(fix('大道理')).toBe('大道理');
+    expect(fix('消防車、救護車')).toBe('消防車、救護車');
   });
 
   it('needs strong evidence: no rewrite of ordinary words or of a category suffix inside a word', () => {

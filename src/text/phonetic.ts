@@ -17,6 +17,8 @@ export interface TermMatch {
   kind: TermKind;
   /** Characters that already agree with the term. */
   same: number;
+  /** The term's accent-folded syllables. */
+  key: readonly string[];
 }
 
 const HAN = /^\p{Script=Han}$/u;
@@ -27,16 +29,28 @@ const canon = (ch: string): string => VARIANTS[ch] ?? ch;
 /** The last character of a term that says what it is (區, 里, 路, 局…): evidence only when it agrees. */
 const CATEGORY_SUFFIX = new Set('區里路街段巷局處科所院會館隊站園');
 
-/** s2twp writes 里 as 裡 in Simplified input (西新里 → 西新裡): that suffix is still the village's. */
-const SUFFIX_VARIANT: Record<string, string> = { 裡: '里' };
-
 /** Characters that start a new word after a name (的, 是, 在…). */
 const FUNCTION_WORDS = new Set('的是在有和跟與及或要會嗎呢了都也還就說被把給到');
+
+/** Before a two-character place name: 住在內湖, 去松山. */
+const PLACE_VERB = /(?:住在|住|在|去|到|從|搬到)$/;
 
 /** After a two-character place name, what makes it a place (松山區, 內湖路, 中山站…). */
 const PLACE_CONTEXT = new Set('區路街站里那這附一分國捷機科園大');
 
 const readingCache = new Map<string, readonly string[]>();
+let warmed = false;
+
+/**
+ * Fills the reading cache for the whole CJK Unified Ideographs block once per process (~21k
+ * characters): a character met for the first time on a live partial would otherwise cost a
+ * dictionary lookup on the hot path.
+ */
+function warmReadings(): void {
+  if (warmed) return;
+  warmed = true;
+  for (let code = 0x4e00; code <= 0x9fff; code++) readings(String.fromCharCode(code));
+}
 
 /** Every accent-folded reading of one character (行 → xin, hang, hen): input is matched on any. */
 function readings(ch: string): readonly string[] {
@@ -61,9 +75,9 @@ function readings(ch: string): readonly string[] {
  * correction only on strong evidence:
  * - every syllable matches (after the Taiwan-accent merges), and at least one character already agrees
  *   — at most half of a term may be rewritten;
- * - a category suffix (區, 里, 路, 局…) is rewritten only when every other character agrees and the term
- *   is long or ends at a word boundary: 重陽禮金 must not become 重陽里金;
- * - the term has three or more characters, or two with a place context right after it (松山區);
+ * - a category suffix (區, 路, 局…) is rewritten only when every other character agrees, by its usual
+ *   reading, at a word boundary; 里 never: 重陽禮金 must not become 重陽里金, 大道理 not 大道里;
+ * - the term has three or more characters, or two with a place context around it (松山區, 住在內湖);
  * - no other term sounds the same at that span with equal support (no margin → no edit);
  * - longer matches win; exact matches protect their span.
  */
@@ -72,6 +86,7 @@ export class PhoneticIndex {
   readonly size: number;
 
   constructor(terms: readonly LexiconTerm[]) {
+    warmReadings();
     const seen = new Set<string>();
     for (const t of terms) {
       if (seen.has(t.text) || t.text.length < 2 || ![...t.text].every((c) => HAN.test(c))) continue;
@@ -105,7 +120,7 @@ export class PhoneticIndex {
           let same = 0;
           for (let j = 0; j < len; j++)
             if (canon(text[i + j] as string) === canon(t.text[j] as string)) same++;
-          out.push({ start: i, end: i + len, term: t.text, kind: t.kind, same });
+          out.push({ start: i, end: i + len, term: t.text, kind: t.kind, same, key: t.key });
         }
       }
     }
@@ -139,13 +154,17 @@ export class PhoneticIndex {
       if (top.same < 1 || len - top.same > Math.floor(len / 2)) continue;
       const last = top.term[len - 1] as string;
       const said = canon(text[top.end - 1] as string);
-      if (CATEGORY_SUFFIX.has(last) && said !== last && SUFFIX_VARIANT[said] !== last) {
-        // A rewritten suffix needs the rest of a long term, or a word boundary right after it.
+      if (CATEGORY_SUFFIX.has(last) && said !== last) {
+        // A rewritten suffix needs everything else to agree, a character with one reading (車 che/ju is no
+        // evidence for 局), and a
+        // word boundary right after it (開發可以 is not 開發科); 里 never (道理, 心裡, 禮).
         const next = text[top.end] ?? '';
         const boundary = !/\p{Script=Han}/u.test(next) || FUNCTION_WORDS.has(next);
-        if (top.same < len - 1 || (len < 4 && !boundary)) continue;
+        const unambiguous = readings(said).length === 1;
+        if (last === '里' || top.same < len - 1 || !boundary || !unambiguous) continue;
       }
-      if (len === 2 && !PLACE_CONTEXT.has(text[top.end] ?? '')) continue;
+      if (len === 2 && !PLACE_CONTEXT.has(text[top.end] ?? '') && !PLACE_VERB.test(text.slice(0, top.start)))
+        continue;
       if (len === 2 && top.kind !== 'district') continue;
       candidates.push(top);
     }
