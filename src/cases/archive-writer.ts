@@ -10,9 +10,13 @@ import { segmentBlobKey } from './blob-keys.js';
 import { leftoverJournals, openJournal, type CallJournal, type JournalEntry } from './journal.js';
 import type { Redactor } from './redaction.js';
 
-/** Whole-call audio is written in chunks of this length, so a crash loses at most one chunk of it. */
+/**
+ * Whole-call audio is written at every utterance end (before `speech_end` reaches any client, so
+ * an acknowledged utterance's audio is on disk) and at least this often during long speech.
+ */
 const CALL_CHUNK_MS = 30_000;
-const SAMPLE_RATE = 16_000;
+/** Utterance audio from the pipeline is always 16 kHz. */
+const UTTERANCE_RATE = 16_000;
 
 const FEEDBACK_ACTIONS: Record<string, string> = {
   adopt: 'adopted',
@@ -29,6 +33,8 @@ interface LiveCall {
   queue: Promise<void>;
   callAudio: Int16Array[][];
   bufferedSamples: number;
+  /** Sample rate of the call audio as received. */
+  sampleRate: number;
   writtenSamples: number;
   chunk: number;
   /** A database write failed: keep the journal so the next start replays it. */
@@ -147,10 +153,11 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
     segmentId: string,
     kind: 'utterance' | 'call',
     channels: Int16Array[],
+    sampleRate: number,
     meta: { speaker: string | null; channel: number | null; startMs: number; endMs: number },
   ): void => {
     try {
-      const blob = blobs.putSync(segmentBlobKey(caseId, segmentId, 'wav'), writeWav(channels, SAMPLE_RATE));
+      const blob = blobs.putSync(segmentBlobKey(caseId, segmentId, 'wav'), writeWav(channels, sampleRate));
       write(caseId, {
         t: 'segment',
         caseId,
@@ -178,9 +185,9 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       }
       return out;
     });
-    const startMs = Math.round((call.writtenSamples / SAMPLE_RATE) * 1000);
-    const endMs = Math.round(((call.writtenSamples + call.bufferedSamples) / SAMPLE_RATE) * 1000);
-    storeAudio(caseId, `call-${String(call.chunk).padStart(4, '0')}`, 'call', channels, {
+    const startMs = Math.round((call.writtenSamples / call.sampleRate) * 1000);
+    const endMs = Math.round(((call.writtenSamples + call.bufferedSamples) / call.sampleRate) * 1000);
+    storeAudio(caseId, `call-${String(call.chunk).padStart(4, '0')}`, 'call', channels, call.sampleRate, {
       speaker: null,
       channel: null,
       startMs,
@@ -196,7 +203,10 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
   const archiveEvent = (event: ServerEvent): void => {
     const at = event.ts;
     const caseId = event.case_id;
-    if (event.type === 'final') {
+    if (event.type === 'speech_end') {
+      const call = live.get(caseId);
+      if (call) flushCallAudio(caseId, call);
+    } else if (event.type === 'final') {
       write(caseId, {
         t: 'utterance',
         caseId,
@@ -261,6 +271,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         queue: Promise.resolve(),
         callAudio: [],
         bufferedSamples: 0,
+        sampleRate: info.sampleRate,
         writtenSamples: 0,
         chunk: 0,
         failed: false,
@@ -283,11 +294,11 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       if (call.callAudio.length !== channels.length) call.callAudio = channels.map(() => []);
       channels.forEach((c, i) => call.callAudio[i]?.push(c));
       call.bufferedSamples += channels[0]?.length ?? 0;
-      if (call.bufferedSamples >= (CALL_CHUNK_MS / 1000) * SAMPLE_RATE) flushCallAudio(caseId, call);
+      if (call.bufferedSamples >= (CALL_CHUNK_MS / 1000) * call.sampleRate) flushCallAudio(caseId, call);
     },
 
     utteranceAudio(segment: UtteranceAudio) {
-      storeAudio(segment.caseId, segment.utteranceId, 'utterance', [segment.pcm], {
+      storeAudio(segment.caseId, segment.utteranceId, 'utterance', [segment.pcm], UTTERANCE_RATE, {
         speaker: segment.speaker,
         channel: segment.channel,
         startMs: segment.startMs,

@@ -274,10 +274,25 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       asrVersion: null,
     });
     fresh.recorder.callAudio('live-2', [new Int16Array(16000)]);
+    // An utterance end writes the call audio so far before the event reaches anyone.
+    fresh.recorder.event({
+      case_id: 'live-2',
+      ts: now,
+      seq: 2,
+      type: 'speech_end',
+      utterance_id: 'u1',
+      speaker: 'caller',
+      channel: 0,
+      start_ms: 100,
+      end_ms: 900,
+    });
+    expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'live-2'))).toEqual(['call-0000.wav']);
+    fresh.recorder.callAudio('live-2', [new Int16Array(8000)]);
     await fresh.recorder.callEnded('live-2', 'end');
     expect(readdirSync(journalDir)).toHaveLength(0);
     expect((await fresh.cases.get('live-2', sup)).audio).toMatchObject([
-      { segment_id: 'call-0000', kind: 'call', end_ms: 1000 },
+      { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
+      { segment_id: 'call-0001', kind: 'call', start_ms: 1000, end_ms: 1500 },
     ]);
   });
 

@@ -1,5 +1,11 @@
 import { userInfo } from 'node:os';
-import { createArchive, createAuthService, type Actor, type Archive, type AuthService } from '../cases/index.js';
+import {
+  createArchive,
+  createAuthService,
+  type Actor,
+  type Archive,
+  type AuthService,
+} from '../cases/index.js';
 import { createTextNormalizer } from '../text/index.js';
 import { openCliRuntime, type CliRuntime } from './runtime.js';
 
@@ -17,7 +23,10 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
   const auth = await createAuthService({ store, config, audit: archive.audit });
-  const actor: Actor = { principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' }, source: 'cli' };
+  const actor: Actor = {
+    principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' },
+    source: 'cli',
+  };
   return { ...runtime, archive, auth, actor };
 }
 
@@ -36,6 +45,7 @@ export function parseSince(value: string, now = Date.now()): number {
   const days = /^(\d+)d$/.exec(value);
   if (days) return now - Number(days[1]) * 86_400_000;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw Object.assign(new Error(`--since: not a date or Nd: ${value}`), { code: 'invalid_since' });
+  if (Number.isNaN(ms))
+    throw Object.assign(new Error(`--since: not a date or Nd: ${value}`), { code: 'invalid_since' });
   return ms;
 }

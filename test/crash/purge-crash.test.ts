@@ -38,13 +38,24 @@ async function snapshot(dataDir: string): Promise<Snapshot> {
   const store = await openStore({ sqliteFile: join(dataDir, 'hotline.db') });
   try {
     const db = store.db;
-    const segments = (await sql<Snapshot['segments'][number]>`select case_id, blob_key, sha256 from case_segments`.execute(db)).rows;
+    const segments = (
+      await sql<Snapshot['segments'][number]>`select case_id, blob_key, sha256 from case_segments`.execute(db)
+    ).rows;
     const rawLeft = Number(
-      (await sql<{ n: number }>`select count(*) as n from case_utterances where raw_text is not null`.execute(db)).rows[0]?.n,
+      (
+        await sql<{
+          n: number;
+        }>`select count(*) as n from case_utterances where raw_text is not null`.execute(db)
+      ).rows[0]?.n,
     );
-    const queued = (await sql<{ blob_key: string }>`select blob_key from blob_purge_queue`.execute(db)).rows.map((r) => r.blob_key);
+    const queued = (
+      await sql<{ blob_key: string }>`select blob_key from blob_purge_queue`.execute(db)
+    ).rows.map((r) => r.blob_key);
     const purgeEntries = (
-      await sql<{ target_id: string; detail: string }>`select target_id, detail from audit_log where action = 'retention.purge'`.execute(db)
+      await sql<{
+        target_id: string;
+        detail: string;
+      }>`select target_id, detail from audit_log where action = 'retention.purge'`.execute(db)
     ).rows;
     const chainOk = (await (await createAuditRepository(store)).verify()).ok;
     return { segments, rawLeft, queued, purgeEntries, chainOk };
@@ -70,10 +81,15 @@ describe('crash safety: SIGKILL during a purge', () => {
     server = await startServer(env(dataDir));
     const probe = await fetch(`${server.url}/api/case/record`, { method: 'POST' });
     if (probe.status === 404) {
-      console.warn('[crash] skipped: the archive routes are not wired into startApp yet (POST /api/case/record is 404)');
+      console.warn(
+        '[crash] skipped: the archive routes are not wired into startApp yet (POST /api/case/record is 404)',
+      );
       return;
     }
-    const created = await api<{ token: string }>(`${server.url}/api/tokens`, ADMIN, 'POST', { name: 'crm', role: 'service' });
+    const created = await api<{ token: string }>(`${server.url}/api/tokens`, ADMIN, 'POST', {
+      name: 'crm',
+      role: 'service',
+    });
     const service = created.json.token;
     const wav = Buffer.from(writeWav([new Int16Array(1600).fill(1000)], 16_000)).toString('base64');
     const endedAt = Date.now() - DAY;
@@ -83,12 +99,28 @@ describe('crash safety: SIGKILL during a purge', () => {
         revision: 1,
         started_at: endedAt - 60_000,
         ended_at: endedAt,
-        transcript: [{ utterance_id: 'u1', speaker: 'caller', start_ms: 0, end_ms: 100, text: '路燈壞了', corrected_text: '路燈壞了。' }],
+        transcript: [
+          {
+            utterance_id: 'u1',
+            speaker: 'caller',
+            start_ms: 0,
+            end_ms: 100,
+            text: '路燈壞了',
+            corrected_text: '路燈壞了。',
+          },
+        ],
         audio: [{ segment_id: 'u1', format: 'wav', data: wav }],
       });
       expect(res.status).toBe(201);
     }
-    expect((await api(`${server.url}/api/case/case-0007/hold`, ADMIN, 'POST', { hold: true, reason: 'court order' })).status).toBe(200);
+    expect(
+      (
+        await api(`${server.url}/api/case/case-0007/hold`, ADMIN, 'POST', {
+          hold: true,
+          reason: 'court order',
+        })
+      ).status,
+    ).toBe(200);
 
     // Start the purge, and kill the server once it is visibly under way.
     void fetch(`${server.url}/api/retention/run`, {
@@ -121,16 +153,24 @@ describe('crash safety: SIGKILL during a purge', () => {
       expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(s.sha256);
     }
     // Every purge that committed has exactly one audit entry.
-    const keys = cut.purgeEntries.map((e) => `${e.target_id}:${(JSON.parse(e.detail) as { class: string }).class}`);
+    const keys = cut.purgeEntries.map(
+      (e) => `${e.target_id}:${(JSON.parse(e.detail) as { class: string }).class}`,
+    );
     expect(new Set(keys).size).toBe(keys.length);
 
     server = await startServer(env(dataDir));
     const rerun = await api<{ blobsDeleted: number }>(`${server.url}/api/retention/run`, ADMIN, 'POST', {});
     expect(rerun.status).toBe(200);
-    const kept = await api<{ audio: unknown[]; legal_hold: boolean }>(`${server.url}/api/case/case-0007`, service);
+    const kept = await api<{ audio: unknown[]; legal_hold: boolean }>(
+      `${server.url}/api/case/case-0007`,
+      service,
+    );
     expect(kept.json).toMatchObject({ legal_hold: true });
     expect(kept.json.audio).toHaveLength(1);
-    const purged = await api<{ audio: unknown[]; transcript: Array<{ text: string }> }>(`${server.url}/api/case/case-0100`, service);
+    const purged = await api<{ audio: unknown[]; transcript: Array<{ text: string }> }>(
+      `${server.url}/api/case/case-0100`,
+      service,
+    );
     expect(purged.json.audio).toEqual([]);
     expect(purged.json.transcript[0]?.text).toBe('路燈壞了。');
     await server.stop();
@@ -141,9 +181,13 @@ describe('crash safety: SIGKILL during a purge', () => {
     expect(done.queued).toEqual([]);
     expect(done.rawLeft).toBe(1);
     expect(audioFiles(dataDir)).toEqual(['cases/case-0007/u1.wav']);
-    const all = done.purgeEntries.map((e) => `${e.target_id}:${(JSON.parse(e.detail) as { class: string }).class}`);
+    const all = done.purgeEntries.map(
+      (e) => `${e.target_id}:${(JSON.parse(e.detail) as { class: string }).class}`,
+    );
     expect(all.length).toBe((CASES - 1) * 2);
     expect(new Set(all).size).toBe(all.length);
-    console.log(`[crash] after restart and rerun: ${all.length} (case, class) purges, each audited once; held case intact; no orphan files`);
+    console.log(
+      `[crash] after restart and rerun: ${all.length} (case, class) purges, each audited once; held case intact; no orphan files`,
+    );
   });
 });

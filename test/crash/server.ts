@@ -22,7 +22,9 @@ export async function freePort(): Promise<number> {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
       const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -32,7 +34,13 @@ export async function startServer(env: Record<string, string>, port?: number): P
   let log = '';
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'], {
     cwd: repoRoot,
-    env: { ...process.env, HOTLINE_LOG_LEVEL: 'warn', ...env, HOTLINE_PORT: String(chosen), HOTLINE_HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      HOTLINE_LOG_LEVEL: 'warn',
+      ...env,
+      HOTLINE_PORT: String(chosen),
+      HOTLINE_HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
@@ -73,10 +81,18 @@ export async function startServer(env: Record<string, string>, port?: number): P
 }
 
 /** JSON request with a bearer token. */
-export async function api<T>(url: string, token: string, method = 'GET', body?: unknown): Promise<{ status: number; json: T }> {
+export async function api<T>(
+  url: string,
+  token: string,
+  method = 'GET',
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const res = await fetch(url, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -12,11 +12,17 @@ export function register(program: Command): void {
       await withArchive(async ({ archive, actor }) => {
         const report = await archive.retention.run({ dryRun: Boolean(opts.dryRun), actor });
         const days = archive.retention.policy().days;
-        console.log(`${report.dryRun ? 'would purge' : 'purged'} (now ${new Date(report.now).toISOString()}):`);
+        console.log(
+          `${report.dryRun ? 'would purge' : 'purged'} (now ${new Date(report.now).toISOString()}):`,
+        );
         for (const [dataClass, ids] of Object.entries(report.classes)) {
-          console.log(`  ${dataClass.padEnd(22)} ${String(days[dataClass as keyof typeof days]).padStart(5)} days  ${ids.length} case(s)${ids.length ? `: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}` : ''}`);
+          console.log(
+            `  ${dataClass.padEnd(22)} ${String(days[dataClass as keyof typeof days]).padStart(5)} days  ${ids.length} case(s)${ids.length ? `: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}` : ''}`,
+          );
         }
-        console.log(`  cases deleted: ${report.casesDeleted.length}, audio files deleted: ${report.blobsDeleted}, audit entries deleted: ${report.auditEntriesDeleted}`);
+        console.log(
+          `  cases deleted: ${report.casesDeleted.length}, audio files deleted: ${report.blobsDeleted}, audit entries deleted: ${report.auditEntriesDeleted}`,
+        );
       });
     });
 

@@ -6,7 +6,9 @@ import { withArchive } from '../archive-runtime.js';
 function readPassword(opts: { password?: string; passwordStdin?: boolean }): string {
   if (opts.passwordStdin) return (readFileSync(0, 'utf8').split('\n')[0] ?? '').trimEnd();
   if (opts.password) return opts.password;
-  throw Object.assign(new Error('give --password-stdin (preferred) or --password'), { code: 'missing_password' });
+  throw Object.assign(new Error('give --password-stdin (preferred) or --password'), {
+    code: 'missing_password',
+  });
 }
 
 export function register(program: Command): void {
@@ -19,13 +21,21 @@ export function register(program: Command): void {
     .option('-n, --name <name>', 'display name')
     .option('--password-stdin', 'read the password from standard input')
     .option('--password <password>', 'the password (visible in the process list; prefer --password-stdin)')
-    .action(async (username: string, opts: { role: string; name?: string; password?: string; passwordStdin?: boolean }) => {
-      const password = readPassword(opts);
-      await withArchive(async ({ auth, actor }) => {
-        const user = await auth.createUser({ username, name: opts.name, role: opts.role as Role, password }, actor);
-        console.log(`created ${user.username} (${user.role}) id=${user.id}`);
-      });
-    });
+    .action(
+      async (
+        username: string,
+        opts: { role: string; name?: string; password?: string; passwordStdin?: boolean },
+      ) => {
+        const password = readPassword(opts);
+        await withArchive(async ({ auth, actor }) => {
+          const user = await auth.createUser(
+            { username, name: opts.name, role: opts.role as Role, password },
+            actor,
+          );
+          console.log(`created ${user.username} (${user.role}) id=${user.id}`);
+        });
+      },
+    );
 
   users
     .command('list')
@@ -33,7 +43,16 @@ export function register(program: Command): void {
     .action(async () => {
       await withArchive(async ({ auth }) => {
         for (const u of await auth.listUsers()) {
-          console.log([u.username.padEnd(20), u.role.padEnd(11), u.disabled ? 'disabled' : 'active  ', u.dev ? 'dev' : '   ', u.id, u.name].join(' '));
+          console.log(
+            [
+              u.username.padEnd(20),
+              u.role.padEnd(11),
+              u.disabled ? 'disabled' : 'active  ',
+              u.dev ? 'dev' : '   ',
+              u.id,
+              u.name,
+            ].join(' '),
+          );
         }
       });
     });
