@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +64,26 @@ describe('text normalizer', () => {
     expect(r.redactions.map((x) => x.label)).toEqual(['[姓名]', '[身分證]', '[電話]']);
     for (const x of r.redactions) expect(r.text.slice(x.start, x.end)).toBe(x.label);
     expect(JSON.stringify(r.edits)).not.toMatch(/王小明|A123456789|零九一二/);
+  });
+
+  it('never writes what was said to the log', async () => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logged += chunk.toString('utf8');
+        done();
+      },
+    });
+    const logger = pino({ level: 'trace' }, sink);
+    const config = textConfig(dataDir(), {
+      lexiconDir: requireShared(sharedPaths.lexiconDir),
+      redactNames: true,
+    });
+    const tn = await createTextNormalizer({ config, logger });
+    tn.normalize('我叫王小明，身分證A123456789', { steps: ALL, redactFor: 'logs' });
+    await tn.addTerms(['敬老愛心卡']);
+    expect(logged).toContain('lexicon ready');
+    expect(logged).not.toMatch(/王小明|A123456789|敬老愛心卡/);
   });
 
   it('keeps idempotent Traditional text and never empties a filler-only utterance', async () => {
