@@ -21,7 +21,7 @@ const { values: flags } = parseArgs({
     hold: { type: 'string', default: '6' },
     settle: { type: 'string', default: '2' },
     ramp: { type: 'string', default: '500' },
-    budget: { type: 'string', default: '180' },
+    budget: { type: 'string', default: '170' },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -32,7 +32,7 @@ if (flags.help) {
   --gateway-steps 1000,2500,5000   calls per step, gateway without VAD (a)
   --vad-steps 10,25,50,...         calls per step with Silero VAD (b); stops at the first step over target
   --hold 6          seconds measured per step      --settle 2   seconds after a ramp before measuring
-  --ramp 500        new calls per second           --budget 180 seconds for the whole run (steps beyond are skipped)
+  --ramp 500        new calls per second           --budget 170 seconds for the whole run (steps beyond are skipped)
   --only gateway|vad                                --profile    write a --cpu-prof of the server under bench/results/profiles`);
   process.exit(0);
 }
@@ -94,14 +94,12 @@ async function runSteps(
   steps: number[],
   targetMs: number,
   stopAtMiss: boolean,
+  /** Seconds since the run began after which no further step starts. */
+  deadlineS: number,
 ): Promise<StepResult[]> {
   const execArgv = ['--expose-gc'];
   if (flags.profile && server !== 'echo') {
-    execArgv.push(
-      '--cpu-prof',
-      `--cpu-prof-dir=${join(resultsDir, 'profiles')}`,
-      `--cpu-prof-name=${server}.cpuprofile`,
-    );
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`);
   }
   const serverProcess = new Child('./server.ts', [server], execArgv);
   const generator = new Child('./load-generator.ts', []);
@@ -124,11 +122,18 @@ async function runSteps(
     const baseline = await serverProcess.request<ServerSample>('sample');
     for (const calls of steps) {
       const stepS = calls / rampPerSecond + settleS + holdS;
-      if (elapsedS() + stepS > budgetS) {
-        console.error(`[${server}] ${calls} calls skipped: over the ${budgetS} s budget`);
+      if (elapsedS() + stepS > deadlineS) {
+        console.error(
+          `[${server}] ${calls} calls and up skipped: the --budget of ${budgetS} s would be exceeded`,
+        );
         break;
       }
-      await generator.request('target', { calls, perSecond: rampPerSecond });
+      try {
+        await generator.request('target', { calls, perSecond: rampPerSecond }, (stepS + 60) * 1000);
+      } catch (err) {
+        console.error(`[${server}] ${calls} calls could not be opened: ${(err as Error).message}`);
+        break;
+      }
       await sleep(settleS);
       await serverProcess.request('gc');
       const s0 = await serverProcess.request<ServerSample>('sample');
@@ -234,6 +239,7 @@ function table(title: string, rows: StepResult[], baseline: StepResult[]): strin
       r.pass ? 'ok' : `MISS: ${r.notes.join('; ')}`,
     ];
   });
+  if (rows.length === 0) return `\n${title}: not run`;
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   return [`\n${title}`, fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');

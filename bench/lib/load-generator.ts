@@ -14,7 +14,8 @@ const SLOTS = 20;
 const SLOT_MS = FRAME_MS / SLOTS;
 /** Send times kept per call, to match a late event to its frame. */
 const RING = 256;
-const PING_EVERY_FRAMES = 10;
+/** One ping per call every 5 s: enough samples, without the pongs becoming the server's load. */
+const PING_EVERY_FRAMES = 50;
 const MAX_HANDSHAKES_IN_FLIGHT = 100;
 
 interface Init {
@@ -45,6 +46,7 @@ class SimCall {
   private echoes = 0;
   private speechSeen = 0;
   private pingAt = -1;
+  private readonly pingPhase = Math.floor(Math.random() * PING_EVERY_FRAMES);
   readonly done: Promise<void>;
 
   constructor(
@@ -108,7 +110,7 @@ class SimCall {
     this.sendTimes[frame % RING] = now;
     this.socket.send(frames[frame % frames.length] as Uint8Array, { binary: true });
     counters.framesSent++;
-    if (frame % PING_EVERY_FRAMES === this.slot % PING_EVERY_FRAMES && this.pingAt < 0) {
+    if (frame % PING_EVERY_FRAMES === this.pingPhase && this.pingAt < 0) {
       this.pingAt = now;
       this.socket.ping();
     }
