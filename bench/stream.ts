@@ -248,18 +248,14 @@ function table(title: string, rows: StepResult[], baseline: StepResult[]): strin
 const runGateway = flags.only !== 'vad';
 const runVad = flags.only !== 'gateway';
 const gatewaySteps = list(flags['gateway-steps']);
-const gateway = runGateway ? await runSteps('gateway', gatewaySteps, 50, false) : [];
-const gatewayEcho = runGateway
-  ? await runSteps(
-      'echo',
-      gateway.map((r) => r.calls),
-      50,
-      false,
-    )
-  : [];
-const vad = runVad ? await runSteps('vad', list(flags['vad-steps']), 100, true) : [];
+// The budget is shared out so that every scenario, and each baseline, gets its turn.
+const share = (f: number) => (runGateway && runVad ? budgetS * f : budgetS);
+const gateway = runGateway ? await runSteps('gateway', gatewaySteps, 50, false, share(0.3)) : [];
+const gatewayEchoSteps = gateway.map((r) => r.calls);
+const gatewayEcho = runGateway ? await runSteps('echo', gatewayEchoSteps, 50, false, share(0.55)) : [];
+const vad = runVad ? await runSteps('vad', list(flags['vad-steps']), 100, true, share(0.9)) : [];
 const vadBest = [...vad].reverse().find((r) => r.pass) ?? null;
-const vadEcho = vadBest ? await runSteps('echo', [vadBest.calls], 100, false) : [];
+const vadEcho = vadBest ? await runSteps('echo', [vadBest.calls], 100, false, Infinity) : [];
 
 const gatewayAtTarget = gateway.find((r) => r.calls >= 5000);
 const summary = {
