@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as OpenCC from 'opencc-js';
 import { describe, expect, it } from 'vitest';
-import { requireShared, sharedPaths } from '../../test/shared.js';
+import { audioManifest, requireShared, sharedPaths } from '../../test/shared.js';
 import { toTaiwanTraditional } from './convert.js';
 import { Draft } from './draft.js';
 
@@ -34,6 +34,20 @@ describe('Simplified → Taiwan Traditional', () => {
     const corpus = [...sighanTargets, ...faqQuestions];
     const changed = corpus.filter((s) => convert(s) !== s);
     expect(changed.length / corpus.length).toBeLessThan(0.001);
+  });
+
+  it('converts what real recognizers wrote (the shared recordings’ model outputs and transcripts) completely', () => {
+    const toCn = OpenCC.Converter({ from: 'tw', to: 'cn' });
+    const toTw = OpenCC.Converter({ from: 'cn', to: 'tw' });
+    const references = audioManifest()
+      .map((r) => r.reference)
+      .filter(Boolean);
+    expect(references.length).toBeGreaterThan(15);
+    for (const ref of references) {
+      const out = convert(ref);
+      expect(toCn(out)).toBe(ref);
+      expect(toTw(out)).toBe(out); // nothing Simplified left
+    }
   });
 
   it('converts only the Simplified characters of a mixed clause', () => {

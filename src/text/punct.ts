@@ -10,16 +10,23 @@ export interface Pause {
 export const COMMA_PAUSE_MS = 300;
 export const STOP_PAUSE_MS = 900;
 
-/** Question words anywhere in the clause, or a question particle at its end. */
-const QUESTION =
-  /(?:什麼|怎麼|如何|哪裡|哪裏|哪邊|哪個|為什麼|是不是|能不能|可不可以|會不會|有沒有|要不要|多少|多久|幾點|幾號|幾個|幾天|請問)|(?:嗎|呢|吗)\s*$/;
+/** A question: a question word near the end of the clause, a question particle at its end, or 請問 up front. */
+const QUESTION_WORD =
+  /(?:什麼|怎麼|如何|哪裡|哪裏|哪邊|哪個|為什麼|是不是|能不能|可不可以|會不會|有沒有|要不要|多少|多久|幾點|幾號|幾個|幾天)/;
+const QUESTION_END = /(?:嗎|呢|吗)\s*$/;
+const QUESTION_TAIL_CHARS = 10;
+const isQuestion = (clause: string): boolean =>
+  QUESTION_END.test(clause) ||
+  /^\s*請問/.test(clause) ||
+  QUESTION_WORD.test(clause.slice(-QUESTION_TAIL_CHARS));
+
 const PUNCT = /[\p{P}]/u;
 const DIGITISH = /[0-9０-９零〇一二三四五六七八九么幺洞]/;
 
-const sentenceEnd = (clause: string): string => (QUESTION.test(clause) ? '？' : '。');
+const sentenceEnd = (clause: string): string => (isQuestion(clause) ? '？' : '。');
 
 /**
- * Sentence punctuation from pauses (VAD/ASR timings) and simple rules: spaces next to Han words become
+ * Sentence punctuation from pauses (VAD/ASR timings) and simple rules: spaces between Han words become
  * commas, a long pause or the end of a final ends the sentence with 。 or ？ (question words).
  * Never between two digits, so phone numbers read in groups stay whole.
  */
@@ -27,9 +34,8 @@ export function punctuate(text: string, pauses: readonly Pause[], final: boolean
   const out: Replacement[] = [];
   const at = new Map<number, number>();
   for (const p of pauses) if (p.at > 0 && p.at < text.length) at.set(p.at, Math.max(at.get(p.at) ?? 0, p.ms));
-  for (const m of text.matchAll(
-    /(?<=\p{Script=Han})[ \u3000]+(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])[ \u3000]+(?=\p{Script=Han})/gu,
-  )) {
+  // Only between Han words: code-switched English (yesterday was 星期一) keeps its spaces.
+  for (const m of text.matchAll(/(?<=\p{Script=Han})[ \u3000]+(?=\p{Script=Han})/gu)) {
     const end = m.index + m[0].length;
     if (DIGITISH.test(text[m.index - 1] ?? '') && DIGITISH.test(text[end] ?? '')) continue;
     at.set(m.index, Math.max(at.get(m.index) ?? 0, COMMA_PAUSE_MS));
