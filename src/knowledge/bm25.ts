@@ -1,15 +1,16 @@
 /**
- * A frozen BM25 field index: postings hold each (term, document) pair's precomputed weight, so a
- * query is only lookups and additions into a score array. Built once per KB version, never mutated.
+ * A frozen BM25 field index in compressed sparse rows: one flat array of document numbers and one
+ * of precomputed weights (idf × saturated tf with length normalisation), sliced per term by
+ * `offsets`. A query is lookups and additions into a score array; a build allocates a handful of
+ * typed arrays instead of two growing arrays per term (GC was a third of the build time).
  */
-export interface FieldPostings {
-  docs: Int32Array;
-  weights: Float32Array;
-}
-
 export interface BM25Field {
   readonly docCount: number;
-  readonly postings: ReadonlyMap<string, FieldPostings>;
+  readonly termIds: ReadonlyMap<string, number>;
+  /** Postings of term t are [offsets[t], offsets[t + 1]). */
+  readonly offsets: Int32Array;
+  readonly docs: Int32Array;
+  readonly weights: Float32Array;
   /** Inverse document frequency of a term; for unseen terms, that of a term seen in one document. */
   idf(term: string): number;
 }
@@ -24,56 +25,99 @@ export const BUILD_STEP = 256;
 
 /**
  * Builds a field from `docTerms[d]` (document d's terms; repeats = term frequency). A generator that
- * yields every few hundred documents/terms so a caller can build without blocking the event loop.
+ * yields every few hundred documents so a caller can build without blocking the event loop.
  */
 export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Generator<void, BM25Field> {
   const n = docTerms.length;
-  const raw = new Map<string, { docs: number[]; tfs: number[] }>();
+  const termIds = new Map<string, number>();
+  // Pass 1: term ids, document frequencies, lengths.
+  let df = new Int32Array(1024);
+  let lastDoc = new Int32Array(1024).fill(-1);
+  const lengths = new Int32Array(n);
   let totalLength = 0;
+  for (const terms of docTerms) totalLength += terms.length;
+  // Every occurrence's term id, document after document, so pass 2 needs no string lookups.
+  const sequence = new Int32Array(totalLength);
+  let at = 0;
   for (let d = 0; d < n; d++) {
     if (d % BUILD_STEP === 0) yield;
     const terms = docTerms[d] ?? [];
-    totalLength += terms.length;
-    const counts = new Map<string, number>();
-    for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
-    for (const [t, tf] of counts) {
-      let p = raw.get(t);
-      if (!p) raw.set(t, (p = { docs: [], tfs: [] }));
-      p.docs.push(d);
-      p.tfs.push(tf);
+    lengths[d] = terms.length;
+    for (const t of terms) {
+      let id = termIds.get(t);
+      if (id === undefined) {
+        id = termIds.size;
+        termIds.set(t, id);
+        if (id >= df.length) {
+          const grownDf = new Int32Array(df.length * 2);
+          grownDf.set(df);
+          df = grownDf;
+          const grownLast = new Int32Array(lastDoc.length * 2).fill(-1);
+          grownLast.set(lastDoc);
+          lastDoc = grownLast;
+        }
+      }
+      sequence[at++] = id;
+      if (lastDoc[id] !== d) {
+        lastDoc[id] = d;
+        df[id] = (df[id] as number) + 1;
+      }
     }
   }
+  const terms = termIds.size;
+  const offsets = new Int32Array(terms + 1);
+  for (let t = 0; t < terms; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
+  const total = offsets[terms] as number;
+  const docs = new Int32Array(total);
+  const weights = new Float32Array(total);
+  const fill = offsets.slice(0, terms);
+  const tf = new Int32Array(terms);
   const avgLength = n ? totalLength / n || 1 : 1;
-  const lengthNorm = docTerms.map((terms) => K1 * (1 - B + (B * terms.length) / avgLength));
-  const postings = new Map<string, FieldPostings>();
-  let done = 0;
-  for (const [t, p] of raw) {
-    if (++done % (BUILD_STEP * 16) === 0) yield;
-    const idf = idfOf(n, p.docs.length);
-    const weights = new Float32Array(p.docs.length);
-    for (let i = 0; i < p.docs.length; i++) {
-      const tf = p.tfs[i] as number;
-      weights[i] = (idf * tf * (K1 + 1)) / (tf + (lengthNorm[p.docs[i] as number] as number));
+  // Pass 2: per document, count term frequencies and write each term's posting.
+  const distinct = new Int32Array(terms);
+  let start = 0;
+  for (let d = 0; d < n; d++) {
+    if (d % BUILD_STEP === 0) yield;
+    const end = start + (lengths[d] as number);
+    let count = 0;
+    for (let i = start; i < end; i++) {
+      const id = sequence[i] as number;
+      if (tf[id] === 0) distinct[count++] = id;
+      tf[id] = (tf[id] as number) + 1;
     }
-    postings.set(t, { docs: Int32Array.from(p.docs), weights });
+    start = end;
+    const norm = K1 * (1 - B + (B * (lengths[d] as number)) / avgLength);
+    for (let j = 0; j < count; j++) {
+      const id = distinct[j] as number;
+      const f = tf[id] as number;
+      const slot = fill[id] as number;
+      docs[slot] = d;
+      weights[slot] = (idfOf(n, df[id] as number) * f * (K1 + 1)) / (f + norm);
+      fill[id] = slot + 1;
+      tf[id] = 0;
+    }
   }
   const unseenIdf = idfOf(n, 1);
   return {
     docCount: n,
-    postings,
+    termIds,
+    offsets,
+    docs,
+    weights,
     idf: (term) => {
-      const p = postings.get(term);
-      return p ? idfOf(n, p.docs.length) : unseenIdf;
+      const id = termIds.get(term);
+      return id === undefined ? unseenIdf : idfOf(n, (offsets[id + 1] as number) - (offsets[id] as number));
     },
   };
 }
 
 /** Adds `scale` × the term's weight to every document that has it. */
 export function accumulate(field: BM25Field, term: string, scale: number, scores: Float64Array): boolean {
-  const p = field.postings.get(term);
-  if (!p) return false;
-  const { docs, weights } = p;
-  for (let i = 0; i < docs.length; i++) {
+  const id = field.termIds.get(term);
+  if (id === undefined) return false;
+  const { docs, weights } = field;
+  const end = field.offsets[id + 1] as number;
+  for (let i = field.offsets[id] as number; i < end; i++) {
     const d = docs[i] as number;
     scores[d] = (scores[d] as number) + scale * (weights[i] as number);
   }

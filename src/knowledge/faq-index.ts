@@ -67,9 +67,9 @@ function unique<T>(items: Iterable<T>): T[] {
 function charGrams(text: string): string[] {
   const out: string[] = [];
   for (const run of text.match(TEXT_RUN) ?? []) {
-    const chars = [...run];
-    if (chars.length === 1) out.push(run);
-    for (let i = 0; i + 1 < chars.length; i++) out.push((chars[i] as string) + (chars[i + 1] as string));
+    // Code units, not code points: the rare astral character is split the same way in entries and queries.
+    if (run.length === 1) out.push(run);
+    for (let i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
   }
   return out;
 }

@@ -12,6 +12,7 @@ import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
 import { HOTLINE_1999, loadAgencyDirectory } from './contacts.js';
 import { KnowledgeError } from './errors.js';
+import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
 import { FaqIndex, type RankedEntry } from './faq-index.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
 import { mineTerms } from './kb-terms.js';
@@ -51,6 +52,11 @@ export interface KbSummary {
 }
 
 export interface KnowledgeService extends KnowledgeSearch {
+  /**
+   * `search` plus the dense channel when an embeddings endpoint is configured (the query vector
+   * is fetched with a short timeout; on failure the lexical + phonetic result is returned).
+   */
+  searchAsync(query: string | readonly QueryPart[], options?: SearchOptions): Promise<SearchResult>;
   kbs(): KbSummary[];
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
   import(kb: string, body: string, options?: ImportOptions): Promise<ImportResult>;
@@ -80,7 +86,14 @@ interface LoadedKb {
   index: FaqIndex;
   byId: Map<string, FaqEntry>;
   terms: string[];
+  /** Unit vectors of the entries (index order), when an embeddings endpoint is configured and answered. */
+  vectors: Float32Array[] | null;
 }
+
+/** What an entry's vector is computed from. */
+const embeddingText = (e: FaqEntry) => `${e.question}\n${e.answer.slice(0, 200)}`;
+/** A call must not wait long for the query vector: past this, the lexical result is used. */
+const QUERY_EMBED_TIMEOUT_MS = 800;
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
@@ -124,6 +137,21 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     hotMargin: settings.hotMargin,
   };
 
+  const embedder: Embedder | null = settings.embeddingsUrl
+    ? createOpenAiEmbedder({
+        url: settings.embeddingsUrl,
+        ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
+      })
+    : null;
+  if (settings.embeddingsModelPath && !embedder) {
+    logger?.warn(
+      { path: settings.embeddingsModelPath },
+      'knowledge: local embedding model folders are not supported yet; serve the model behind an OpenAI-compatible /v1/embeddings URL (HOTLINE_EMBEDDINGS_URL)',
+    );
+  }
+  // Vectors by embedded text, shared across versions: a re-import only embeds what changed.
+  const vectorCache = new Map<string, Float32Array>();
+
   const lexiconTerms: string[] = [];
   if (config.text.lexiconDir) {
     try {
@@ -148,14 +176,33 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     return run;
   }
 
+  /** Entry vectors, reusing those of unchanged texts; null (lexical only) when the endpoint fails. */
+  async function embedEntries(kb: string, entries: readonly FaqEntry[]): Promise<Float32Array[] | null> {
+    if (!embedder) return null;
+    const texts = entries.map(embeddingText);
+    const missing = [...new Set(texts.filter((t) => !vectorCache.has(t)))];
+    try {
+      const vectors = await embedder.embed(missing);
+      missing.forEach((t, i) => vectorCache.set(t, vectors[i] as Float32Array));
+      return texts.map((t) => vectorCache.get(t) as Float32Array);
+    } catch (err) {
+      logger?.warn(
+        { kb, err: (err as Error).message },
+        'knowledge: embeddings unavailable, this version is lexical + phonetic only',
+      );
+      return null;
+    }
+  }
+
   async function activate(kb: string, version: number, entries: FaqEntry[]): Promise<void> {
     const started = performance.now();
     const index = await FaqIndex.buildAsync(entries, segmenter);
     logger?.debug({ kb, ms: Math.round(performance.now() - started) }, 'knowledge: index built');
+    const vectors = await embedEntries(kb, entries);
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
-    loaded.set(kb, { version, index, byId: new Map(entries.map((e) => [e.id, e])), terms });
+    loaded.set(kb, { version, index, byId: new Map(entries.map((e) => [e.id, e])), terms, vectors });
     logger?.info(
       { kb, version, entries: entries.length, ms: Math.round(performance.now() - started) },
       'knowledge: index ready',
@@ -252,40 +299,66 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     return (name ? directory.find(name) : null) ?? HOTLINE_1999;
   }
 
+  function searchWith(
+    query: string | readonly QueryPart[],
+    opts: SearchOptions,
+    dense: Float32Array | null,
+  ): SearchResult {
+    const started = performance.now();
+    const kb = opts.kb ?? settings.defaultKb;
+    const state = loaded.get(kb);
+    if (!state) {
+      if (kb !== settings.defaultKb) throw new KnowledgeError('unknown_kb', `no knowledge base "${kb}"`);
+      return { kb, kb_version: 0, took_ms: 0, results: [], tier: 'cold', handoff: HOTLINE_1999 };
+    }
+    const k = Math.max(1, Math.min(opts.k ?? 5, 50));
+    const ranked = state.index.rank(query, {
+      k,
+      ...(opts.agency ? { agency: opts.agency } : {}),
+      ...(dense ? { dense } : {}),
+    });
+    const text = typeof query === 'string' ? query : (query[query.length - 1]?.text ?? '');
+    const tier = queryTier(text, ranked, policy);
+    const minScore = opts.minScore ?? policy.coldThreshold;
+    const results: FaqCandidate[] = ranked
+      .filter((r) => r.score >= minScore)
+      .map((r) => ({
+        faq_id: r.entry.id,
+        question: r.entry.question,
+        answer: r.entry.answer,
+        agency: r.entry.agency,
+        score: round(r.score),
+        tier: candidateTier(r, policy),
+        ...(r.entry.url ? { url: r.entry.url } : {}),
+        matched: r.matched,
+      }));
+    return {
+      kb,
+      kb_version: state.version,
+      took_ms: round(performance.now() - started),
+      results,
+      tier,
+      handoff: tier === 'cold' ? handoffFor(ranked, opts.agency) : null,
+    };
+  }
+
   return {
-    search(query: string | readonly QueryPart[], opts: SearchOptions = {}): SearchResult {
-      const started = performance.now();
-      const kb = opts.kb ?? settings.defaultKb;
-      const state = loaded.get(kb);
-      if (!state) {
-        if (kb !== settings.defaultKb) throw new KnowledgeError('unknown_kb', `no knowledge base "${kb}"`);
-        return { kb, kb_version: 0, took_ms: 0, results: [], tier: 'cold', handoff: HOTLINE_1999 };
+    search: (query, opts = {}) => searchWith(query, opts, null),
+    async searchAsync(query, opts = {}) {
+      const state = loaded.get(opts.kb ?? settings.defaultKb);
+      if (!embedder || !state?.vectors) return searchWith(query, opts, null);
+      const text = typeof query === 'string' ? query : query.map((p) => p.text).join('\n');
+      try {
+        const [vector] = await embedder.embed([text], QUERY_EMBED_TIMEOUT_MS);
+        const dense = Float32Array.from(state.vectors, (v) => dot(v, vector as Float32Array));
+        return searchWith(query, opts, dense);
+      } catch (err) {
+        logger?.debug(
+          { err: (err as Error).message },
+          'knowledge: query embedding failed, lexical result used',
+        );
+        return searchWith(query, opts, null);
       }
-      const k = Math.max(1, Math.min(opts.k ?? 5, 50));
-      const ranked = state.index.rank(query, { k, ...(opts.agency ? { agency: opts.agency } : {}) });
-      const text = typeof query === 'string' ? query : (query[query.length - 1]?.text ?? '');
-      const tier = queryTier(text, ranked, policy);
-      const minScore = opts.minScore ?? policy.coldThreshold;
-      const results: FaqCandidate[] = ranked
-        .filter((r) => r.score >= minScore)
-        .map((r) => ({
-          faq_id: r.entry.id,
-          question: r.entry.question,
-          answer: r.entry.answer,
-          agency: r.entry.agency,
-          score: round(r.score),
-          tier: candidateTier(r, policy),
-          ...(r.entry.url ? { url: r.entry.url } : {}),
-          matched: r.matched,
-        }));
-      return {
-        kb,
-        kb_version: state.version,
-        took_ms: round(performance.now() - started),
-        results,
-        tier,
-        handoff: tier === 'cold' ? handoffFor(ranked, opts.agency) : null,
-      };
     },
     onUpdated(listener) {
       listeners.add(listener);

@@ -89,7 +89,7 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
   app.get('/api/faq/query', readers, async (request) => {
     const q = queryParams.parse(request.query);
     const result = await asHttp(() =>
-      knowledge.search(q.q, {
+      knowledge.searchAsync(q.q, {
         k: q.k,
         ...(q.kb ? { kb: q.kb } : {}),
         ...(q.agency ? { agency: q.agency } : {}),
