@@ -76,7 +76,7 @@ describe('crash safety: SIGKILL during a purge', () => {
     await server?.stop();
   });
 
-  it('leaves nothing half-deleted, and the rerun finishes the purge', async () => {
+  it('leaves nothing half-deleted, and the rerun finishes the purge', async (ctx) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hotline-crash-purge-'));
     server = await startServer(env(dataDir));
     const probe = await fetch(`${server.url}/api/case/record`, { method: 'POST' });
@@ -84,7 +84,7 @@ describe('crash safety: SIGKILL during a purge', () => {
       console.warn(
         '[crash] skipped: the archive routes are not wired into startApp yet (POST /api/case/record is 404)',
       );
-      return;
+      return ctx.skip();
     }
     const created = await api<{ token: string }>(`${server.url}/api/tokens`, ADMIN, 'POST', {
       name: 'crm',
