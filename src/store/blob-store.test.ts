@@ -23,7 +23,9 @@ describe('filesystem blob store', () => {
   it('refuses keys that escape the root and reports a corrupted file', async () => {
     const dir = root();
     const blobs = createFsBlobStore(dir);
-    await expect(blobs.put('../evil', new Uint8Array([1]))).rejects.toMatchObject({ code: 'invalid_blob_key' });
+    await expect(blobs.put('../evil', new Uint8Array([1]))).rejects.toMatchObject({
+      code: 'invalid_blob_key',
+    });
     await expect(blobs.put('/abs', new Uint8Array([1]))).rejects.toMatchObject({ code: 'invalid_blob_key' });
     const stored = await blobs.put('a/b.wav', new Uint8Array([1, 2]));
     writeFileSync(join(dir, 'a/b.wav'), new Uint8Array([9, 9]));
