@@ -38,11 +38,11 @@ const CLAUSE = /[^\s\p{P}]+/gu;
  * idempotent on Traditional text (it rewrites 西新里 → 西新裡, 對象 → 物件), so a clause is converted
  * only when it carries no Traditional-only characters and either Simplified-only ones or sits in an
  * utterance that is mostly Simplified; a mixed clause gets just its Simplified-only characters converted.
- * `keep` spans (lexicon terms found in the input) are left as they are.
+ * `keep` gives spans (lexicon terms found in the input) to leave as they are; asked only when needed.
  */
 export function toTaiwanTraditional(
   text: string,
-  keep: readonly { start: number; end: number }[] = [],
+  keep: () => readonly { start: number; end: number }[] = () => [],
 ): Replacement[] {
   const clauses = [...text.matchAll(CLAUSE)].map((m) => {
     let simp = 0;
@@ -57,11 +57,13 @@ export function toTaiwanTraditional(
   const simplifiedUtterance =
     clauses.reduce((n, c) => n + c.simp, 0) > clauses.reduce((n, c) => n + c.trad, 0);
   const out: Replacement[] = [];
+  let kept: readonly { start: number; end: number }[] | undefined;
   for (const { text: clause, base, simp, trad } of clauses) {
     if (trad === 0 && (simp > 0 || simplifiedUtterance)) {
       // Lexicon terms already written right (西新里) are converted around, not through (西新裡).
       let from = 0;
-      const spans = keep
+      kept ??= keep();
+      const spans = kept
         .filter((k) => k.start >= base && k.end <= base + clause.length)
         .sort((a, b) => a.start - b.start);
       for (const piece of [...spans, { start: base + clause.length, end: base + clause.length }]) {

@@ -97,10 +97,10 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
     let protectedTerms: TermMatch[] = [];
     // Script conversion is not a correction to show or undo: edits are relative to the converted text.
     if (steps.has('s2t')) {
-      const terms = index
-        .matches(draft.text)
-        .filter((m) => m.same === m.end - m.start && m.end - m.start >= 3);
-      draft.apply(toTaiwanTraditional(draft.text, terms), false);
+      const text = draft.text;
+      const terms = () =>
+        index.matches(text).filter((m) => m.same === m.end - m.start && m.end - m.start >= 3);
+      draft.apply(toTaiwanTraditional(text, terms), false);
     }
     if (steps.has('filler')) draft.apply(fillerRemovals(draft.text));
     if (steps.has('lexicon')) {
