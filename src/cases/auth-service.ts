@@ -92,7 +92,8 @@ const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const TOKEN_PREFIX = 'hat';
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** Verified against when the user does not exist, so timing does not reveal which usernames do. */
-const DUMMY_HASH = await argon2Hash('not-a-password-but-the-same-cost');
+let dummyHash: Promise<string> | undefined;
+const dummy = () => (dummyHash ??= argon2Hash('not-a-password-but-the-same-cost'));
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const isRole = (r: string): r is Role => (roles as readonly string[]).includes(r);
@@ -225,7 +226,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
 
     async login(username, password, actor) {
       const user = await users.findUserByUsername(username);
-      const valid = await argon2Verify(user?.passwordHash ?? DUMMY_HASH, password).catch(() => false);
+      const valid = await argon2Verify(user?.passwordHash ?? (await dummy()), password).catch(() => false);
       if (!user || !user.passwordHash || !valid || user.disabled) {
         await record(actor, 'auth.login_failed', 'user', user?.id ?? null, { username });
         throw new CaseError('unauthorized', 'invalid_credentials', 'wrong username or password');

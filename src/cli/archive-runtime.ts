@@ -1,12 +1,5 @@
 import { userInfo } from 'node:os';
-import {
-  createArchive,
-  createAuthService,
-  type Actor,
-  type Archive,
-  type AuthService,
-} from '../cases/index.js';
-import { createTextNormalizer } from '../text/index.js';
+import type { Actor, Archive, AuthService } from '../cases/index.js';
 import { openCliRuntime, type CliRuntime } from './runtime.js';
 
 /** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
@@ -18,6 +11,11 @@ export interface ArchiveCliRuntime extends CliRuntime {
 }
 
 export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
+  // Loaded here, not at import: every CLI command module is imported on each invocation.
+  const [{ createArchive, createAuthService }, { createTextNormalizer }] = await Promise.all([
+    import('../cases/index.js'),
+    import('../text/index.js'),
+  ]);
   const runtime = await openCliRuntime();
   const { store, config, logger } = runtime;
   const text = await createTextNormalizer({ config, logger });
