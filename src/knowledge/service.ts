@@ -218,7 +218,9 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
 
   async function commit(kb: string, entries: readonly FaqEntry[], kind: 'import' | 'edit', note?: string) {
     const result = await repo.commit(kb, entries, { kind, ...(note ? { note } : {}) }).catch(rethrow);
-    if (result.created || !loaded.has(kb)) await activate(kb, result.version.version, await repo.entries(kb));
+    // The committed content is `entries` itself (in the store's id order): no need to read it back.
+    const ordered = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (result.created || !loaded.has(kb)) await activate(kb, result.version.version, ordered);
     return result;
   }
 

@@ -202,6 +202,8 @@ async function insertChunked<T extends keyof KbTables>(
       .insertInto(table as 'kb_contents')
       .values(chunk as unknown as KbTables['kb_contents'][]);
     await (ignoreConflicts ? query.onConflict((oc) => oc.doNothing()) : query).execute();
+    // SQLite runs synchronously: let the event loop (live calls) breathe between chunks.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
