@@ -55,7 +55,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   await recorder.recover();
   return {
     recorder,
-    cases: createCaseService({ cases: repository, audit, blobs, redact, logger, clock }),
+    cases: createCaseService({ cases: repository, audit, blobs, redact, clock }),
     retention: createRetentionService({ cases: repository, audit, blobs, config, logger, clock }),
     exports: createTrainingExport({ cases: repository, blobs, audit, redact }),
     audit,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '../config/index.js';
 import type { BlobStore, StoredBlob } from '../store/blob-store.js';
 import type { AuditRepository } from '../store/audit-repository.js';
 import type {
@@ -120,7 +119,6 @@ export interface CaseServiceDeps {
   audit: AuditRepository;
   blobs: BlobStore;
   redact: Redactor;
-  logger: Logger;
   clock: () => number;
 }
 

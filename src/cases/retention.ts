@@ -118,7 +118,7 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
     if (!dryRun) {
       for (const id of report.casesDeleted) {
         await cases.transaction(async (repo, trx) => {
-          await repo.deleteCase(id);
+          await repo.deleteCase(id, now);
           await audit.append(entry('retention.delete_case', id, {}), trx);
         });
       }

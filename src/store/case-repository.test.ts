@@ -134,7 +134,7 @@ describe.each(storeBackends())('case repository on $name', (backend) => {
     ]);
     expect(await repo.casesWithExpired('raw_transcript', 50 * DAY)).toEqual([]);
     expect(await repo.casesToDelete(50 * DAY)).toEqual(['old']);
-    await repo.deleteCase('old');
+    await repo.deleteCase('old', 6);
     expect(await repo.getCase('old')).toBeNull();
     expect(await repo.listUtterances('old')).toEqual([]);
     await repo.blobPurged('cases/old/u1.wav');

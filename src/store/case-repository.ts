@@ -196,7 +196,8 @@ export interface CaseRepository {
   casesToDelete(cutoff: number): Promise<string[]>;
   /** Deletes one class of a case; blob keys of deleted audio go to the purge queue. Returns rows affected. */
   purgeClass(caseId: string, dataClass: DataClass, at: number): Promise<number>;
-  deleteCase(caseId: string): Promise<void>;
+  /** Deletes the case and everything left of it (audio keys to the purge queue). */
+  deleteCase(caseId: string, at: number): Promise<void>;
   pendingBlobPurges(): Promise<string[]>;
   blobPurged(key: string): Promise<void>;
   /** Utterances the agent verified, in cases started since `since`, with their audio segment. */
@@ -746,9 +747,9 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
         }
       }
     },
-    async deleteCase(caseId) {
+    async deleteCase(caseId, at) {
       for (const dataClass of ['audio', 'corrected_transcript', 'annotations'] as const) {
-        await repo.purgeClass(caseId, dataClass, Date.now());
+        await repo.purgeClass(caseId, dataClass, at);
       }
       await db.deleteFrom('case_revisions').where('case_id', '=', caseId).execute();
       await db.deleteFrom('cases').where('id', '=', caseId).execute();
