@@ -16,7 +16,7 @@ import { Child, type GeneratorSample, type Percentiles, type ServerSample } from
 
 const { values: flags } = parseArgs({
   options: {
-    'gateway-steps': { type: 'string', default: '1000,2500,5000' },
+    'gateway-steps': { type: 'string', default: '250,500,1000,2500,5000' },
     'vad-steps': { type: 'string', default: '10,25,50,100,150,200,250,300,400' },
     hold: { type: 'string', default: '6' },
     settle: { type: 'string', default: '2' },
@@ -29,7 +29,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(`npm run bench:stream -- [options]
-  --gateway-steps 1000,2500,5000   calls per step, gateway without VAD (a)
+  --gateway-steps 250,500,...,5000 calls per step, gateway without VAD (a); stops at the first step over target
   --vad-steps 10,25,50,...         calls per step with Silero VAD (b); stops at the first step over target
   --hold 6          seconds measured per step      --settle 2   seconds after a ramp before measuring
   --ramp 500        new calls per second           --budget 170 seconds for the whole run (steps beyond are skipped)
@@ -168,7 +168,7 @@ function summarize(
   s1: ServerSample,
   g: GeneratorSample,
 ): StepResult {
-  const cpuCores = (s1.cpuMicros - s0.cpuMicros) / 1e6 / holdS;
+  const cpuCores = (s1.cpuMicros - s0.cpuMicros) / 1e3 / (s1.atMs - s0.atMs);
   const held = Math.min(g.open, s1.liveCalls);
   const notes: string[] = [];
   if (held < calls) notes.push(`${calls - held} calls not held`);
@@ -188,7 +188,7 @@ function summarize(
     cpuPerCallPct: (cpuCores / calls) * 100,
     memPerCallKiB: (s1.rssBytes - baseline.rssBytes) / calls / 1024,
     rssMiB: s1.rssBytes / 2 ** 20,
-    framesPerSecond: g.framesSent / holdS,
+    framesPerSecond: (g.framesSent / g.sinceMs) * 1000,
     frame: s1.frame,
     serverLoopDelay: s1.loopDelay,
     ping: g.ping,
@@ -250,7 +250,7 @@ const runVad = flags.only !== 'gateway';
 const gatewaySteps = list(flags['gateway-steps']);
 // The budget is shared out so that every scenario, and each baseline, gets its turn.
 const share = (f: number) => (runGateway && runVad ? budgetS * f : budgetS);
-const gateway = runGateway ? await runSteps('gateway', gatewaySteps, 50, false, share(0.3)) : [];
+const gateway = runGateway ? await runSteps('gateway', gatewaySteps, 50, true, share(0.3)) : [];
 const gatewayEchoSteps = gateway.map((r) => r.calls);
 const gatewayEcho = runGateway ? await runSteps('echo', gatewayEchoSteps, 50, false, share(0.55)) : [];
 const vad = runVad ? await runSteps('vad', list(flags['vad-steps']), 100, true, share(0.9)) : [];

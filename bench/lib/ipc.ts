@@ -34,6 +34,8 @@ export class LatencyHistogram {
 }
 
 export interface ServerSample {
+  /** performance.now() when taken: steps are timed by the server's clock, not the plan. */
+  atMs: number;
   /** process.cpuUsage() user + system, µs, cumulative. */
   cpuMicros: number;
   rssBytes: number;
@@ -49,6 +51,8 @@ export interface GeneratorSample {
   failed: number;
   closedEarly: number;
   framesSent: number;
+  /** Time the counters above cover. */
+  sinceMs: number;
   /** How late frames left the generator versus their real-time schedule. */
   sendLag: Percentiles;
   /** WebSocket ping sent right after a frame → pong (both servers answer in order on their loop). */

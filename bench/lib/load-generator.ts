@@ -171,6 +171,7 @@ async function openCalls(target: number, perSecond: number): Promise<void> {
   let inFlight = 0;
   const started = performance.now();
   const opened: Promise<void>[] = [];
+  let lastReport = started;
   while (calls.length < target) {
     // Pace the ramp, and keep handshakes in flight below the server's accept backlog.
     const allowed = Math.floor(((performance.now() - started) / 1000) * perSecond) + 1;
@@ -178,11 +179,18 @@ async function openCalls(target: number, perSecond: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 5));
       continue;
     }
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      const streaming = calls.filter((c) => c.streaming).length;
+      console.error(
+        `  generator: ${calls.length} opened, ${streaming} streaming, ${inFlight} in handshake, ${counters.failed} failed`,
+      );
+    }
     inFlight++;
     const slot = nextSlot++ % SLOTS;
     opened.push(
       new Promise<void>((resolve) => {
-        const socket = new WebSocket(config.url, { perMessageDeflate: false });
+        const socket = new WebSocket(config.url, { perMessageDeflate: false, handshakeTimeout: 15_000 });
         const call = new SimCall(socket, slot, config.protocol, () => {
           inFlight--;
           resolve();
@@ -195,12 +203,14 @@ async function openCalls(target: number, perSecond: number): Promise<void> {
   await Promise.all(opened);
 }
 
+let lastSampleAt = performance.now();
 function sample(): GeneratorSample {
   const out: GeneratorSample = {
     open: calls.filter((c) => c.streaming).length,
     failed: counters.failed,
     closedEarly: counters.closedEarly,
     framesSent: counters.framesSent,
+    sinceMs: performance.now() - lastSampleAt,
     sendLag: sendLag.take(),
     ping: ping.take(),
     echo: echo.take(),
@@ -209,6 +219,7 @@ function sample(): GeneratorSample {
     errors: { ...errors },
   };
   counters.framesSent = 0;
+  lastSampleAt = performance.now();
   counters.speechUnmatched = 0;
   return out;
 }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { configSchema, createLogger, resolvePaths } from '../../src/config/index.js';
 import { createHttpServer } from '../../src/http/server.js';
@@ -104,6 +104,7 @@ serveRequests(async (request) => {
       return running.url;
     case 'sample': {
       const sample: ServerSample = {
+        atMs: performance.now(),
         cpuMicros: (() => {
           const c = process.cpuUsage();
           return c.user + c.system;
