@@ -154,15 +154,14 @@ export interface DetectOptions {
 /** Finds personal data: every detector, before any policy or public-data filter. */
 export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
   const found: PiiSpan[] = [];
-  const free = (s: number, e: number) => !found.some((f) => f.start < e && s < f.end);
+  // Nothing inside a URL is personal data (paths carry ids and numbers).
+  const urls = [...text.matchAll(URL)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  const free = (s: number, e: number) =>
+    !found.some((f) => f.start < e && s < f.end) && !urls.some((u) => u.start < e && s < u.end);
   const add = (start: number, end: number, type: PiiType, value: string) => {
     if (free(start, end)) found.push({ start, end, type, value });
   };
   const sh = shadow(text);
-  // Nothing inside a URL is personal data (paths carry ids and numbers).
-  for (const m of text.matchAll(URL))
-    found.push({ start: m.index, end: m.index + m[0].length, type: 'email', value: '' });
-  const urls = found.length;
 
   for (const m of text.matchAll(EMAIL)) add(m.index, m.index + m[0].length, 'email', m[0].toLowerCase());
   for (const m of sh.matchAll(ID)) {
@@ -216,7 +215,7 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
       if (end - start >= (max === 1 ? 1 : 2) || titled) add(start, end, 'name', text.slice(start, end));
     }
   }
-  return found.slice(urls).sort((a, b) => a.start - b.start);
+  return found.sort((a, b) => a.start - b.start);
 }
 
 /** Phone numbers in a text, formatted (02-2720-8889): what the knowledge stage can offer as public. */
