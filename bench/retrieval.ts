@@ -52,6 +52,7 @@ const segmenter = createSegmenter([
 
 interface HotlineSystem extends System {
   index(): FaqIndex;
+  rebuild(entries: readonly FaqEntry[], previous: FaqIndex): void;
 }
 
 function hotline(): HotlineSystem {
@@ -61,6 +62,7 @@ function hotline(): HotlineSystem {
     build: (entries) => (index = FaqIndex.build(entries, segmenter)),
     search: (q) => (index as FaqIndex).rank(q, { k: K }).map((r) => r.entry.id),
     index: () => index as FaqIndex,
+    rebuild: (entries, previous) => (index = FaqIndex.build(entries, segmenter, undefined, previous)),
   };
 }
 
@@ -149,6 +151,7 @@ function timeBuild(build: () => void): { wallMs: number; cpuMs: number } {
 
 const rows: Row[] = [];
 const tierRows: Array<Record<string, unknown>> = [];
+const reindexRows: Array<Record<string, unknown>> = [];
 const config = loadConfig({ env: {} });
 
 function runDataset(dataset: string, entries: FaqEntry[], sets: Record<string, EvalQuery[]>): void {
@@ -187,6 +190,18 @@ function runDataset(dataset: string, entries: FaqEntry[], sets: Record<string, E
         build_ms: Math.round(buildMs),
         build_cpu_ms: Math.round(buildCpuMs),
         heap_mb: Math.round(heap * 10) / 10,
+      });
+    }
+    if (system === ours) {
+      // What an import does in the server: re-index with one entry changed, reusing the rest's pinyin.
+      const changed = entries.map((e, i) => (i === 0 ? { ...e, answer: `${e.answer}（更新）` } : e));
+      const previous = ours.index();
+      const incremental = timeBuild(() => ours.rebuild(changed, previous));
+      reindexRows.push({
+        dataset,
+        entries: entries.length,
+        wall_ms: Math.round(incremental.wallMs),
+        cpu_ms: Math.round(incremental.cpuMs),
       });
     }
     if (system === ours && dataset === 'taipei') {
@@ -235,6 +250,10 @@ const drcd = parseEntries(readFileSync(requireShared(join(sharedPaths.devDir, 'd
 runDataset('drcd', drcd, { questions: drcdQueries.slice(0, DRCD_QUERIES) });
 
 console.table(rows.filter((r) => r.n > 0));
+console.log(
+  'Hotline Assist re-index after an import that changed one entry (unchanged entries keep their pinyin):',
+);
+console.table(reindexRows);
 console.log('Hotline Assist tiers on the Taipei sets (hot = answer directly; out-of-KB should be cold):');
 console.table(tierRows);
 const outDir = join(repoRoot, 'bench/results');
@@ -249,6 +268,7 @@ const out = {
     margin: config.knowledge.hotMargin,
   },
   rows,
+  reindex_after_import: reindexRows,
   tiers: tierRows,
 };
 writeFileSync(join(outDir, 'retrieval.json'), JSON.stringify(out, null, 2));

@@ -95,6 +95,8 @@ interface CanonicalEntry {
   /** The question's sound bigrams and the characters each came from (for `matched`). */
   soundKeys: string[];
   soundChars: string[];
+  /** The entry this was made from (to tell whether a re-index can reuse it). */
+  source: FaqEntry;
 }
 
 interface Channel {
@@ -128,8 +130,13 @@ export class FaqIndex {
   private readonly answerBuffer: Float64Array;
 
   /** Builds synchronously (tests, CLI, benchmarks). */
-  static build(entries: readonly FaqEntry[], segmenter: Segmenter, weights = defaultTuning): FaqIndex {
-    const steps = FaqIndex.buildSteps(entries, segmenter, weights);
+  static build(
+    entries: readonly FaqEntry[],
+    segmenter: Segmenter,
+    weights = defaultTuning,
+    previous?: FaqIndex,
+  ): FaqIndex {
+    const steps = FaqIndex.buildSteps(entries, segmenter, weights, previous);
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
@@ -138,15 +145,16 @@ export class FaqIndex {
 
   /**
    * Builds in slices of at most `sliceMs` of CPU, giving the event loop back in between, so a
-   * re-index while calls stream never stalls their audio or events.
+   * re-index while calls stream never stalls their audio or events. With `previous` (the index
+   * being replaced), unchanged entries reuse its canonical text and pinyin.
    */
   static async buildAsync(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    weights = defaultTuning,
-    sliceMs = 15,
+    options: { weights?: IndexTuning; previous?: FaqIndex; sliceMs?: number } = {},
   ): Promise<FaqIndex> {
-    const steps = FaqIndex.buildSteps(entries, segmenter, weights);
+    const steps = FaqIndex.buildSteps(entries, segmenter, options.weights ?? defaultTuning, options.previous);
+    const sliceMs = options.sliceMs ?? 15;
     let sliceStart = performance.now();
     for (;;) {
       const step = steps.next();
@@ -162,7 +170,10 @@ export class FaqIndex {
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
     weights: IndexTuning,
+    previous?: FaqIndex,
   ): Generator<void, FaqIndex> {
+    const reusable =
+      previous && previous.weights.answerChars === weights.answerChars ? previous.canonicalById() : null;
     const canonical: CanonicalEntry[] = [];
     const terms = {
       qWords: [] as string[][],
@@ -174,14 +185,7 @@ export class FaqIndex {
     for (let d = 0; d < entries.length; d++) {
       if (d % BUILD_STEP === 0) yield;
       const e = entries[d] as FaqEntry;
-      const question = canonicalize(e.question);
-      const sounds = soundGrams(question);
-      const c: CanonicalEntry = {
-        question,
-        answer: canonicalize(e.answer.slice(0, weights.answerChars)),
-        soundKeys: sounds.map((g) => g.key),
-        soundChars: sounds.map((g) => g.chars),
-      };
+      const c = FaqIndex.reuse(reusable, e) ?? FaqIndex.canonicalEntry(e, weights);
       canonical.push(c);
       terms.qWords.push(segmenter.cut(c.question));
       terms.aWords.push(segmenter.cut(c.answer));
@@ -195,6 +199,30 @@ export class FaqIndex {
       sounds: { question: yield* buildFieldSteps(terms.qSounds), answer: null },
     };
     return new FaqIndex(entries, segmenter, channels, canonical, weights);
+  }
+
+  private static canonicalEntry(e: FaqEntry, weights: IndexTuning): CanonicalEntry {
+    const question = canonicalize(e.question);
+    const sounds = soundGrams(question);
+    return {
+      question,
+      answer: canonicalize(e.answer.slice(0, weights.answerChars)),
+      soundKeys: sounds.map((g) => g.key),
+      soundChars: sounds.map((g) => g.chars),
+      source: e,
+    };
+  }
+
+  /** The previous version's canonical form of an entry whose question and answer did not change. */
+  private static reuse(reusable: Map<string, CanonicalEntry> | null, e: FaqEntry): CanonicalEntry | null {
+    const before = reusable?.get(e.id);
+    return before && before.source.question === e.question && before.source.answer === e.answer
+      ? before
+      : null;
+  }
+
+  private canonicalById(): Map<string, CanonicalEntry> {
+    return new Map(this.canonical.map((c) => [c.source.id, c]));
   }
 
   get size(): number {

@@ -196,7 +196,8 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
 
   async function activate(kb: string, version: number, entries: FaqEntry[]): Promise<void> {
     const started = performance.now();
-    const index = await FaqIndex.buildAsync(entries, segmenter);
+    const previous = loaded.get(kb)?.index;
+    const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
     logger?.debug({ kb, ms: Math.round(performance.now() - started) }, 'knowledge: index built');
     const vectors = await embedEntries(kb, entries);
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
