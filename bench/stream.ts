@@ -215,7 +215,7 @@ function table(title: string, rows: StepResult[], baseline: StepResult[]): strin
     'frame p50/p99 ms',
     'loop p99 ms',
     'ping p50/p99 ms',
-    'speech|echo p50/p99 ms',
+    'speech or echo p50/p99 ms',
     'CPU vs echo',
     'mem vs echo',
     'target',
