@@ -12,7 +12,7 @@ async function cli(
   args: string[],
   dataDir: string,
 ): Promise<{ stdout: string; stderr: string; code: number }> {
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOTLINE_DATA_DIR: dataDir,
     HOTLINE_LEXICON_DIR: sharedPaths.lexiconDir,
