@@ -204,6 +204,13 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
     loaded.set(kb, { version, index, byId: new Map(entries.map((e) => [e.id, e])), terms, vectors });
+    if (vectors) {
+      // Keep only vectors some loaded version still uses.
+      const live = new Set(
+        [...loaded.values()].flatMap((state) => [...state.byId.values()].map(embeddingText)),
+      );
+      for (const text of vectorCache.keys()) if (!live.has(text)) vectorCache.delete(text);
+    }
     logger?.info(
       { kb, version, entries: entries.length, ms: Math.round(performance.now() - started) },
       'knowledge: index ready',
@@ -282,7 +289,8 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   for (const info of await repo.list()) {
     await activate(info.name, info.active_version, await repo.entries(info.name));
   }
-  if (settings.seed && !loaded.get(settings.defaultKb)?.byId.size) {
+  // Only a default KB that never existed is seeded: one an admin emptied stays empty.
+  if (settings.seed && !loaded.has(settings.defaultKb)) {
     if (!existsSync(settings.seed)) {
       logger?.warn({ seed: settings.seed }, 'knowledge: seed path does not exist; default KB stays empty');
     } else {
