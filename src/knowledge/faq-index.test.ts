@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
+import { loadConfig } from '../config/index.js';
 import { createSegmenter } from '../text/segment.js';
+import { buildHardDevSet } from './dev-set.js';
+import { goldExpander, scoreRankings, type EvalQuery } from './evaluate.js';
 import { FaqIndex } from './faq-index.js';
 import { parseEntries } from './import-format.js';
 import { synonymTerms } from './synonyms.js';
+import { queryTier } from './tiers.js';
 import type { FaqEntry } from './types.js';
 
 const segmenter = createSegmenter(synonymTerms());
