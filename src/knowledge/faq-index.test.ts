@@ -59,7 +59,7 @@ describe('hybrid FAQ index', () => {
   });
 
   it(
-    'builds the 4,847-entry Taipei KB without holding the event loop for long',
+    'builds the 4,847-entry Taipei KB without holding the event loop, and finds spoken and mis-heard questions',
     { timeout: 60_000 },
     async () => {
       const entries = parseEntries(readFileSync(requireShared(sharedPaths.faq), 'utf8'));
@@ -79,6 +79,35 @@ describe('hybrid FAQ index', () => {
       // Slices are 15 ms of work; the bound leaves room for a busy shared CI machine.
       console.info(`[knowledge] longest event-loop gap during a Taipei KB build: ${longest.toFixed(0)} ms`);
       expect(longest).toBeLessThan(400);
+
+      // Quality guard on the dev sets (docs/knowledge.md has the full numbers).
+      const { knowledge } = loadConfig({ env: {} });
+      const policy = {
+        hotThreshold: knowledge.hotThreshold,
+        coldThreshold: knowledge.coldThreshold,
+        hotMargin: knowledge.hotMargin,
+      };
+      const expand = goldExpander(entries);
+      const paraphrase = readFileSync(
+        requireShared(join(sharedPaths.devDir, 'taipei_paraphrase.dev.jsonl')),
+        'utf8',
+      )
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as EvalQuery);
+      const hard = buildHardDevSet(entries, { size: 100 });
+      const recall3 = (queries: EvalQuery[]) =>
+        scoreRankings(
+          queries,
+          queries.map((q) => ({ ids: index.rank(q.query, { k: 3 }).map((r) => r.entry.id), ms: 0 })),
+          expand,
+        ).recall3;
+      expect(recall3(paraphrase)).toBeGreaterThanOrEqual(0.95);
+      expect(recall3(hard.filter((q) => q.kind === 'homophone'))).toBeGreaterThanOrEqual(0.95);
+      const outOfKb = hard.filter((q) => q.kind === 'out_of_kb');
+      expect(
+        outOfKb.filter((q) => queryTier(q.query, index.rank(q.query, { k: 5 }), policy) === 'hot'),
+      ).toEqual([]);
     },
   );
 });
