@@ -2,23 +2,8 @@ import type { Segmenter } from '../text/segment.js';
 import { synonymTerms } from './synonyms.js';
 import type { FaqEntry } from './types.js';
 
-/** Generic question words that are frequent in every FAQ but name nothing. */
-const GENERIC = new Set([
-  '什麼',
-  '如何',
-  '是否',
-  '可否',
-  '哪裡',
-  '為何',
-  '怎麼辦',
-  '請問',
-  '可以',
-  '相關',
-  '規定',
-  '辦理',
-  '申請',
-  '問題',
-]);
+/** Question phrasing that is frequent in every FAQ but names nothing (only 3+ characters get this far). */
+const GENERIC = new Set(['怎麼辦', '為什麼', '怎麼樣', '是不是', '有沒有', '可不可以', '要怎麼', '什麼樣']);
 
 /**
  * Domain terms of a KB for the text stage's lexicon and ASR hot-words: words of the questions
@@ -36,8 +21,12 @@ export function mineTerms(
     const seen = new Set<string>();
     for (const word of segmenter.cut(e.question)) {
       const han = (word.match(/\p{Script=Han}/gu) ?? []).length;
-      const latinName = /^[a-z][a-z0-9.-]{2,}$/i.test(word);
-      if ((han >= 3 && han === word.length) || latinName) seen.add(word);
+      if (han >= 3 && han === word.length) seen.add(word);
+      else if (/^[a-z][a-z0-9.-]{2,}$/.test(word)) {
+        // The segmenter lower-cases; hot-words keep the spelling of the question (YouBike).
+        const at = e.question.toLowerCase().indexOf(word);
+        seen.add(at >= 0 ? e.question.slice(at, at + word.length) : word);
+      }
     }
     for (const w of seen) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
@@ -45,5 +34,8 @@ export function mineTerms(
     .filter(([w, c]) => c >= minCount && !GENERIC.has(w))
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([w]) => w);
-  return [...new Set([...synonymTerms().filter((t) => /\p{Script=Han}/u.test(t)), ...mined])].slice(0, limit);
+  return [...new Set([...synonymTerms(true).filter((t) => /\p{Script=Han}/u.test(t)), ...mined])].slice(
+    0,
+    limit,
+  );
 }

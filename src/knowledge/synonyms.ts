@@ -6,6 +6,8 @@
 export interface SynonymGroup {
   canonical: string;
   aliases: readonly (string | RegExp)[];
+  /** Spoken wording (掉了 → 遺失) rather than a domain name: not a hot-word. */
+  spoken?: boolean;
 }
 
 export const domainSynonyms: readonly SynonymGroup[] = [
@@ -32,20 +34,24 @@ export const domainSynonyms: readonly SynonymGroup[] = [
   { canonical: '預防接種', aliases: ['打疫苗'] },
   { canonical: '老人', aliases: ['老人家'] },
   // Spoken wording → the written wording of FAQ questions.
-  { canonical: '遺失', aliases: ['弄丟', '搞丟', '掉了', '不見了'] },
-  { canonical: '如何', aliases: ['怎麼樣', '怎樣', /怎麼(?!辦)/g] },
-  { canonical: '是否', aliases: ['是不是', '有沒有'] },
-  { canonical: '可否', aliases: ['可不可以', '能不能'] },
-  { canonical: '為何', aliases: ['為什麼'] },
-  { canonical: '哪裡', aliases: ['哪邊', '什麼地方'] },
-  { canonical: '費用', aliases: ['多少錢'] },
-  { canonical: '時間', aliases: ['幾點'] },
+  { canonical: '遺失', aliases: ['弄丟', '搞丟', '掉了', '不見了'], spoken: true },
+  { canonical: '如何', aliases: ['怎麼樣', '怎樣', /怎麼(?!辦)/g], spoken: true },
+  { canonical: '是否', aliases: ['是不是', '有沒有'], spoken: true },
+  { canonical: '可否', aliases: ['可不可以', '能不能'], spoken: true },
+  { canonical: '為何', aliases: ['為什麼'], spoken: true },
+  { canonical: '哪裡', aliases: ['哪邊', '什麼地方'], spoken: true },
+  { canonical: '費用', aliases: ['多少錢'], spoken: true },
+  { canonical: '時間', aliases: ['幾點'], spoken: true },
 ];
 
-/** Every canonical form and plain-string alias: terms the segmenter should keep whole. */
-export function synonymTerms(): string[] {
+/**
+ * Canonical forms and plain-string aliases: terms the segmenter should keep whole; with
+ * `namesOnly`, only domain names (hot-word material), not spoken wording.
+ */
+export function synonymTerms(namesOnly = false): string[] {
   const out: string[] = [];
   for (const group of domainSynonyms) {
+    if (namesOnly && group.spoken) continue;
     out.push(group.canonical);
     for (const alias of group.aliases) if (typeof alias === 'string') out.push(alias);
   }
