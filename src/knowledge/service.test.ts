@@ -115,7 +115,9 @@ describe('knowledge service', () => {
     const result = knowledge.search('明天台北會不會下雨');
     expect(result.tier).toBe('cold');
     expect(result.results.every((r) => r.tier === 'cold')).toBe(true);
-    expect(result.handoff?.phone).toBeTruthy();
+    // Nothing in the KB is close: the hotline's own staff, not a random agency.
+    expect(result.handoff?.agency).toBe('臺北市民當家熱線');
+    expect(result.handoff?.phone).toContain('1999');
   });
 
   it('sends case-status questions to the procedure tier', () => {
@@ -127,6 +129,9 @@ describe('knowledge service', () => {
     expect(result.results.length).toBeGreaterThan(0);
     expect(result.results.every((r) => r.agency === '社會局')).toBe(true);
     expect(knowledge.agencyContact('社會局')?.phone).toMatch(/\d/);
+    const cold = knowledge.search('明天會不會下雨', { agency: '社會局' });
+    expect(cold.tier).toBe('cold');
+    expect(cold.handoff?.agency).toContain('社會局');
   });
 
   it('uses earlier utterances of the call, weighted below the latest', () => {

@@ -305,8 +305,13 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
 
+  /**
+   * Whom a cold question goes to: the requested agency, else the agency of a plausible (shown)
+   * top candidate, else — nothing in the KB is even close — the 1999 hotline's own staff.
+   */
   function handoffFor(ranked: readonly RankedEntry[], agency: string | undefined): AgencyContact {
-    const name = agency ?? ranked[0]?.entry.agency;
+    const top = ranked[0];
+    const name = agency ?? (top && top.score >= policy.coldThreshold ? top.entry.agency : undefined);
     return (name ? directory.find(name) : null) ?? HOTLINE_1999;
   }
 
