@@ -117,3 +117,12 @@ describe('WAV', () => {
     );
   });
 });
+
+describe('WAV writing speed', () => {
+  it('round-trips a 6 s utterance sample for sample', () => {
+    const pcm = Int16Array.from({ length: 96000 }, (_, i) => ((i * 37) % 65536) - 32768);
+    const back = readWav(writeWav([pcm], 16000));
+    expect(back.channels[0]!.length).toBe(pcm.length);
+    expect(back.channels[0]!.every((v, i) => v === pcm[i])).toBe(true);
+  });
+});

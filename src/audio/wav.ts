@@ -1,5 +1,5 @@
 import wavefile from 'wavefile';
-import { AudioFormatError, splitChannels } from './codecs.js';
+import { AudioFormatError, interleave, splitChannels } from './codecs.js';
 
 export interface DecodedWav {
   sampleRate: number;
@@ -34,14 +34,30 @@ export function readWav(bytes: Uint8Array): DecodedWav {
   };
 }
 
-/** Encodes PCM16 (one array per channel) as a RIFF/WAVE file. */
+/**
+ * Encodes PCM16 (one array per channel) as a canonical 44-byte-header RIFF/WAVE file. Written
+ * directly rather than through `wavefile`, which packs sample by sample (tens of ms per utterance
+ * on the event loop, for every remote-ASR request and archived segment).
+ */
 export function writeWav(channels: readonly Int16Array[], sampleRate: number): Uint8Array {
-  const wav = new wavefile.WaveFile();
-  wav.fromScratch(
-    channels.length,
-    sampleRate,
-    '16',
-    channels.length === 1 ? (channels[0] as Int16Array) : [...channels],
-  );
-  return wav.toBuffer();
+  const numChannels = channels.length;
+  const frames = Math.min(...channels.map((c) => c.length));
+  const dataBytes = frames * numChannels * 2;
+  const out = Buffer.alloc(44 + dataBytes);
+  out.write('RIFF', 0, 'ascii');
+  out.writeUInt32LE(36 + dataBytes, 4);
+  out.write('WAVE', 8, 'ascii');
+  out.write('fmt ', 12, 'ascii');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(1, 20);
+  out.writeUInt16LE(numChannels, 22);
+  out.writeUInt32LE(sampleRate, 24);
+  out.writeUInt32LE(sampleRate * numChannels * 2, 28);
+  out.writeUInt16LE(numChannels * 2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'ascii');
+  out.writeUInt32LE(dataBytes, 40);
+  const pcm = numChannels === 1 ? (channels[0] as Int16Array).subarray(0, frames) : interleave(channels);
+  for (let i = 0; i < pcm.length; i++) out.writeInt16LE(pcm[i] as number, 44 + i * 2);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
