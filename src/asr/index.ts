@@ -25,3 +25,10 @@ export {
   type FetchProgress,
   type FetchedModel,
 } from './download.js';
+export {
+  VoiceActivityDetector,
+  VadPool,
+  VadModelMissingError,
+  type VadSettings,
+  type VadEvent,
+} from './vad.js';

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { audioManifest, sharedPaths } from '../../test/shared.js';
 import { pcm16ToFloat32, readWav, resample } from '../audio/index.js';
-import { VadModelMissingError, VoiceActivityDetector, type VadEvent, type VadSettings } from './vad.js';
+import {
+  VadModelMissingError,
+  VadPool,
+  VoiceActivityDetector,
+  type VadEvent,
+  type VadSettings,
+} from './vad.js';
 
 const settings: VadSettings = {
   model: sharedPaths.vadModel,
@@ -12,11 +18,15 @@ const settings: VadSettings = {
   maxUtteranceMs: 20_000,
 };
 
-function run(file: string, overrides: Partial<VadSettings> = {}, chunkMs = 100): VadEvent[] {
+function run(
+  file: string,
+  overrides: Partial<VadSettings> = {},
+  chunkMs = 100,
+  vad = new VoiceActivityDetector({ ...settings, ...overrides }),
+): VadEvent[] {
   const wav = readWav(readFileSync(file));
   let audio = pcm16ToFloat32(wav.channels[0]!);
   if (wav.sampleRate !== 16000) audio = resample(audio, wav.sampleRate, 16000);
-  const vad = new VoiceActivityDetector({ ...settings, ...overrides });
   const events: VadEvent[] = [];
   const step = chunkMs * 16;
   for (let i = 0; i < audio.length; i += step) events.push(...vad.accept(audio.subarray(i, i + step)));
@@ -29,6 +39,7 @@ const ends = (events: VadEvent[]) =>
 
 describe('Silero VAD on real recordings', () => {
   const manifest = audioManifest();
+  const meetingPath = () => manifest.find((r) => r.file.includes('TEST_MEETING'))!.path;
 
   it('finds speech in every 16 kHz and 8 kHz recording, starts before ends, inside the audio', () => {
     for (const row of manifest.filter((r) => r.sampleRate === 16000 || r.sampleRate === 8000)) {
@@ -72,6 +83,17 @@ describe('Silero VAD on real recordings', () => {
       expect(s.endMs).toBe(b[i]!.endMs);
       expect(Math.abs(s.startMs - b[i]!.startMs)).toBeLessThanOrEqual(200);
     });
+  });
+
+  it('a pooled detector, reset for the next call, finds exactly what a new one finds', () => {
+    const pool = new VadPool();
+    const first = pool.acquire(settings);
+    const fresh = run(meetingPath(), {}, 100, first).map((e) => [e.type, e.startMs]);
+    pool.release(first);
+    const reused = pool.acquire(settings);
+    expect(reused).toBe(first);
+    expect(run(meetingPath(), {}, 100, reused).map((e) => [e.type, e.startMs])).toEqual(fresh);
+    expect(pool.acquire({ ...settings, minSilenceMs: 500 })).not.toBe(first);
   });
 
   it('says clearly when the model file is missing', () => {

@@ -27,6 +27,7 @@ interface SherpaVad {
   front(enableExternalBuffer?: boolean): SherpaSegment;
   pop(): void;
   flush(): void;
+  reset(): void;
 }
 const require = createRequire(import.meta.url);
 const sherpa = require('sherpa-onnx-node') as {
@@ -70,6 +71,19 @@ export class VoiceActivityDetector {
       },
       Math.ceil(settings.maxUtteranceMs / 1000) + 10,
     );
+  }
+
+  get key(): string {
+    return settingsKey(this.settings);
+  }
+
+  /** Back to the state of a new detector (for reuse by the next call). */
+  reset(): void {
+    this.vad.reset();
+    this.inSpeech = false;
+    this.receivedSamples = 0;
+    this.lastEndMs = 0;
+    this.speechStartMs = 0;
   }
 
   /** Call time of the audio received so far. */
@@ -118,5 +132,35 @@ export class VoiceActivityDetector {
       this.lastEndMs = endMs;
     }
     return events;
+  }
+}
+
+const settingsKey = (s: VadSettings): string =>
+  [s.model, s.threshold, s.minSilenceMs, s.minSpeechMs, s.maxUtteranceMs].join('|');
+
+/**
+ * Reuses detectors across calls. Creating one loads an ONNX session (~50 ms on the event loop,
+ * ~10 MiB), which would stall every other call at each call start; a reset detector is as new.
+ */
+export class VadPool {
+  private readonly idle = new Map<string, VoiceActivityDetector[]>();
+
+  constructor(private readonly maxIdlePerSetting = 512) {}
+
+  acquire(settings: VadSettings): VoiceActivityDetector {
+    return this.idle.get(settingsKey(settings))?.pop() ?? new VoiceActivityDetector(settings);
+  }
+
+  release(detector: VoiceActivityDetector): void {
+    detector.reset();
+    const list = this.idle.get(detector.key) ?? [];
+    if (list.length < this.maxIdlePerSetting) list.push(detector);
+    this.idle.set(detector.key, list);
+  }
+
+  get idleCount(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
   }
 }

@@ -1,17 +1,39 @@
 import type { FastifyInstance } from 'fastify';
-import { createLogger, resolvePaths, type Config } from '../config/index.js';
-import type { AsrEngine } from '../asr/engine.js';
+import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
+import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
+import { createKbRepository } from '../store/kb-repository.js';
+import { createConversationRepository } from '../store/conversation-repository.js';
+import { createTextNormalizer } from '../text/index.js';
+import { createKnowledgeService } from '../knowledge/index.js';
+import {
+  createCallAssistantFactory,
+  createCaseSystem,
+  createConversationService,
+  createLiveAgencyRouter,
+} from '../suggest/index.js';
+import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
 import { streamRoutes } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
+import { authPlugin } from './auth.js';
+import { createMetrics } from './metrics.js';
 import { callRoutes } from './routes/calls.js';
+import { modelRoutes } from './routes/models.js';
+import { textRoutes } from './routes/text.js';
+import { kbRoutes } from './routes/kb.js';
+import { conversationRoutes } from './routes/conversation.js';
+import { caseRoutes } from './routes/cases.js';
+import { authRoutes } from './routes/auth.js';
+import { auditRoutes } from './routes/audit.js';
+import { retentionRoutes } from './routes/retention.js';
 
 export interface RunningApp {
   server: FastifyInstance;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   calls: CallSessionManager;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -21,6 +43,8 @@ export interface AppOverrides {
    * reference-text test double; configuration can never select it.
    */
   asrEngine?: AsrEngine | null;
+  /** Skips `listen` (tests that use `server.inject`). */
+  listen?: boolean;
 }
 
 /** The composition root: builds every stage from the one config and starts listening. */
@@ -28,31 +52,107 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const logger = createLogger(config.logLevel);
   const paths = resolvePaths(config);
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
+  const stops: Array<() => void | Promise<void>> = [];
 
-  const asrEngine = overrides.asrEngine ?? null;
+  // Text → knowledge: the KB's terms feed the lexicon; its answers mark public numbers/addresses.
+  const text = await createTextNormalizer({ config, logger });
+  const knowledge = await createKnowledgeService({ store, config, logger });
+  const kbRepository = await createKbRepository(store);
+  const defaultKb = config.knowledge.defaultKb;
+  /** Entries of a KB's active version; none while it does not exist yet (no seed, no import). */
+  const activeEntries = async (kb: string) => ((await kbRepository.get(kb)) ? kbRepository.entries(kb) : []);
+  const syncTextWithKb = async () => {
+    text.setKnowledgeTerms(knowledge.terms());
+    text.setPublicText((await activeEntries(defaultKb)).map((e) => e.answer));
+  };
+  await syncTextWithKb();
+
+  const caseSystem = await createCaseSystem({ config, store });
+  const router = await createLiveAgencyRouter({
+    knowledge,
+    kb: defaultKb,
+    load: activeEntries,
+    logger,
+  });
+  stops.push(() => router.close());
+  const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger, router });
+  const conversations = createConversationService({
+    knowledge,
+    config,
+    caseSystem,
+    repository: await createConversationRepository(store),
+    router,
+    logger,
+  });
+
+  const archive = await createArchive({ store, config, text, logger });
+  const auth = await createAuthService({ store, config, audit: archive.audit });
+  stops.push(archive.retention.schedule());
+
+  let registry: AsrEngineRegistry | null = null;
+  if (overrides.asrEngine === undefined) {
+    registry = await createAsrRegistry(config, { hotwords: text.hotwords(), logger });
+    stops.push(() => registry?.close());
+  }
+  const asrEngineFor = (caseId: string): AsrEngine | null =>
+    overrides.asrEngine !== undefined ? overrides.asrEngine : (registry?.engineFor(caseId) ?? null);
   if (!paths.vadModel) logger.warn('no VAD model configured (HOTLINE_VAD_MODEL): calls get no speech events');
-  if (!asrEngine)
+  if (!asrEngineFor('startup-check'))
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
+  const metrics = createMetrics();
   const calls = new CallSessionManager({
     config,
     logger,
-    asrEngineFor: () => asrEngine,
+    asrEngineFor,
     vadModel: paths.vadModel,
-    text: null,
-    assistant: null,
-    recorder: null,
+    vadPool: new VadPool(),
+    text,
+    assistant,
+    recorder: archive.recorder,
+    onEvent: metrics.observeEvent,
   });
+  metrics.watchCalls(calls);
+  // Desktops mark suggestions made from an older KB version.
+  const unsubscribeKb = knowledge.onUpdated((update) => {
+    void syncTextWithKb().catch((err: unknown) => logger.error({ err }, 'lexicon update from the KB failed'));
+    for (const summary of calls.list()) {
+      const session = calls.get(summary.case_id);
+      if (session?.state === 'live')
+        session.emit({ type: 'kb_updated', kb: update.kb, version: update.version });
+    }
+  });
+  stops.push(unsubscribeKb);
 
   const server = await createHttpServer({
     config,
     logger,
     readiness: { store: () => true, vad: () => paths.vadModel !== undefined },
   });
-  await server.register(streamRoutes, { manager: calls, config, logger });
+  await server.register(authPlugin, { auth, config });
+  await server.register(metrics.plugin);
+  await server.register(authRoutes, { auth });
+  await server.register(streamRoutes, {
+    manager: calls,
+    config,
+    logger,
+    onFrameProcessed: metrics.onFrameProcessed,
+    onPartialsCoalesced: metrics.onPartialsCoalesced,
+  });
   await server.register(callRoutes, { manager: calls, config });
+  await server.register(textRoutes, { text });
+  await server.register(kbRoutes, { knowledge });
+  await server.register(conversationRoutes, { conversations });
+  await server.register(caseRoutes, { archive });
+  await server.register(auditRoutes, { archive });
+  await server.register(retentionRoutes, { archive });
+  if (registry) {
+    const loaded = registry;
+    await server.register(modelRoutes, { registry: loaded, config, logger, hotwords: () => text.hotwords() });
+  }
 
-  await server.listen({ port: config.server.port, host: config.server.host });
+  if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
+  else await server.ready();
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';
@@ -60,9 +160,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     server,
     url: `${scheme}://127.0.0.1:${port}`,
     calls,
+    logger,
     async close() {
       await calls.shutdown();
       await server.close();
+      for (const stop of stops.reverse()) await stop();
       await store.close();
     },
   };

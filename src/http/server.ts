@@ -57,11 +57,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       .send({ error: { code, message: status >= 500 ? 'internal server error' : err.message } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-      }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
 
   await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes * 2 } });

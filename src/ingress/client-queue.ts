@@ -7,6 +7,8 @@ export interface ClientQueueOptions {
   highWaterBytes: number;
   /** Events held back before the client is declared dead (it can reconnect and resume). */
   maxQueuedEvents?: number;
+  /** Told each time a waiting partial is replaced by a newer one (metrics). */
+  onCoalesced?: () => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export class ClientQueue implements EventSubscriber {
       if (i >= 0) {
         this.queue.splice(i, 1);
         this.coalesced++;
+        this.options.onCoalesced?.();
       }
     }
     this.queue.push(event);

@@ -8,12 +8,13 @@ export interface StreamRoutesOptions {
   config: Config;
   logger: Logger;
   onFrameProcessed?: (seconds: number) => void;
+  onPartialsCoalesced?: () => void;
 }
 
 /** `WS /api/stream/asr`: live call audio in, the call's ordered events out. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
   app,
-  { manager, config, logger, onFrameProcessed },
+  { manager, config, logger, onFrameProcessed, onPartialsCoalesced },
 ) => {
   app.get(
     '/api/stream/asr',
@@ -26,6 +27,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
         logger,
         principalId: request.principal?.id ?? null,
         onFrameProcessed,
+        onPartialsCoalesced,
       });
     },
   );

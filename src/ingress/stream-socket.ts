@@ -20,6 +20,7 @@ export interface StreamSocketOptions {
   principalId: string | null;
   /** Time from an audio frame's arrival to its events being emitted (metrics). */
   onFrameProcessed?: (seconds: number) => void;
+  onPartialsCoalesced?: () => void;
 }
 
 const knownTypes = new Set(['start', 'end', 'resume', 'feedback']);
@@ -39,7 +40,10 @@ export class StreamSocket {
     private readonly socket: WebSocket,
     private readonly options: StreamSocketOptions,
   ) {
-    this.out = new ClientQueue(socket, { highWaterBytes: options.highWaterBytes });
+    this.out = new ClientQueue(socket, {
+      highWaterBytes: options.highWaterBytes,
+      onCoalesced: options.onPartialsCoalesced,
+    });
     socket.on('message', (data, isBinary) => {
       this.inbox = this.inbox
         .then(() => this.onMessage(data, isBinary))

@@ -36,6 +36,7 @@ async function boot(stream: ConfigInput['stream'] = {}, withDouble = true): Prom
       server: { port: 0, host: '127.0.0.1' },
       vad: { model: sharedPaths.vadModel },
       stream,
+      auth: { adminToken: ADMIN_TOKEN },
     },
   });
   const double = new ReferenceTextEngineDouble((caseId) => {
@@ -48,7 +49,9 @@ async function boot(stream: ConfigInput['stream'] = {}, withDouble = true): Prom
 /** Case ids allow no slashes: the recording's path with / → . */
 const caseIdFor = (file: string) => `rec.${file.replaceAll('/', '.')}`;
 
-const wsUrl = (app: RunningApp, path = '/api/stream/asr') => app.url.replace('http', 'ws') + path;
+const ADMIN_TOKEN = 'stream-test-admin-token';
+const wsUrl = (app: RunningApp, path = '/api/stream/asr') =>
+  `${app.url.replace('http', 'ws')}${path}${path.includes('?') ? '&' : '?'}token=${ADMIN_TOKEN}`;
 
 function expectGapFree(events: ServerEvent[], from = 1): void {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => from + i));
@@ -195,9 +198,9 @@ describe('WS /api/stream/asr with real recordings', () => {
     });
     const echoed = await caller.nextOfType('feedback');
     expect(echoed).toMatchObject({ action: 'adopt', faq_id: 'tpe2024-00001' });
-    const list = await fetch(`${app.url}/api/calls`).then(
-      (r) => r.json() as Promise<{ calls: Array<{ case_id: string; status: string }> }>,
-    );
+    const list = await fetch(`${app.url}/api/calls`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    }).then((r) => r.json() as Promise<{ calls: Array<{ case_id: string; status: string }> }>);
     expect(list.calls.find((c) => c.case_id === `${caseIdFor(phone8k.file)}-desk`)?.status).toBe('live');
     caller.send({ type: 'end' });
     await desk.nextOfType('closed');

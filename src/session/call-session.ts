@@ -1,7 +1,7 @@
 import type { Config, Logger } from '../config/index.js';
 import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/engine.js';
-import type { VadSettings } from '../asr/vad.js';
+import type { VadPool, VadSettings, VoiceActivityDetector } from '../asr/vad.js';
 import type { EventBody, FeedbackMessage, ServerEvent, Speaker, StartMessage } from '../protocol/index.js';
 import type { TextNormalizer } from '../text/types.js';
 import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
@@ -16,9 +16,13 @@ export interface CallServices {
   /** Picks the engine (and model version) for a call; null = no ASR configured. */
   asrEngineFor(caseId: string): AsrEngine | null;
   vadModel: string | undefined;
+  /** Detectors are reused across calls (loading one stalls the event loop). */
+  vadPool: VadPool;
   text: Pick<TextNormalizer, 'normalize' | 'hotwords'> | null;
   assistant: CallAssistantFactory | null;
   recorder: CallRecorder | null;
+  /** Sees every event of every call (metrics). */
+  onEvent?: (event: ServerEvent) => void;
   now?: () => number;
 }
 
@@ -47,6 +51,7 @@ export class CallSession {
   state: CallState = 'live';
   endedAt: Date | null = null;
   private readonly pipelines: ChannelPipeline[];
+  private readonly detectors: VoiceActivityDetector[] = [];
   private readonly assistant: CallAssistant | null;
   private readonly engine: AsrEngine | null;
   private utteranceCounter = 0;
@@ -84,19 +89,21 @@ export class CallSession {
       onPartial: (p) => this.onPartial(p),
       onUtterance: (u) => this.onUtterance(u),
     };
-    this.pipelines = speakers.map(
-      (speaker, channel) =>
-        new ChannelPipeline(
-          host,
-          channel,
-          speaker,
-          start.sample_rate,
-          vad,
-          this.engine,
-          config.stream.partialIntervalMs,
-        ),
-    );
+    this.pipelines = speakers.map((speaker, channel) => {
+      const detector = vad ? services.vadPool.acquire(vad) : null;
+      if (detector) this.detectors.push(detector);
+      return new ChannelPipeline(
+        host,
+        channel,
+        speaker,
+        start.sample_rate,
+        detector,
+        this.engine,
+        config.stream.partialIntervalMs,
+      );
+    });
     this.log.tap((event) => this.observe(event));
+    if (services.onEvent) this.log.tap(services.onEvent);
     if (services.recorder) {
       const recorder = services.recorder;
       this.log.tap((event) => recorder.event(event));
@@ -164,6 +171,7 @@ export class CallSession {
     this.ending ??= (async () => {
       this.state = 'ending';
       await Promise.all(this.pipelines.map((p) => p.flush()));
+      for (const detector of this.detectors.splice(0)) this.services.vadPool.release(detector);
       await this.assistant?.close();
       this.state = 'ended';
       this.endedAt = new Date((this.services.now ?? Date.now)());
@@ -188,13 +196,13 @@ export class CallSession {
   }
 
   private onPartial(p: Parameters<ChannelHost['onPartial']>[0]): void {
-    const text = this.correct(p.rawText).text;
+    const text = this.correct(p.rawText, false).text;
     this.emit({
       type: 'partial',
       utterance_id: p.utteranceId,
       rev: p.rev,
       text,
-      confidence: null,
+      confidence: p.confidence,
       speaker: p.speaker,
       channel: p.channel,
     });
@@ -218,7 +226,7 @@ export class CallSession {
       pcm: float32ToPcm16(u.samples),
     });
     if (u.rawText === null || u.rawText.trim() === '') return;
-    const corrected = this.correct(u.rawText);
+    const corrected = this.correct(u.rawText, true);
     this.emit({
       type: 'final',
       utterance_id: u.utteranceId,
@@ -239,10 +247,14 @@ export class CallSession {
     });
   }
 
-  private correct(raw: string): { text: string; edits: Extract<ServerEvent, { type: 'final' }>['edits'] } {
+  /** Finals get sentence-final punctuation; partials are still growing. */
+  private correct(
+    raw: string,
+    final: boolean,
+  ): { text: string; edits: Extract<ServerEvent, { type: 'final' }>['edits'] } {
     if (!this.services.text) return { text: raw, edits: [] };
     try {
-      const result = this.services.text.normalize(raw);
+      const result = this.services.text.normalize(raw, { final });
       return { text: result.text, edits: result.edits };
     } catch (err) {
       this.services.logger.error({ err, case_id: this.caseId }, 'text correction failed; raw text kept');

@@ -1,7 +1,7 @@
 import type { Logger } from '../config/index.js';
 import { pcm16ToFloat32, StreamingResampler } from '../audio/index.js';
 import type { AsrEngine, AsrStream } from '../asr/engine.js';
-import { VoiceActivityDetector, type VadEvent, type VadSettings } from '../asr/vad.js';
+import type { VadEvent, VoiceActivityDetector } from '../asr/vad.js';
 import type { EventBody, Speaker } from '../protocol/index.js';
 import { AudioHistory } from './audio-history.js';
 
@@ -31,6 +31,7 @@ export interface ChannelHost {
     startMs: number;
     rawText: string;
     rev: number;
+    confidence: number | null;
   }): void;
   logger: Logger;
 }
@@ -49,9 +50,8 @@ interface OpenUtterance {
  * utterance (partials while speaking, the final at the VAD's end of utterance).
  */
 export class ChannelPipeline {
-  private readonly resampler: StreamingResampler;
-  private readonly history = new AudioHistory(3 * RATE);
-  private readonly vad: VoiceActivityDetector | null;
+  private readonly resampler: StreamingResampler | null;
+  private readonly history: AudioHistory | null;
   private open: OpenUtterance | null = null;
   private receivedSamples = 0;
   /** Finals of one speaker leave in utterance order even when an engine answers out of order. */
@@ -62,21 +62,22 @@ export class ChannelPipeline {
     readonly channel: number,
     readonly speaker: Speaker,
     inputRate: number,
-    vadSettings: VadSettings | null,
+    /** Null = gateway only: audio is archived by the call, nothing here needs it at 16 kHz. */
+    private readonly vad: VoiceActivityDetector | null,
     private readonly engine: AsrEngine | null,
     private readonly partialIntervalMs: number,
   ) {
-    this.resampler = new StreamingResampler(inputRate, RATE);
-    this.vad = vadSettings ? new VoiceActivityDetector(vadSettings) : null;
+    this.resampler = vad ? new StreamingResampler(inputRate, RATE) : null;
+    this.history = vad ? new AudioHistory(3 * RATE) : null;
   }
 
   push(pcm: Int16Array): void {
-    this.process(this.resampler.push(pcm16ToFloat32(pcm)), false);
+    if (this.resampler) this.process(this.resampler.push(pcm16ToFloat32(pcm)), false);
   }
 
   /** End of the call's audio: closes an open utterance. Resolves when its final is out. */
   async flush(): Promise<void> {
-    this.process(this.resampler.flush(), true);
+    if (this.resampler) this.process(this.resampler.flush(), true);
     await this.finals;
   }
 
@@ -86,11 +87,11 @@ export class ChannelPipeline {
   }
 
   private process(samples: Float32Array, last: boolean): void {
+    if (!this.vad || !this.history) return;
     if (samples.length > 0) {
       this.history.push(samples);
       this.receivedSamples += samples.length;
     }
-    if (!this.vad) return;
     const events: VadEvent[] = samples.length > 0 ? this.vad.accept(samples) : [];
     if (last) events.push(...this.vad.flush());
     const streamedBefore = this.open?.stream ? true : false;
@@ -117,7 +118,7 @@ export class ChannelPipeline {
           channel: this.channel,
           hotwords: this.host.hotwords(),
         });
-        stream.acceptWaveform(this.history.since(Math.round(startMs * PER_MS)));
+        stream.acceptWaveform(this.history?.since(Math.round(startMs * PER_MS)) ?? new Float32Array(0));
       } catch (err) {
         this.host.logger.error({ err, case_id: this.host.caseId }, 'asr stream failed to open');
         this.host.emit({
@@ -201,6 +202,7 @@ export class ChannelPipeline {
       startMs: open.startMs,
       rawText: hypothesis.text,
       rev: open.rev,
+      confidence: hypothesis.confidence,
     });
   }
 }

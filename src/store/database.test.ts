@@ -16,7 +16,11 @@ describe.each(storeBackends())('store core on $name', (backend) => {
     const migrations = {
       '001_init': {
         up: async (db: Store['db']) => {
-          await db.schema.createTable(table).ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()).execute();
+          await db.schema
+            .createTable(table)
+            .ifNotExists()
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .execute();
         },
       },
     };
