@@ -76,7 +76,8 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
             id: e.caseId,
             updatedAt: e.startedAt,
             status: 'live',
-            agentId: e.agentId ?? undefined,
+            // The first owner stays: a later stream cannot take over an archived case.
+            agentId: existing?.agentId ? undefined : (e.agentId ?? undefined),
             openedBy: existing?.openedBy ? undefined : (e.openedBy ?? undefined),
             startedAt: existing ? undefined : e.startedAt,
             asrVersion: e.asrVersion ?? undefined,

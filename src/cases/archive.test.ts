@@ -263,6 +263,20 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     expect(view.audio.map((a) => a.segment_id)).toEqual(['u1']);
     expect(readdirSync(journalDir)).toHaveLength(0);
 
+    // Streaming again under an archived case's id does not hand the case to another agent.
+    await fresh.recorder.callStarted({
+      caseId: 'live-1',
+      agentId: 'bob',
+      startedAt: new Date(now),
+      format: 'pcm_s16le',
+      sampleRate: 16000,
+      channels: 1,
+      asrVersion: null,
+    });
+    await fresh.recorder.callEnded('live-1', 'end');
+    await expect(fresh.cases.get('live-1', bob)).rejects.toMatchObject({ code: 'not_your_case' });
+    expect((await fresh.cases.get('live-1', amy)).agent_id).toBe('amy');
+
     // A call that ends normally leaves no journal, and the whole-call audio is written at the end.
     await fresh.recorder.callStarted({
       caseId: 'live-2',
