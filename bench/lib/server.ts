@@ -13,6 +13,7 @@ import { createHttpServer } from '../../src/http/server.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { streamRoutes } from '../../src/ingress/index.js';
 import { CallSessionManager } from '../../src/session/index.js';
+import { VadPool } from '../../src/asr/index.js';
 import { sharedPaths } from '../../test/shared.js';
 import { LatencyHistogram, serveRequests, type ServerSample } from './ipc.js';
 
@@ -48,6 +49,7 @@ async function startGateway(withVad: boolean): Promise<Running> {
     logger,
     asrEngineFor: () => null,
     vadModel: paths.vadModel,
+    vadPool: new VadPool(),
     text: null,
     assistant: null,
     recorder: null,

@@ -10,7 +10,7 @@ import {
 } from '../store/user-repository.js';
 import { createAuditRepository, type AuditRepository } from '../store/audit-repository.js';
 // Roles and the principal shape are declared next to the route-level role declarations.
-import { roles, type Principal, type Role } from '../http/principal.js';
+import { roles, type Principal, type Role } from '../protocol/index.js';
 import { CaseError } from './errors.js';
 
 export interface PublicUser {

@@ -10,7 +10,7 @@ import type {
   SuggestionRow,
   UtteranceRow,
 } from '../store/case-repository.js';
-import type { Principal } from '../http/principal.js';
+import type { Principal } from '../protocol/index.js';
 import { checkAudio } from './audio-check.js';
 import { segmentBlobKey } from './blob-keys.js';
 import { CaseError } from './errors.js';

@@ -1,14 +1,7 @@
-/** Who is calling, and the route-level declaration of who may. Enforced by the auth plugin. */
-export const roles = ['agent', 'supervisor', 'admin', 'ingress', 'service'] as const;
-export type Role = (typeof roles)[number];
+/** The route-level declaration of who may call a route, enforced by the auth plugin (`auth.ts`). */
+import type { Principal, Role } from '../protocol/index.js';
 
-export interface Principal {
-  /** User id or token id. */
-  id: string;
-  role: Role;
-  kind: 'user' | 'token' | 'dev';
-  name?: string;
-}
+export { roles, type Role, type Principal } from '../protocol/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

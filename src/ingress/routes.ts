@@ -25,7 +25,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
         maxFrameBytes: config.stream.maxFrameBytes,
         highWaterBytes: config.stream.clientHighWaterBytes,
         logger,
-        principalId: request.principal?.id ?? null,
+        principal: request.principal ?? null,
         onFrameProcessed,
         onPartialsCoalesced,
       });

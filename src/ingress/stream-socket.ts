@@ -6,9 +6,11 @@ import {
   clientMessage,
   type ErrorCode,
   type FeedbackMessage,
+  type Principal,
   type StartMessage,
 } from '../protocol/index.js';
 import { CallError, type CallSession, type CallSessionManager } from '../session/index.js';
+
 import { ClientQueue } from './client-queue.js';
 
 export interface StreamSocketOptions {
@@ -16,8 +18,8 @@ export interface StreamSocketOptions {
   maxFrameBytes: number;
   highWaterBytes: number;
   logger: Logger;
-  /** Principal id of whoever opened the socket (recorded with feedback). */
-  principalId: string | null;
+  /** Whoever opened the socket (recorded with feedback; owns the call). */
+  principal: Principal | null;
   /** Time from an audio frame's arrival to its events being emitted (metrics). */
   onFrameProcessed?: (seconds: number) => void;
   onPartialsCoalesced?: () => void;
@@ -107,7 +109,10 @@ export class StreamSocket {
         `call ${this.session.caseId} is already started on this connection`,
       );
     try {
-      const session = await this.options.manager.open(start);
+      const principal = this.options.principal;
+      // An agent streams only as themself: a claimed agent_id cannot hand the call to someone else.
+      const owned = principal?.role === 'agent' ? { ...start, agent_id: principal.id } : start;
+      const session = await this.options.manager.open(owned, principal?.id ?? null);
       this.attach(session, 0);
     } catch (err) {
       if (err instanceof CallError) return this.error(err.code, err.message);
@@ -158,7 +163,7 @@ export class StreamSocket {
     if (!session || session.caseId !== message.case_id) {
       return this.error('not_started', 'feedback must name the call started on this connection');
     }
-    session.feedback(message, this.options.principalId);
+    session.feedback(message, this.options.principal?.id ?? null);
   }
 
   private onAudio(bytes: Uint8Array): void {

@@ -207,3 +207,16 @@ export const errorCodes = [
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
+
+// ---- who is calling (API tokens and accounts are scoped to one role) ----------------------------
+
+export const roles = ['agent', 'supervisor', 'admin', 'ingress', 'service'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Principal {
+  /** User id or token id. */
+  id: string;
+  role: Role;
+  kind: 'user' | 'token' | 'dev';
+  name?: string;
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/engine.js';
@@ -55,6 +56,7 @@ export class CallSession {
   private readonly assistant: CallAssistant | null;
   private readonly engine: AsrEngine | null;
   private utteranceCounter = 0;
+  private readonly streamTag = randomBytes(3).toString('hex');
   private lastUtterance: string | null = null;
   private agency: string | null = null;
   private alertLevel: 'warning' | 'critical' | null = null;
@@ -64,6 +66,8 @@ export class CallSession {
     readonly caseId: string,
     readonly start: StartMessage,
     private readonly services: CallServices,
+    /** Principal that opened the stream (owner of the call when no agent_id was given). */
+    readonly openedBy: string | null = null,
   ) {
     const { config, logger } = services;
     const now = services.now ?? Date.now;
@@ -83,10 +87,12 @@ export class CallSession {
     const host: ChannelHost = {
       caseId,
       logger: logger.child({ case_id: caseId }),
-      nextUtteranceId: () => `u${++this.utteranceCounter}`,
+      // Unique per stream, so a case id reused by a later stream never overwrites archived segments.
+      nextUtteranceId: () => `${this.streamTag}-u${++this.utteranceCounter}`,
       emit: (event) => this.emit(event),
       hotwords: () => services.text?.hotwords() ?? [],
       onPartial: (p) => this.onPartial(p),
+      onSegment: (u) => this.onSegment(u),
       onUtterance: (u) => this.onUtterance(u),
     };
     this.pipelines = speakers.map((speaker, channel) => {
@@ -117,6 +123,7 @@ export class CallSession {
     await this.services.recorder?.callStarted({
       caseId: this.caseId,
       agentId: this.start.agent_id,
+      ...(this.openedBy ? { openedBy: this.openedBy } : {}),
       startedAt: this.startedAt,
       format: this.start.format,
       sampleRate: this.start.sample_rate,
@@ -215,7 +222,7 @@ export class CallSession {
     });
   }
 
-  private onUtterance(u: Parameters<ChannelHost['onUtterance']>[0]): void {
+  private onSegment(u: Parameters<ChannelHost['onSegment']>[0]): void {
     this.services.recorder?.utteranceAudio({
       caseId: this.caseId,
       utteranceId: u.utteranceId,
@@ -225,6 +232,9 @@ export class CallSession {
       endMs: u.endMs,
       pcm: float32ToPcm16(u.samples),
     });
+  }
+
+  private onUtterance(u: Parameters<ChannelHost['onUtterance']>[0]): void {
     if (u.rawText === null || u.rawText.trim() === '') return;
     const corrected = this.correct(u.rawText, true);
     this.emit({

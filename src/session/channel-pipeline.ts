@@ -14,6 +14,15 @@ export interface ChannelHost {
   nextUtteranceId(): string;
   emit(event: EventBody): void;
   hotwords(): readonly string[];
+  /** An utterance's audio is complete (called before its speech_end goes out, so it is archived first). */
+  onSegment(segment: {
+    utteranceId: string;
+    speaker: Speaker;
+    channel: number;
+    startMs: number;
+    endMs: number;
+    samples: Float32Array;
+  }): void;
   /** The utterance's final raw text is known (or the engine failed: text null). */
   onUtterance(utterance: {
     utteranceId: string;
@@ -22,7 +31,6 @@ export interface ChannelHost {
     startMs: number;
     endMs: number;
     rawText: string | null;
-    samples: Float32Array;
   }): void;
   onPartial(utterance: {
     utteranceId: string;
@@ -150,6 +158,14 @@ export class ChannelPipeline {
       lastPartialAtMs: 0,
     };
     this.open = null;
+    this.host.onSegment({
+      utteranceId: open.id,
+      speaker: this.speaker,
+      channel: this.channel,
+      startMs,
+      endMs,
+      samples,
+    });
     this.host.emit({
       type: 'speech_end',
       utterance_id: open.id,
@@ -180,7 +196,6 @@ export class ChannelPipeline {
         startMs,
         endMs,
         rawText: stream ? rawText : null,
-        samples,
       });
     });
   }

@@ -32,7 +32,7 @@ export class CallSessionManager {
   constructor(private readonly services: CallServices) {}
 
   /** Starts a new call. */
-  async open(start: StartMessage): Promise<CallSession> {
+  async open(start: StartMessage, openedBy: string | null = null): Promise<CallSession> {
     const caseId = start.case_id ?? `call-${randomUUID()}`;
     const existing = this.calls.get(caseId);
     if (existing && existing.state !== 'ended') {
@@ -42,7 +42,7 @@ export class CallSessionManager {
       );
     }
     if (existing) this.forget(caseId);
-    const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services);
+    const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services, openedBy);
     session.log.tap((event) => {
       if (event.type === 'alert') this.recordAlert(event);
     });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type ConfigInput } from '../../config/index.js';
 import { writeWav } from '../../audio/index.js';
-import type { Principal } from '../../http/principal.js';
+import type { Principal } from '../../protocol/index.js';
 
 /** A config under a fresh temp state directory, ignoring the developer's environment. */
 export function testConfig(overrides: ConfigInput = {}): Config {
