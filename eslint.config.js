@@ -16,7 +16,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'bin/**', 'test/**', 'bench/**', '**/*.test.ts', 'vitest.config.ts', 'web/vite.config.ts'],
+    files: [
+      'src/config/**',
+      '**/testing/**',
+      'bin/**',
+      'test/**',
+      'bench/**',
+      '**/*.test.ts',
+      'vitest.config.ts',
+      'web/vite.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
