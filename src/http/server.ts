@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
@@ -28,7 +28,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: config.server.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Request lines would drown the per-call event logs; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
