@@ -1,18 +1,18 @@
 import type { AsrHypothesis } from './engine.js';
-import { AsrError } from './errors.js';
-import { folderProblem, type OfflineModelFolder } from './model-folder.js';
+import type { OfflineModelFolder } from './model-folder.js';
 import { loadSherpa, type OfflineModelConfig, type SherpaOfflineRecognizer } from './sherpa-addon.js';
-import { SAMPLE_RATE, toHypothesis, type RecognizerSettings } from './online-recognizer.js';
+import { toHypothesis } from './online-recognizer.js';
+import {
+  assertLoadable,
+  commonModelConfig,
+  featureAndDecodingConfig,
+  loadFailed,
+  SAMPLE_RATE,
+  type RecognizerSettings,
+} from './recognizer-config.js';
 
 function modelConfig(folder: OfflineModelFolder, settings: RecognizerSettings): OfflineModelConfig {
-  const common = {
-    tokens: folder.tokens,
-    numThreads: settings.numThreads,
-    provider: settings.provider,
-    debug: 0,
-    modelingUnit: folder.bpeVocab ? 'cjkchar+bpe' : 'cjkchar',
-    ...(folder.bpeVocab ? { bpeVocab: folder.bpeVocab } : {}),
-  };
+  const common = commonModelConfig(folder, settings);
   switch (folder.kind) {
     case 'sense-voice':
       // Mandarin hotline: a fixed language avoids short turns being read as Cantonese or Japanese;
@@ -36,26 +36,14 @@ export async function createOfflineRecognizer(
   folder: OfflineModelFolder,
   settings: RecognizerSettings,
 ): Promise<SherpaOfflineRecognizer> {
-  const problem = folderProblem(folder);
-  if (problem) throw new AsrError('asr_load_failed', `cannot load ${folder.dir}: ${problem}`);
-  const hotwords = folder.kind === 'transducer' && settings.hotwordsFile !== undefined;
+  assertLoadable(folder);
   try {
     return await loadSherpa().OfflineRecognizer.createAsync({
-      featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
+      ...featureAndDecodingConfig(folder, settings),
       modelConfig: modelConfig(folder, settings),
-      decodingMethod: hotwords ? 'modified_beam_search' : 'greedy_search',
-      ...(hotwords
-        ? { maxActivePaths: 4, hotwordsFile: settings.hotwordsFile, hotwordsScore: settings.hotwordsScore }
-        : {}),
     });
   } catch (err) {
-    throw new AsrError(
-      'asr_load_failed',
-      `sherpa-onnx could not load ${folder.dir}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw loadFailed(folder, err);
   }
 }
 

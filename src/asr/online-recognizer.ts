@@ -1,6 +1,13 @@
 import type { AsrHypothesis } from './engine.js';
-import { AsrError } from './errors.js';
-import { folderProblem, type OnlineModelFolder } from './model-folder.js';
+import type { OnlineModelFolder } from './model-folder.js';
+import {
+  assertLoadable,
+  commonModelConfig,
+  featureAndDecodingConfig,
+  loadFailed,
+  SAMPLE_RATE,
+  type RecognizerSettings,
+} from './recognizer-config.js';
 import {
   loadSherpa,
   type OnlineModelConfig,
@@ -10,27 +17,11 @@ import {
 } from './sherpa-addon.js';
 import { toTaiwanTraditional } from './zh-tw.js';
 
-export const SAMPLE_RATE = 16000;
 /** Silence appended at the end of an utterance so the last frames leave the streaming encoder. */
 const TAIL_PADDING = new Float32Array(Math.round(SAMPLE_RATE * 0.4));
 
-export interface RecognizerSettings {
-  numThreads: number;
-  provider: string;
-  /** Only for transducers: switches decoding to modified beam search. */
-  hotwordsFile?: string;
-  hotwordsScore?: number;
-}
-
 function modelConfig(folder: OnlineModelFolder, settings: RecognizerSettings): OnlineModelConfig {
-  const common = {
-    tokens: folder.tokens,
-    numThreads: settings.numThreads,
-    provider: settings.provider,
-    debug: 0,
-    modelingUnit: folder.bpeVocab ? 'cjkchar+bpe' : 'cjkchar',
-    ...(folder.bpeVocab ? { bpeVocab: folder.bpeVocab } : {}),
-  };
+  const common = commonModelConfig(folder, settings);
   switch (folder.kind) {
     case 'transducer':
       return {
@@ -49,28 +40,16 @@ export function createOnlineRecognizer(
   folder: OnlineModelFolder,
   settings: RecognizerSettings,
 ): SherpaOnlineRecognizer {
-  const problem = folderProblem(folder);
-  if (problem) throw new AsrError('asr_load_failed', `cannot load ${folder.dir}: ${problem}`);
-  const hotwords = folder.kind === 'transducer' && settings.hotwordsFile !== undefined;
+  assertLoadable(folder);
   try {
     return new (loadSherpa().OnlineRecognizer)({
-      featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
+      ...featureAndDecodingConfig(folder, settings),
       modelConfig: modelConfig(folder, settings),
       // Endpointing is the VAD's job: the session ends each utterance with finish().
       enableEndpoint: 0,
-      decodingMethod: hotwords ? 'modified_beam_search' : 'greedy_search',
-      ...(hotwords
-        ? { maxActivePaths: 4, hotwordsFile: settings.hotwordsFile, hotwordsScore: settings.hotwordsScore }
-        : {}),
     });
   } catch (err) {
-    throw new AsrError(
-      'asr_load_failed',
-      `sherpa-onnx could not load ${folder.dir}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw loadFailed(folder, err);
   }
 }
 

@@ -2,7 +2,7 @@ import { float32ToPcm16, writeWav } from '../audio/index.js';
 import type { Logger } from '../config/index.js';
 import type { AsrEngine, AsrHypothesis, AsrStream, AsrStreamOptions } from './engine.js';
 import { AsrError } from './errors.js';
-import { SAMPLE_RATE } from './online-recognizer.js';
+import { SAMPLE_RATE } from './recognizer-config.js';
 import { SegmentBuffer } from './segment-buffer.js';
 import { toTaiwanTraditional } from './zh-tw.js';
 
