@@ -175,6 +175,36 @@ function toVersion(row: KbTables['kb_versions']): KbVersion {
   };
 }
 
+function toInfo(row: { name: string; active_version: number }): KbInfo {
+  return { name: row.name, active_version: Number(row.active_version) };
+}
+
+async function findKb(db: Db | Transaction<KbTables>, kb: string): Promise<KbInfo | null> {
+  const row = await db
+    .selectFrom('kb_bases')
+    .select(['name', 'active_version'])
+    .where('name', '=', kb)
+    .executeTakeFirst();
+  return row ? toInfo(row) : null;
+}
+
+async function requireKb(db: Db | Transaction<KbTables>, kb: string): Promise<KbInfo> {
+  const info = await findKb(db, kb);
+  if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
+  return info;
+}
+
+async function requireVersion(db: Db | Transaction<KbTables>, kb: string, version: number): Promise<void> {
+  const exists = await db
+    .selectFrom('kb_versions')
+    .select('version')
+    .where('kb', '=', kb)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (!exists)
+    throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${version}`);
+}
+
 async function membership(
   db: Db | Transaction<KbTables>,
   kb: string,
@@ -210,21 +240,6 @@ async function insertChunked<T extends keyof KbTables>(
 export async function createKbRepository(store: Store): Promise<KbRepository> {
   await store.migrate('kb', migrations);
   const db: Db = store.db.withTables<KbTables>();
-
-  const get = async (kb: string): Promise<KbInfo | null> => {
-    const row = await db
-      .selectFrom('kb_bases')
-      .select(['name', 'active_version'])
-      .where('name', '=', kb)
-      .executeTakeFirst();
-    return row ? { name: row.name, active_version: Number(row.active_version) } : null;
-  };
-
-  const requireKb = async (kb: string): Promise<KbInfo> => {
-    const info = await get(kb);
-    if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
-    return info;
-  };
 
   /** Writes a version row and its membership, and makes it active. */
   async function record(
@@ -284,11 +299,11 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         .select(['name', 'active_version'])
         .orderBy('name')
         .execute();
-      return rows.map((r) => ({ name: r.name, active_version: Number(r.active_version) }));
+      return rows.map(toInfo);
     },
-    get,
+    get: (kb) => findKb(db, kb),
     async entries(kb, version) {
-      const info = await requireKb(kb);
+      const info = await requireKb(db, kb);
       const v = version ?? info.active_version;
       if (v === 0) return [];
       const rows = await db
@@ -299,20 +314,11 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         .where('m.version', '=', v)
         .orderBy('m.entry_id')
         .execute();
-      if (!rows.length && version !== undefined) {
-        const exists = await db
-          .selectFrom('kb_versions')
-          .select('version')
-          .where('kb', '=', kb)
-          .where('version', '=', v)
-          .executeTakeFirst();
-        if (!exists)
-          throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${v}`);
-      }
+      if (!rows.length && version !== undefined) await requireVersion(db, kb, v);
       return rows.map((r) => ({ ...(JSON.parse(r.data) as Omit<KbEntryRecord, 'id'>), id: r.entry_id }));
     },
     async versions(kb) {
-      await requireKb(kb);
+      await requireKb(db, kb);
       const rows = await db
         .selectFrom('kb_versions')
         .selectAll()
@@ -331,14 +337,10 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         next.set(id, hash);
       }
       return db.transaction().execute(async (trx) => {
-        const info = await trx
-          .selectFrom('kb_bases')
-          .select('active_version')
-          .where('name', '=', kb)
-          .executeTakeFirst();
+        const info = await findKb(trx, kb);
         if (!info)
           await trx.insertInto('kb_bases').values({ name: kb, active_version: 0, created_at: now }).execute();
-        const active = Number(info?.active_version ?? 0);
+        const active = info?.active_version ?? 0;
         const previous = active ? await membership(trx, kb, active) : new Map<string, string>();
         const same =
           previous.size === next.size && [...next].every(([id, hash]) => previous.get(id) === hash);
@@ -362,21 +364,9 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
     },
     async rollback(kb, version, now = Date.now()) {
       return db.transaction().execute(async (trx) => {
-        const info = await trx
-          .selectFrom('kb_bases')
-          .select('active_version')
-          .where('name', '=', kb)
-          .executeTakeFirst();
-        if (!info) throw new KbRepositoryError('unknown_kb', `no knowledge base "${kb}"`);
-        const target = await trx
-          .selectFrom('kb_versions')
-          .select('version')
-          .where('kb', '=', kb)
-          .where('version', '=', version)
-          .executeTakeFirst();
-        if (!target)
-          throw new KbRepositoryError('unknown_version', `knowledge base "${kb}" has no version ${version}`);
-        const previous = await membership(trx, kb, Number(info.active_version));
+        const info = await requireKb(trx, kb);
+        await requireVersion(trx, kb, version);
+        const previous = await membership(trx, kb, info.active_version);
         const next = await membership(trx, kb, version);
         return record(trx, kb, previous, next, { kind: 'rollback', restoredFrom: version }, now);
       });
