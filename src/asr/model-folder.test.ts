@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AsrError } from './errors.js';
+import { asrErrorCode } from './testing/error-code.js';
 import { sharedPaths } from '../../test/shared.js';
 import { detectOfflineModel, detectOnlineModel, onnxProblem } from './model-folder.js';
 
@@ -18,16 +18,6 @@ function folder(name: string, files: Record<string, string>): string {
 }
 
 const TOKENS = '<blk> 0\n你 1\n好 2\n';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AsrError);
-    return (err as AsrError).code;
-  }
-  return undefined;
-}
 
 describe('streaming model folders', () => {
   it('recognises a zipformer transducer and prefers the int8 files', () => {
@@ -95,11 +85,11 @@ describe('streaming model folders', () => {
   });
 
   it('refuses a missing folder, a folder without tokens.txt, and an incomplete transducer', () => {
-    expect(codeOf(() => detectOnlineModel(join(root, 'no-such-model')))).toBe('asr_model_missing');
+    expect(asrErrorCode(() => detectOnlineModel(join(root, 'no-such-model')))).toBe('asr_model_missing');
     const noTokens = folder('no-tokens', { 'encoder.onnx': '', 'decoder.onnx': '', 'joiner.onnx': '' });
     expect(() => detectOnlineModel(noTokens)).toThrow(/has no tokens\.txt/);
     const encoderOnly = folder('encoder-only', { 'tokens.txt': TOKENS, 'encoder.int8.onnx': '' });
-    expect(codeOf(() => detectOnlineModel(encoderOnly))).toBe('asr_model_missing');
+    expect(asrErrorCode(() => detectOnlineModel(encoderOnly))).toBe('asr_model_missing');
     expect(() => detectOnlineModel(encoderOnly)).toThrow(/found encoder\.int8\.onnx, tokens\.txt/);
   });
 
@@ -142,7 +132,7 @@ describe('offline model folders', () => {
     });
     expect(detectOfflineModel(dir).kind).toBe('transducer');
     const empty = folder('tokens-only', { 'tokens.txt': TOKENS });
-    expect(codeOf(() => detectOfflineModel(empty))).toBe('asr_model_missing');
+    expect(asrErrorCode(() => detectOfflineModel(empty))).toBe('asr_model_missing');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from './engine.js';
-import { AsrError } from './errors.js';
+import { asrErrorCode } from './testing/error-code.js';
 import { AsrEngineRegistry } from './registry.js';
 
 /** TEST DOUBLE — counts the streams and audio it gets; its "text" is its own version, nothing recognised. */
@@ -40,16 +40,6 @@ const caseIds = Array.from({ length: 2000 }, (_, i) => `case-${i}`);
 
 function share(registry: AsrEngineRegistry, version: string): number {
   return caseIds.filter((id) => registry.engineFor(id)?.version === version).length / caseIds.length;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AsrError);
-    return (err as AsrError).code;
-  }
-  return undefined;
 }
 
 describe('AsrEngineRegistry', () => {
@@ -97,8 +87,8 @@ describe('AsrEngineRegistry', () => {
     ]);
     registry.clearCandidate();
     expect(share(registry, 'v1')).toBe(1);
-    expect(codeOf(() => registry.setCandidate('v2', 1.5))).toBe('asr_misconfigured');
-    expect(codeOf(() => registry.setCandidate('v1', 0.5))).toBe('asr_version_unknown');
+    expect(asrErrorCode(() => registry.setCandidate('v2', 1.5))).toBe('asr_misconfigured');
+    expect(asrErrorCode(() => registry.setCandidate('v1', 0.5))).toBe('asr_version_unknown');
   });
 
   it('switches to a new version and rolls back to the previous one', async () => {
@@ -111,8 +101,8 @@ describe('AsrEngineRegistry', () => {
     expect(registry.list().find((v) => v.version === 'v2')?.role).toBe('active');
     expect(registry.rollback()).toBe('v1');
     expect(share(registry, 'v1')).toBe(1);
-    expect(codeOf(() => registry.rollback())).toBe('asr_version_unknown');
-    expect(codeOf(() => registry.activate('v9'))).toBe('asr_version_unknown');
+    expect(asrErrorCode(() => registry.rollback())).toBe('asr_version_unknown');
+    expect(asrErrorCode(() => registry.activate('v9'))).toBe('asr_version_unknown');
   });
 
   it('unloads only versions that take no calls, and closes every engine on close', async () => {
@@ -121,11 +111,11 @@ describe('AsrEngineRegistry', () => {
     const v2 = new CountingEngineDouble('v2');
     await registry.add(v1);
     await registry.add(v2);
-    expect(codeOf(() => registry.remove('v1'))).toBe('asr_version_unknown');
+    expect(asrErrorCode(() => registry.remove('v1'))).toBe('asr_version_unknown');
     registry.activate('v2');
     registry.remove('v1');
     expect(v1.closed).toBe(true);
-    expect(codeOf(() => registry.rollback())).toBe('asr_version_unknown');
+    expect(asrErrorCode(() => registry.rollback())).toBe('asr_version_unknown');
     registry.close();
     expect(v2.closed).toBe(true);
     expect(registry.engineFor('case-1')).toBeNull();
