@@ -76,13 +76,21 @@ function found(listing: Listing): string {
   return listing.files.length ? listing.files.join(', ') : 'nothing';
 }
 
+/** What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if any. */
+function scan(dir: string, setting: string) {
+  const listing = list(dir, setting);
+  return {
+    listing,
+    common: base(listing, setting),
+    encoder: pick(listing, startsWith('encoder')),
+    decoder: pick(listing, startsWith('decoder')),
+    joiner: pick(listing, startsWith('joiner')),
+  };
+}
+
 /** A streaming model for `sherpa-online` and the partials of `two-pass`. */
 export function detectOnlineModel(dir: string, setting = 'asr.modelDir'): OnlineModelFolder {
-  const listing = list(dir, setting);
-  const common = base(listing, setting);
-  const encoder = pick(listing, startsWith('encoder'));
-  const decoder = pick(listing, startsWith('decoder'));
-  const joiner = pick(listing, startsWith('joiner'));
+  const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
   if (encoder && decoder && !joiner) return { ...common, kind: 'paraformer', encoder, decoder };
   const ctc = pick(listing, (f) => f.includes('ctc'));
@@ -104,11 +112,7 @@ function isSenseVoice(listing: Listing, tokens: string): boolean {
 
 /** A non-streaming model for the finals of `two-pass`, run once per VAD segment. */
 export function detectOfflineModel(dir: string, setting = 'asr.offlineModelDir'): OfflineModelFolder {
-  const listing = list(dir, setting);
-  const common = base(listing, setting);
-  const encoder = pick(listing, startsWith('encoder'));
-  const decoder = pick(listing, startsWith('decoder'));
-  const joiner = pick(listing, startsWith('joiner'));
+  const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
   const model = pick(listing, startsWith('model'));
   if (model) {
