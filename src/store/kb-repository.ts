@@ -9,52 +9,51 @@ import type { Store } from './database.js';
  */
 export type KbTables = {
   kb_bases: { name: string; active_version: number; created_at: number };
-  kb_versions: {
-    kb: string;
-    version: number;
+  kb_versions: KbVersionSummary & {
     kind: string;
-    /** The version a rollback restored; null otherwise. */
-    restored_from: number | null;
-    note: string | null;
-    entry_count: number;
-    added: number;
-    changed: number;
-    removed: number;
     /** JSON: { added: ids[], changed: ids[], removed: ids[] } (first 50 of each). */
     diff_ids: string;
-    created_at: number;
   };
   kb_contents: { hash: string; data: string };
   kb_version_entries: { kb: string; version: number; entry_id: string; hash: string };
 };
 
-/** One FAQ entry as stored (the knowledge stage's FaqEntry, without importing it: store sits below). */
+/** One FAQ entry as stored; the knowledge stage's `FaqEntry` is this type (the store sits below it). */
 export interface KbEntryRecord {
   id: string;
   question: string;
   answer: string;
+  /** Short agency name, e.g. 社會局. */
   agency: string;
+  /** The unit that maintains the entry, e.g. 臺北市政府社會局婦女福利及兒童托育科 (hand-offs go there). */
+  maintainer?: string;
   url?: string;
   tags: string[];
+  /** Fixed tier set by an editor; otherwise decided per query. */
   tier?: 'hot' | 'cold' | 'procedure' | null;
   updated?: string;
 }
 
 export type KbVersionKind = 'import' | 'edit' | 'rollback';
 
-export interface KbVersion {
+/** What a version row and a returned version have in common. */
+interface KbVersionSummary {
   kb: string;
   version: number;
-  kind: KbVersionKind;
+  /** The version a rollback restored; null otherwise. */
   restored_from: number | null;
   note: string | null;
   entry_count: number;
   added: number;
   changed: number;
   removed: number;
-  diff: { added: string[]; changed: string[]; removed: string[] };
   /** ms since epoch */
   created_at: number;
+}
+
+export interface KbVersion extends KbVersionSummary {
+  kind: KbVersionKind;
+  diff: { added: string[]; changed: string[]; removed: string[] };
 }
 
 export interface KbInfo {
@@ -99,7 +98,8 @@ export interface KbRepository {
 
 /** Hash of everything but the id: two entries saying the same thing share one stored content. */
 export function contentHash(entry: KbEntryRecord): string {
-  const { question, answer, agency, url, tags, tier, updated } = entry;
+  const { question, answer, agency, maintainer, url, tags, tier, updated } = entry;
+  // The maintainer is appended only when present, so entries stored before it existed keep their hash.
   const canonical = JSON.stringify([
     question,
     answer,
@@ -108,6 +108,7 @@ export function contentHash(entry: KbEntryRecord): string {
     tags,
     tier ?? null,
     updated ?? null,
+    ...(maintainer ? [maintainer] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
