@@ -42,18 +42,25 @@ const LETTER_VALUE: Record<string, number> = {
   Z: 33,
 };
 
+/** The check digit of an ID whose first nine characters are `body` (letter, second character, 7 digits). */
+export function idCheckDigit(body: string): number {
+  const first = LETTER_VALUE[body[0] as string] as number;
+  const second = /\d/.test(body[1] as string)
+    ? Number(body[1])
+    : (LETTER_VALUE[body[1] as string] as number) % 10;
+  const digits = [Math.floor(first / 10), first % 10, second, ...[...body.slice(2)].map(Number)];
+  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+  const sum = digits.reduce((s, d, i) => s + d * (weights[i] as number), 0);
+  return (10 - (sum % 10)) % 10;
+}
+
 /**
  * ROC national ID (A123456789) and resident certificate numbers: the new format (A800000014, second
  * digit 8/9) and the old one (AB12345678, second letter A–D), all with the same weighted checksum.
  */
 export function idChecksumOk(id: string): boolean {
-  const m = /^([A-Z])([A-D]|\d)(\d{8})$/.exec(id);
-  if (!m) return false;
-  const first = LETTER_VALUE[m[1] as string] as number;
-  const second = /\d/.test(m[2] as string) ? Number(m[2]) : (LETTER_VALUE[m[2] as string] as number) % 10;
-  const digits = [Math.floor(first / 10), first % 10, second, ...[...(m[3] as string)].map(Number)];
-  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1];
-  return digits.reduce((s, d, i) => s + d * (weights[i] as number), 0) % 10 === 0;
+  if (!/^[A-Z]([A-D]|\d)\d{8}$/.test(id)) return false;
+  return Number(id[9]) === idCheckDigit(id.slice(0, 9));
 }
 
 export function luhnOk(digits: string): boolean {

@@ -1,5 +1,5 @@
 import { mulberry32 } from './homophone-noise.js';
-import type { PiiType } from '../pii.js';
+import { idCheckDigit, luhnOk, type PiiType } from '../pii.js';
 
 /**
  * Generated personal data embedded in caller sentences, for redaction recall: valid national IDs and
@@ -14,57 +14,18 @@ export interface PiiSample {
 }
 
 const LETTERS = 'ABCDEFGHJKLMNPQTUVWXZ';
-const LETTER_VALUE: Record<string, number> = {
-  A: 10,
-  B: 11,
-  C: 12,
-  D: 13,
-  E: 14,
-  F: 15,
-  G: 16,
-  H: 17,
-  I: 34,
-  J: 18,
-  K: 19,
-  L: 20,
-  M: 21,
-  N: 22,
-  O: 35,
-  P: 23,
-  Q: 24,
-  R: 25,
-  S: 26,
-  T: 27,
-  U: 28,
-  V: 29,
-  W: 32,
-  X: 30,
-  Y: 31,
-  Z: 33,
-};
 const SPOKEN = '零一二三四五六七八九';
 
 function withCheckDigit(letter: string, second: string, seven: string): string {
-  const first = LETTER_VALUE[letter] as number;
-  const secondValue = /\d/.test(second) ? Number(second) : (LETTER_VALUE[second] as number) % 10;
-  const digits = [Math.floor(first / 10), first % 10, secondValue, ...[...seven].map(Number)];
-  const weights = [1, 9, 8, 7, 6, 5, 4, 3, 2, 1];
-  const sum = digits.reduce((s, d, i) => s + d * (weights[i] as number), 0);
-  return `${letter}${second}${seven}${(10 - (sum % 10)) % 10}`;
+  const body = `${letter}${second}${seven}`;
+  return `${body}${idCheckDigit(body)}`;
 }
 
 function luhnComplete(prefix: string, length: number, rand: () => number): string {
   let body = prefix;
   while (body.length < length - 1) body += Math.floor(rand() * 10);
   for (let check = 0; check < 10; check++) {
-    const candidate = body + check;
-    let sum = 0;
-    for (let i = 0; i < candidate.length; i++) {
-      let d = Number(candidate[candidate.length - 1 - i]);
-      if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-      sum += d;
-    }
-    if (sum % 10 === 0) return candidate;
+    if (luhnOk(body + check)) return body + check;
   }
   throw new Error('unreachable');
 }
