@@ -5,6 +5,7 @@ import {
   type OfflineModelFolder,
   type OnlineModelFolder,
 } from './model-folder.js';
+import type { CommonModelConfig, FeatureAndDecodingConfig } from './sherpa-addon.js';
 
 export const SAMPLE_RATE = 16000;
 
@@ -19,7 +20,7 @@ export interface RecognizerSettings {
 type ModelFolder = OnlineModelFolder | OfflineModelFolder;
 
 /** The model fields sherpa-onnx takes for every architecture, streaming or not. */
-export function commonModelConfig(folder: ModelFolder, settings: RecognizerSettings) {
+export function commonModelConfig(folder: ModelFolder, settings: RecognizerSettings): CommonModelConfig {
   return {
     tokens: folder.tokens,
     numThreads: settings.numThreads,
@@ -31,11 +32,14 @@ export function commonModelConfig(folder: ModelFolder, settings: RecognizerSetti
 }
 
 /** Features and decoding, the same for both recognizers: hot-words switch a transducer to beam search. */
-export function featureAndDecodingConfig(folder: ModelFolder, settings: RecognizerSettings) {
+export function featureAndDecodingConfig(
+  folder: ModelFolder,
+  settings: RecognizerSettings,
+): FeatureAndDecodingConfig {
   const hotwords = supportsHotwords(folder) && settings.hotwordsFile !== undefined;
   return {
     featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
-    decodingMethod: hotwords ? ('modified_beam_search' as const) : ('greedy_search' as const),
+    decodingMethod: hotwords ? 'modified_beam_search' : 'greedy_search',
     ...(hotwords
       ? { maxActivePaths: 4, hotwordsFile: settings.hotwordsFile, hotwordsScore: settings.hotwordsScore }
       : {}),

@@ -10,10 +10,8 @@ export interface SherpaWaveform {
   sampleRate: number;
 }
 
-export interface OnlineModelConfig {
-  transducer?: { encoder: string; decoder: string; joiner: string };
-  paraformer?: { encoder: string; decoder: string };
-  zipformer2Ctc?: { model: string };
+/** Model fields shared by the streaming and offline recognizers. */
+export interface CommonModelConfig {
   tokens: string;
   numThreads: number;
   provider: string;
@@ -22,14 +20,24 @@ export interface OnlineModelConfig {
   bpeVocab?: string;
 }
 
-export interface OnlineRecognizerConfig {
+/** Recognizer fields shared by the streaming and offline recognizers. */
+export interface FeatureAndDecodingConfig {
   featConfig: { sampleRate: number; featureDim: number };
-  modelConfig: OnlineModelConfig;
   decodingMethod: 'greedy_search' | 'modified_beam_search';
   maxActivePaths?: number;
-  enableEndpoint: number;
   hotwordsFile?: string;
   hotwordsScore?: number;
+}
+
+export interface OnlineModelConfig extends CommonModelConfig {
+  transducer?: { encoder: string; decoder: string; joiner: string };
+  paraformer?: { encoder: string; decoder: string };
+  zipformer2Ctc?: { model: string };
+}
+
+export interface OnlineRecognizerConfig extends FeatureAndDecodingConfig {
+  modelConfig: OnlineModelConfig;
+  enableEndpoint: number;
 }
 
 export interface OnlineRecognizerResult {
@@ -51,25 +59,14 @@ export interface SherpaOnlineRecognizer {
   getResult(stream: SherpaOnlineStream): OnlineRecognizerResult;
 }
 
-export interface OfflineModelConfig {
+export interface OfflineModelConfig extends CommonModelConfig {
   transducer?: { encoder: string; decoder: string; joiner: string };
   paraformer?: { model: string };
   senseVoice?: { model: string; language: string; useInverseTextNormalization: number };
-  tokens: string;
-  numThreads: number;
-  provider: string;
-  debug: number;
-  modelingUnit?: string;
-  bpeVocab?: string;
 }
 
-export interface OfflineRecognizerConfig {
-  featConfig: { sampleRate: number; featureDim: number };
+export interface OfflineRecognizerConfig extends FeatureAndDecodingConfig {
   modelConfig: OfflineModelConfig;
-  decodingMethod: 'greedy_search' | 'modified_beam_search';
-  maxActivePaths?: number;
-  hotwordsFile?: string;
-  hotwordsScore?: number;
 }
 
 export interface OfflineRecognizerResult {
