@@ -15,14 +15,10 @@ import { join } from 'node:path';
 import * as OpenCC from 'opencc-js';
 import { configSchema } from '../src/config/index.js';
 import { createTextNormalizer, loadTaipeiLexicon, type TextStep } from '../src/text/index.js';
-import { homophoneNoise } from '../src/text/testing/homophone-noise.js';
+import { countEdits, type AlignedPair } from '../src/text/testing/edit-counts.js';
+import { homophoneNoise, type NoisedPair } from '../src/text/testing/homophone-noise.js';
 import { jsonlField } from '../src/text/testing/fixtures.js';
 import { repoRoot, requireShared, sharedPaths } from '../test/shared.js';
-
-interface Pair {
-  source: string;
-  target: string;
-}
 
 const lexiconDir = requireShared(sharedPaths.lexiconDir);
 const stage = await createTextNormalizer({
@@ -37,38 +33,24 @@ const sighanPath = requireShared(join(sharedPaths.devDir, 'sighan_train.jsonl'))
 const sighanSources = jsonlField(sighanPath, 'source');
 const sighanTargets = jsonlField(sighanPath, 'target');
 // Character-level scoring needs aligned pairs: SIGHAN substitutions keep the length.
-const sighan: Pair[] = sighanSources
+const sighan: AlignedPair[] = sighanSources
   .map((source, i) => ({ source, target: sighanTargets[i] as string }))
   .filter((p) => p.source.length === p.target.length);
 const noised = homophoneNoise(questions, loadTaipeiLexicon(lexiconDir).terms, { seed: 1999 });
 
-function scoreEdits(pairs: readonly Pair[], steps: TextStep[]) {
-  let tp = 0;
-  let predicted = 0;
-  let gold = 0;
-  let misaligned = 0;
-  for (const p of pairs) {
-    const out = stage.normalize(p.source, { steps }).text;
-    if (out.length !== p.source.length) {
-      misaligned++;
-      continue;
-    }
-    for (let i = 0; i < p.source.length; i++) {
-      const wrong = p.source[i] !== p.target[i];
-      const changed = out[i] !== p.source[i];
-      gold += Number(wrong);
-      predicted += Number(changed);
-      tp += Number(wrong && changed && out[i] === p.target[i]);
-    }
-  }
-  const precision = predicted ? tp / predicted : 1;
-  const recall = gold ? tp / gold : 0;
+function scoreEdits(pairs: readonly AlignedPair[], steps: TextStep[]) {
+  const { correct, edited, gold, misaligned } = countEdits(
+    pairs,
+    (text) => stage.normalize(text, { steps }).text,
+  );
+  const precision = edited ? correct / edited : 1;
+  const recall = gold ? correct / gold : 0;
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
   const r = (v: number) => Math.round(v * 10000) / 10000;
   return {
     pairs: pairs.length,
     gold_chars: gold,
-    edited_chars: predicted,
+    edited_chars: edited,
     precision: r(precision),
     recall: r(recall),
     f1: r(f1),
@@ -99,7 +81,7 @@ const clean = configs.flatMap(({ name, steps }) => [
 ]);
 
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
-function restored(pairs: readonly (Pair & { term: string })[], simplified: boolean) {
+function restored(pairs: readonly NoisedPair[], simplified: boolean) {
   const ok = pairs.filter((p) => {
     const input = simplified ? toSimplified(p.source) : p.source;
     return stage.normalize(input).text.includes(p.term);

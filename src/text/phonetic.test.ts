@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
 import { loadTaipeiLexicon } from './lexicon.js';
 import { PhoneticIndex } from './phonetic.js';
+import { countEdits } from './testing/edit-counts.js';
 import { homophoneNoise } from './testing/homophone-noise.js';
 import { jsonlField } from './testing/fixtures.js';
 
@@ -44,21 +45,10 @@ describe('phonetic lexicon correction', () => {
     const questions = jsonlField(requireShared(sharedPaths.faq), 'question');
     const pairs = homophoneNoise(questions, lexicon.terms, { seed: 1999 });
     expect(pairs.length).toBeGreaterThan(150);
-    let tp = 0;
-    let predicted = 0;
-    let gold = 0;
-    for (const p of pairs) {
-      const out = fix(p.source);
-      for (let i = 0; i < p.source.length; i++) {
-        const wrong = p.source[i] !== p.target[i];
-        const changed = out[i] !== p.source[i];
-        gold += Number(wrong);
-        predicted += Number(changed);
-        tp += Number(wrong && changed && out[i] === p.target[i]);
-      }
-    }
-    expect(tp / predicted).toBeGreaterThanOrEqual(0.95);
-    expect(tp / gold).toBeGreaterThanOrEqual(0.8);
+    const { correct, edited, gold, misaligned } = countEdits(pairs, fix);
+    expect(misaligned).toBe(0);
+    expect(correct / edited).toBeGreaterThanOrEqual(0.95);
+    expect(correct / gold).toBeGreaterThanOrEqual(0.8);
     const touched = questions.filter((q) => fix(q) !== q).length;
     expect(touched / questions.length).toBeLessThan(0.005);
   });
