@@ -25,3 +25,13 @@ export async function openCliRuntime(): Promise<CliRuntime> {
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
   return { config, paths, logger, store, close: () => store.close() };
 }
+
+/** Runs a command against the store and always closes it. */
+export async function withCliRuntime<T>(work: (runtime: CliRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openCliRuntime();
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}

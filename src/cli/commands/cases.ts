@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
-import { createCaseSystemRepository, type DemoCase } from '../../store/case-system-repository.js';
-import { openCliRuntime } from '../runtime.js';
+import {
+  createCaseSystemRepository,
+  type CaseSystemRepository,
+  type DemoCase,
+} from '../../store/case-system-repository.js';
+import { withCliRuntime } from '../runtime.js';
+
+function withDemoCases<T>(work: (repo: CaseSystemRepository) => Promise<T>): Promise<T> {
+  return withCliRuntime(async ({ store }) => work(await createCaseSystemRepository(store)));
+}
 
 function show(c: DemoCase): string {
   return [c.case_no, c.status, c.agency, new Date(c.updated_at).toISOString(), c.summary ?? ''].join('\t');
@@ -22,9 +30,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       async (caseNo: string, opts: { status: string; agency: string; summary?: string; json?: boolean }) => {
-        const runtime = await openCliRuntime();
-        try {
-          const repo = await createCaseSystemRepository(runtime.store);
+        await withDemoCases(async (repo) => {
           const saved = await repo.upsert({
             case_no: caseNo,
             status: opts.status,
@@ -32,9 +38,7 @@ export function register(program: Command): void {
             summary: opts.summary,
           });
           console.log(opts.json ? JSON.stringify(saved) : show(saved));
-        } finally {
-          await runtime.close();
-        }
+        });
       },
     );
 
@@ -44,14 +48,10 @@ export function register(program: Command): void {
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON lines')
     .action(async (opts: { limit: string; json?: boolean }) => {
-      const runtime = await openCliRuntime();
-      try {
-        const repo = await createCaseSystemRepository(runtime.store);
+      await withDemoCases(async (repo) => {
         for (const c of await repo.list(Number.parseInt(opts.limit, 10) || 50))
           console.log(opts.json ? JSON.stringify(c) : show(c));
-      } finally {
-        await runtime.close();
-      }
+      });
     });
 
   cases
@@ -59,17 +59,14 @@ export function register(program: Command): void {
     .description('show one demo case')
     .option('--json', 'print JSON')
     .action(async (caseNo: string, opts: { json?: boolean }) => {
-      const runtime = await openCliRuntime();
-      try {
-        const found = await (await createCaseSystemRepository(runtime.store)).get(caseNo);
+      await withDemoCases(async (repo) => {
+        const found = await repo.get(caseNo);
         if (!found) {
           console.error(`hotline-assist: [unknown_case] no demo case ${caseNo}`);
           process.exitCode = 2;
           return;
         }
         console.log(opts.json ? JSON.stringify(found) : show(found));
-      } finally {
-        await runtime.close();
-      }
+      });
     });
 }

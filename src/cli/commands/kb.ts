@@ -9,22 +9,15 @@ import {
   type KnowledgeService,
 } from '../../knowledge/index.js';
 import { fetchTaipeiFaq, TAIPEI_FAQ_SOURCE } from '../../knowledge/taipei-fetch.js';
-import { openCliRuntime } from '../runtime.js';
+import { withCliRuntime } from '../runtime.js';
 
 async function withKnowledge<T>(
   work: (knowledge: KnowledgeService, defaultKb: string) => Promise<T>,
 ): Promise<T> {
-  const runtime = await openCliRuntime();
-  try {
-    const knowledge = await createKnowledgeService({
-      store: runtime.store,
-      config: runtime.config,
-      logger: runtime.logger,
-    });
-    return await work(knowledge, runtime.config.knowledge.defaultKb);
-  } finally {
-    await runtime.close();
-  }
+  return withCliRuntime(async ({ store, config, logger }) => {
+    const knowledge = await createKnowledgeService({ store, config, logger });
+    return work(knowledge, config.knowledge.defaultKb);
+  });
 }
 
 function showVersion(v: KbVersion): string {
