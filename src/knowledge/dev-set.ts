@@ -1,4 +1,6 @@
 import { phoneticKey } from '../text/pinyin.js';
+// The text stage's seeded generator (Mulberry32): the same seed gives the same set on every machine.
+import { mulberry32 } from '../text/testing/homophone-noise.js';
 import type { EvalQuery } from './evaluate.js';
 import type { FaqEntry } from './types.js';
 
@@ -18,18 +20,6 @@ export interface DevSetOptions {
   seed?: number;
   /** Extra out-of-KB questions (e.g. a sample of DRCD queries). */
   outOfKb?: readonly string[];
-}
-
-/** Mulberry32: a tiny seeded PRNG, so the set is reproducible across machines. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const OPENERS = [
@@ -142,7 +132,7 @@ function homophoneNoise(text: string, table: Map<string, string[]>, random: () =
 }
 
 export function buildHardDevSet(entries: readonly FaqEntry[], options: DevSetOptions = {}): EvalQuery[] {
-  const random = prng(options.seed ?? 1999);
+  const random = mulberry32(options.seed ?? 1999);
   const size = Math.min(options.size ?? 300, entries.length);
   const usable = entries.filter((e) => e.answer.trim() && [...e.question].length >= 6);
   // Evenly spaced picks, offset by the seed: covers every agency without favouring the first ones.

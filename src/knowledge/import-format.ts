@@ -4,7 +4,17 @@ import { KnowledgeError } from './errors.js';
 import type { FaqEntry, Tier } from './types.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
-export const entryFields = ['id', 'question', 'answer', 'agency', 'url', 'tags', 'tier', 'updated'] as const;
+export const entryFields = [
+  'id',
+  'question',
+  'answer',
+  'agency',
+  'maintainer',
+  'url',
+  'tags',
+  'tier',
+  'updated',
+] as const;
 export type EntryField = (typeof entryFields)[number];
 
 export interface ParseOptions {
@@ -26,6 +36,7 @@ const defaultColumns: Record<EntryField, readonly string[]> = {
   question: ['question', 'Question', '問題', 'title'],
   answer: ['answer', 'Answer', '答案', '回答'],
   agency: ['agency', 'Agency', '機關'],
+  maintainer: ['maintainer', '資料維護', '維護單位'],
   url: ['url', 'Url', 'URL', '網址'],
   tags: ['tags', 'Tags', '標籤'],
   tier: ['tier'],
@@ -49,6 +60,7 @@ function toEntry(record: Record<string, unknown>, where: string, options: ParseO
   if (!question) throw new KnowledgeError('invalid_import', `${where}: no question`);
   const answer = text(pick(record, 'answer', options.map));
   const agency = text(pick(record, 'agency', options.map)) || options.agency || '';
+  const maintainer = text(pick(record, 'maintainer', options.map)) || undefined;
   const url = text(pick(record, 'url', options.map)) || undefined;
   const rawTags = pick(record, 'tags', options.map);
   const tags = Array.isArray(rawTags)
@@ -78,6 +90,7 @@ function toEntry(record: Record<string, unknown>, where: string, options: ParseO
     // Some exports write an empty answer as "[]".
     answer: answer === '[]' ? '' : answer,
     agency,
+    ...(maintainer ? { maintainer } : {}),
     ...(url ? { url } : {}),
     tags,
     tier: rawTier ? (rawTier as Tier) : null,

@@ -10,7 +10,7 @@ import {
 import type { Store } from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
-import { HOTLINE_1999, loadAgencyDirectory } from './contacts.js';
+import { HOTLINE_1999, hotlineTransferTo, loadAgencyDirectory } from './contacts.js';
 import { KnowledgeError } from './errors.js';
 import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
 import { FaqIndex, type RankedEntry } from './faq-index.js';
@@ -306,13 +306,16 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   }
 
   /**
-   * Whom a cold question goes to: the requested agency, else the agency of a plausible (shown)
-   * top candidate, else — nothing in the KB is even close — the 1999 hotline's own staff.
+   * Whom a cold question goes to: the requested agency, else whoever answers for a plausible (shown)
+   * top candidate (its maintaining unit, see `AgencyDirectory.forEntry`), through 1999 when the
+   * contact list has no record of that unit; with nothing in the KB even close, the 1999 hotline.
    */
   function handoffFor(ranked: readonly RankedEntry[], agency: string | undefined): AgencyContact {
+    if (agency) return directory.find(agency) ?? hotlineTransferTo(agency);
     const top = ranked[0];
-    const name = agency ?? (top && top.score >= policy.coldThreshold ? top.entry.agency : undefined);
-    return (name ? directory.find(name) : null) ?? HOTLINE_1999;
+    if (!top || top.score < policy.coldThreshold) return HOTLINE_1999;
+    const unit = top.entry.maintainer?.trim() || top.entry.agency;
+    return directory.forEntry(top.entry) ?? (unit ? hotlineTransferTo(unit) : HOTLINE_1999);
   }
 
   function searchWith(

@@ -42,6 +42,11 @@ export const domainSynonyms: readonly SynonymGroup[] = [
   { canonical: '哪裡', aliases: ['哪邊', '什麼地方'], spoken: true },
   { canonical: '費用', aliases: ['多少錢'], spoken: true },
   { canonical: '時間', aliases: ['幾點'], spoken: true },
+  { canonical: '遺失', aliases: ['掉在', '忘在'], spoken: true },
+  { canonical: '罰鍰', aliases: ['罰多少錢', '罰錢'], spoken: true },
+  // Callers name weekdays 禮拜三/星期天; the KB writes 週三/週日.
+  { canonical: '週日', aliases: ['禮拜天', '禮拜日', '星期天', '星期日'], spoken: true },
+  { canonical: '週', aliases: [/(?:禮拜|星期)(?=[一二三四五六])/g], spoken: true },
 ];
 
 /**

@@ -1,18 +1,10 @@
 import type { AgencyContact, FaqCandidate, Tier } from '../protocol/index.js';
+import type { KbEntryRecord } from '../store/kb-repository.js';
 
 export type { AgencyContact, FaqCandidate, Tier };
 
-export interface FaqEntry {
-  id: string;
-  question: string;
-  answer: string;
-  agency: string;
-  url?: string;
-  tags: string[];
-  /** Fixed tier set by an editor; otherwise decided per query. */
-  tier?: Tier | null;
-  updated?: string;
-}
+/** One FAQ entry `{id, question, answer, agency, maintainer?, url?, tags, tier?, updated?}`, as the store keeps it. */
+export type FaqEntry = KbEntryRecord;
 
 export interface SearchOptions {
   k?: number;
