@@ -20,6 +20,7 @@ import { repoRoot } from '../../test/shared.js';
 import { findCatalogEntry, type ModelCatalogEntry } from './catalog.js';
 import { fetchModel, ModelFetchError, type FetchProgress } from './download.js';
 import { detectOnlineModel } from './model-folder.js';
+import { rejection } from './testing/error-code.js';
 
 /**
  * TEST SERVER standing in for the GitHub release host: serves small archives made here, honours
@@ -106,14 +107,7 @@ function modelsDir(): string {
   return mkdtempSync(join(work, 'models-'));
 }
 
-async function failure(promise: Promise<unknown>): Promise<ModelFetchError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ModelFetchError);
-  return err as ModelFetchError;
-}
+const failure = (promise: Promise<unknown>): Promise<ModelFetchError> => rejection(promise, ModelFetchError);
 
 describe('models fetch', () => {
   it('downloads, unpacks and checks a streaming model archive, reporting progress', async () => {

@@ -7,6 +7,7 @@ import { float32ToPcm16, pcm16ToFloat32, readWav } from '../audio/index.js';
 import type { AsrStreamOptions } from './engine.js';
 import { AsrError } from './errors.js';
 import { createRemoteEngine, type RemoteSettings } from './remote.js';
+import { rejection } from './testing/error-code.js';
 
 /**
  * TEST SERVER standing in for an OpenAI-compatible transcription endpoint (vLLM, whisper.cpp):
@@ -88,14 +89,7 @@ function recording(): Float32Array {
   return pcm16ToFloat32(wav.channels[0] as Int16Array);
 }
 
-async function failure(promise: Promise<unknown>): Promise<AsrError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AsrError);
-  return err as AsrError;
-}
+const failure = (promise: Promise<unknown>): Promise<AsrError> => rejection(promise, AsrError);
 
 describe('remote engine (OpenAI-compatible /audio/transcriptions)', () => {
   it('posts each utterance as a 16 kHz mono WAV with model, language and bearer key', async () => {

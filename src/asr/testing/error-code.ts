@@ -13,3 +13,20 @@ export function asrErrorCode(fn: () => unknown): AsrErrorCode | undefined {
   }
   return undefined;
 }
+
+/**
+ * The error `promise` rejects with, checked to be a `type`; a promise that resolves, or rejects
+ * with anything else, throws so the test fails.
+ */
+export async function rejection<E extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
+  const outcome = await promise.then(
+    () => ({ rejected: false as const }),
+    (err: unknown) => ({ rejected: true as const, err }),
+  );
+  if (!outcome.rejected) throw new Error(`expected a rejection with ${type.name}, but the promise resolved`);
+  if (!(outcome.err instanceof type)) throw outcome.err;
+  return outcome.err;
+}
