@@ -46,6 +46,8 @@ describe('kb fetch taipei', () => {
       question: '悠遊卡遺失, 怎麼辦？',
       answer: '請掛失。',
       agency: '交通局',
+      // 資料維護: the unit cold questions are handed to.
+      maintainer: '臺北市政府交通局',
       url: 'https://dot.gov.taipei/a',
       updated: '112-12-04 17:37',
     });
