@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Actor, Archive, AuthService } from '../cases/index.js';
-import { openCliRuntime, type CliRuntime } from './runtime.js';
+import { openCliRuntime, withOpened, type CliRuntime } from './runtime.js';
 
 /** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
 export interface ArchiveCliRuntime extends CliRuntime {
@@ -29,13 +29,8 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
 }
 
 /** Runs a command against the archive and always closes the store. */
-export async function withArchive<T>(work: (rt: ArchiveCliRuntime) => Promise<T>): Promise<T> {
-  const rt = await openArchiveCli();
-  try {
-    return await work(rt);
-  } finally {
-    await rt.close();
-  }
+export function withArchive<T>(work: (rt: ArchiveCliRuntime) => Promise<T>): Promise<T> {
+  return withOpened(openArchiveCli, work);
 }
 
 /** `2026-01-31`, an ISO time, or a number of days back (`30d`) → epoch ms. */

@@ -26,12 +26,20 @@ export async function openCliRuntime(): Promise<CliRuntime> {
   return { config, paths, logger, store, close: () => store.close() };
 }
 
-/** Runs a command against the store and always closes it. */
-export async function withCliRuntime<T>(work: (runtime: CliRuntime) => Promise<T>): Promise<T> {
-  const runtime = await openCliRuntime();
+/** Runs a command against a runtime from `open` and always closes it. */
+export async function withOpened<R extends { close(): Promise<void> }, T>(
+  open: () => Promise<R>,
+  work: (runtime: R) => Promise<T>,
+): Promise<T> {
+  const runtime = await open();
   try {
     return await work(runtime);
   } finally {
     await runtime.close();
   }
+}
+
+/** Runs a command against the store and always closes it. */
+export function withCliRuntime<T>(work: (runtime: CliRuntime) => Promise<T>): Promise<T> {
+  return withOpened(openCliRuntime, work);
 }
