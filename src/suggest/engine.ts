@@ -93,8 +93,8 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
       const caseNo = ownCaseNo ?? (wantsCaseStatus ? extractCaseNumber(query) : null);
       const tier: Tier = wantsCaseStatus ? 'procedure' : search.tier;
       const agency = agencyOf(query, search);
-      let handoff = search.handoff;
-      if (tier === 'cold' && !handoff && agency) handoff = knowledge.agencyContact(agency.agency);
+      // The knowledge stage always names a hand-off for cold results (the agency, else 1999).
+      const handoff = search.handoff;
       return { text, query, search, tier, handoff, questionType: type, caseNo, wantsCaseStatus, agency };
     },
     async lookupCase(caseNo) {
