@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { float32ToPcm16, pcm16ToFloat32, readWav, writeWav } from '../src/audio/index.js';
 import { createRemoteEngine } from '../src/asr/remote.js';
+import { percentile } from '../src/knowledge/evaluate.js';
 import { audioManifest, repoRoot } from '../test/shared.js';
 
 const ROUNDS = Number(process.env.BENCH_ASR_REMOTE_ROUNDS ?? 20);
@@ -49,10 +50,6 @@ async function bareFetch(index: number): Promise<number> {
   const response = await fetch(`${url}/audio/transcriptions`, { method: 'POST', body: form });
   await response.json();
   return performance.now() - t;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 async function run(parallel: number, one: (index: number) => Promise<number>) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { requireShared, repoRoot, sharedPaths } from '../test/shared.js';
 import { loadConfig } from '../src/config/index.js';
 import { buildCallQuery, createKnowledgeService } from '../src/knowledge/index.js';
+import { percentile } from '../src/knowledge/evaluate.js';
 import { openStore } from '../src/store/index.js';
 import {
   createCallAssistantFactory,
@@ -22,10 +23,9 @@ import { calmUtterances, urgentUtterances } from '../src/suggest/testing/urgent-
 
 const SAMPLE = Number(process.env.BENCH_SUGGEST_QUERIES ?? 400);
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const value = sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-  return Math.round(value * 100) / 100;
+/** Nearest-rank percentile in ms, to 0.01 ms. */
+function percentileMs(values: number[], p: number): number {
+  return Math.round(percentile(values, p) * 100) / 100;
 }
 
 const faq = readFaqJsonl(requireShared(sharedPaths.faq));
@@ -102,8 +102,8 @@ const result = {
   kb_entries: faq.length,
   index_build_ms: Math.round(buildMs),
   latency_ms: {
-    retrieval_only: { p50: percentile(retrieval, 50), p99: percentile(retrieval, 99) },
-    suggestion_template: { p50: percentile(suggestion, 50), p99: percentile(suggestion, 99) },
+    retrieval_only: { p50: percentileMs(retrieval, 50), p99: percentileMs(retrieval, 99) },
+    suggestion_template: { p50: percentileMs(suggestion, 50), p99: percentileMs(suggestion, 99) },
   },
   goal_p99_ms: 50,
   routing: {

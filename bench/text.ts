@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OpenCC from 'opencc-js';
 import { configSchema } from '../src/config/index.js';
+import { percentile } from '../src/knowledge/evaluate.js';
 import { createTextNormalizer, loadTaipeiLexicon, type NormalizeOptions } from '../src/text/index.js';
 import { homophoneNoise } from '../src/text/testing/homophone-noise.js';
 import { jsonlField } from '../src/text/testing/fixtures.js';
@@ -16,10 +17,6 @@ import { repoRoot, requireShared, sharedPaths } from '../test/shared.js';
 
 const UTTERANCES = Number(process.env.BENCH_TEXT_UTTERANCES ?? 2000);
 const LENGTH = 30;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 /**
  * Per-utterance latency. This machine is shared (load often > 4 on 2 cores), so a 0.1 ms call is
