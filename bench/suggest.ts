@@ -5,7 +5,7 @@
  * Also reports agency routing accuracy and urgency false alarms/recall. Writes
  * bench/results/suggest.json. Goal: suggestion p99 < 50 ms.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireShared, repoRoot, sharedPaths } from '../test/shared.js';
 import { loadConfig } from '../src/config/index.js';
@@ -18,7 +18,7 @@ import {
   detectUrgency,
   trainAgencyRouter,
 } from '../src/suggest/index.js';
-import { readFaqJsonl } from '../src/suggest/testing/faq.js';
+import { readFaqJsonl, readJsonl, type ParaphraseQuery } from '../src/suggest/testing/faq.js';
 import { calmUtterances, urgentUtterances } from '../src/suggest/testing/urgent-utterances.js';
 
 const SAMPLE = Number(process.env.BENCH_SUGGEST_QUERIES ?? 400);
@@ -29,10 +29,9 @@ function percentileMs(values: number[], p: number): number {
 }
 
 const faq = readFaqJsonl(requireShared(sharedPaths.faq));
-const dev = readFileSync(requireShared(join(sharedPaths.devDir, 'taipei_paraphrase.dev.jsonl')), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as { query: string; agency_2024: string });
+const dev = readJsonl<ParaphraseQuery>(
+  requireShared(join(sharedPaths.devDir, 'taipei_paraphrase.dev.jsonl')),
+);
 
 const config = loadConfig({
   env: {},

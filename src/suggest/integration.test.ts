@@ -1,5 +1,4 @@
 /** The suggestion stage over the real knowledge service and the real Taipei KB (4,847 entries). */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
@@ -9,6 +8,7 @@ import type { EventBody } from '../protocol/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { createCallAssistantFactory, createCaseSystem, type CallAssistantFactory } from './index.js';
 import { unsupportedFacts } from './facts.js';
+import { readJsonl, type ParaphraseQuery } from './testing/faq.js';
 
 let store: Store;
 let knowledge: KnowledgeService;
@@ -42,10 +42,9 @@ function call() {
 
 describe('suggestions over the real Taipei KB', () => {
   it('grounds every dev-paraphrase answer in what it cites, and mostly cites the gold entry', async () => {
-    const dev = readFileSync(requireShared(join(sharedPaths.devDir, 'taipei_paraphrase.dev.jsonl')), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { query: string; gold_ids: string[] });
+    const dev = readJsonl<ParaphraseQuery>(
+      requireShared(join(sharedPaths.devDir, 'taipei_paraphrase.dev.jsonl')),
+    );
     let goldCited = 0;
     let answered = 0;
     for (const [i, d] of dev.entries()) {

@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
 import { createLiveAgencyRouter, trainAgencyRouter } from './agency-router.js';
+import { readFaqJsonl, readJsonl, type ParaphraseQuery } from './testing/faq.js';
 import { createKnowledgeDouble } from './testing/knowledge-double.js';
 import { extractCaseNumber, questionType } from './intent.js';
-
-interface FaqRow {
-  id: string;
-  agency: string;
-  question: string;
-  answer: string;
-}
 
 describe('case-status trigger', () => {
   it('recognizes a case-status question and the case number in it, spoken or typed', () => {
@@ -30,10 +23,7 @@ describe('case-status trigger', () => {
 });
 
 describe('agency routing trained from the KB labels', () => {
-  const rows = readFileSync(requireShared(sharedPaths.faq), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as FaqRow);
+  const rows = readFaqJsonl(requireShared(sharedPaths.faq));
 
   it('routes held-out KB questions to their agency far better than the majority class', () => {
     // Deterministic 90/10 split on the entry id.
@@ -51,10 +41,9 @@ describe('agency routing trained from the KB labels', () => {
 
   it('routes the dev paraphrases to the 2024 agency', () => {
     const router = trainAgencyRouter(rows);
-    const dev = readFileSync(requireShared(`${sharedPaths.devDir}/taipei_paraphrase.dev.jsonl`), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { query: string; agency_2024: string });
+    const dev = readJsonl<ParaphraseQuery>(
+      requireShared(`${sharedPaths.devDir}/taipei_paraphrase.dev.jsonl`),
+    );
     const top1 = dev.filter((d) => router.route(d.query, 1)[0]?.agency === d.agency_2024).length / dev.length;
     console.info(`[routing] dev paraphrases top-1 ${(top1 * 100).toFixed(1)}% (n=${dev.length})`);
     expect(top1).toBeGreaterThan(0.85);

@@ -1,25 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
+import type { FaqEntry } from '../knowledge/types.js';
 import type { FaqCandidate } from '../protocol/index.js';
 import { extractFacts, unsupportedFacts } from './facts.js';
 import { buildTemplateScript } from './template.js';
+import { readFaqJsonl } from './testing/faq.js';
 
-interface FaqRow {
-  id: string;
-  agency: string;
-  question: string;
-  answer: string;
-}
-
-const faq: FaqRow[] = readFileSync(requireShared(sharedPaths.faq), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => JSON.parse(line) as FaqRow)
+const faq = readFaqJsonl(requireShared(sharedPaths.faq))
   // 36 entries have no answer; those are hand-offs, tested separately.
   .filter((row) => row.answer.trim() !== '' && row.answer.trim() !== '[]');
 
-const candidate = (row: FaqRow, score = 0.9): FaqCandidate => ({
+const candidate = (row: FaqEntry, score = 0.9): FaqCandidate => ({
   faq_id: row.id,
   question: row.question,
   answer: row.answer,
@@ -33,7 +24,7 @@ describe('template reply scripts on the real Taipei FAQ', () => {
     let withFacts = 0;
     for (const row of faq) {
       // The question a caller asks is another entry's wording half the time, to vary sentence choice.
-      const other = faq[(faq.indexOf(row) * 7919) % faq.length] as FaqRow;
+      const other = faq[(faq.indexOf(row) * 7919) % faq.length] as FaqEntry;
       for (const question of [row.question, other.question]) {
         const script = buildTemplateScript({
           question,
@@ -69,7 +60,7 @@ describe('template reply scripts on the real Taipei FAQ', () => {
   });
 
   it('condenses a long answer by picking the sentences about the question', () => {
-    const row = faq.find((r) => r.id === 'tpe2024-03883') as FaqRow;
+    const row = faq.find((r) => r.id === 'tpe2024-03883') as FaqEntry;
     const text = buildTemplateScript({
       question: '弱勢家庭兒童生活扶助申請文件要寄到哪裡？寄件地址',
       candidates: [candidate(row)],
@@ -84,7 +75,7 @@ describe('template reply scripts on the real Taipei FAQ', () => {
     const contact = { agency: '臺北市政府社會局', phone: '(02)2720-6528', hours: '週一至週五8:30~17:30' };
     const script = buildTemplateScript({
       question: '外星人',
-      candidates: [candidate(faq[0] as FaqRow, 0.1)],
+      candidates: [candidate(faq[0] as FaqEntry, 0.1)],
       tier: 'cold',
       handoff: contact,
     });

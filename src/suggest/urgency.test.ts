@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
 import { detectUrgency } from './urgency.js';
+import { readFaqJsonl } from './testing/faq.js';
 import { calmUtterances, urgentUtterances } from './testing/urgent-utterances.js';
 
 describe('urgency detection', () => {
@@ -19,10 +19,7 @@ describe('urgency detection', () => {
   });
 
   it('almost never fires on the 4,847 real Taipei FAQ questions', () => {
-    const questions = readFileSync(requireShared(sharedPaths.faq), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => (JSON.parse(line) as { question: string }).question);
+    const questions = readFaqJsonl(requireShared(sharedPaths.faq)).map((e) => e.question);
     const alarms = questions.filter((q) => detectUrgency(q) !== null);
     console.info(
       `[urgency] false alarms ${alarms.length}/${questions.length} FAQ questions: ${alarms.map((q) => `${q} (${detectUrgency(q)?.reason})`).join(' | ')}`,
