@@ -13,20 +13,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OpenCC from 'opencc-js';
-import { configSchema } from '../src/config/index.js';
 import { createTextNormalizer, loadTaipeiLexicon, type TextStep } from '../src/text/index.js';
 import { countEdits, type AlignedPair } from '../src/text/testing/edit-counts.js';
 import { homophoneNoise, type NoisedPair } from '../src/text/testing/homophone-noise.js';
-import { jsonlField } from '../src/text/testing/fixtures.js';
+import { jsonlField, textConfig } from '../src/text/testing/fixtures.js';
 import { repoRoot, requireShared, sharedPaths } from '../test/shared.js';
 
 const lexiconDir = requireShared(sharedPaths.lexiconDir);
 const stage = await createTextNormalizer({
-  config: configSchema.parse({
-    dataDir: join(repoRoot, '.hotline-bench'),
-    logLevel: 'silent',
-    text: { lexiconDir },
-  }),
+  config: textConfig(join(repoRoot, '.hotline-bench'), { lexiconDir }),
 });
 const questions = jsonlField(requireShared(sharedPaths.faq), 'question');
 const sighanPath = requireShared(join(sharedPaths.devDir, 'sighan_train.jsonl'));

@@ -8,11 +8,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OpenCC from 'opencc-js';
-import { configSchema } from '../src/config/index.js';
 import { percentile } from '../src/knowledge/evaluate.js';
 import { createTextNormalizer, loadTaipeiLexicon, type NormalizeOptions } from '../src/text/index.js';
 import { homophoneNoise } from '../src/text/testing/homophone-noise.js';
-import { jsonlField } from '../src/text/testing/fixtures.js';
+import { jsonlField, textConfig } from '../src/text/testing/fixtures.js';
 import { repoRoot, requireShared, sharedPaths } from '../test/shared.js';
 
 const UTTERANCES = Number(process.env.BENCH_TEXT_UTTERANCES ?? 2000);
@@ -69,11 +68,7 @@ const noised = homophoneNoise(traditional, loadTaipeiLexicon(lexiconDir).terms, 
 
 const buildStart = performance.now();
 const stage = await createTextNormalizer({
-  config: configSchema.parse({
-    dataDir: join(repoRoot, '.hotline-bench'),
-    logLevel: 'silent',
-    text: { lexiconDir },
-  }),
+  config: textConfig(join(repoRoot, '.hotline-bench'), { lexiconDir }),
 });
 const buildMs = Math.round(performance.now() - buildStart);
 const s2twp = OpenCC.Converter({ from: 'cn', to: 'twp' });
