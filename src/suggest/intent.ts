@@ -3,6 +3,8 @@
  * trigger for the case-status tool when no LLM decides on tool calls.
  */
 
+import { SPOKEN_DIGIT } from '../text/index.js';
+
 export const questionTypes = [
   'case_status',
   'fee',
@@ -36,32 +38,12 @@ export function questionType(text: string): QuestionType {
   return 'other';
 }
 
-const CHINESE_DIGITS: Readonly<Record<string, string>> = {
-  零: '0',
-  〇: '0',
-  洞: '0',
-  一: '1',
-  么: '1',
-  幺: '1',
-  二: '2',
-  兩: '2',
-  三: '3',
-  四: '4',
-  五: '5',
-  六: '6',
-  七: '7',
-  拐: '7',
-  八: '8',
-  九: '9',
-  勾: '9',
-};
-
 /** Spoken digit strings ("一一二零三…") as Arabic digits, so a read-out case number is found. */
 function spokenDigitsToArabic(text: string): string {
   return text
     .replace(/[０-９Ａ-Ｚａ-ｚ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/[零〇洞一么幺二兩三四五六七拐八九勾]{4,}/g, (run) =>
-      [...run].map((c) => CHINESE_DIGITS[c]).join(''),
+    .replace(/[零〇○洞一么幺二兩三四五六七拐八九勾]{4,}/g, (run) =>
+      [...run].map((c) => SPOKEN_DIGIT[c] ?? c).join(''),
     );
 }
 

@@ -10,6 +10,6 @@ export {
 } from './normalizer.js';
 export { TextError, type TextErrorCode } from './errors.js';
 export { REDACTION_LABELS, REDACTION_POLICY } from './redact.js';
-export { extractPhoneNumbers, idChecksumOk, luhnOk } from './pii.js';
+export { extractPhoneNumbers, idChecksumOk, luhnOk, SPOKEN_DIGIT } from './pii.js';
 export { toTaiwanTraditional } from './convert.js';
 export { loadTaipeiLexicon, normaliseRoad, type LexiconTerm, type TermKind } from './lexicon.js';

@@ -76,7 +76,8 @@ export function luhnOk(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-const SPOKEN_DIGIT: Record<string, string> = {
+/** Digits as read out one by one on the phone (么 for 1, 洞 for 0, 拐 for 7, 勾 for 9, 兩 for 2). */
+export const SPOKEN_DIGIT: Readonly<Record<string, string>> = {
   零: '0',
   〇: '0',
   '○': '0',
@@ -85,13 +86,16 @@ const SPOKEN_DIGIT: Record<string, string> = {
   么: '1',
   幺: '1',
   二: '2',
+  兩: '2',
   三: '3',
   四: '4',
   五: '5',
   六: '6',
   七: '7',
+  拐: '7',
   八: '8',
   九: '9',
+  勾: '9',
 };
 
 /**

@@ -41,6 +41,12 @@ describe('PII detection', () => {
     expect(types('我是想問一下', true)).toEqual([]);
   });
 
+  it('catches a mobile number read out digit by digit, 么/洞/拐/勾 included', () => {
+    const types = (s: string) => detectPii(s, { names: false }).map((p) => p.type);
+    expect(types('我的手機是零九拐拐三四五六勾么')).toEqual(['phone']);
+    expect(types('電話零九一兩三四五六七八')).toEqual(['phone']);
+  });
+
   it('finds ≥99% of 2,000 generated IDs, phones, cards, accounts, plates and addresses in sentences', () => {
     const samples = piiSamples(2000, 7);
     const publicData = new PublicData();
