@@ -68,6 +68,8 @@ export interface FeedbackView {
   action: 'adopt' | 'edit' | 'reject' | 'copy' | 'undo_correction' | 'annotate';
   utteranceId?: string;
   faqId?: string;
+  /** The FAQ entry as shown when it was chosen (a later suggestion may replace the card). */
+  faq?: FaqCandidate;
   text?: string;
   by: string | null;
 }
@@ -244,6 +246,7 @@ function applyEvent(state: CallState, event: ServerEvent): CallState {
             action: event.action,
             utteranceId: event.utterance_id,
             faqId: event.faq_id,
+            faq: findCandidate(s, event.faq_id),
             text: event.text,
             by: event.by,
           },
@@ -306,6 +309,16 @@ function applyFinal(s: CallState, event: EventOf<'final'>): CallState {
     undoneEdits: existing?.final ? existing.undoneEdits : [],
   };
   return { ...s, utterances: replaceAt(s.utterances, index, view) };
+}
+
+/** The newest card for an FAQ entry among the suggestions on screen. */
+export function findCandidate(s: CallState, faqId: string | undefined): FaqCandidate | undefined {
+  if (!faqId) return undefined;
+  for (let i = s.suggestions.length - 1; i >= 0; i--) {
+    const hit = s.suggestions[i]?.faqCandidates.find((c) => c.faq_id === faqId);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function applySuggestion(s: CallState, event: EventOf<'suggestion'>): CallState {

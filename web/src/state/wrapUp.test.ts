@@ -65,6 +65,29 @@ describe('wrap-up', () => {
     expect(form.agency).toBe('交通局');
   });
 
+  it('keeps an adopted card that a later suggestion for the same utterance replaced', () => {
+    const adoptIndex = bodies.findIndex((b) => b.type === 'feedback' && b.action === 'adopt');
+    const replacement: EventBody = {
+      ...(bodies[2] as Extract<EventBody, { type: 'suggestion' }>),
+      faq_candidates: [
+        {
+          faq_id: 'faq-3',
+          question: '停車位如何申請？',
+          answer: '…',
+          agency: '交通局',
+          score: 0.5,
+          tier: 'hot',
+        },
+      ],
+    };
+    const later = [...bodies.slice(0, adoptIndex + 1), replacement, ...bodies.slice(adoptIndex + 1)].map(
+      (b, i) => ({ ...b, seq: i + 1, case_id: CASE, ts: 1_700_000_000_000 + i * 1000 }) as ServerEvent,
+    );
+    const replaced = callReducer(initialCallState(CASE), { type: 'events', events: later });
+    expect(replaced.suggestions[0]?.faqCandidates[0]?.faq_id).toBe('faq-3');
+    expect(draftWrapUp(replaced).summary).toContain('參考問答：路邊停車費如何繳納？');
+  });
+
   it('builds a record the archive accepts, with the agent-verified text and archived actions only', () => {
     const undone = callReducer(state, { type: 'undo_correction', utteranceId: 'u1', editIndex: 0 });
     const record = buildCaseRecord(

@@ -1,6 +1,6 @@
 /** The end-of-call record: the wrap-up form's pre-filled values and the body of `POST /api/case/record`. */
 import type { CallState } from './callReducer.js';
-import { verifiedText } from './callReducer.js';
+import { findCandidate, verifiedText } from './callReducer.js';
 
 export interface WrapUpForm {
   summary: string;
@@ -14,15 +14,6 @@ export function adoptedActions(state: CallState) {
   return state.feedback.filter((f) => f.action === 'adopt' || f.action === 'edit');
 }
 
-function faqById(state: CallState, faqId: string | undefined) {
-  if (!faqId) return undefined;
-  for (let i = state.suggestions.length - 1; i >= 0; i--) {
-    const hit = state.suggestions[i]?.faqCandidates.find((c) => c.faq_id === faqId);
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
 /** Pre-fills the form from what the citizen said and what the agent adopted. */
 export function draftWrapUp(state: CallState): WrapUpForm {
   const said = state.utterances
@@ -31,7 +22,7 @@ export function draftWrapUp(state: CallState): WrapUpForm {
     .join(' ')
     .trim();
   const adopted = adoptedActions(state);
-  const faqs = adopted.map((a) => faqById(state, a.faqId)).filter((f) => f !== undefined);
+  const faqs = adopted.map((a) => a.faq ?? findCandidate(state, a.faqId)).filter((f) => f !== undefined);
   const replies = adopted.filter((a) => !a.faqId && a.text).map((a) => a.text as string);
   const lines = [`民眾來電：${clip(said, 200) || '（無逐字稿）'}`];
   if (faqs.length > 0) lines.push(`參考問答：${[...new Set(faqs.map((f) => f.question))].join('；')}`);
