@@ -112,7 +112,7 @@ export class StreamSocket {
       const principal = this.options.principal;
       // An agent streams only as themself: a claimed agent_id cannot hand the call to someone else.
       const owned = principal?.role === 'agent' ? { ...start, agent_id: principal.id } : start;
-      const session = await this.options.manager.open(owned, principal?.id ?? null);
+      const session = await this.options.manager.open(owned, principal);
       this.attach(session, 0);
     } catch (err) {
       if (err instanceof CallError) return this.error(err.code, err.message);

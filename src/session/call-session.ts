@@ -3,7 +3,14 @@ import type { Config, Logger } from '../config/index.js';
 import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/engine.js';
 import type { VadPool, VadSettings, VoiceActivityDetector } from '../asr/vad.js';
-import type { EventBody, FeedbackMessage, ServerEvent, Speaker, StartMessage } from '../protocol/index.js';
+import type {
+  EventBody,
+  FeedbackMessage,
+  Principal,
+  ServerEvent,
+  Speaker,
+  StartMessage,
+} from '../protocol/index.js';
 import type { TextNormalizer } from '../text/types.js';
 import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
 import { CallEventLog } from './event-log.js';
@@ -34,6 +41,8 @@ export interface CallSummary {
   started_at: string;
   ended_at: string | null;
   agent_id: string | null;
+  /** Display name of the agent when the agent opened the stream themself. */
+  agent_name: string | null;
   status: 'live' | 'ended';
   last_utterance: string | null;
   agency: string | null;
@@ -67,7 +76,7 @@ export class CallSession {
     readonly start: StartMessage,
     private readonly services: CallServices,
     /** Principal that opened the stream (owner of the call when no agent_id was given). */
-    readonly openedBy: string | null = null,
+    readonly openedBy: Principal | null = null,
   ) {
     const { config, logger } = services;
     const now = services.now ?? Date.now;
@@ -123,7 +132,7 @@ export class CallSession {
     await this.services.recorder?.callStarted({
       caseId: this.caseId,
       agentId: this.start.agent_id,
-      ...(this.openedBy ? { openedBy: this.openedBy } : {}),
+      ...(this.openedBy ? { openedBy: this.openedBy.id } : {}),
       startedAt: this.startedAt,
       format: this.start.format,
       sampleRate: this.start.sample_rate,
@@ -194,6 +203,8 @@ export class CallSession {
       started_at: this.startedAt.toISOString(),
       ended_at: this.endedAt?.toISOString() ?? null,
       agent_id: this.start.agent_id ?? null,
+      agent_name:
+        this.openedBy && this.openedBy.id === this.start.agent_id ? (this.openedBy.name ?? null) : null,
       status: this.state === 'ended' ? 'ended' : 'live',
       last_utterance: this.lastUtterance,
       agency: this.agency,

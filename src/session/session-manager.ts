@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, ServerEvent, StartMessage } from '../protocol/index.js';
+import type { ErrorCode, Principal, ServerEvent, StartMessage } from '../protocol/index.js';
 import { CallSession, type CallServices, type CallSummary } from './call-session.js';
 
 export class CallError extends Error {
@@ -32,7 +32,7 @@ export class CallSessionManager {
   constructor(private readonly services: CallServices) {}
 
   /** Starts a new call. */
-  async open(start: StartMessage, openedBy: string | null = null): Promise<CallSession> {
+  async open(start: StartMessage, openedBy: Principal | null = null): Promise<CallSession> {
     const caseId = start.case_id ?? `call-${randomUUID()}`;
     const existing = this.calls.get(caseId);
     if (existing && existing.state !== 'ended') {

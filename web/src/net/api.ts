@@ -64,6 +64,7 @@ export interface CallSummary {
   case_id: string;
   started_at: string | number;
   agent_id: string | null;
+  agent_name?: string | null;
   status: 'live' | 'ended';
   last_utterance: string | null;
   agency: string | null;

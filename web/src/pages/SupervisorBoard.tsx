@@ -57,7 +57,7 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
                   )}
                 </td>
                 <td className="case-id">{c.case_id}</td>
-                <td>{c.agent_id ?? '—'}</td>
+                <td>{c.agent_name ?? c.agent_id ?? '—'}</td>
                 <td>
                   {c.status === 'live' ? formatDuration(now - new Date(c.started_at).getTime()) : '已結束'}
                 </td>
