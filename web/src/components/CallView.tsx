@@ -52,9 +52,10 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   const suggestionsBox = useRef<HTMLDivElement>(null);
 
   // New suggestions replace the shown one only while the agent is not reading or pointing at it.
+  // With nothing shown yet there is nothing under the cursor to protect.
   useEffect(() => {
-    if (!holding) setShown(latest);
-  }, [latest, holding]);
+    if (!holding || shown === null) setShown(latest);
+  }, [latest, holding, shown]);
   useEffect(() => setSelected(0), [shown?.utteranceId]);
   const newestKb = Math.max(0, ...Object.values(state.kbVersions));
   const view = shown && { ...shown, stale: shown.kbVersion !== null && shown.kbVersion < newestKb };
@@ -242,7 +243,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           >
             <FaqCards
               suggestion={view}
-              selected={selected - 1}
+              selected={readOnly ? -1 : selected - 1}
               adoptedFaqIds={adoptedFaqIds}
               readOnly={readOnly}
               newerWaiting={newerWaiting}
@@ -255,7 +256,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
               <ReplyPanel
                 reply={reply}
                 status={replyStatus}
-                selected={selected === 0}
+                selected={!readOnly && selected === 0}
                 readOnly={readOnly}
                 onSelect={() => setSelected(0)}
                 onAdopt={adoptReply}
