@@ -13,15 +13,8 @@ export type CaseSystemTables = {
   };
 };
 
-export interface DemoCase {
-  case_no: string;
-  status: string;
-  agency: string;
-  summary: string | null;
-  /** ms since epoch */
-  created_at: number;
-  updated_at: number;
-}
+/** A demo case as stored and as returned (timestamps in ms since epoch). */
+export type DemoCase = CaseSystemTables['demo_case_system_cases'];
 
 export interface DemoCaseInput {
   case_no: string;
