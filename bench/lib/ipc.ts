@@ -53,6 +53,8 @@ export interface GeneratorSample {
   framesSent: number;
   /** Time the counters above cover. */
   sinceMs: number;
+  /** The generator's own CPU (user + system µs) over sinceMs: it shares the machine with the server. */
+  cpuMicros: number;
   /** How late frames left the generator versus their real-time schedule. */
   sendLag: Percentiles;
   /** WebSocket ping sent right after a frame → pong (both servers answer in order on their loop). */
