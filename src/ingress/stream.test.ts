@@ -69,6 +69,25 @@ describe('WS /api/stream/asr with real recordings', () => {
     await noAsr.close();
   });
 
+  it('audio sent in the same breath as start waits for the start, none of it refused', async () => {
+    const client = await StreamClient.connect(wsUrl(noAsr));
+    const { bytes } = pcmBytes(meeting.path);
+    client.send({
+      type: 'start',
+      case_id: 'same-tick-1',
+      format: 'pcm_s16le',
+      sample_rate: 16000,
+      channels: 1,
+    });
+    for (let i = 0; i < bytes.length; i += 3200) client.sendAudio(bytes.subarray(i, i + 3200));
+    client.send({ type: 'end' });
+    await client.nextOfType('closed');
+    expect(client.ofType('error').map((e) => e.code)).toEqual(['asr_unavailable']);
+    expect(client.ofType('speech_start').length).toBeGreaterThan(0);
+    expectGapFree(client.events);
+    await client.close();
+  });
+
   it('without an ASR model: warns asr_unavailable, still sends VAD speech events, closes after end', async () => {
     const client = await StreamClient.connect(wsUrl(noAsr));
     client.send({ type: 'start', case_id: 'no-asr-1', format: 'pcm_s16le', sample_rate: 16000, channels: 1 });
