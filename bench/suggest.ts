@@ -9,15 +9,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireShared, repoRoot, sharedPaths } from '../test/shared.js';
 import { loadConfig } from '../src/config/index.js';
-import { buildCallQuery, createKnowledgeService } from '../src/knowledge/index.js';
+import { buildCallQuery, createKnowledgeService, trainAgencyRouter } from '../src/knowledge/index.js';
 import { percentile } from '../src/knowledge/evaluate.js';
 import { openStore } from '../src/store/index.js';
-import {
-  createCallAssistantFactory,
-  createCaseSystem,
-  detectUrgency,
-  trainAgencyRouter,
-} from '../src/suggest/index.js';
+import { createCallAssistantFactory, createCaseSystem, detectUrgency } from '../src/suggest/index.js';
 import { readFaqJsonl, readJsonl, type ParaphraseQuery } from '../src/suggest/testing/faq.js';
 import { calmUtterances, urgentUtterances } from '../src/suggest/testing/urgent-utterances.js';
 
@@ -49,7 +44,6 @@ const factory = createCallAssistantFactory({
   knowledge,
   config,
   caseSystem: await createCaseSystem({ config, store }),
-  router,
 });
 
 // Every 12th FAQ question (spread over all agencies) plus the dev paraphrases.

@@ -227,7 +227,15 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       utterance_id: 'u1',
       corrected_text: '路燈壞了。',
       faq_candidates: [
-        { faq_id: 'faq-12', question: 'q', answer: 'a', agency: '工務局', score: 0.9, tier: 'hot' },
+        {
+          faq_id: 'faq-12',
+          question: 'q',
+          answer: 'a',
+          agency: '工務局',
+          score: 0.9,
+          confidence: 0.9,
+          tier: 'hot',
+        },
       ],
       reply_script: '請稍候',
       tier: 'hot',

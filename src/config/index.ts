@@ -1,4 +1,4 @@
 export { configSchema, type Config, type ConfigInput } from './schema.js';
 export { loadConfig, ConfigError, ENV_BINDINGS, type LoadConfigOptions } from './load.js';
-export { resolvePaths, type ResolvedPaths } from './paths.js';
+export { resolvePaths, BUNDLED_DATA_DIR, type ResolvedPaths } from './paths.js';
 export { createLogger, type Logger } from './logger.js';

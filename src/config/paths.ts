@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './schema.js';
+
+/** Data that ships with the product (Taipei FAQ, similar questions, vocabulary, lexicons, VAD model). */
+export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 export interface ResolvedPaths {
   dataDir: string;
@@ -10,6 +14,8 @@ export interface ResolvedPaths {
   /** VAD model to load, or undefined when none is configured or present. */
   vadModel: string | undefined;
   extraLexiconFile: string;
+  /** Colloquial → official vocabulary file. */
+  vocabularyFile: string;
 }
 
 /** Derived locations under the state directory, in one place. */
@@ -24,5 +30,8 @@ export function resolvePaths(config: Config): ResolvedPaths {
     modelsDir,
     vadModel: config.vad.model ? resolve(config.vad.model) : existsSync(fetchedVad) ? fetchedVad : undefined,
     extraLexiconFile: resolve(config.text.extraLexiconFile ?? join(dataDir, 'lexicon-extra.txt')),
+    vocabularyFile: resolve(
+      config.knowledge.vocabularyFile ?? join(BUNDLED_DATA_DIR, 'vocabulary', 'colloquial.tsv'),
+    ),
   };
 }

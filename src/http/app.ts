@@ -2,16 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
-import { createKbRepository } from '../store/kb-repository.js';
 import { createConversationRepository } from '../store/conversation-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
-import {
-  createCallAssistantFactory,
-  createCaseSystem,
-  createConversationService,
-  createLiveAgencyRouter,
-} from '../suggest/index.js';
+import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
 import { streamRoutes } from '../ingress/index.js';
@@ -56,36 +50,28 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Text → knowledge: the KB's terms feed the lexicon; its answers mark public numbers/addresses.
   const text = await createTextNormalizer({ config, logger });
-  const knowledge = await createKnowledgeService({ store, config, logger });
-  const kbRepository = await createKbRepository(store);
+  const archive = await createArchive({ store, config, text, logger });
+  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
   const defaultKb = config.knowledge.defaultKb;
   /** Entries of a KB's active version; none while it does not exist yet (no seed, no import). */
-  const activeEntries = async (kb: string) => ((await kbRepository.get(kb)) ? kbRepository.entries(kb) : []);
+  const activeEntries = (kb: string) =>
+    knowledge.kbs().some((k) => k.kb === kb) ? knowledge.entries(kb) : [];
   const syncTextWithKb = async () => {
     text.setKnowledgeTerms(knowledge.terms());
-    text.setPublicText((await activeEntries(defaultKb)).map((e) => e.answer));
+    text.setPublicText(activeEntries(defaultKb).map((e) => e.answer));
   };
   await syncTextWithKb();
 
   const caseSystem = await createCaseSystem({ config, store });
-  const router = await createLiveAgencyRouter({
-    knowledge,
-    kb: defaultKb,
-    load: activeEntries,
-    logger,
-  });
-  stops.push(() => router.close());
-  const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger, router });
+  const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger });
   const conversations = createConversationService({
     knowledge,
     config,
     caseSystem,
     repository: await createConversationRepository(store),
-    router,
     logger,
   });
 
-  const archive = await createArchive({ store, config, text, logger });
   const auth = await createAuthService({ store, config, audit: archive.audit });
   stops.push(archive.retention.schedule());
 

@@ -25,9 +25,14 @@ export const BUILD_STEP = 256;
 
 /**
  * Builds a field from `docTerms[d]` (document d's terms; repeats = term frequency). A generator that
- * yields every few hundred documents so a caller can build without blocking the event loop.
+ * yields every few hundred documents so a caller can build without blocking the event loop. With
+ * `idfFrom`, term rarity comes from that (larger) field: a handful of extra documents scored on the
+ * same scale as the field they extend.
  */
-export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Generator<void, BM25Field> {
+export function* buildFieldSteps(
+  docTerms: readonly (readonly string[])[],
+  idfFrom?: BM25Field,
+): Generator<void, BM25Field> {
   const n = docTerms.length;
   const termIds = new Map<string, number>();
   // Pass 1: term ids, document frequencies, lengths.
@@ -73,6 +78,7 @@ export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Gene
   const fill = offsets.slice(0, terms);
   const tf = new Int32Array(terms);
   const avgLength = n ? totalLength / n || 1 : 1;
+  const termNames = idfFrom ? [...termIds.keys()] : [];
   // Pass 2: per document, count term frequencies and write each term's posting.
   const distinct = new Int32Array(terms);
   let start = 0;
@@ -92,7 +98,8 @@ export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Gene
       const f = tf[id] as number;
       const slot = fill[id] as number;
       docs[slot] = d;
-      weights[slot] = (idfOf(n, df[id] as number) * f * (K1 + 1)) / (f + norm);
+      const idf = idfFrom ? idfFrom.idf(termNames[id] as string) : idfOf(n, df[id] as number);
+      weights[slot] = (idf * f * (K1 + 1)) / (f + norm);
       fill[id] = slot + 1;
       tf[id] = 0;
     }
@@ -105,6 +112,7 @@ export function* buildFieldSteps(docTerms: readonly (readonly string[])[]): Gene
     docs,
     weights,
     idf: (term) => {
+      if (idfFrom) return idfFrom.idf(term);
       const id = termIds.get(term);
       return id === undefined ? unseenIdf : idfOf(n, (offsets[id + 1] as number) - (offsets[id] as number));
     },

@@ -33,3 +33,8 @@ export function parseCsv(text: string): string[][] {
   }
   return rows.filter((r) => r.some((v) => v.trim() !== ''));
 }
+
+/** One RFC 4180 CSV line: cells with a comma, quote or line break are quoted, quotes doubled. */
+export function csvLine(cells: readonly string[]): string {
+  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+}

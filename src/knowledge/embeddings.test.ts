@@ -32,8 +32,8 @@ const entries: FaqEntry[] = [
   },
 ];
 
-// The double's "meaning": a sofa is bulky furniture. No characters are shared with the entry.
-const concepts = [['沙發', '大型家具', '床墊'], ['悠遊卡'], ['游泳']];
+// The double's "meaning": a spring mattress is bulky furniture. No characters are shared with the entry.
+const concepts = [['彈簧床', '大型家具'], ['悠遊卡'], ['游泳']];
 
 describe('dense channel through an OpenAI-compatible /v1/embeddings endpoint (test double, not a model)', () => {
   let double: EmbeddingsDouble;
@@ -60,9 +60,9 @@ describe('dense channel through an OpenAI-compatible /v1/embeddings endpoint (te
       input: entries.map((e) => `${e.question}\n${e.answer}`),
     });
 
-    const lexical = knowledge.search('舊沙發要丟', { minScore: 0 });
+    const lexical = knowledge.search('彈簧床要丟');
     expect(lexical.results.map((r) => r.faq_id)).not.toContain('bulky');
-    const dense = await knowledge.searchAsync('舊沙發要丟', { minScore: 0 });
+    const dense = await knowledge.searchAsync('彈簧床要丟');
     expect(dense.results[0]?.faq_id).toBe('bulky');
 
     // A re-import with one changed entry embeds only that entry's text.

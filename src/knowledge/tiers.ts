@@ -1,15 +1,6 @@
 import type { RankedEntry } from './faq-index.js';
 import type { Tier } from './types.js';
 
-export interface TierPolicy {
-  /** Top score at or above which the best entry answers the question directly. */
-  hotThreshold: number;
-  /** Candidates below this score are not shown; a top score below it is certainly cold. */
-  coldThreshold: number;
-  /** How far the best entry must lead the best entry with a different question to be hot. */
-  hotMargin: number;
-}
-
 /**
  * Questions about the caller's own case or where a process stands: no FAQ answers those, the
  * suggestion stage's tools (case-status lookup) do.
@@ -21,19 +12,26 @@ export function isProcedureQuestion(query: string): boolean {
   return PROCEDURE_QUESTION.test(query);
 }
 
-/** The query's tier: procedure questions first, then hot only with a clear lead, else cold. */
-export function queryTier(query: string, ranked: readonly RankedEntry[], policy: TierPolicy): Tier {
+/**
+ * The query's tier: procedure questions first; `hot` only when the top card is very likely right
+ * (calibrated confidence at or above `hotConfidence`); otherwise `cold`. Tiers are advice beside the
+ * cards, never a reason to hide them.
+ */
+export function queryTier(
+  query: string,
+  ranked: readonly RankedEntry[],
+  confidences: readonly number[],
+  hotConfidence: number,
+): Tier {
   const top = ranked[0];
-  if (isProcedureQuestion(query) || (top?.entry.tier === 'procedure' && top.score >= policy.coldThreshold)) {
+  const confidence = confidences[0] ?? 0;
+  if (isProcedureQuestion(query) || (top?.entry.tier === 'procedure' && confidence >= hotConfidence / 2)) {
     return 'procedure';
   }
-  if (!top || top.score < policy.hotThreshold) return 'cold';
-  // Entries repeating the top question (same text under several agencies/pages) are not rivals.
-  const rival = ranked.find((r) => r.entry.question.trim() !== top.entry.question.trim());
-  return !rival || top.score - rival.score >= policy.hotMargin ? 'hot' : 'cold';
+  return top && confidence >= hotConfidence ? 'hot' : 'cold';
 }
 
-/** A candidate's own tier: an editor's fixed tier wins, else its score decides. */
-export function candidateTier(candidate: RankedEntry, policy: TierPolicy): Tier {
-  return candidate.entry.tier ?? (candidate.score >= policy.hotThreshold ? 'hot' : 'cold');
+/** A card's own tier: an editor's fixed tier wins, else its confidence decides. */
+export function candidateTier(candidate: RankedEntry, confidence: number, hotConfidence: number): Tier {
+  return candidate.entry.tier ?? (confidence >= hotConfidence ? 'hot' : 'cold');
 }

@@ -1,23 +1,34 @@
 import type { AgencyContact, FaqCandidate, Tier } from '../protocol/index.js';
-import type { KbEntryRecord } from '../store/kb-repository.js';
+import type { KbEntryRecord, KbPhrasing } from '../store/kb-repository.js';
 
 export type { AgencyContact, FaqCandidate, Tier };
 
 /** One FAQ entry `{id, question, answer, agency, maintainer?, url?, tags, tier?, updated?}`, as the store keeps it. */
 export type FaqEntry = KbEntryRecord;
+/** A similar question (相似問法) of an entry. */
+export type Phrasing = KbPhrasing;
 
 export interface SearchOptions {
   k?: number;
   kb?: string;
   agency?: string;
-  /** Candidates scoring below this are left out; defaults to the configured cold threshold. */
+  /** Candidates scoring below this are left out (default 0: every candidate up to k is shown). */
   minScore?: number;
+  /** Also return each card's confidence features (for fitting the calibration). */
+  features?: boolean;
 }
 
 /** One weighted piece of a query, e.g. one of a call's recent utterances (see `buildCallQuery`). */
 export interface QueryPart {
   text: string;
   weight: number;
+}
+
+/** The agency responsible for what a query asks, as the KB-trained router sees it. */
+export interface AgencyGuess {
+  agency: string;
+  /** Posterior probability under the router (0..1). */
+  confidence: number;
 }
 
 export interface SearchResult {
@@ -28,8 +39,12 @@ export interface SearchResult {
   results: FaqCandidate[];
   /** Tier of the query as a whole: hot (answer directly), cold (hand off), procedure (ask the tools). */
   tier: Tier;
-  /** For `cold`: who to route the citizen to. */
+  /** For `cold`: who to route the citizen to (never the 1999 line itself; at most a transfer inside it). */
   handoff: AgencyContact | null;
+  /** The responsible agency for the query (router over the KB's labels), when the KB has any. */
+  agency: AgencyGuess | null;
+  /** With `features`: each card's confidence features (see `CONFIDENCE_FEATURES`). */
+  features?: number[][];
 }
 
 export interface KbUpdate {

@@ -79,10 +79,18 @@ export interface FaqCandidate {
   question: string;
   answer: string;
   agency: string;
+  /** Retrieval score (0..1), comparable within one query only. */
   score: number;
+  /**
+   * Calibrated probability (0..1) that this card answers the caller, fitted on realistic caller
+   * questions (docs/knowledge.md, "Confidence").
+   */
+  confidence: number;
   tier: Tier;
   url?: string;
   matched?: string[];
+  /** The similar question (相似問法) of the entry that matched the caller's words best. */
+  phrasing?: string;
 }
 export type Tier = 'hot' | 'cold' | 'procedure';
 

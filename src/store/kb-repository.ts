@@ -13,6 +13,8 @@ export type KbTables = {
     kind: string;
     /** JSON: { added: ids[], changed: ids[], removed: ids[] } (first 50 of each). */
     diff_ids: string;
+    /** JSON array of the admin vocabulary terms in force at this version (null before it existed). */
+    vocabulary: string | null;
   };
   kb_contents: { hash: string; data: string };
   kb_version_entries: { kb: string; version: number; entry_id: string; hash: string };
@@ -32,9 +34,28 @@ export interface KbEntryRecord {
   /** Fixed tier set by an editor; otherwise decided per query. */
   tier?: 'hot' | 'cold' | 'procedure' | null;
   updated?: string;
+  /** Similar questions (相似問法): how citizens actually ask what this entry answers. */
+  phrasings?: KbPhrasing[];
 }
 
-export type KbVersionKind = 'import' | 'edit' | 'rollback';
+/** One similar question of an entry. */
+export interface KbPhrasing {
+  text: string;
+  /** Who wrote it: shipped with the KB (`authored`), an editor, or an agent's adopted call utterance. */
+  source: 'authored' | 'editor' | 'agent';
+  /** Only `approved` phrasings are searched; `review` marks one written for an older wording of the entry. */
+  status: 'approved' | 'pending' | 'review';
+  /** Hash of the question and answer it was written for (see `phrasingBasis`). */
+  written_for: string;
+}
+
+export type KbVersionKind = 'import' | 'edit' | 'rollback' | 'vocabulary';
+
+/** A colloquial → official vocabulary term an admin added to a KB (versioned with it). */
+export interface KbVocabularyTerm {
+  colloquial: string;
+  official: string[];
+}
 
 /** What a version row and a returned version have in common. */
 interface KbVersionSummary {
@@ -54,6 +75,8 @@ interface KbVersionSummary {
 export interface KbVersion extends KbVersionSummary {
   kind: KbVersionKind;
   diff: { added: string[]; changed: string[]; removed: string[] };
+  /** Admin vocabulary terms of this version. */
+  vocabulary: KbVocabularyTerm[];
 }
 
 export interface KbInfo {
@@ -89,7 +112,12 @@ export interface KbRepository {
   commit(
     kb: string,
     entries: readonly KbEntryRecord[],
-    meta: { kind: 'import' | 'edit'; note?: string },
+    meta: {
+      kind: 'import' | 'edit' | 'vocabulary';
+      note?: string;
+      /** The version's admin vocabulary; unset = the active version's. */
+      vocabulary?: readonly KbVocabularyTerm[];
+    },
     now?: number,
   ): Promise<CommitResult>;
   /** Makes a new version whose content is that of `version`. */
@@ -98,8 +126,8 @@ export interface KbRepository {
 
 /** Hash of everything but the id: two entries saying the same thing share one stored content. */
 export function contentHash(entry: KbEntryRecord): string {
-  const { question, answer, agency, maintainer, url, tags, tier, updated } = entry;
-  // The maintainer is appended only when present, so entries stored before it existed keep their hash.
+  const { question, answer, agency, maintainer, url, tags, tier, updated, phrasings } = entry;
+  // Later fields are appended only when present, so entries stored before they existed keep their hash.
   const canonical = JSON.stringify([
     question,
     answer,
@@ -108,12 +136,14 @@ export function contentHash(entry: KbEntryRecord): string {
     tags,
     tier ?? null,
     updated ?? null,
-    ...(maintainer ? [maintainer] : []),
+    ...(maintainer || phrasings?.length ? [maintainer ?? null] : []),
+    ...(phrasings?.length ? [phrasings] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
 const DIFF_IDS_KEPT = 50;
+const vocabularyJson = (terms: readonly KbVocabularyTerm[]) => JSON.stringify(terms);
 /** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
 
@@ -156,6 +186,11 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_vocabulary': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('kb_versions').addColumn('vocabulary', 'text').execute();
+    },
+  },
 };
 
 type Db = Kysely<KbTables>;
@@ -173,6 +208,7 @@ function toVersion(row: KbTables['kb_versions']): KbVersion {
     removed: Number(row.removed),
     diff: JSON.parse(row.diff_ids) as KbVersion['diff'],
     created_at: Number(row.created_at),
+    vocabulary: row.vocabulary ? (JSON.parse(row.vocabulary) as KbVocabularyTerm[]) : [],
   };
 }
 
@@ -248,7 +284,7 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
     kb: string,
     previous: Map<string, string>,
     next: Map<string, string>,
-    meta: { kind: KbVersionKind; note?: string; restoredFrom?: number },
+    meta: { kind: KbVersionKind; note?: string; restoredFrom?: number; vocabulary: string | null },
     now: number,
   ): Promise<KbVersion> {
     const added: string[] = [];
@@ -282,6 +318,7 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         removed: removed.slice(0, DIFF_IDS_KEPT),
       }),
       created_at: now,
+      vocabulary: meta.vocabulary,
     };
     await trx.insertInto('kb_versions').values(row).execute();
     await insertChunked(
@@ -343,24 +380,32 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
           await trx.insertInto('kb_bases').values({ name: kb, active_version: 0, created_at: now }).execute();
         const active = info?.active_version ?? 0;
         const previous = active ? await membership(trx, kb, active) : new Map<string, string>();
+        const activeRow = active
+          ? await trx
+              .selectFrom('kb_versions')
+              .selectAll()
+              .where('kb', '=', kb)
+              .where('version', '=', active)
+              .executeTakeFirstOrThrow()
+          : null;
+        const vocabulary = meta.vocabulary
+          ? vocabularyJson(meta.vocabulary)
+          : (activeRow?.vocabulary ?? null);
         const same =
-          previous.size === next.size && [...next].every(([id, hash]) => previous.get(id) === hash);
-        if (same && active) {
-          const row = await trx
-            .selectFrom('kb_versions')
-            .selectAll()
-            .where('kb', '=', kb)
-            .where('version', '=', active)
-            .executeTakeFirstOrThrow();
-          return { version: toVersion(row), created: false };
-        }
+          previous.size === next.size &&
+          [...next].every(([id, hash]) => previous.get(id) === hash) &&
+          (vocabulary ?? '[]') === (activeRow?.vocabulary ?? '[]');
+        if (same && activeRow) return { version: toVersion(activeRow), created: false };
         await insertChunked(
           trx,
           'kb_contents',
           [...contents].map(([hash, data]) => ({ hash, data })),
           true,
         );
-        return { version: await record(trx, kb, previous, next, meta, now), created: true };
+        return {
+          version: await record(trx, kb, previous, next, { ...meta, vocabulary }, now),
+          created: true,
+        };
       });
     },
     async rollback(kb, version, now = Date.now()) {
@@ -369,7 +414,20 @@ export async function createKbRepository(store: Store): Promise<KbRepository> {
         await requireVersion(trx, kb, version);
         const previous = await membership(trx, kb, info.active_version);
         const next = await membership(trx, kb, version);
-        return record(trx, kb, previous, next, { kind: 'rollback', restoredFrom: version }, now);
+        const restored = await trx
+          .selectFrom('kb_versions')
+          .select('vocabulary')
+          .where('kb', '=', kb)
+          .where('version', '=', version)
+          .executeTakeFirstOrThrow();
+        return record(
+          trx,
+          kb,
+          previous,
+          next,
+          { kind: 'rollback', restoredFrom: version, vocabulary: restored.vocabulary },
+          now,
+        );
       });
     },
   };

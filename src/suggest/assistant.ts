@@ -1,6 +1,5 @@
 import type { Config, Logger } from '../config/index.js';
 import type { KnowledgeSearch } from '../knowledge/types.js';
-import type { AgencyRouter } from './agency-router.js';
 import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
 import {
   createSuggestEngine,
@@ -27,8 +26,6 @@ export interface CallAssistantFactoryOptions {
   logger?: Logger;
   /** Clock for the refresh policy (tests). */
   now?: () => number;
-  /** Agency router trained from the KB (see `trainAgencyRouter`); optional. */
-  router?: AgencyRouter | null;
   /** Retrieval query from the call context; defaults to `callContextQuery`. */
   queryBuilder?: QueryBuilder;
   /** Partials below this recognizer confidence never trigger a refresh. */

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, KnowledgeSearch, Tier } from '../knowledge/types.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
-import type { AgencyRouter } from './agency-router.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
@@ -56,7 +55,6 @@ export interface ConversationServiceOptions {
   config: Config;
   caseSystem: CaseSystem;
   repository: ConversationRepository;
-  router?: AgencyRouter | null;
   logger?: Logger;
   now?: () => number;
 }

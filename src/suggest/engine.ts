@@ -1,7 +1,13 @@
 import type { Config, Logger } from '../config/index.js';
-import type { AgencyContact, KnowledgeSearch, QueryPart, SearchResult, Tier } from '../knowledge/types.js';
+import type {
+  AgencyContact,
+  AgencyGuess,
+  KnowledgeSearch,
+  QueryPart,
+  SearchResult,
+  Tier,
+} from '../knowledge/types.js';
 import { queryText } from './call-context.js';
-import type { AgencyGuess, AgencyRouter } from './agency-router.js';
 import { extractCaseNumber, questionType, type QuestionType } from './intent.js';
 import { createLlmScripter, type LlmScripter, type LlmScriptInput } from './llm.js';
 import { buildTemplateScript, type ReplyScript } from './template.js';
@@ -36,8 +42,6 @@ export interface SuggestEngineOptions {
   config: Config;
   caseSystem: CaseSystem;
   logger?: Logger;
-  /** Agency router trained from the KB's labels; without one the top candidates' agency is used. */
-  router?: AgencyRouter | null;
   /** Candidates shown and given to the LLM. */
   k?: number;
 }
@@ -73,12 +77,6 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
       )
     : null;
 
-  function agencyOf(query: string, search: SearchResult): AgencyGuess | null {
-    if (options.router) return options.router.route(query, 1)[0] ?? null;
-    const top = search.results[0];
-    return top ? { agency: top.agency, confidence: top.score } : null;
-  }
-
   return {
     llm,
     analyze(parts, text, kb) {
@@ -92,8 +90,8 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
       const wantsCaseStatus = type === 'case_status';
       const caseNo = ownCaseNo ?? (wantsCaseStatus ? extractCaseNumber(query) : null);
       const tier: Tier = wantsCaseStatus ? 'procedure' : search.tier;
-      const agency = agencyOf(query, search);
-      // The knowledge stage always names a hand-off for cold results (the agency, else 1999).
+      // The knowledge stage names the responsible agency and, for cold results, whom to hand off to.
+      const agency = search.agency;
       const handoff = search.handoff;
       return { text, query, search, tier, handoff, questionType: type, caseNo, wantsCaseStatus, agency };
     },

@@ -23,13 +23,6 @@ export {
   type ConversationAnswer,
   type ConversationTurn,
 } from './conversation.js';
-export {
-  trainAgencyRouter,
-  createLiveAgencyRouter,
-  type AgencyRouter,
-  type AgencyGuess,
-  type LiveRouterOptions,
-} from './agency-router.js';
 export { callContextQuery, type QueryBuilder } from './call-context.js';
 export { buildTemplateScript, type ReplyScript } from './template.js';
 export { detectUrgency, type Urgency, type UrgencyCategory } from './urgency.js';

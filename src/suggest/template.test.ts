@@ -16,6 +16,7 @@ const candidate = (row: FaqEntry, score = 0.9): FaqCandidate => ({
   answer: row.answer,
   agency: row.agency,
   score,
+  confidence: score,
   tier: 'hot',
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Command } from 'commander';
@@ -6,16 +6,20 @@ import { loadConfig, createLogger } from '../../config/index.js';
 import {
   createKnowledgeService,
   parseEntries,
+  readSeed,
   type FaqEntry,
   type SearchResult,
 } from '../../knowledge/index.js';
 import { buildHardDevSet } from '../../knowledge/dev-set.js';
 import { goldExpander, scoreRankings, type EvalQuery } from '../../knowledge/evaluate.js';
 import { openStore } from '../../store/index.js';
+import { createTextNormalizer } from '../../text/index.js';
 
-function readKb(file: string): FaqEntry[] {
-  return parseEntries(readFileSync(file, 'utf8'), {
-    format: extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl',
+function readKb(path: string): FaqEntry[] {
+  // A folder (or a KB file with a *phrasings*.jsonl beside it in a folder) is read as the seed is.
+  if (statSync(path).isDirectory()) return readSeed(path);
+  return parseEntries(readFileSync(path, 'utf8'), {
+    format: extname(path).toLowerCase() === '.csv' ? 'csv' : 'jsonl',
   });
 }
 
@@ -40,18 +44,22 @@ interface Outcome {
   ms: number;
 }
 
-/** Share of answerable queries answered `hot` and how often that answer was right; cold share of the others. */
+const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : null);
+
+/**
+ * What agents see: for answerable queries, how often the answer is `hot` (coverage) and how often a
+ * hot top card is right (precision); for the others, how often one wrongly comes out hot.
+ */
 function tierStats(outcomes: readonly Outcome[], expand: (gold: readonly string[]) => Set<string>) {
   const answerable = outcomes.filter((o) => o.query.gold_ids.length);
   const hot = answerable.filter((o) => o.result.tier === 'hot');
   const right = hot.filter((o) => expand(o.query.gold_ids).has(o.result.results[0]?.faq_id ?? ''));
   const unanswerable = outcomes.filter((o) => !o.query.gold_ids.length);
-  const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : null);
   return {
-    hot_rate: ratio(hot.length, answerable.length),
+    hot_coverage: ratio(hot.length, answerable.length),
     hot_precision: ratio(right.length, hot.length),
-    out_of_kb: unanswerable.length,
-    out_of_kb_cold: ratio(unanswerable.filter((o) => o.result.tier === 'cold').length, unanswerable.length),
+    out_of_scope: unanswerable.length,
+    out_of_scope_hot: ratio(unanswerable.filter((o) => o.result.tier === 'hot').length, unanswerable.length),
   };
 }
 
@@ -61,55 +69,91 @@ export function register(program: Command): void {
 
   evaluate
     .command('retrieval')
-    .description('Recall@1/3/10, MRR and latency of FAQ retrieval (KB imported into a throw-away store)')
-    .requiredOption('--kb <file>', 'KB as JSONL or CSV')
-    .requiredOption('--queries <file>', 'JSONL {"query","gold_ids":[…]} (empty gold_ids = should be cold)')
+    .description(
+      'recall, MRR, tiers and latency of FAQ retrieval through the same path as the API (text stage, ' +
+        'vocabulary, similar questions), per kind of query, in a throw-away store',
+    )
+    .requiredOption(
+      '--kb <path>',
+      'KB as JSONL or CSV, or a folder (e.g. data/taipei-faq: FAQ + similar questions)',
+    )
+    .requiredOption(
+      '--queries <file>',
+      'JSONL {"query","gold_ids":[…],"kind"?} (empty gold_ids = should not be hot)',
+    )
     .option('--k <n>', 'depth of the ranking', '10')
-    .option('--json', 'last line: {"n","recall1","recall3","recall10","mrr","p50_ms","p99_ms"}')
-    .action(async (opts: { kb: string; queries: string; k: string; json?: boolean }) => {
-      const entries = readKb(opts.kb);
-      const queries = readQueries(opts.queries);
-      const dir = mkdtempSync(join(tmpdir(), 'hotline-eval-'));
-      const config = loadConfig({ overrides: { dataDir: dir, knowledge: { seed: '' } } });
-      const store = await openStore({ sqliteFile: join(dir, 'eval.db') });
-      try {
-        const knowledge = await createKnowledgeService({ store, config, logger: createLogger('warn') });
-        await knowledge.importEntries('eval', entries, { note: 'eval' });
-        const k = Number.parseInt(opts.k, 10) || 10;
-        const run = (q: EvalQuery) => knowledge.search(q.query, { kb: 'eval', k, minScore: 0 });
-        for (const q of queries.slice(0, 20)) run(q); // JIT warm-up, not timed
-        const outcomes: Outcome[] = queries.map((query) => {
-          const started = performance.now();
-          const result = run(query);
-          return { query, result, ms: performance.now() - started };
+    .option('--no-phrasings', 'leave the similar questions (相似問法) out of the index')
+    .option(
+      '--replay <file>',
+      'first replay agent adoptions: JSONL {"query","gold_ids"} (query adopted for gold_ids[0])',
+    )
+    .option('--json', 'last line: the metrics per kind as JSON')
+    .action(
+      async (opts: {
+        kb: string;
+        queries: string;
+        k: string;
+        phrasings: boolean;
+        replay?: string;
+        json?: boolean;
+      }) => {
+        const entries = readKb(opts.kb).map((e) => {
+          if (opts.phrasings) return e;
+          const { phrasings: _left, ...rest } = e;
+          return rest;
         });
-        const expand = goldExpander(entries);
-        const rankingsOf = (list: readonly Outcome[]) =>
-          list.map((o) => ({ ids: o.result.results.map((r) => r.faq_id), ms: o.ms }));
-        const metrics = scoreRankings(queries, rankingsOf(outcomes), expand);
-        const kinds = [...new Set(queries.map((q) => q.kind).filter((x): x is string => !!x))];
-        const rows = [
-          { set: 'all', ...metrics, ...tierStats(outcomes, expand) },
-          ...kinds.map((kind) => {
-            const subset = outcomes.filter((o) => o.query.kind === kind);
-            return {
-              set: kind,
-              ...scoreRankings(
-                subset.map((o) => o.query),
-                rankingsOf(subset),
-                expand,
+        const queries = readQueries(opts.queries);
+        const dir = mkdtempSync(join(tmpdir(), 'hotline-eval-'));
+        // The configured lexicon (HOTLINE_LEXICON_DIR) and vocabulary, as the server uses them.
+        const config = loadConfig({ overrides: { dataDir: dir, knowledge: { seed: '' } } });
+        const store = await openStore({ sqliteFile: join(dir, 'eval.db') });
+        try {
+          const logger = createLogger('warn');
+          const text = await createTextNormalizer({ config, logger });
+          const knowledge = await createKnowledgeService({ store, config, logger, text });
+          await knowledge.importEntries('eval', entries, { note: 'eval' });
+          for (const q of opts.replay ? readQueries(opts.replay) : []) {
+            const target = q.gold_ids[0];
+            if (target)
+              await knowledge.feedback({ kb: 'eval', entryId: target, text: q.query, action: 'adopted' });
+          }
+          const k = Number.parseInt(opts.k, 10) || 10;
+          const run = (q: EvalQuery) => knowledge.search(q.query, { kb: 'eval', k });
+          for (const q of queries.slice(0, 20)) run(q); // JIT warm-up, not timed
+          const outcomes: Outcome[] = queries.map((query) => {
+            const started = performance.now();
+            const result = run(query);
+            return { query, result, ms: performance.now() - started };
+          });
+          const expand = goldExpander(entries);
+          const rowOf = (set: string, list: readonly Outcome[]) => ({
+            set,
+            ...scoreRankings(
+              list.map((o) => o.query),
+              list.map((o) => ({ ids: o.result.results.map((r) => r.faq_id), ms: o.ms })),
+              expand,
+            ),
+            ...tierStats(list, expand),
+          });
+          const kinds = [...new Set(queries.map((q) => q.kind).filter((x): x is string => !!x))];
+          const rows = [
+            rowOf('all', outcomes),
+            ...kinds.map((kind) =>
+              rowOf(
+                kind,
+                outcomes.filter((o) => o.query.kind === kind),
               ),
-              ...tierStats(subset, expand),
-            };
-          }),
-        ];
-        console.table(rows);
-        if (opts.json) console.log(JSON.stringify(metrics));
-      } finally {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+            ),
+          ];
+          console.table(rows);
+          if (opts.json)
+            console.log(JSON.stringify(Object.fromEntries(rows.map(({ set, ...m }) => [set, m]))));
+        } finally {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
 
   evaluate
     .command('devset')

@@ -71,8 +71,18 @@ describe('kb and eval commands', () => {
       const evaluated = await cli(['eval', 'retrieval', '--kb', kbFile, '--queries', queries, '--json'], dir);
       expect(evaluated.code).toBe(0);
       const last = JSON.parse(evaluated.stdout.trim().split('\n').at(-1) as string);
-      expect(Object.keys(last)).toEqual(['n', 'recall1', 'recall3', 'recall10', 'mrr', 'p50_ms', 'p99_ms']);
-      expect(last).toMatchObject({ n: 2, recall1: 1, mrr: 1 });
+      expect(Object.keys(last.all)).toEqual(
+        expect.arrayContaining([
+          'n',
+          'recall1',
+          'recall3',
+          'recall10',
+          'mrr',
+          'hot_precision',
+          'out_of_scope_hot',
+        ]),
+      );
+      expect(last.all).toMatchObject({ n: 2, recall1: 1, mrr: 1, out_of_scope: 1, out_of_scope_hot: 0 });
 
       const unknown = await cli(['kb', 'versions', '--kb', 'nope'], dir);
       expect(unknown.code).not.toBe(0);

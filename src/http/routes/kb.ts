@@ -20,6 +20,9 @@ const status: Record<KnowledgeErrorCode, number> = {
   unknown_entry: 404,
   duplicate_entry: 409,
   fetch_failed: 502,
+  invalid_vocabulary: 400,
+  invalid_phrasing: 400,
+  unknown_phrasing: 404,
 };
 
 /** Runs a knowledge-stage call; its `KnowledgeError`s become HTTP errors with the same stable code. */

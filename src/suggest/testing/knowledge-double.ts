@@ -56,10 +56,13 @@ export function createKnowledgeDouble(
           answer: d.entry.answer,
           agency: d.entry.agency,
           score,
+          // A test double: its "confidence" is its own overlap score, not a calibrated probability.
+          confidence: score,
           tier: score >= thresholds.hot ? 'hot' : score < thresholds.cold ? 'cold' : 'procedure',
         })),
         tier,
         handoff: tier === 'cold' && top ? (contacts[top] ?? null) : null,
+        agency: top ? { agency: top, confidence: best } : null,
       };
     },
     onUpdated(listener) {

@@ -60,6 +60,7 @@ const suggestion = (
         answer: '請洽交通局。',
         agency: '交通局',
         score: 0.8,
+        confidence: 0.8,
         tier: 'hot',
       },
     ],

@@ -1,13 +1,10 @@
-import type { Logger } from '../config/index.js';
-import type { FaqEntry, KnowledgeSearch } from '../knowledge/types.js';
-import { bigrams } from './sentences.js';
+import { indexedPhrasings } from './phrasings.js';
+import { charGrams, indexText } from './query-terms.js';
+import type { FaqEntry } from './types.js';
 
-/** An agency guess for an utterance window, best first. */
-export interface AgencyGuess {
-  agency: string;
-  /** Posterior probability under the model (0..1). */
-  confidence: number;
-}
+const bigrams = (text: string) => new Set(charGrams(indexText(text)));
+
+import type { AgencyGuess } from './types.js';
 
 export interface AgencyRouter {
   readonly agencies: readonly string[];
@@ -21,11 +18,12 @@ export interface TrainOptions {
   alpha?: number;
 }
 
-export type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency'>;
+export type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency' | 'phrasings'>;
 
 /**
  * Multinomial naive Bayes over character bigrams, trained from the knowledge base's own labels
- * (the agency of each FAQ entry). Retrains in milliseconds, so a new KB version brings a new router.
+ * (the agency of each FAQ entry, over its question, similar questions and the start of its answer).
+ * Retrains in milliseconds, so each KB version gets its own router.
  */
 export function trainAgencyRouter(
   entries: readonly LabelledEntry[],
@@ -50,6 +48,8 @@ export function trainAgencyRouter(
     if (!entry.agency) continue;
     docs.set(entry.agency, (docs.get(entry.agency) ?? 0) + 1);
     add(entry.agency, entry.question, 1);
+    // Similar questions are in the callers' words: what the router sees at run time.
+    for (const p of indexedPhrasings(entry as FaqEntry)) add(entry.agency, p, 1);
     add(entry.agency, entry.answer.slice(0, 400), answerWeight);
   }
   const agencies = [...counts.keys()];
@@ -75,42 +75,5 @@ export function trainAgencyRouter(
         .sort((a, b) => b.confidence - a.confidence)
         .slice(0, k);
     },
-  };
-}
-
-export interface LiveRouterOptions {
-  knowledge: KnowledgeSearch;
-  /** The KB whose labels train the router. */
-  kb: string;
-  /** Loads the KB's current entries, e.g. `(kb) => kbRepository.entries(kb)`. */
-  load: (kb: string) => Promise<readonly LabelledEntry[]>;
-  logger?: Logger;
-}
-
-/**
- * A router that follows the knowledge base: trained from its entries now, and retrained (then
- * swapped in) whenever a new version of that KB is activated. `close()` stops following.
- */
-export async function createLiveAgencyRouter(
-  options: LiveRouterOptions,
-): Promise<AgencyRouter & { close(): void }> {
-  let current = trainAgencyRouter(await options.load(options.kb));
-  const unsubscribe = options.knowledge.onUpdated((update) => {
-    if (update.kb !== options.kb) return;
-    options
-      .load(options.kb)
-      .then((entries) => {
-        current = trainAgencyRouter(entries);
-      })
-      .catch((err: unknown) =>
-        options.logger?.error({ err }, 'agency router: retraining failed; keeping the old one'),
-      );
-  });
-  return {
-    get agencies() {
-      return current.agencies;
-    },
-    route: (text, k) => current.route(text, k),
-    close: unsubscribe,
   };
 }
