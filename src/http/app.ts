@@ -4,7 +4,6 @@ import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } fr
 import { openStore } from '../store/index.js';
 import { createKbRepository } from '../store/kb-repository.js';
 import { createConversationRepository } from '../store/conversation-repository.js';
-import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import {
   createCallAssistantFactory,
@@ -21,6 +20,7 @@ import { createMetrics } from './metrics.js';
 import { callRoutes } from './routes/calls.js';
 import { modelRoutes } from './routes/models.js';
 import { textRoutes } from './routes/text.js';
+import { activeEntries, createKbTextStage } from './text-stage.js';
 import { kbRoutes } from './routes/kb.js';
 import { conversationRoutes } from './routes/conversation.js';
 import { caseRoutes } from './routes/cases.js';
@@ -54,24 +54,20 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
   const stops: Array<() => void | Promise<void>> = [];
 
-  // Text → knowledge: the KB's terms feed the lexicon; its answers mark public numbers/addresses.
-  const text = await createTextNormalizer({ config, logger });
   const knowledge = await createKnowledgeService({ store, config, logger });
+  // Text → knowledge: the KB's terms feed the lexicon; its answers mark public numbers/addresses.
+  // Built the one way the CLI builds it too, so both normalize and redact alike.
+  const { text, close: unfollowKb } = await createKbTextStage({ config, store, knowledge, logger });
+  stops.push(unfollowKb);
   const kbRepository = await createKbRepository(store);
   const defaultKb = config.knowledge.defaultKb;
-  /** Entries of a KB's active version; none while it does not exist yet (no seed, no import). */
-  const activeEntries = async (kb: string) => ((await kbRepository.get(kb)) ? kbRepository.entries(kb) : []);
-  const syncTextWithKb = async () => {
-    text.setKnowledgeTerms(knowledge.terms());
-    text.setPublicText((await activeEntries(defaultKb)).map((e) => e.answer));
-  };
-  await syncTextWithKb();
+  const entriesOf = (kb: string) => activeEntries(kbRepository, kb);
 
   const caseSystem = await createCaseSystem({ config, store });
   const router = await createLiveAgencyRouter({
     knowledge,
     kb: defaultKb,
-    load: activeEntries,
+    load: entriesOf,
     logger,
   });
   stops.push(() => router.close());
@@ -115,7 +111,6 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCalls(calls);
   // Desktops mark suggestions made from an older KB version.
   const unsubscribeKb = knowledge.onUpdated((update) => {
-    void syncTextWithKb().catch((err: unknown) => logger.error({ err }, 'lexicon update from the KB failed'));
     for (const summary of calls.list()) {
       const session = calls.get(summary.case_id);
       if (session?.state === 'live')

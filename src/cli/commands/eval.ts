@@ -73,7 +73,11 @@ export function register(program: Command): void {
       const config = loadConfig({ overrides: { dataDir: dir, knowledge: { seed: '' } } });
       const store = await openStore({ sqliteFile: join(dir, 'eval.db') });
       try {
-        const knowledge = await createKnowledgeService({ store, config, logger: createLogger('warn') });
+        const knowledge = await createKnowledgeService({
+          store,
+          config,
+          logger: createLogger('warn', 'stderr'),
+        });
         await knowledge.importEntries('eval', entries, { note: 'eval' });
         const k = Number.parseInt(opts.k, 10) || 10;
         const run = (q: EvalQuery) => knowledge.search(q.query, { kb: 'eval', k, minScore: 0 });
