@@ -135,10 +135,11 @@ const SERVICE_LINE =
   /(?:客服|專線|熱線|總機|服務台|服務中心|傳真|FAX|電洽|請洽|洽詢|逕洽|致電|市民當家)[^\d]{0,10}$/i;
 /**
  * How callers give their own number (我家電話是, 我的手機, 聯絡我請打, 有事打給我), before it in the same
- * sentence; this wins over service-line words (我家的傳真).
+ * sentence; this wins over service-line words (我家的傳真). 我的 counts only before a word for a line
+ * (我的問題請洽客服 is not the caller's number).
  */
 const OWN_LINE_BEFORE =
-  /(?:我家|我們家|我的|我公司|我們公司|我辦公室|本人|聯絡我|聯繫我|打給我|回電給我|回撥給我|打來給我|找我)[^\d。！？；!?;]{0,8}$/;
+  /(?:我家|我們家|我的(?:電話|手機|號碼|市話|室話|傳真|聯絡|公司|辦公室|家|是)|我公司|我們公司|我辦公室|本人|聯絡我|聯繫我|打給我|回電給我|回撥給我|打來給我|找我)[^\d。！？；!?;]{0,8}$/;
 /** …or after it: 02-2345-6789 分機 12 找我 / 是我家的. */
 const OWN_LINE_AFTER = /^[^\d。！？；!?;]{0,4}?(?:找我|是我|給我)/;
 /** An extension after a line (轉 7650, 分機 123, #12, ext. 5): part of the number, not a sign of whose it is. */

@@ -76,6 +76,7 @@ describe('PII detection', () => {
     );
     // An unregistered line introduced as a service line stays; one with only an extension does not.
     expect(redact('請洽客服專線02-2345-6789', publicData)).toBe('請洽客服專線02-2345-6789');
+    expect(redact('我的問題請洽客服專線02-2345-6789', publicData)).toBe('我的問題請洽客服專線02-2345-6789');
     expect(redact('打02-2345-6789分機35', publicData)).toBe('打[電話]');
   });
 
