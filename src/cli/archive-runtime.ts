@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import type { Actor, Archive, AuthService } from '../cases/index.js';
-import { openCliRuntime, withOpened, type CliRuntime } from './runtime.js';
+import { withOpened } from './runtime.js';
+import { openTextCli, type TextCliRuntime } from './text-runtime.js';
 
 /** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
-export interface ArchiveCliRuntime extends CliRuntime {
+export interface ArchiveCliRuntime extends TextCliRuntime {
   archive: Archive;
   auth: AuthService;
   /** Audit identity of whoever runs the command on this machine. */
@@ -12,13 +13,10 @@ export interface ArchiveCliRuntime extends CliRuntime {
 
 export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   // Loaded here, not at import: every CLI command module is imported on each invocation.
-  const [{ createArchive, createAuthService }, { createTextNormalizer }] = await Promise.all([
-    import('../cases/index.js'),
-    import('../text/index.js'),
-  ]);
-  const runtime = await openCliRuntime();
-  const { store, config, logger } = runtime;
-  const text = await createTextNormalizer({ config, logger });
+  const { createArchive, createAuthService } = await import('../cases/index.js');
+  // Exports redact with the same text stage as the server: the KB's office numbers stay.
+  const runtime = await openTextCli();
+  const { store, config, logger, text } = runtime;
   const archive = await createArchive({ store, config, text, logger });
   const auth = await createAuthService({ store, config, audit: archive.audit });
   const actor: Actor = {

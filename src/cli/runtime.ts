@@ -17,11 +17,18 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * CLI output is for people and pipes: library logs go to stderr, from warnings up unless asked, so
+ * stdout carries only the command's data.
+ */
+export function createCliLogger(config: Config): Logger {
+  return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
+}
+
 export async function openCliRuntime(): Promise<CliRuntime> {
   const config = loadConfig();
   const paths = resolvePaths(config);
-  // CLI output is for people; keep library logs to warnings unless asked.
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const logger = createCliLogger(config);
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
   return { config, paths, logger, store, close: () => store.close() };
 }

@@ -10,6 +10,7 @@ import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
 import { streamRoutes } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
+import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { callRoutes } from './routes/calls.js';
@@ -48,19 +49,13 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
   const stops: Array<() => void | Promise<void>> = [];
 
-  // Text → knowledge: the KB's terms feed the lexicon; its answers mark public numbers/addresses.
+  // Queries go through the text stage as transcripts do; KB changes are audited.
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
   const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
-  const defaultKb = config.knowledge.defaultKb;
-  /** Entries of a KB's active version; none while it does not exist yet (no seed, no import). */
-  const activeEntries = (kb: string) =>
-    knowledge.kbs().some((k) => k.kb === kb) ? knowledge.entries(kb) : [];
-  const syncTextWithKb = async () => {
-    text.setKnowledgeTerms(knowledge.terms());
-    text.setPublicText(activeEntries(defaultKb).map((e) => e.answer));
-  };
-  await syncTextWithKb();
+  // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
+  // (kept in step the one way the CLI does it too).
+  stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
 
   const caseSystem = await createCaseSystem({ config, store });
   const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger });
@@ -101,7 +96,6 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.watchCalls(calls);
   // Desktops mark suggestions made from an older KB version.
   const unsubscribeKb = knowledge.onUpdated((update) => {
-    void syncTextWithKb().catch((err: unknown) => logger.error({ err }, 'lexicon update from the KB failed'));
     for (const summary of calls.list()) {
       const session = calls.get(summary.case_id);
       if (session?.state === 'live')

@@ -31,20 +31,61 @@ const simplifiedOnly = keysOf(
   (from, to) => from !== to && !traditionalOnly.has(from) && !SHARED.includes(from),
 );
 
+/**
+ * Shared characters Taiwan writes in both forms where s2twp picks one (台北/臺北, 西新里/裡面, 周末/週末,
+ * 雇主/僱主, 了解/瞭解, 公布/公佈, 水表/水錶, 核准/準): their conversion is no evidence of either script.
+ * They are the shared characters s2twp changes most in the Traditional FAQ, SIGHAN and dev-query text.
+ */
+const TAIWAN_WRITES_BOTH = '台里周雇污了布占表准';
+
 const CLAUSE = /[^\s\p{P}]+/gu;
+
+interface Clause {
+  text: string;
+  base: number;
+  simp: number;
+  trad: number;
+}
+
+/** Words of shared characters Traditional writes with 裡 (哪裡, 那裡, 裡面): 里 there is Simplified. */
+const SIMPLIFIED_LI = /[哪那]里|里面/g;
+
+/**
+ * Simplified evidence a clause of shared characters gives in context: the shared characters s2twp
+ * changes there (几 → 幾, 后台 → 後臺, 干嘛 → 幹嘛) other than those Taiwan writes both ways, and 里 in
+ * 哪里/那里/里面. OpenCC's phrase tables leave the shared characters alone where they are Traditional
+ * (茶几, 皇后, 若干), so a change is their Simplified reading; without this a short all-Simplified
+ * line (哪里, 后台) looked Traditional.
+ */
+function contextualEvidence(clause: string): number {
+  let n = clause.match(SIMPLIFIED_LI)?.length ?? 0;
+  for (const r of diff(clause, s2twp(clause), 0)) {
+    for (const ch of clause.slice(r.start, r.end)) {
+      if (SHARED.includes(ch) && !TAIWAN_WRITES_BOTH.includes(ch)) n++;
+    }
+  }
+  return n;
+}
+
+/** A lexicon term found in the input (西新里, 台北市), and the lexicon's spelling of it. */
+export interface KeptTerm {
+  start: number;
+  end: number;
+  term: string;
+}
 
 /**
  * Converts Simplified clauses to Taiwan Traditional and leaves Traditional ones alone: s2twp is not
  * idempotent on Traditional text (it rewrites 西新里 → 西新裡, 對象 → 物件), so a clause is converted
  * only when it carries no Traditional-only characters and either Simplified-only ones or sits in an
  * utterance that is mostly Simplified; a mixed clause gets just its Simplified-only characters converted.
- * `keep` gives spans (lexicon terms found in the input) to leave as they are; asked only when needed.
+ * An utterance with no script-only characters at all is judged by what s2twp changes in context.
+ * `keep` gives the lexicon terms found in the input, asked only when needed: one s2twp would spoil
+ * (西新里 → 西新裡) is left as said, one it turns into the lexicon's spelling (台北市 → 臺北市) is converted
+ * on its own, so a neighbouring phrase cannot swallow it (查询台北市 → 查詢檯北市 in opencc-js 1.4).
  */
-export function toTaiwanTraditional(
-  text: string,
-  keep: () => readonly { start: number; end: number }[] = () => [],
-): Replacement[] {
-  const clauses = [...text.matchAll(CLAUSE)].map((m) => {
+export function toTaiwanTraditional(text: string, keep: () => readonly KeptTerm[] = () => []): Replacement[] {
+  const clauses: Clause[] = [...text.matchAll(CLAUSE)].map((m) => {
     let simp = 0;
     let trad = 0;
     for (const ch of m[0]) {
@@ -54,24 +95,33 @@ export function toTaiwanTraditional(
     return { text: m[0], base: m.index, simp, trad };
   });
   // A clause of shared characters only (然后, 这里 → 然后) follows the script of the whole utterance.
-  const simplifiedUtterance =
-    clauses.reduce((n, c) => n + c.simp, 0) > clauses.reduce((n, c) => n + c.trad, 0);
+  let simp = clauses.reduce((n, c) => n + c.simp, 0);
+  const trad = clauses.reduce((n, c) => n + c.trad, 0);
+  if (simp === 0 && trad === 0) simp = clauses.reduce((n, c) => n + contextualEvidence(c.text), 0);
+  const simplifiedUtterance = simp > trad;
   const out: Replacement[] = [];
-  let kept: readonly { start: number; end: number }[] | undefined;
+  let kept: readonly KeptTerm[] | undefined;
+  const convertInto = (part: string, at: number) => {
+    const converted = s2twp(part);
+    if (converted !== part) out.push(...diff(part, converted, at));
+  };
   for (const { text: clause, base, simp, trad } of clauses) {
     if (trad === 0 && (simp > 0 || simplifiedUtterance)) {
-      // Lexicon terms already written right (西新里) are converted around, not through (西新裡).
-      let from = 0;
       kept ??= keep();
-      const spans = kept
-        .filter((k) => k.start >= base && k.end <= base + clause.length)
-        .sort((a, b) => a.start - b.start);
-      for (const piece of [...spans, { start: base + clause.length, end: base + clause.length }]) {
-        const part = clause.slice(from, piece.start - base);
-        const converted = s2twp(part);
-        if (converted !== part) out.push(...diff(part, converted, base + from));
-        from = Math.max(from, piece.end - base);
+      const end = base + clause.length;
+      const spans = kept.filter((k) => k.start >= base && k.end <= end).sort((a, b) => a.start - b.start);
+      let from = base;
+      for (const span of spans) {
+        if (span.end <= from) continue;
+        if (span.start >= from) {
+          convertInto(text.slice(from, span.start), from);
+          const term = text.slice(span.start, span.end);
+          if (s2twp(term) === span.term) convertInto(term, span.start);
+        }
+        // A term overlapping the one before stays as said beyond it.
+        from = span.end;
       }
+      convertInto(text.slice(from, end), from);
       continue;
     }
     if (simp === 0) continue;

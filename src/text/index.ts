@@ -4,7 +4,10 @@ export * from './segment.js';
 export {
   createTextNormalizer,
   parseSteps,
+  lineNormalizer,
   DEFAULT_STEPS,
+  type NormalizeRequest,
+  type NormalizeAnswer,
   type TextStage,
   type CreateTextNormalizerOptions,
 } from './normalizer.js';

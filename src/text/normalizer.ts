@@ -14,6 +14,7 @@ import {
   textSteps,
   type NormalizeOptions,
   type NormalizeResult,
+  type RedactionUse,
   type TextNormalizer,
   type TextStep,
 } from './types.js';
@@ -52,6 +53,40 @@ export function parseSteps(names: readonly string[]): TextStep[] {
     );
   }
   return names as TextStep[];
+}
+
+/** A normalize request as the CLI and REST take it: step names unchecked, the rest as typed. */
+export interface NormalizeRequest {
+  steps?: readonly string[];
+  redactFor?: RedactionUse;
+  final?: boolean;
+  pauses?: NormalizeOptions['pauses'];
+}
+
+/** One line's answer on the CLI and REST: the result, without `raw` when redacted. */
+export type NormalizeAnswer = Omit<NormalizeResult, 'raw'> & { raw?: string };
+
+/**
+ * The one way the CLI and REST turn a request into answers. A use (`redactFor`) adds the redact step,
+ * to the default steps when none are named; naming `redact` without a use redacts for the archive. A
+ * redacted answer is meant to be kept or shown, so it never carries the original alongside.
+ * Checks the request at once (`invalid_steps`), before any stage is built or line read.
+ */
+export function lineNormalizer(
+  request: NormalizeRequest,
+): (stage: TextNormalizer, line: string) => NormalizeAnswer {
+  const named = request.steps ? parseSteps(request.steps) : DEFAULT_STEPS;
+  const redacting = request.redactFor !== undefined || named.includes('redact');
+  const options: NormalizeOptions = {
+    steps: redacting && !named.includes('redact') ? [...named, 'redact'] : named,
+    redactFor: request.redactFor,
+    final: request.final ?? true,
+    pauses: request.pauses,
+  };
+  return (stage, line) => {
+    const { raw, ...result } = stage.normalize(line, options);
+    return redacting ? result : { raw, ...result };
+  };
 }
 
 /**

@@ -11,6 +11,11 @@ export interface PiiSpan {
   type: PiiType;
   /** Canonical value used to recognise published (public) data: digits, or an address key. */
   value: string;
+  /**
+   * How the utterance introduces a phone number: as the speaker's own (我家電話, 聯絡我, 打給我 … 找我)
+   * or as a service line (客服, 專線, 請洽); absent when it says neither.
+   */
+  introduced?: 'own' | 'service_line';
 }
 
 const LETTER_VALUE: Record<string, number> = {
@@ -125,11 +130,20 @@ const NOT_PLATE = /^(?:ISO|CNS|COVID|GPS|USB|MRT|ATM|APP|NT|TPE|ROC|ID|PM|AM|TEL
 const PHONE_CONTEXT = /(?:電話|手機|號碼|市話|家裡|打|撥|聯絡|聯繫|回電|傳真|室話|專線)[^\d]{0,6}$/;
 const ACCOUNT_CONTEXT = /(?:帳號|帳戶|賬號|戶頭|匯款|轉帳|匯到|帳戶號碼|存摺|account)[^\d]{0,8}$/i;
 const PLATE_CONTEXT = /(?:車牌|車號|牌照|車子|機車|汽車)[^A-Z0-9]{0,6}$/;
-/** How published service lines are introduced (請洽, 客服專線, 傳真); callers do not say this of their own number. */
+/** How published service lines are introduced (請洽, 客服專線, 傳真). */
 const SERVICE_LINE =
   /(?:客服|專線|熱線|總機|服務台|服務中心|傳真|FAX|電洽|請洽|洽詢|逕洽|致電|市民當家)[^\d]{0,10}$/i;
-/** An office line gives an extension; a caller's own number does not. */
-const EXTENSION_AFTER = /^\s*(?:轉|分機|#|ext)/i;
+/**
+ * How callers give their own number (我家電話是, 我的手機, 聯絡我請打, 有事打給我), before it in the same
+ * sentence; this wins over service-line words (我家的傳真). 我的 counts only before a word for a line
+ * (我的問題請洽客服 is not the caller's number).
+ */
+const OWN_LINE_BEFORE =
+  /(?:我家|我們家|我的(?:電話|手機|號碼|市話|室話|傳真|聯絡|公司|辦公室|家|是)|我公司|我們公司|我辦公室|本人|聯絡我|聯繫我|打給我|回電給我|回撥給我|打來給我|找我)[^\d。！？；!?;]{0,8}$/;
+/** …or after it: 02-2345-6789 分機 12 找我 / 是我家的. */
+const OWN_LINE_AFTER = /^[^\d。！？；!?;]{0,4}?(?:找我|是我|給我)/;
+/** An extension after a line (轉 7650, 分機 123, #12, ext. 5): part of the number, not a sign of whose it is. */
+const EXTENSION_AFTER = /^\s*(?:轉|分機|#|ext\.?)\s*\d{1,6}(?:\s*[~～-]\s*\d{1,6})?/i;
 
 const NUM = '[0-9０-９零〇一二兩三四五六七八九十百]+';
 const ADDRESS = new RegExp(
@@ -193,9 +207,15 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
     } else if (digits.length >= 13 && digits.length <= 19 && /^[3-6]/.test(digits) && luhnOk(digits)) {
       add(start, end, 'credit_card', digits);
     } else if (isPhoneShaped(digits) && (digits.startsWith('0') || PHONE_CONTEXT.test(before))) {
-      // A line given with an extension, or introduced as a service line, is published contact data.
-      if (!EXTENSION_AFTER.test(text.slice(end, end + 4)) && !SERVICE_LINE.test(before))
-        add(start, end, 'phone', digits);
+      // The extension goes with the number: redacting 02-2345-6789 must not leave 分機 123 behind.
+      const extended = end + (EXTENSION_AFTER.exec(sh.slice(end, end + 16))?.[0].length ?? 0);
+      const own =
+        OWN_LINE_BEFORE.test(text.slice(Math.max(0, start - 16), start)) ||
+        OWN_LINE_AFTER.test(text.slice(extended, extended + 8));
+      const introduced = own ? 'own' : SERVICE_LINE.test(before) ? 'service_line' : undefined;
+      if (free(start, extended)) {
+        found.push({ start, end: extended, type: 'phone', value: digits, ...(introduced && { introduced }) });
+      }
     }
   }
   for (const m of sh.matchAll(PLATE)) {

@@ -4,7 +4,7 @@ import { loadTaipeiLexicon } from './lexicon.js';
 import { detectPii, idChecksumOk, luhnOk } from './pii.js';
 import { PublicData, redactions } from './redact.js';
 import { jsonlField } from './testing/fixtures.js';
-import { piiSamples } from './testing/pii-samples.js';
+import { officeLines, piiSamples, publicLineSamples, type PiiSample } from './testing/pii-samples.js';
 import { Draft } from './draft.js';
 
 const contacts = loadTaipeiLexicon(requireShared(sharedPaths.lexiconDir)).publicContacts;
@@ -47,14 +47,51 @@ describe('PII detection', () => {
     expect(types('電話零九一兩三四五六七八')).toEqual(['phone']);
   });
 
-  it('finds ≥99% of 2,000 generated IDs, phones, cards, accounts, plates and addresses in sentences', () => {
+  it('finds ≥99% of 2,000 generated IDs, phones (own landlines with 分機 included), cards, accounts, plates and addresses', () => {
     const samples = piiSamples(2000, 7);
     const publicData = new PublicData();
-    const found = samples.filter((s) => {
+    const found = (s: PiiSample) => {
       const { types } = redactions(s.sentence, 'archive', { names: false, publicData });
-      return types.includes(s.type) && !redact(s.sentence, publicData).includes(s.value);
-    });
-    expect(found.length / samples.length).toBeGreaterThanOrEqual(0.99);
+      return types.includes(s.type) && !redact(s.sentence, publicData).includes(s.shown);
+    };
+    expect(samples.filter(found).length / samples.length).toBeGreaterThanOrEqual(0.99);
+    const ownLines = samples.filter((s) => /分機|轉|#/.test(s.shown));
+    expect(ownLines.length).toBeGreaterThan(150);
+    expect(ownLines.filter(found).length / ownLines.length).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('decides a landline by its number and how the caller gives it, not by its extension', () => {
+    const publicData = new PublicData();
+    publicData.add(contacts);
+    publicData.add(['請洽交通部公路局臺北市區監理所（電話:02-27630155）']);
+    // A caller's own line with an extension goes, extension and all.
+    expect(redact('我家電話是(02)2345-6789分機123，晚上都在', publicData)).toBe('我家電話是[電話]，晚上都在');
+    expect(redact('白天打02-2345-6789轉56找我', publicData)).toBe('白天打[電話]找我');
+    // Own beats service-line wording: 我家的傳真 is still the caller's.
+    expect(redact('我家的傳真是02-2345-6780', publicData)).toBe('我家的傳真是[電話]');
+    // Registered numbers stay whoever says them, with or without an extension.
+    expect(redact('我打了02-2763-0155分機12都沒人接', publicData)).toBe('我打了02-2763-0155分機12都沒人接');
+    expect(redact('我的案子他們叫我打02-2720-8889轉1234', publicData)).toBe(
+      '我的案子他們叫我打02-2720-8889轉1234',
+    );
+    // An unregistered line introduced as a service line stays; one with only an extension does not.
+    expect(redact('請洽客服專線02-2345-6789', publicData)).toBe('請洽客服專線02-2345-6789');
+    expect(redact('我的問題請洽客服專線02-2345-6789', publicData)).toBe('我的問題請洽客服專線02-2345-6789');
+    expect(redact('打02-2345-6789分機35', publicData)).toBe('打[電話]');
+  });
+
+  it('keeps ≥ 99% of 1,000 mentions of the KB’s and agencies’ office lines (extensions, 我的… nearby)', () => {
+    const agencies = jsonlField(requireShared(sharedPaths.faq), 'agency');
+    const answers = jsonlField(requireShared(sharedPaths.faq), 'answer');
+    const publicData = new PublicData();
+    publicData.add(contacts);
+    publicData.add(answers);
+    const faq = answers.map((answer, i) => ({ agency: agencies[i] as string, answer }));
+    const samples = publicLineSamples(officeLines(requireShared(sharedPaths.lexiconDir), faq), 1000, 11);
+    const kept = samples.filter(
+      (s) => redactions(s.sentence, 'archive', { names: false, publicData }).types.length === 0,
+    );
+    expect(kept.length / samples.length).toBeGreaterThanOrEqual(0.99);
   });
 
   it('keeps published data: zero redactions over all 4,847 FAQ answers once the KB answers are registered', () => {

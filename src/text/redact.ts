@@ -55,10 +55,6 @@ export class PublicData {
           this.values.add(`${p.type}:${p.value}`);
         }
       }
-      // Numbers given with an extension are skipped by detection; register them too.
-      for (const m of text.matchAll(/\(?0\d{1,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}/g)) {
-        this.values.add(`phone:${m[0].replace(/\D/g, '')}`);
-      }
     }
   }
 
@@ -77,6 +73,15 @@ export class PublicData {
   }
 }
 
+/**
+ * Published data is public whoever says it. Beyond that, a number introduced as a service line (客服專線,
+ * 請洽) is public unless the speaker calls it their own (我家的傳真); an extension decides nothing, since
+ * callers give their home or office line with 分機 too.
+ */
+function isPublic(p: PiiSpan, publicData: PublicData): boolean {
+  return publicData.has(p) || p.introduced === 'service_line';
+}
+
 /** Placeholders for the personal data `use` may not keep. */
 export function redactions(
   text: string,
@@ -86,7 +91,7 @@ export function redactions(
   const allowed = new Set<PiiType>(REDACTION_POLICY[use]);
   if (options.names && use !== 'display') allowed.add('name');
   const spans = detectPii(text, { names: allowed.has('name') }).filter(
-    (p) => allowed.has(p.type) && !options.publicData.has(p),
+    (p) => allowed.has(p.type) && !isPublic(p, options.publicData),
   );
   return {
     replacements: spans.map((p) => ({

@@ -108,7 +108,7 @@ export function register(program: Command): void {
         const config = loadConfig({ overrides: { dataDir: dir, knowledge: { seed: '' } } });
         const store = await openStore({ sqliteFile: join(dir, 'eval.db') });
         try {
-          const logger = createLogger('warn');
+          const logger = createLogger('warn', 'stderr');
           const text = await createTextNormalizer({ config, logger });
           const knowledge = await createKnowledgeService({ store, config, logger, text });
           await knowledge.importEntries('eval', entries, { note: 'eval' });

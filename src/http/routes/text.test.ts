@@ -62,6 +62,33 @@ describe('text REST routes', () => {
     expect(many.body).not.toContain('零九一二');
   });
 
+  it('redacts when asked for a use without naming steps: the default steps plus redact', async () => {
+    const { app } = await build();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/text/normalize',
+      payload: {
+        lines: ['我家电话是零二二三四五六七八九分机一二三', '身分證A123456789'],
+        redact_for: 'archive',
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const [phone, id] = res.json().results;
+    expect(phone).toEqual({
+      text: '我家電話是[電話]。',
+      edits: [expect.objectContaining({ kind: 'punct' })],
+      redactions: [expect.objectContaining({ type: 'phone' })],
+    });
+    expect(id.text).toBe('身分證[身分證]。');
+    // The agent's screen keeps contact details but still loses the ID.
+    const display = await app.inject({
+      method: 'POST',
+      url: '/api/text/normalize',
+      payload: { text: '手機0912-345-678，身分證A123456789', redact_for: 'display' },
+    });
+    expect(display.json().text).toBe('手機0912-345-678，身分證[身分證]。');
+  });
+
   it('refuses unknown steps and bodies with neither text nor lines, with stable codes', async () => {
     const { app } = await build();
     const bad = await app.inject({

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { TextError, parseSteps, type TextStage } from '../../text/index.js';
+import { TextError, lineNormalizer, type TextStage } from '../../text/index.js';
 import { HttpError } from '../errors.js';
 
 export interface TextRoutesOptions {
@@ -33,8 +33,8 @@ const asHttp = (err: unknown): unknown =>
   err instanceof TextError ? new HttpError(400, err.code, err.message) : err;
 
 /**
- * `POST /api/text/normalize` — the text stage on demand (same as `hotline-assist text normalize`; no
- * `raw` in the answer when it redacts);
+ * `POST /api/text/normalize` — the text stage on demand, answered exactly as `hotline-assist text
+ * normalize` answers (`lineNormalizer`: `redact_for` adds the redact step; no `raw` when it redacts);
  * `GET/POST /api/text/lexicon` — the lexicon terms, and admin additions.
  */
 export const textRoutes: FastifyPluginAsync<TextRoutesOptions> = async (app, { text }) => {
@@ -43,23 +43,18 @@ export const textRoutes: FastifyPluginAsync<TextRoutesOptions> = async (app, { t
     { config: { roles: ['agent', 'supervisor', 'admin', 'service'] } },
     async (request) => {
       const body = normalizeBody.parse(request.body);
-      let steps;
+      let normalize;
       try {
-        steps = body.steps ? parseSteps(body.steps) : undefined;
+        normalize = lineNormalizer({
+          steps: body.steps,
+          redactFor: body.redact_for,
+          final: body.final,
+          pauses: body.pauses?.map((p) => ({ afterChar: p.after_char, ms: p.ms })),
+        });
       } catch (err) {
         throw asHttp(err);
       }
-      const options = {
-        steps,
-        redactFor: body.redact_for,
-        final: body.final,
-        pauses: body.pauses?.map((p) => ({ afterChar: p.after_char, ms: p.ms })),
-      };
-      const run = (line: string) => {
-        const { raw, ...result } = text.normalize(line, options);
-        // A redacted result is meant to be stored or shown: it must not carry the original alongside.
-        return steps?.includes('redact') ? result : { raw, ...result };
-      };
+      const run = (line: string) => normalize(text, line);
       if (body.text !== undefined) return run(body.text);
       return { results: (body.lines ?? []).map(run) };
     },
