@@ -1,30 +1,39 @@
+import type { Archive } from '../cases/index.js';
 import type { KnowledgeService } from '../knowledge/index.js';
 import type { TextStage } from '../text/index.js';
 import { openCliRuntime, withOpened, type CliRuntime } from './runtime.js';
 
-/** The text stage as the CLI reaches it: built exactly as the server builds it, from the same store. */
+/**
+ * The text stage, the knowledge bases and the archive as the CLI reaches them: built exactly as the
+ * server builds them, from the same store (queries through the text stage, KB changes audited, the
+ * KB's office numbers public to redaction).
+ */
 export interface TextCliRuntime extends CliRuntime {
   text: TextStage;
   knowledge: KnowledgeService;
+  archive: Archive;
 }
 
 export async function openTextCli(): Promise<TextCliRuntime> {
   // Loaded here, not at import: every CLI command module is imported on each invocation.
-  const [{ createKnowledgeService }, { createTextNormalizer }, { textFollowsKnowledge }] = await Promise.all([
-    import('../knowledge/index.js'),
-    import('../text/index.js'),
-    import('../http/text-stage.js'),
-  ]);
+  const [{ createKnowledgeService }, { createTextNormalizer }, { createArchive }, { textFollowsKnowledge }] =
+    await Promise.all([
+      import('../knowledge/index.js'),
+      import('../text/index.js'),
+      import('../cases/index.js'),
+      import('../http/text-stage.js'),
+    ]);
   const runtime = await openCliRuntime();
   const { store, config, logger } = runtime;
   const text = await createTextNormalizer({ config, logger });
-  // The KB's answers make its office numbers public: without them the CLI would redact what the server keeps.
-  const knowledge = await createKnowledgeService({ store, config, logger, text });
+  const archive = await createArchive({ store, config, text, logger });
+  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
   const unfollow = textFollowsKnowledge({ config, text, knowledge, logger });
   return {
     ...runtime,
     text,
     knowledge,
+    archive,
     async close() {
       unfollow();
       await runtime.close();

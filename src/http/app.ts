@@ -17,6 +17,7 @@ import { callRoutes } from './routes/calls.js';
 import { modelRoutes } from './routes/models.js';
 import { textRoutes } from './routes/text.js';
 import { kbRoutes } from './routes/kb.js';
+import { kbContentRoutes } from './routes/kb-content.js';
 import { conversationRoutes } from './routes/conversation.js';
 import { caseRoutes } from './routes/cases.js';
 import { authRoutes } from './routes/auth.js';
@@ -58,7 +59,18 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
 
   const caseSystem = await createCaseSystem({ config, store });
-  const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger });
+  const assistant = createCallAssistantFactory({
+    knowledge,
+    config,
+    caseSystem,
+    logger,
+    // What an agent adopts or rejects in a call teaches retrieval (audited with the agent as actor).
+    learn: ({ kb, ...input }, by) =>
+      knowledge.feedback(
+        { kb: kb ?? knowledge.defaultKb, ...input },
+        { id: by, role: 'agent', source: 'call' },
+      ),
+  });
   const conversations = createConversationService({
     knowledge,
     config,
@@ -122,6 +134,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await server.register(callRoutes, { manager: calls, config });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
+  await server.register(kbContentRoutes, { knowledge });
   await server.register(conversationRoutes, { conversations });
   await server.register(caseRoutes, { archive });
   await server.register(auditRoutes, { archive });

@@ -328,7 +328,7 @@ export class FaqIndex {
       const bm25 = finish(
         buildFieldSteps(
           known.map((p) => p.terms[channel]),
-          this.fields[channel].phrasings.bm25,
+          this.rarity(channel),
         ),
       );
       fields[channel] = fieldIndex(bm25, owners);
@@ -419,6 +419,15 @@ export class FaqIndex {
     });
   }
 
+  /**
+   * Term rarity for similar questions from outside the version: that of the KB's own similar questions,
+   * or of its questions when it has none.
+   */
+  private rarity(channel: ChannelName): BM25Field {
+    const fields = this.fields[channel];
+    return fields.phrasings.bm25.docCount > 0 ? fields.phrasings.bm25 : fields.question.bm25;
+  }
+
   /** Overlay phrasings count where they beat the entry's own; their documents are numbered after the KB's. */
   private mergeOverlay(
     scores: { best: Float64Array; doc: Int32Array },
@@ -427,7 +436,7 @@ export class FaqIndex {
     terms: ReadonlyMap<string, number>,
   ): void {
     const own = this.fields[channel].phrasings;
-    const extra = this.fieldScores(overlay.field(channel), terms, own.bm25);
+    const extra = this.fieldScores(overlay.field(channel), terms, this.rarity(channel));
     for (let d = 0; d < scores.best.length; d++) {
       if ((extra.best[d] as number) > (scores.best[d] as number)) {
         scores.best[d] = extra.best[d] as number;

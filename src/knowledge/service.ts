@@ -94,6 +94,8 @@ export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
    */
   searchAsync(query: string | readonly QueryPart[], options?: SearchOptions): Promise<SearchResult>;
   kbs(): KbSummary[];
+  /** The KB used when a request names none. */
+  readonly defaultKb: string;
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
   import(kb: string, body: string, options?: ImportOptions, actor?: Actor): Promise<ImportResult>;
   importEntries(
@@ -398,6 +400,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       return () => listeners.delete(listener);
     },
     agencyContact: (agency) => directory.find(agency),
+    defaultKb: settings.defaultKb,
     kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.index.size })),
     import: async (kb, body, opts = {}, actor) =>
       editing.importEntries(kb, parseEntries(body, opts), opts, actor),

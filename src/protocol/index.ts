@@ -216,9 +216,9 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-// ---- who is calling (API tokens and accounts are scoped to one role) ----------------------------
+// ---- who is calling (API tokens and accounts are scoped to one role; `editor` maintains KB content) ----
 
-export const roles = ['agent', 'supervisor', 'admin', 'ingress', 'service'] as const;
+export const roles = ['agent', 'supervisor', 'admin', 'editor', 'ingress', 'service'] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {

@@ -180,6 +180,7 @@ export class CallSession {
   feedback(message: FeedbackMessage, by: string | null): void {
     const { type: _type, case_id: _caseId, ...rest } = message;
     this.emit({ ...rest, type: 'feedback', by });
+    this.assistant?.onFeedback?.(message, by);
   }
 
   /** Flushes every channel, waits for the last finals and suggestions, then `closed`. Idempotent. */

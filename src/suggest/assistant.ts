@@ -9,8 +9,10 @@ import {
   type SuggestEngine,
 } from './engine.js';
 import type { ReplyScript } from './template.js';
+import type { FeedbackMessage } from '../protocol/index.js';
 import type {
   AssistUtterance,
+  LearnFromAgent,
   CallAssistant,
   CallAssistantContext,
   CallAssistantFactory,
@@ -30,7 +32,16 @@ export interface CallAssistantFactoryOptions {
   queryBuilder?: QueryBuilder;
   /** Partials below this recognizer confidence never trigger a refresh. */
   minPartialConfidence?: number;
+  /** Adopted and rejected cards go here, with the caller's words they answered (retrieval learns). */
+  learn?: LearnFromAgent;
 }
+
+/** Card actions retrieval learns from: adopting (or adopting edited) is a yes, rejecting a no. */
+const LEARNED_ACTIONS: Partial<Record<FeedbackMessage['action'], 'adopted' | 'rejected'>> = {
+  adopt: 'adopted',
+  edit: 'adopted',
+  reject: 'rejected',
+};
 
 /** A partial shorter than this says too little to retrieve on. */
 const MIN_PARTIAL_CHARS = 6;
@@ -64,6 +75,7 @@ class Assistant implements CallAssistant {
   private readonly minConfidence: number;
   private readonly logger: Logger | undefined;
   private readonly unsubscribe: () => void;
+  private readonly learn: LearnFromAgent | undefined;
   private generation = 0;
   private inFlight: AbortController | null = null;
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
@@ -81,6 +93,7 @@ class Assistant implements CallAssistant {
     this.refreshMs = options.config.suggest.refreshMs;
     this.queryBuilder = options.queryBuilder ?? callContextQuery;
     this.minConfidence = options.minPartialConfidence ?? 0.5;
+    this.learn = options.learn;
     this.logger = options.logger?.child({ case_id: context.caseId });
     // A new KB version makes the next refresh count as changed, so the desktop gets fresh answers.
     this.unsubscribe = options.knowledge.onUpdated(() => {
@@ -137,6 +150,23 @@ class Assistant implements CallAssistant {
 
   suggestionFor(utteranceId: string): SuggestionBody | undefined {
     return this.answered.get(utteranceId);
+  }
+
+  onFeedback(message: FeedbackMessage, by: string | null): void {
+    const action = LEARNED_ACTIONS[message.action];
+    const answered = message.utterance_id ? this.answered.get(message.utterance_id) : undefined;
+    // Only a card of a suggestion this call made: its caller's words are what the card answered.
+    if (!action || !message.faq_id || !answered || !this.learn) return;
+    if (!answered.faq_candidates.some((c) => c.faq_id === message.faq_id)) return;
+    this.learn(
+      {
+        ...(this.context.kb ? { kb: this.context.kb } : {}),
+        entryId: message.faq_id,
+        text: answered.corrected_text,
+        action,
+      },
+      by,
+    ).catch((err: unknown) => this.logger?.warn({ err }, 'learning from agent feedback failed'));
   }
 
   /** Lets the answer being written finish (bounded by the LLM timeout); nothing is emitted afterwards. */
