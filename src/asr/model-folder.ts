@@ -51,10 +51,28 @@ function list(dir: string, setting: string): Listing {
   return { dir: abs, files: readdirSync(abs).filter((f) => statSync(join(abs, f)).isFile()) };
 }
 
-/** The file for one role (`encoder`, `ctc`, …): int8 first, then the plain export; stable order. */
-function pick(listing: Listing, matches: (file: string) => boolean): string | undefined {
-  const candidates = listing.files.filter((f) => f.endsWith('.onnx') && matches(f)).sort();
-  const chosen = candidates.find((f) => f.endsWith('.int8.onnx')) ?? candidates[0];
+/** What tells one export from another in a file name: `encoder-epoch-99.int8.onnx` → `-epoch-99`. */
+const stemOf = (file: string) =>
+  basename(file)
+    .replace(/^(encoder|decoder|joiner)/, '')
+    .replace(/(\.int8)?\.onnx$/, '');
+
+/**
+ * The file for one role (`encoder`, `ctc`, …) in stable order, from the export `stem` when the
+ * folder has it (a folder may hold several chunk sizes), quantised or not as `precision` prefers.
+ */
+function pick(
+  listing: Listing,
+  matches: (file: string) => boolean,
+  precision: 'int8' | 'fp32',
+  stem?: string,
+): string | undefined {
+  const all = listing.files.filter((f) => f.endsWith('.onnx') && matches(f)).sort();
+  const sameExport = all.filter((f) => stemOf(f) === stem);
+  const candidates = sameExport.length ? sameExport : all;
+  const int8 = candidates.find((f) => f.endsWith('.int8.onnx'));
+  const fp32 = candidates.find((f) => !f.endsWith('.int8.onnx'));
+  const chosen = precision === 'int8' ? (int8 ?? fp32) : (fp32 ?? int8);
   return chosen === undefined ? undefined : join(listing.dir, chosen);
 }
 
@@ -76,15 +94,22 @@ function found(listing: Listing): string {
   return listing.files.length ? listing.files.join(', ') : 'nothing';
 }
 
-/** What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if any. */
+/**
+ * What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if
+ * any. A transducer loads int8 encoder and joiner with the fp32 decoder, as upstream pairs them (the
+ * decoder is small, and its int8 export costs accuracy for no speed); a paraformer is int8 throughout.
+ */
 function scan(dir: string, setting: string) {
   const listing = list(dir, setting);
+  const encoder = pick(listing, startsWith('encoder'), 'int8');
+  const stem = encoder === undefined ? undefined : stemOf(encoder);
+  const joiner = pick(listing, startsWith('joiner'), 'int8', stem);
   return {
     listing,
     common: base(listing, setting),
-    encoder: pick(listing, startsWith('encoder')),
-    decoder: pick(listing, startsWith('decoder')),
-    joiner: pick(listing, startsWith('joiner')),
+    encoder,
+    decoder: pick(listing, startsWith('decoder'), joiner ? 'fp32' : 'int8', stem),
+    joiner,
   };
 }
 
@@ -93,9 +118,9 @@ export function detectOnlineModel(dir: string, setting = 'asr.modelDir'): Online
   const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
   if (encoder && decoder && !joiner) return { ...common, kind: 'paraformer', encoder, decoder };
-  const ctc = pick(listing, (f) => f.includes('ctc'));
+  const ctc = pick(listing, (f) => f.includes('ctc'), 'int8');
   if (ctc) return { ...common, kind: 'zipformer2-ctc', model: ctc };
-  const offlineHint = pick(listing, startsWith('model'))
+  const offlineHint = pick(listing, startsWith('model'), 'int8')
     ? ' It looks like an offline (non-streaming) model: use it as asr.offlineModelDir with the two-pass engine.'
     : '';
   throw new AsrError(
@@ -114,7 +139,7 @@ function isSenseVoice(listing: Listing, tokens: string): boolean {
 export function detectOfflineModel(dir: string, setting = 'asr.offlineModelDir'): OfflineModelFolder {
   const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
-  const model = pick(listing, startsWith('model'));
+  const model = pick(listing, startsWith('model'), 'int8');
   if (model) {
     return isSenseVoice(listing, common.tokens)
       ? { ...common, kind: 'sense-voice', model }
