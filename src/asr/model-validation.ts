@@ -323,12 +323,12 @@ export async function inspectModelFolder(
 }
 
 /** Refuses a folder sherpa-onnx would exit or crash on, before it sees any file of it. */
-export async function assertModelUsable(folder: ModelFolder, streaming: boolean): Promise<TokenTable> {
+export async function assertModelUsable(folder: ModelFolder, streaming: boolean): Promise<ModelFolderReport> {
   const report = await inspectModelFolder(folder, streaming);
   const [first, ...more] = report.problems;
   if (first !== undefined) {
     const rest = more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : '';
     throw new AsrError('asr_model_invalid', `cannot load ${folder.dir}: ${first}${rest}`);
   }
-  return report.tokens;
+  return report;
 }

@@ -99,13 +99,15 @@ function tokensFile(specs: readonly TokenSpec[]): string {
   return specs.map((s, id) => `${s.token} ${id}\n`).join('');
 }
 
-/** Lets a test write a broken variant: these metadata keys of the main ONNX file are left out. */
+/** Lets a test write a broken variant: metadata of the main ONNX file left out or replaced. */
 export interface FixtureOptions {
   omitMetadata?: readonly string[];
+  setMetadata?: Readonly<Record<string, string>>;
 }
 
-function omit(metadata: Model['metadata'], options: FixtureOptions): Model['metadata'] {
-  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !options.omitMetadata?.includes(key)));
+function edited(metadata: Model['metadata'], options: FixtureOptions): Model['metadata'] {
+  const kept = Object.entries(metadata).filter(([key]) => !options.omitMetadata?.includes(key));
+  return { ...Object.fromEntries(kept), ...options.setMetadata };
 }
 
 function write(dir: string, files: Record<string, Uint8Array | string>): string {
@@ -163,7 +165,7 @@ export function writeSenseVoiceFixture(dir: string, options: FixtureOptions = {}
       { name: 'text_norm', type: DataType.int32, dims: ['N'] },
     ],
     outputs: [{ name: 'logits', type: DataType.float, dims: ['N', 'T4', V] }],
-    metadata: omit(
+    metadata: edited(
       {
         model_type: 'sense_voice_ctc',
         vocab_size: V,
@@ -276,7 +278,7 @@ function transducerEncoder(options: FixtureOptions): Model {
       ...states.map((s) => ({ ...s, name: `new_${s.name}` })),
     ],
     // Dimensions consistent with zipformer2States(): key 2×1, nonlin 3·4/4, conv kernel 3/2.
-    metadata: omit(
+    metadata: edited(
       {
         model_type: 'zipformer2',
         encoder_dims: '4',
