@@ -5,7 +5,8 @@ import { AsrError } from './errors.js';
 /**
  * Recognises which sherpa-onnx model a folder holds from its file names, the way the official
  * release archives are laid out, so an operator only points a setting at the unpacked folder.
- * Quantised `*.int8.onnx` files are preferred when present (4× smaller, faster on CPU).
+ * Quantised `*.int8.onnx` files are preferred when present (smaller, faster on CPU), except a
+ * transducer's decoder (see `scan`).
  */
 interface ModelFolderBase {
   dir: string;
@@ -96,8 +97,8 @@ function found(listing: Listing): string {
 
 /**
  * What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if
- * any. A transducer loads int8 encoder and joiner with the fp32 decoder, as upstream pairs them (the
- * decoder is small, and its int8 export costs accuracy for no speed); a paraformer is int8 throughout.
+ * any. A transducer loads the int8 encoder and joiner with the fp32 decoder, as upstream's examples
+ * pair them; a paraformer is int8 throughout.
  */
 function scan(dir: string, setting: string) {
   const listing = list(dir, setting);

@@ -31,11 +31,12 @@ export function readTokenTable(file: string): TokenTable {
     const parts = line.trim().split(/\s+/);
     const symbol = parts[0];
     if (!symbol) continue;
-    // SenseVoice and Paraformer list "<symbol> <id>"; a bare symbol takes the next id.
-    const id = parts.length > 1 ? Number.parseInt(parts[parts.length - 1] ?? '', 10) : symbols.length;
+    // "<symbol> <id>" as sherpa-onnx reads it; a line without an id takes the next one.
+    const given = parts.length > 1 ? Number.parseInt(parts[parts.length - 1] ?? '', 10) : Number.NaN;
+    const id = Number.isFinite(given) ? given : symbols.length;
     symbols.push(symbol);
-    ids.set(symbol, Number.isFinite(id) ? id : symbols.length - 1);
-    size = Math.max(size, (Number.isFinite(id) ? id : symbols.length - 1) + 1);
+    ids.set(symbol, id);
+    size = Math.max(size, id + 1);
   }
   const bareHan = new Set(symbols.filter((s) => HAN.test(s)));
   return {

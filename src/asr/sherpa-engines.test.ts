@@ -8,7 +8,9 @@ import type { AsrEngine } from './engine.js';
 import { toTaiwanCharacters } from './zh-tw.js';
 
 /**
- * Real recognition on the shared recordings. Runs only where a model is present:
+ * Real recognition (accuracy) on the shared recordings. The engines themselves run on every test
+ * run against generated model fixtures (sherpa-fixtures.test.ts); this needs real Mandarin weights
+ * and runs only where they are present:
  *   HOTLINE_ASR_MODEL_DIR          streaming model (sherpa-online, two-pass partials)
  *   HOTLINE_ASR_OFFLINE_MODEL_DIR  offline model (two-pass finals)
  * e.g. after `npm run models:fetch -- sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12`.

@@ -117,6 +117,18 @@ function open(recognizer: SherpaOnlineRecognizer) {
   return channel;
 }
 
+/** A worker-side decoder over a double that decodes as soon as audio arrives (no batching turn). */
+function decodingAtOnce() {
+  const recognizer = new OnlineRecognizerDouble(() => '好');
+  const sent: FromDecoder[] = [];
+  const decoder = new BatchedOnlineDecoder(
+    recognizer,
+    (m) => sent.push(m),
+    (work) => work(),
+  );
+  return { recognizer, sent, decoder };
+}
+
 describe('batched streaming decoder (worker side)', () => {
   it('decodes the utterances that got audio in one turn together, one decodeStreams per chunk', () => {
     const recognizer = new OnlineRecognizerDouble((n) => (n >= 3200 ? '你好' : '你'));
@@ -143,13 +155,7 @@ describe('batched streaming decoder (worker side)', () => {
   });
 
   it('flushes an utterance with 0.4 s of silence, answers with its final and forgets it', () => {
-    const recognizer = new OnlineRecognizerDouble(() => '好');
-    const sent: FromDecoder[] = [];
-    const decoder = new BatchedOnlineDecoder(
-      recognizer,
-      (m) => sent.push(m),
-      (work) => work(),
-    );
+    const { recognizer, sent, decoder } = decodingAtOnce();
     decoder.handle({ type: 'open', id: 7 });
     decoder.handle({ type: 'audio', id: 7, samples: frame(0.1) });
     decoder.handle({ type: 'finish', id: 7 });
@@ -163,13 +169,7 @@ describe('batched streaming decoder (worker side)', () => {
   });
 
   it('fails only the utterances of a batch the decoder throws on', () => {
-    const recognizer = new OnlineRecognizerDouble(() => '好');
-    const sent: FromDecoder[] = [];
-    const decoder = new BatchedOnlineDecoder(
-      recognizer,
-      (m) => sent.push(m),
-      (work) => work(),
-    );
+    const { recognizer, sent, decoder } = decodingAtOnce();
     decoder.handle({ type: 'open', id: 1 });
     recognizer.failDecode = true;
     decoder.handle({ type: 'audio', id: 1, samples: frame(0.1) });
