@@ -19,9 +19,8 @@ export interface PreparedHotwords {
 
 const CJK = /^\p{Script=Han}+$/u;
 
-/** The spellings to try for `phrase`, the model's own script first. */
-function spellings(phrase: string, script: TokenTable['script']): string[] {
-  const simplified = toSimplifiedCharacters(phrase);
+/** The spellings to try for `phrase` (its Simplified form given), the model's own script first. */
+function spellings(phrase: string, simplified: string, script: TokenTable['script']): string[] {
   const ordered = script === 'simplified' ? [simplified, phrase] : [phrase, simplified];
   // 臺 is written 台 in Simplified and often in Taiwan too; a vocabulary may hold only one of them.
   const variants = ordered.flatMap((p) => [p, p.replace(/臺/g, '台'), p.replace(/台/g, '臺')]);
@@ -30,15 +29,16 @@ function spellings(phrase: string, script: TokenTable['script']): string[] {
 
 export function prepareHotwords(hotwords: readonly string[], tokens: TokenTable): PreparedHotwords {
   const spelled = (phrase: string) => CJK.test(phrase) && [...phrase].every((ch) => tokens.bareHan.has(ch));
+  const given = hotwords.map((raw) => raw.trim().replace(/\s+/g, '')).filter(Boolean);
+  // One conversion for the whole list: OpenCC's per-call cost dominates for short phrases.
+  const simplified = toSimplifiedCharacters(given.join('\n')).split('\n');
   const phrases = new Set<string>();
   const dropped: string[] = [];
-  for (const raw of hotwords) {
-    const phrase = raw.trim().replace(/\s+/g, '');
-    if (!phrase) continue;
-    const spelling = spellings(phrase, tokens.script).find(spelled);
+  given.forEach((phrase, i) => {
+    const spelling = spellings(phrase, simplified[i] ?? phrase, tokens.script).find(spelled);
     if (spelling) phrases.add(spelling);
     else dropped.push(phrase);
-  }
+  });
   return { phrases: [...phrases], dropped };
 }
 

@@ -275,6 +275,24 @@ function workerSource(): string {
   return `import(${JSON.stringify(tsxLoader())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
 }
 
+/** Resolves when the worker has built its recognizer; rejects with why it could not. */
+function untilLoaded(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (err?: Error) => {
+      worker.off('message', onMessage).off('error', settle).off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onMessage = (message: FromDecoder) => {
+      if (message.type === 'ready') settle();
+      else if (message.type === 'load_failed') settle(new Error(message.message));
+    };
+    const onExit = (code: number) =>
+      settle(new Error(`the recognizer worker exited (code ${code}) while loading`));
+    worker.on('message', onMessage).on('error', settle).on('exit', onExit);
+  });
+}
+
 /**
  * Builds the streaming recognizer in a worker thread and resolves once it is loaded; rejects with
  * sherpa-onnx's message when it refuses the configuration. Once loaded, the worker keeps the
@@ -282,23 +300,11 @@ function workerSource(): string {
  */
 export async function startOnlineDecoder(config: OnlineRecognizerConfig): Promise<OnlineDecoderClient> {
   const worker = new Worker(workerSource(), { eval: true, workerData: { config } });
-  let stopListening = () => undefined as void;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: FromDecoder) => {
-        if (message.type === 'ready') resolve();
-        else if (message.type === 'load_failed') reject(new Error(message.message));
-      };
-      const onExit = (code: number) =>
-        reject(new Error(`the recognizer worker exited (code ${code}) while loading`));
-      worker.on('message', onMessage).on('error', reject).on('exit', onExit);
-      stopListening = () => void worker.off('message', onMessage).off('error', reject).off('exit', onExit);
-    });
+    await untilLoaded(worker);
   } catch (err) {
     await worker.terminate();
     throw err;
-  } finally {
-    stopListening();
   }
   worker.unref();
   let closing = false;

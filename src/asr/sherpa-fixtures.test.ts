@@ -8,6 +8,7 @@ import { configSchema, type ConfigInput } from '../config/index.js';
 import { createAsrEngine } from './create.js';
 import type { AsrEngine, AsrHypothesis } from './engine.js';
 import { detectOnlineModel } from './model-folder.js';
+import { createOnlineDecoder } from './online-recognizer.js';
 import { AsrEngineRegistry } from './registry.js';
 import { CHECK_SIGNAL, tones, type ToneSpan } from './test-signal.js';
 import {
@@ -134,6 +135,15 @@ describe('sherpa-online on a zipformer2-shaped streaming transducer', () => {
       message: expect.stringMatching(
         /decoder-fixture-chunk-8\.int8\.onnx: metadata 'context_size' is missing/,
       ),
+    });
+  });
+
+  it('reports a recognizer the addon refuses as asr_load_failed, from its worker', async () => {
+    const folder = detectOnlineModel(streaming);
+    const gone = { ...folder, encoder: join(root, 'no-such-encoder.onnx') };
+    await expect(createOnlineDecoder(gone, { numThreads: 1, provider: 'cpu' })).rejects.toMatchObject({
+      code: 'asr_load_failed',
+      message: expect.stringMatching(/^sherpa-onnx could not load .*: Please check your config/),
     });
   });
 

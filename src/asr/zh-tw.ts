@@ -67,16 +67,19 @@ export function matchingForm(text: string): string {
 export function createTaiwanConverter(terms: readonly string[] = []): Convert {
   const byForm = new Map<string, string>();
   let longest = 0;
-  for (const raw of terms) {
-    const term = raw.replace(/\s+/g, '');
-    if ([...term].length < 2) continue;
-    for (const spelling of [term, toSimplifiedCharacters(term)]) {
+  const given = terms.map((raw) => raw.replace(/\s+/g, '')).filter((term) => [...term].length >= 2);
+  // One conversion for the whole list: OpenCC's per-call cost dominates for short terms.
+  const simplified = toSimplifiedCharacters(given.join('\n')).split('\n');
+  given.forEach((term, i) => {
+    for (const spelling of [term, simplified[i] ?? term]) {
       const form = matchingForm(spelling);
       if (!byForm.has(form)) byForm.set(form, term);
       longest = Math.max(longest, form.length);
     }
-  }
+  });
   const convert = (part: string) => (part ? applySpellings(toTaiwanCharacters(part)) : '');
+  // Loads OpenCC's dictionaries now (≈ 0.2 s once per process), not on a live call's first partial.
+  convert('软');
   if (byForm.size === 0) return convert;
   return (text) => {
     const form = matchingForm(text);
