@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { loadConfig, resolvePaths } from '../../config/index.js';
 import {
   checkModel,
+  checkModelDir,
+  describeModelCheck,
   fetchModel,
   findCatalogEntry,
   modelCatalog,
@@ -60,7 +62,7 @@ function progressReporter(name: string): { update(p: FetchProgress): void; stop(
 export function register(program: Command): void {
   const models = program
     .command('models')
-    .description('download and list speech models (sherpa-onnx releases)');
+    .description('download, list and check speech models (sherpa-onnx releases)');
 
   models
     .command('list')
@@ -119,5 +121,19 @@ export function register(program: Command): void {
         progress.stop();
         throw err;
       }
+    });
+
+  models
+    .command('check <dir>')
+    .description(
+      'check a model folder before serving it: type, metadata, tokens, hot-word units, and a decode of a test signal',
+    )
+    .action(async (dir: string) => {
+      const { asr } = loadConfig();
+      const report = await checkModelDir(resolve(dir), {
+        numThreads: asr.numThreads,
+        provider: asr.provider,
+      });
+      for (const line of describeModelCheck(report)) console.log(line);
     });
 }
