@@ -117,10 +117,13 @@ export const configSchema = z.object({
       hotConfidence: z.coerce.number().min(0).max(1).default(0.75),
       /** Adoptions after which a caller's utterance becomes a searched similar question (0 = only by an editor). */
       learnAfterAdoptions: z.coerce.number().int().min(0).max(100).default(1),
-      /** OpenAI-compatible /v1/embeddings base URL, or a local ONNX embedding model folder. */
+      /** OpenAI-compatible /v1/embeddings base URL (vLLM, TEI, Ollama, llama.cpp…): enables dense retrieval. */
       embeddingsUrl: z.string().optional(),
       embeddingsModel: z.string().optional(),
-      embeddingsModelPath: z.string().optional(),
+      embeddingsApiKey: z.string().optional(),
+      /** Prepended to queries / passages before embedding, as the model expects (e5: `query: `, `passage: `). */
+      embeddingsQueryPrefix: z.string().default(''),
+      embeddingsPassagePrefix: z.string().default(''),
     })
     .prefault({}),
   suggest: z

@@ -54,6 +54,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
   const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  stops.push(() => knowledge.close());
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
   // (kept in step the one way the CLI does it too).
   stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
