@@ -6,34 +6,10 @@ import { loadConfig } from '../config/index.js';
 import { openStore } from '../store/index.js';
 import { createKnowledgeService } from './service.js';
 import { startEmbeddingsDouble, type EmbeddingsDouble } from './testing/embeddings-double.js';
-import type { FaqEntry } from './types.js';
+import { denseConcepts, denseFixture } from './testing/dense-fixture.js';
 
-const entries: FaqEntry[] = [
-  {
-    id: 'bulky',
-    question: '大型家具如何預約清運？',
-    answer: '請撥打清潔隊電話預約。',
-    agency: '環境保護局',
-    tags: [],
-  },
-  {
-    id: 'card',
-    question: '悠遊卡遺失該怎麼辦？',
-    answer: '請向悠遊卡公司辦理掛失。',
-    agency: '交通局',
-    tags: [],
-  },
-  {
-    id: 'pool',
-    question: '運動中心游泳池開放時間？',
-    answer: '每日六點至二十二點。',
-    agency: '體育局',
-    tags: [],
-  },
-];
-
-// The double's "meaning": a spring mattress is bulky furniture. No characters are shared with the entry.
-const concepts = [['彈簧床', '大型家具'], ['悠遊卡'], ['游泳']];
+const entries = denseFixture;
+const concepts = denseConcepts;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

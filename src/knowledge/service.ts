@@ -8,6 +8,7 @@ import {
   type KbRepository,
   type KbVersion,
 } from '../store/kb-repository.js';
+import type { AuditInput } from '../store/audit-repository.js';
 import type { Store } from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
@@ -70,15 +71,7 @@ export interface Actor {
 
 /** The audit log, as the knowledge stage writes to it (the app wires the archive's). */
 export interface KnowledgeAudit {
-  append(entry: {
-    actorId: string | null;
-    actorRole: string | null;
-    action: string;
-    targetType: string;
-    targetId: string | null;
-    source: string | null;
-    detail?: Record<string, unknown>;
-  }): Promise<unknown>;
+  append(entry: AuditInput): Promise<unknown>;
 }
 
 /** The text stage as the knowledge stage uses it: queries go through it as live transcripts do. */
@@ -100,14 +93,7 @@ export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
   readonly defaultKb: string;
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
   import(kb: string, body: string, options?: ImportOptions, actor?: Actor): Promise<ImportResult>;
-  importEntries(
-    kb: string,
-    entries: readonly FaqEntry[],
-    options?: Pick<ImportOptions, 'mode' | 'note'>,
-    actor?: Actor,
-  ): Promise<ImportResult>;
   versions(kb: string): Promise<KbVersion[]>;
-  rollback(kb: string, version: number, actor?: Actor): Promise<KbVersion>;
   entry(kb: string, id: string): FaqEntry | null;
   /** Every entry of a KB's active version, in id order. */
   entries(kb: string): FaqEntry[];

@@ -3,33 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { createKnowledgeService, type FaqEntry } from '../knowledge/index.js';
+import { createKnowledgeService } from '../knowledge/index.js';
+import { denseConcepts, denseFixture } from '../knowledge/testing/dense-fixture.js';
 import { startEmbeddingsDouble, type EmbeddingsDouble } from '../knowledge/testing/embeddings-double.js';
 import { openStore } from '../store/index.js';
 import { createCallAssistantFactory, createCaseSystem } from './index.js';
 
-const entries: FaqEntry[] = [
-  {
-    id: 'bulky',
-    question: '大型家具如何預約清運？',
-    answer: '請撥打清潔隊電話預約。',
-    agency: '環境保護局',
-    tags: [],
-  },
-  {
-    id: 'card',
-    question: '悠遊卡遺失該怎麼辦？',
-    answer: '請向悠遊卡公司辦理掛失。',
-    agency: '交通局',
-    tags: [],
-  },
-];
-
 describe('live calls with an embeddings endpoint (test double, not a model)', () => {
   let double: EmbeddingsDouble;
   beforeAll(async () => {
-    // The double's "meaning": a spring mattress is bulky furniture; no characters are shared.
-    double = await startEmbeddingsDouble([['彈簧床', '大型家具'], ['悠遊卡']]);
+    double = await startEmbeddingsDouble(denseConcepts);
   });
   afterAll(() => double.close());
 
@@ -42,7 +25,7 @@ describe('live calls with an embeddings endpoint (test double, not a model)', ()
     });
     try {
       const knowledge = await createKnowledgeService({ store, config });
-      await knowledge.importEntries('default', entries);
+      await knowledge.importEntries('default', denseFixture);
       await expect
         .poll(async () => (await knowledge.searchAsync('彈簧床要丟')).results[0]?.faq_id)
         .toBe('bulky');
