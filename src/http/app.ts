@@ -8,7 +8,7 @@ import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
-import { streamRoutes } from '../ingress/index.js';
+import { startTelephony, streamRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
@@ -28,6 +28,8 @@ export interface RunningApp {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   calls: CallSessionManager;
+  /** Telephony listeners (SIP, AudioSocket…), each off unless configured. */
+  telephony: Telephony;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -131,6 +133,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     await server.register(modelRoutes, { registry: loaded, config, logger, hotwords: () => text.hotwords() });
   }
 
+  const telephony = await startTelephony({ config, logger, manager: calls });
+
   if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
   else await server.ready();
   const address = server.server.address();
@@ -140,8 +144,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     server,
     url: `${scheme}://127.0.0.1:${port}`,
     calls,
+    telephony,
     logger,
     async close() {
+      await telephony.close();
       await calls.shutdown();
       await server.close();
       for (const stop of stops.reverse()) await stop();
