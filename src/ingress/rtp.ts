@@ -158,12 +158,15 @@ export class JitterBuffer {
 }
 
 /** A timestamp this far from where the wall clock says the stream is starts a new timeline. */
-const REANCHOR_SAMPLES_PER_SECOND = 2;
+const REANCHOR_SECONDS = 2;
+/** A stream that (re)starts within this of where its channel ends continues it seamlessly. */
+const CONTINUE_SECONDS = 0.2;
 
 /**
  * Places one SSRC's audio on a channel of the call's timeline by RTP timestamp: gaps (loss, DTMF,
- * silence suppression, hold) become silence. Its first packet is anchored at the wall-clock time
- * it arrived, so a stream that starts or resumes late sits where it was heard.
+ * silence suppression) become silence. Its first packet continues the channel when it arrives on
+ * time, and sits at its wall-clock arrival when it comes late (a stream that starts or resumes
+ * after a pause, a hold whose timestamps did not advance), so each channel keeps real time.
  */
 class TimelinePlacer {
   private baseTs = 0;
@@ -180,10 +183,10 @@ class TimelinePlacer {
     const wall = this.leg.elapsedSamples(now);
     const end = this.leg.position(this.channel);
     let at = this.basePos + ((timestamp - this.baseTs) | 0);
-    if (!this.anchored || Math.abs(at - wall) > REANCHOR_SAMPLES_PER_SECOND * this.rate) {
+    if (!this.anchored || Math.abs(at - wall) > REANCHOR_SECONDS * this.rate) {
       this.anchored = true;
       this.baseTs = timestamp;
-      this.basePos = Math.max(end, wall);
+      this.basePos = wall - end > CONTINUE_SECONDS * this.rate ? wall : end;
       at = this.basePos;
     }
     this.leg.push(this.channel, samples, at);

@@ -21,7 +21,12 @@ export interface RtpScriptOptions {
   ssrcChangeAt?: number;
   firstSequence?: number;
   firstTimestamp?: number;
+  /** RFC 4733: a key press replaces packets `at`…`at+2` with telephone-event packets (PT 101). */
+  dtmf?: { at: number; digit: number };
 }
+
+/** The packet numbers a DTMF key press takes from the audio. */
+export const dtmfPackets = (at: number): number[] => [at, at + 1, at + 2];
 
 /** 8 kHz PCM16 → 20 ms G.711 RTP packets, with the impairments a test asks for. */
 export function rtpScript(pcm8k: Int16Array, options: RtpScriptOptions = {}): TimedPacket[] {
@@ -37,13 +42,23 @@ export function rtpScript(pcm8k: Int16Array, options: RtpScriptOptions = {}): Ti
       seq = 1000;
       ts = 123_456;
     }
+    const dtmfStep = options.dtmf ? n - options.dtmf.at : -1;
+    const event = dtmfStep >= 0 && dtmfStep < 3;
     const bytes = buildRtp({
-      payloadType: pt,
+      payloadType: event ? 101 : pt,
       sequence: seq & 0xffff,
-      timestamp: ts >>> 0,
+      // Every packet of one key press carries the press's start time and a growing duration.
+      timestamp: (event ? ts - dtmfStep * 160 : ts) >>> 0,
       ssrc,
-      marker: n === 0,
-      payload: coded.subarray(offset, offset + 160),
+      marker: n === 0 || dtmfStep === 0,
+      payload: event
+        ? Uint8Array.of(
+            options.dtmf?.digit ?? 0,
+            dtmfStep === 2 ? 0x8a : 0x0a,
+            ((dtmfStep + 1) * 160) >> 8,
+            ((dtmfStep + 1) * 160) & 0xff,
+          )
+        : coded.subarray(offset, offset + 160),
     });
     seq++;
     ts += 160;

@@ -326,6 +326,7 @@ export function siprecScenario(
   return scenario('siprec', [
     `  <send retrans="500"><![CDATA[\n${invite}\n]]></send>`,
     '  <recv response="100" optional="true"/>',
+    '  <recv response="180" optional="true"/>',
     '  <recv response="200" rtd="true">',
     '    <action><ereg regexp="m=audio ([0-9]+).*m=audio ([0-9]+)" search_in="body" check_it="true" assign_to="answer,first,second"/></action>',
     '  </recv>',
