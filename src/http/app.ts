@@ -8,7 +8,7 @@ import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
-import { startTelephony, streamRoutes, type Telephony } from '../ingress/index.js';
+import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
@@ -121,6 +121,16 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     onFrameProcessed: metrics.onFrameProcessed,
     onPartialsCoalesced: metrics.onPartialsCoalesced,
   });
+  const telephony = await startTelephony({ config, logger, manager: calls });
+  await server.register(telephonyRoutes, {
+    telephony,
+    config,
+    logger,
+    checkToken: async (token) => {
+      const result = await auth.authenticate(token);
+      return result.ok ? result.principal : null;
+    },
+  });
   await server.register(callRoutes, { manager: calls, config });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
@@ -132,8 +142,6 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     const loaded = registry;
     await server.register(modelRoutes, { registry: loaded, config, logger, hotwords: () => text.hotwords() });
   }
-
-  const telephony = await startTelephony({ config, logger, manager: calls });
 
   if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
   else await server.ready();

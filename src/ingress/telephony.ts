@@ -1,7 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import type { Config, Logger } from '../config/index.js';
 import type { CallSessionManager } from '../session/index.js';
+import { AudioSocketServer } from './audiosocket.js';
 import { CallLegs } from './call-leg.js';
+import { ExternalMedia } from './external-media.js';
 import { PeerAllowList } from './peer-access.js';
 import { RtpPortPool } from './rtp.js';
 import { SipUserAgent } from './sip/user-agent.js';
@@ -20,6 +22,8 @@ export interface Telephony {
   /** The address written in SDP and told to ExternalMedia peers. */
   address: string;
   sip: SipUserAgent | null;
+  audiosocket: AudioSocketServer | null;
+  externalMedia: ExternalMedia | null;
   /** Hangs up every call (BYE where the protocol has one) and closes the listeners. */
   close(): Promise<void>;
 }
@@ -55,14 +59,31 @@ export async function startTelephony({ config, logger, manager }: TelephonyOptio
     });
     log.info({ port: sip.port, address }, 'SIP/SIPREC listening (UDP and TCP)');
   }
+  let audiosocket: AudioSocketServer | null = null;
+  if (config.ingress.audiosocketPort !== undefined) {
+    audiosocket = await AudioSocketServer.start(config.ingress.audiosocketPort, {
+      legs,
+      allow,
+      logger: log,
+      host: config.server.host,
+    });
+    log.info({ port: audiosocket.port }, 'Asterisk AudioSocket listening');
+  }
+  const externalMedia = config.ingress.externalMedia
+    ? new ExternalMedia({ legs, allow, rtpPorts, address, config, logger: log })
+    : null;
   return {
     legs,
     allow,
     rtpPorts,
     address,
     sip,
+    audiosocket,
+    externalMedia,
     async close() {
       await sip?.close();
+      await audiosocket?.close();
+      await externalMedia?.close();
       await legs.endAll();
     },
   };

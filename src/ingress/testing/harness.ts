@@ -241,3 +241,27 @@ export function locate(expected: Int16Array, archived: Int16Array, from = 0): nu
   }
   return -1;
 }
+
+export interface CheckedCall {
+  events: ServerEvent[];
+  archived: ArchivedCall;
+  /** Where each channel's sent audio starts in the archive (-1: not found sample for sample). */
+  offsets: number[];
+  speech: Record<string, number>;
+}
+
+/**
+ * What every telephony test asks of a finished call: the desktop stream ran from `started` to
+ * `closed`, and the archived case holds each channel's sent audio sample for sample
+ * (`expected` is what the wire leaves of it: G.711-rounded where the protocol is G.711).
+ */
+export async function checkCall(
+  t: IngressTestApp,
+  caseId: string,
+  expected: Int16Array[],
+): Promise<CheckedCall> {
+  const events = await desktopEvents(t, caseId);
+  const archived = await archivedCall(t, caseId);
+  const offsets = expected.map((pcm, i) => locate(pcm, archived.channels[i] ?? new Int16Array(0)));
+  return { events, archived, offsets, speech: speechEvents(events) };
+}
