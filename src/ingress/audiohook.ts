@@ -179,9 +179,9 @@ export class AudiohookConnection extends WsLegConnection {
     const leg = this.leg;
     if (!leg || discardedS <= 0) return;
     const samples = Math.round(discardedS * 8000);
-    for (let channel = 0; channel < this.order.length; channel++) {
-      leg.push(channel, new Int16Array(0), leg.position(channel) + samples);
-    }
+    // Targets first: filling one channel can pad the other (the leg's skew limit).
+    const targets = this.order.map((_, channel) => leg.position(channel) + samples);
+    targets.forEach((at, channel) => leg.push(channel, new Int16Array(0), at));
   }
 
   private reply(type: string, parameters: Record<string, unknown>): void {
