@@ -30,11 +30,18 @@ import {
   serverHangsUpScenario,
   siprecScenario,
   sippAvailable,
+  type SippRun,
 } from '../testing/sipp.js';
 
 const CALLER = 'paraformer-zh-2023-03-28/8k.wav';
 const AGENT = 'zipformer-zh-14M/8k.wav';
 const ms = (pcm: Int16Array) => (pcm.length / 8000) * 1000;
+
+/** sipp ran its scenario to the end: every expected message came, nothing unexpected. */
+function expectSippPassed(run: SippRun): void {
+  expect(run.errors).toBe('');
+  expect(run.code).toBe(0);
+}
 
 if (!sippAvailable) console.warn('[sip tests] skipped: sipp is not installed (apt-get install sip-tester)');
 
@@ -70,8 +77,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
       plainCallScenario({ caseId: 'sip-plain' }, pcapOf('plain', caller), ms(caller)),
       sipPort,
     );
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     const events = await desktopEvents(t, 'sip-plain');
     expect(speechEvents(events).caller).toBeGreaterThanOrEqual(1);
     expect(events.at(-1)).toMatchObject({ type: 'closed', reason: 'end' });
@@ -103,8 +109,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
       sipPort,
       't1',
     );
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     const events = await desktopEvents(t, 'sip-impaired');
     expect(speechEvents(events).caller).toBeGreaterThanOrEqual(1);
     const archived = await archivedCall(t, 'sip-impaired');
@@ -131,8 +136,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
       ),
       sipPort,
     );
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     const events = await desktopEvents(t, 'siprec-1');
     expect(events[0]).toMatchObject({ type: 'started', channels: 2 });
     const speech = speechEvents(events);
@@ -167,8 +171,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
       ),
       sipPort,
     );
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     const events = await desktopEvents(t, 'sip-hold');
     expect(speechEvents(events).caller).toBeGreaterThanOrEqual(1);
     const archived = await archivedCall(t, 'sip-hold');
@@ -184,8 +187,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
 
   it('CANCEL while ringing: 200 for the CANCEL, 487 for the INVITE, no call and no case', async () => {
     const run = await runSipp(dir, 'cancel', cancelScenario({ caseId: 'sip-cancelled' }), sipPort);
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     await new Promise((r) => setTimeout(r, 500));
     expect(t.app.calls.get('sip-cancelled')).toBeUndefined();
     const res = await fetch(`${t.app.url}/api/case/sip-cancelled`, {
@@ -201,8 +203,7 @@ describe.skipIf(!sippAvailable)('SIP calls from sipp', () => {
       serverHangsUpScenario({ caseId: 'sip-server-bye' }, pcapOf('server-bye', caller)),
       sipPort,
     );
-    expect(run.errors).toBe('');
-    expect(run.code).toBe(0);
+    expectSippPassed(run);
     const events = await desktopEvents(t, 'sip-server-bye');
     expect(speechEvents(events).caller).toBeGreaterThanOrEqual(1);
     const archived = await archivedCall(t, 'sip-server-bye');

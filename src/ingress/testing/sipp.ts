@@ -149,24 +149,22 @@ const callHeaders = (h: CallHeaders) => [
   ...(h.agentId ? [`X-Agent-Id: ${h.agentId}`] : []),
 ];
 
+/** INVITE offering PCMU/PCMA to extension 1001, answered and ACKed. */
+const answeredCall = (h: CallHeaders) => [
+  send(inviteHead({ branch: '[branch]', to: '1001', extra: callHeaders(h) }), sdpOffer('sendrecv')),
+  recvOk,
+  ack(1),
+];
+
 /** INVITE with PCMU offered, RTP played from a pcap, BYE from the caller. */
 export function plainCallScenario(h: CallHeaders, pcap: string, audioMs: number): string {
-  return scenario('plain call', [
-    send(inviteHead({ branch: '[branch]', to: '1001', extra: callHeaders(h) }), sdpOffer('sendrecv')),
-    recvOk,
-    ack(1),
-    play(pcap),
-    pause(audioMs + 600),
-    bye(2),
-  ]);
+  return scenario('plain call', [...answeredCall(h), play(pcap), pause(audioMs + 600), bye(2)]);
 }
 
 /** The caller plays its audio and then waits: the product hangs up (BYE) when RTP stops. */
 export function serverHangsUpScenario(h: CallHeaders, pcap: string): string {
   return scenario('server hangs up', [
-    send(inviteHead({ branch: '[branch]', to: '1001', extra: callHeaders(h) }), sdpOffer('sendrecv')),
-    recvOk,
-    ack(1),
+    ...answeredCall(h),
     play(pcap),
     '  <recv request="BYE" timeout="30000"/>',
     `  <send><![CDATA[\nSIP/2.0 200 OK\n[last_Via:]\n[last_From:]\n[last_To:]\n[last_Call-ID:]\n[last_CSeq:]\nContent-Length: 0\n\n]]></send>`,
@@ -183,9 +181,7 @@ export function holdScenario(
   holdMs: number,
 ): string {
   return scenario('re-INVITE hold', [
-    send(inviteHead({ branch: '[branch]', to: '1001', extra: callHeaders(h) }), sdpOffer('sendrecv')),
-    recvOk,
-    ack(1),
+    ...answeredCall(h),
     play(before),
     pause(beforeMs + 300),
     send(inDialog('INVITE', 2), sdpOffer('inactive', 2)),
@@ -206,24 +202,19 @@ export function holdScenario(
 /** INVITE, then CANCEL while the product is still ringing: 200 for the CANCEL, 487 for the INVITE. */
 export function cancelScenario(h: CallHeaders): string {
   const branch = 'z9hG4bK[pid]-[call_number]-invite';
-  const cancel = [
-    'CANCEL sip:1001@[remote_ip]:[remote_port];transport=[transport] SIP/2.0',
-    `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch};rport`,
-    'From: "Caller" <sip:0912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]',
-    'To: <sip:1001@[remote_ip]:[remote_port]>',
-    'Call-ID: [call_id]',
-    'CSeq: 1 CANCEL',
-    'Max-Forwards: 70',
-  ].join('\n');
-  const ack487 = [
-    'ACK sip:1001@[remote_ip]:[remote_port];transport=[transport] SIP/2.0',
-    `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch};rport`,
-    'From: "Caller" <sip:0912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]',
-    'To: <sip:1001@[remote_ip]:[remote_port]>[peer_tag_param]',
-    'Call-ID: [call_id]',
-    'CSeq: 1 ACK',
-    'Max-Forwards: 70',
-  ].join('\n');
+  // CANCEL and the ACK for the 487 belong to the INVITE's transaction: same branch, same CSeq number.
+  const sameTransaction = (method: string, toTag: string) =>
+    [
+      `${method} sip:1001@[remote_ip]:[remote_port];transport=[transport] SIP/2.0`,
+      `Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch};rport`,
+      'From: "Caller" <sip:0912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]',
+      `To: <sip:1001@[remote_ip]:[remote_port]>${toTag}`,
+      'Call-ID: [call_id]',
+      `CSeq: 1 ${method}`,
+      'Max-Forwards: 70',
+    ].join('\n');
+  const cancel = sameTransaction('CANCEL', '');
+  const ack487 = sameTransaction('ACK', '[peer_tag_param]');
   return scenario('cancel', [
     send(inviteHead({ branch, to: '1001', extra: callHeaders(h) }), sdpOffer('sendrecv')),
     '  <recv response="100" optional="true"/>',
