@@ -8,7 +8,10 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (HOTLINE_PORT)')
     .action(async (opts: { port?: string }) => {
       const { startApp } = await import('../../http/app.js');
-      const config = loadConfig({ overrides: opts.port ? { server: { port: Number(opts.port) } } : {} });
+      const config = loadConfig({
+        bundledData: true,
+        overrides: opts.port ? { server: { port: Number(opts.port) } } : {},
+      });
       const app = await startApp(config);
       const stop = async () => {
         await app.close();
