@@ -19,7 +19,13 @@ export async function openTextCli(): Promise<TextCliRuntime> {
   const { store, config, logger } = runtime;
   const text = await createTextNormalizer({ config, logger });
   // The KB's answers make its office numbers public: without them the CLI would redact what the server keeps.
-  const knowledge = await createKnowledgeService({ store, config, logger, text });
+  const knowledge = await createKnowledgeService({
+    store,
+    config,
+    logger,
+    text,
+    indexCacheDir: runtime.paths.indexCacheDir,
+  });
   const unfollow = textFollowsKnowledge({ config, text, knowledge, logger });
   return {
     ...runtime,

@@ -32,6 +32,8 @@ export interface ResolvedPaths {
   extraLexiconFile: string;
   /** Colloquial → official vocabulary file. */
   vocabularyFile: string;
+  /** Knowledge bases' derived index fields, kept between starts (a cache: safe to delete). */
+  indexCacheDir: string;
 }
 
 /** Derived locations under the state directory, in one place. */
@@ -49,5 +51,6 @@ export function resolvePaths(config: Config): ResolvedPaths {
     vocabularyFile: resolve(
       config.knowledge.vocabularyFile ?? join(BUNDLED_DATA_DIR, 'vocabulary', 'colloquial.tsv'),
     ),
+    indexCacheDir: join(dataDir, 'cache', 'kb-index'),
   };
 }

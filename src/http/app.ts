@@ -22,6 +22,8 @@ import { caseRoutes } from './routes/cases.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { retentionRoutes } from './routes/retention.js';
+import { setupRoutes } from './routes/setup.js';
+import { createFirstRunSetup } from './first-run.js';
 
 export interface RunningApp {
   server: FastifyInstance;
@@ -29,6 +31,8 @@ export interface RunningApp {
   url: string;
   calls: CallSessionManager;
   logger: Logger;
+  /** First run (no administrator yet): the one-time link that creates one; null otherwise. */
+  setupUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   // Queries go through the text stage as transcripts do; KB changes are audited.
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
-  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  const knowledge = await createKnowledgeService({
+    store,
+    config,
+    logger,
+    text,
+    audit: archive.audit,
+    indexCacheDir: paths.indexCacheDir,
+  });
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
   // (kept in step the one way the CLI does it too).
   stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
@@ -68,6 +79,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const auth = await createAuthService({ store, config, audit: archive.audit });
+  const setup = await createFirstRunSetup(auth, config);
   stops.push(archive.retention.schedule());
 
   let registry: AsrEngineRegistry | null = null;
@@ -112,6 +124,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await server.register(authPlugin, { auth, config });
   await server.register(metrics.plugin);
   await server.register(authRoutes, { auth });
+  await server.register(setupRoutes, { setup });
   await server.register(streamRoutes, {
     manager: calls,
     config,
@@ -136,11 +149,22 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const setupCode = setup.code();
+  const setupUrl = setupCode ? `${url}/#/setup/${setupCode}` : null;
+  if (setupUrl)
+    logger.warn({ setup_url: setupUrl }, 'first run: open the setup link once to create the administrator');
+  if (config.auth.devSignIn && !['127.0.0.1', '::1', 'localhost'].includes(config.server.host))
+    logger.warn(
+      { host: config.server.host },
+      'dev sign-in (no password) is on while listening beyond this machine',
+    );
   return {
     server,
-    url: `${scheme}://127.0.0.1:${port}`,
+    url,
     calls,
     logger,
+    setupUrl,
     async close() {
       await calls.shutdown();
       await server.close();

@@ -15,6 +15,7 @@ import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';
 import { createEditing, type KnowledgeEditing } from './editing.js';
+import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';
 import { KnowledgeError } from './errors.js';
 import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
 import { FaqIndex, type PhrasingOverlay } from './faq-index.js';
@@ -117,6 +118,11 @@ export interface KnowledgeServiceOptions {
   logger?: Logger;
   text?: KnowledgeText;
   audit?: KnowledgeAudit;
+  /**
+   * Folder where each KB's derived index fields (segmentation, pinyin) are kept between starts, so a
+   * restart with an unchanged KB does not recompute them. Unset: nothing is kept.
+   */
+  indexCacheDir?: string;
 }
 
 /** One KB's active version as searched. */
@@ -181,11 +187,23 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
   // Colloquial words stay whole in segmentation, so 老人卡 is one query word and not 老人 + 卡.
-  const segmenter: Segmenter = createSegmenter([
+  const dictionary = [
     ...synonymTerms(),
     ...lexiconTerms,
     ...shipped.terms().flatMap((t) => [t.colloquial, ...t.official]),
-  ]);
+  ];
+  const segmenter: Segmenter = createSegmenter(dictionary);
+  const derivedCaches = new Map<string, PersistedDerivedCache>();
+  /** The KB's cache of derived fields for the dictionary as it is now (a changed dictionary starts anew). */
+  function derivedCache(kb: string): PersistedDerivedCache | undefined {
+    if (!options.indexCacheDir) return undefined;
+    const key = dictionaryKey(dictionary);
+    const known = derivedCaches.get(kb);
+    if (known?.dictionary === key) return known;
+    const cache = new PersistedDerivedCache(options.indexCacheDir, kb, key);
+    derivedCaches.set(kb, cache);
+    return cache;
+  }
 
   const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
@@ -215,15 +233,27 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   ): Promise<void> {
     const started = performance.now();
     const previous = loaded.get(kb)?.index;
-    const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
+    const cache = derivedCache(kb);
+    const index = await FaqIndex.buildAsync(entries, segmenter, {
+      ...(previous ? { previous } : {}),
+      ...(cache ? { cache } : {}),
+    });
+    try {
+      cache?.save();
+    } catch (err) {
+      logger?.warn({ kb, err: (err as Error).message }, 'knowledge: index cache not written');
+    }
     const vectors = await embedEntries(kb, entries);
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
     if (!loaded.has(kb)) await learning.load(kb);
     const vocabulary = version.vocabulary.length ? shipped.with(version.vocabulary) : shipped;
-    if (version.vocabulary.length)
-      segmenter.addTerms(version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]));
+    if (version.vocabulary.length) {
+      const added = version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]);
+      segmenter.addTerms(added);
+      dictionary.push(...added);
+    }
     loaded.set(kb, {
       version: version.version,
       index,

@@ -14,8 +14,13 @@ import { withCliRuntime } from '../runtime.js';
 async function withKnowledge<T>(
   work: (knowledge: KnowledgeService, defaultKb: string) => Promise<T>,
 ): Promise<T> {
-  return withCliRuntime(async ({ store, config, logger }) => {
-    const knowledge = await createKnowledgeService({ store, config, logger });
+  return withCliRuntime(async ({ store, config, logger, paths }) => {
+    const knowledge = await createKnowledgeService({
+      store,
+      config,
+      logger,
+      indexCacheDir: paths.indexCacheDir,
+    });
     return work(knowledge, config.knowledge.defaultKb);
   });
 }
