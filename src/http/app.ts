@@ -3,6 +3,7 @@ import { createLogger, resolvePaths, type Config, type Logger } from '../config/
 import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
 import { createConversationRepository } from '../store/conversation-repository.js';
+import { createCaseNumberRepository } from '../store/case-number-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
@@ -94,7 +95,9 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
   const metrics = createMetrics();
+  const caseNumbers = await createCaseNumberRepository(store);
   const calls = new CallSessionManager({
+    caseNumbers,
     config,
     logger,
     asrEngineFor,
@@ -136,7 +139,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
   await server.register(conversationRoutes, { conversations });
-  await server.register(caseRoutes, { archive });
+  await server.register(caseRoutes, { archive, caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
   if (registry) {

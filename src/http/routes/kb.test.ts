@@ -80,6 +80,7 @@ describe('knowledge-base REST routes', () => {
     expect(Object.keys(body.results[0]).sort()).toEqual([
       'agency',
       'answer',
+      'confidence',
       'faq_id',
       'matched',
       'question',

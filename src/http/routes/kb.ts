@@ -107,15 +107,18 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
         answer: r.answer,
         agency: r.agency,
         score: r.score,
+        confidence: r.confidence,
         tier: r.tier,
         matched: r.matched ?? [],
         ...(r.url ? { url: r.url } : {}),
+        ...(r.phrasing ? { phrasing: r.phrasing } : {}),
       })),
       took_ms: result.took_ms,
       kb: result.kb,
       kb_version: result.kb_version,
       tier: result.tier,
       handoff: result.handoff,
+      agency: result.agency,
     };
   });
 
