@@ -56,18 +56,23 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
                     <span className="muted">無</span>
                   )}
                 </td>
-                <td className="case-id">{c.case_id}</td>
+                <td className="case-id" title={`內部編號 ${c.case_id}`}>
+                  {c.case_no ?? c.case_id}
+                </td>
                 <td>{c.agent_name ?? c.agent_id ?? '—'}</td>
                 <td>
                   {c.status === 'live' ? formatDuration(now - new Date(c.started_at).getTime()) : '已結束'}
                 </td>
                 <td>{c.agency ?? '—'}</td>
-                <td className="last">{c.last_utterance ?? ''}</td>
+                <td className="last">
+                  {c.last_utterance ??
+                    (c.speech_to_text ? '' : <span className="muted">無語音文字（未設定語音辨識）</span>)}
+                </td>
                 <td>
                   <button
                     type="button"
                     onClick={() => setWatching(c.case_id)}
-                    aria-label={`監看案件 ${c.case_id}`}
+                    aria-label={`監看案件 ${c.case_no ?? c.case_id}`}
                   >
                     監看
                   </button>
