@@ -2,13 +2,7 @@ import type { Segmenter } from '../text/segment.js';
 import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.js';
 import type { EntryDerived, EntryDerivedCache } from './docs-cache.js';
 import { indexedPhrasings } from './phrasings.js';
-import {
-  indexText,
-  queryTerms,
-  soundGrams,
-  textTerms,
-  type QueryTerms,
-} from './query-terms.js';
+import { indexText, queryTerms, soundGrams, textTerms, type QueryTerms } from './query-terms.js';
 import type { FaqEntry, QueryPart } from './types.js';
 import type { Vocabulary } from './vocabulary.js';
 

@@ -62,6 +62,7 @@ export function ReplyPanel(props: Props) {
       tabIndex={-1}
       onFocus={props.onSelect}
       data-select-target="reply"
+      data-utterance={reply?.utteranceId}
     >
       <div className="column-head">
         <h2 id={`${prefix}-title`}>建議回覆</h2>
