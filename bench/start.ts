@@ -6,11 +6,10 @@
  * server process's CPU time at that moment (steadier than wall time on a shared machine). Writes
  * bench/results/start.json. Goal: a restart under 3 s.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../test/crash/server.js';
+import { freePort, launchServer, withoutHotlineSettings } from '../test/crash/server.js';
 import { repoRoot } from '../test/shared.js';
 
 const RESTARTS = Number(process.env.BENCH_START_RESTARTS ?? 3);
@@ -25,39 +24,22 @@ function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** One `npm start` on the shipped data (no HOTLINE_* setting but the data dir and port). */
 async function startOnce(dataDir: string): Promise<{ ready_s: number; cpu_s: number | null }> {
   const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/hotline-assist.js'), 'serve'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
+  const server = await launchServer(
+    [join(repoRoot, 'bin/hotline-assist.js'), 'serve'],
+    withoutHotlineSettings({
       HOTLINE_DATA_DIR: dataDir,
       HOTLINE_PORT: String(port),
-      HOTLINE_HOST: '127.0.0.1',
       HOTLINE_LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode})`);
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return {
-      ready_s: Math.round((performance.now() - started) / 10) / 100,
-      cpu_s: child.pid ? cpuSeconds(child.pid) : null,
-    };
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
+    }),
+    port,
+    180_000,
+  );
+  const cpu = server.child.pid ? cpuSeconds(server.child.pid) : null;
+  await server.stop();
+  return { ready_s: server.readySeconds, cpu_s: cpu };
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-start-'));

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, writeWav } from '../../src/audio/index.js';
 import { audioManifest, repoRoot, sharedPaths } from '../shared.js';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './browser.js';
-import { startProduct, type ProductServer } from './product.js';
+import type { ServerProcess } from '../crash/server.js';
+import { startProduct } from './product.js';
 import { existsSync } from 'node:fs';
 
 const QUESTION = '我家舊沙發要丟要怎麼叫人來收';
@@ -55,7 +56,7 @@ function longCall(dir: string, seconds: number): string {
 }
 
 describe.skipIf(missing !== null)('first run and daily use on the shipped data (Chromium)', () => {
-  let server: ProductServer;
+  let server: ServerProcess;
   let browser: Browser;
   let dataDir: string;
   let port: number;

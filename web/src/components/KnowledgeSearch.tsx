@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { askKnowledge, startConversation, ApiError, type KnowledgeAnswer } from '../net/api.js';
 import type { SuggestionView } from '../state/callReducer.js';
+import { ErrorLine } from './ErrorLine.js';
 
 export interface TypedQuery {
   /** Unique on the page (`typed-1`, …). */
@@ -118,11 +119,7 @@ export function SearchBox({ onAsk, busy, error, inputRef, hint }: SearchBoxProps
         {busy ? '查詢中…' : '查詢'}
       </button>
       {hint && <p className="hint">{hint}</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import {
   type TypedQuestion,
   type WrapUpForm,
 } from '../state/wrapUp.js';
+import { ErrorLine } from './ErrorLine.js';
 
 interface Props {
   state: CallState;
@@ -107,11 +108,7 @@ export function WrapUp({ state, typed, session, onDone }: Props) {
           ))}
         </ul>
       </details>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
           送出結案紀錄

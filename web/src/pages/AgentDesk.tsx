@@ -14,6 +14,7 @@ import { useCallList } from '../components/useCallList.js';
 import { copyText } from '../clipboard.js';
 import { errorMessage, formatClock } from '../labels.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 /** What the softphone leg's state means for the agent (zh-TW), shown in the call bar. */
 const legText: Record<StreamLink, string | null> = {
@@ -201,11 +202,7 @@ export function AgentDesk({ session }: { session: UserSession }) {
           ))}
         </ul>
       </section>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </div>
   );
 }

@@ -16,6 +16,7 @@ import {
   type CaseQuery,
 } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 const actionLabel: Record<string, string> = {
   adopted: '採用',
@@ -114,11 +115,7 @@ export function Archive({ session }: { session: UserSession }) {
             搜尋
           </button>
         </form>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         {cases && cases.length === 0 && <p className="empty">沒有符合的通話。</p>}
         {cases && cases.length > 0 && (
           <table className="calls archive-results">
@@ -261,11 +258,7 @@ function CaseRecord({
             <p className="pre">{record.notes}</p>
           </div>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <h3>通話錄音</h3>
         {callAudio.length === 0 && <p className="empty">沒有保存的錄音（或已依保存期限刪除）。</p>}
         <ol className="audio-list">

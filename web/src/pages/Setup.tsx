@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, createAdmin } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 /**
  * First run: the link the server printed (`#/setup/<code>`) creates the administrator. The code is
@@ -74,11 +75,7 @@ export function Setup({ code, onSignedIn }: { code: string; onSignedIn: (session
           建立管理員並登入
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </main>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, devSignIn, setupNeeded, signIn } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
 import { roleLabel } from '../labels.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 /** The dev sign-in has no password, so it never opens an administrator session. */
 const devRoles = ['agent', 'supervisor'] as const;
@@ -99,11 +100,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => v
           以開發身分登入
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </main>
   );
 }

@@ -3,6 +3,7 @@ import { CallView } from '../components/CallView.js';
 import { useCallList } from '../components/useCallList.js';
 import { alertLevelLabel, formatClock, formatDuration } from '../labels.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 export function SupervisorBoard({ session }: { session: UserSession }) {
   const [watching, setWatching] = useState<string | null>(null);
@@ -20,11 +21,7 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
         <h2 id="board-title">
           通話看板 <span className="count">進行中 {calls.filter((c) => c.status === 'live').length} 通</span>
         </h2>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <table className="calls">
           <thead>
             <tr>
