@@ -266,6 +266,8 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
     async callStarted(info: CallStartInfo) {
       const previous = live.get(info.caseId);
       if (previous) return; // a resumed call keeps its journal
+      // A case started again (after a server restart) continues its call audio after the earlier run's.
+      const earlierChunks = (await cases.listSegments(info.caseId)).filter((s) => s.kind === 'call').length;
       const journal = openJournal(journalDir, info.caseId);
       const call: LiveCall = {
         journal,
@@ -274,7 +276,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         bufferedSamples: 0,
         sampleRate: info.sampleRate,
         writtenSamples: 0,
-        chunk: 0,
+        chunk: earlierChunks,
         failed: false,
       };
       live.set(info.caseId, call);

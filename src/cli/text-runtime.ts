@@ -27,7 +27,16 @@ export async function openTextCli(): Promise<TextCliRuntime> {
   const { store, config, logger } = runtime;
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
-  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  const knowledge = await createKnowledgeService({
+    store,
+    config,
+    logger,
+    text,
+    audit: archive.audit,
+    indexCacheDir: runtime.paths.indexCacheDir,
+    // Most commands never search: the index is built only if one does (kb search).
+    lazyIndex: true,
+  });
   const unfollow = textFollowsKnowledge({ config, text, knowledge, logger });
   return {
     ...runtime,

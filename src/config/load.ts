@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { BUNDLED_SETTINGS, DEFAULT_ASR_MODELS } from './paths.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 /** Environment variable → dotted config key. The only place `process.env` is read. */
@@ -88,6 +89,13 @@ export class ConfigError extends Error {
 
 type Tree = { [key: string]: unknown };
 
+function getPath(tree: Tree, dotted: string): unknown {
+  let node: unknown = tree;
+  for (const key of dotted.split('.'))
+    node = typeof node === 'object' && node !== null ? (node as Tree)[key] : undefined;
+  return node;
+}
+
 function setPath(target: Tree, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let node = target;
@@ -121,6 +129,37 @@ export interface LoadConfigOptions {
   file?: string;
   /** Highest precedence (CLI flags, tests). */
   overrides?: ConfigInput;
+  /**
+   * Fill settings given nowhere with the data shipped in `data/` (Taipei FAQ, lexicons, Silero VAD)
+   * and the speech models `models fetch default` put in the models folder. The server and the CLI
+   * do; tests choose their data explicitly.
+   */
+  bundledData?: boolean;
+}
+
+const BUNDLED_ENV = new Set(BUNDLED_SETTINGS.map((s) => s.env));
+
+/** Shipped data and fetched default models for what the tree leaves unset (an empty value stays off). */
+function withBundledData(tree: Tree): Tree {
+  const out = structuredClone(tree);
+  for (const setting of BUNDLED_SETTINGS)
+    if (getPath(out, setting.key) === undefined && existsSync(setting.path))
+      setPath(out, setting.key, setting.path);
+  if (getPath(out, 'asr.engine') === undefined) {
+    const modelsDir = resolve(
+      (getPath(out, 'asr.modelsDir') as string | undefined) ??
+        join((getPath(out, 'dataDir') as string | undefined) ?? '.hotline', 'models'),
+    );
+    const streaming = join(modelsDir, DEFAULT_ASR_MODELS.streaming);
+    const offline = join(modelsDir, DEFAULT_ASR_MODELS.offline);
+    if (existsSync(streaming)) {
+      setPath(out, 'asr.modelDir', getPath(out, 'asr.modelDir') ?? streaming);
+      const twoPass = existsSync(offline);
+      if (twoPass) setPath(out, 'asr.offlineModelDir', getPath(out, 'asr.offlineModelDir') ?? offline);
+      setPath(out, 'asr.engine', twoPass ? 'two-pass' : 'sherpa-online');
+    }
+  }
+  return out;
 }
 
 /** Precedence: defaults < file < environment < overrides. Validated once, here. */
@@ -141,9 +180,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const fromEnv: Tree = {};
   for (const [name, key] of Object.entries(ENV_BINDINGS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(fromEnv, key, value);
+    if (value !== undefined && (value !== '' || BUNDLED_ENV.has(name))) setPath(fromEnv, key, value);
   }
   tree = deepMerge(deepMerge(tree, fromEnv), (options.overrides ?? {}) as Tree);
+  if (options.bundledData) tree = withBundledData(tree);
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

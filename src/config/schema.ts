@@ -31,7 +31,8 @@ export const configSchema = z.object({
   server: z
     .object({
       port: port.default(8080),
-      host: z.string().default('0.0.0.0'),
+      /** This machine only unless told otherwise (e.g. 0.0.0.0 to serve the network). */
+      host: z.string().default('127.0.0.1'),
       /** Request bodies above this are refused with 413. */
       bodyLimitBytes: z.coerce
         .number()

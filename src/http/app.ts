@@ -3,6 +3,7 @@ import { createLogger, resolvePaths, type Config, type Logger } from '../config/
 import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
 import { createConversationRepository } from '../store/conversation-repository.js';
+import { createCaseNumberRepository } from '../store/case-number-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
@@ -23,6 +24,8 @@ import { caseRoutes } from './routes/cases.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { retentionRoutes } from './routes/retention.js';
+import { setupRoutes } from './routes/setup.js';
+import { createFirstRunSetup } from './first-run.js';
 
 export interface RunningApp {
   server: FastifyInstance;
@@ -32,6 +35,8 @@ export interface RunningApp {
   /** Telephony listeners (SIP, AudioSocket…), each off unless configured. */
   telephony: Telephony;
   logger: Logger;
+  /** First run (no administrator yet): the one-time link that creates one; null otherwise. */
+  setupUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -55,7 +60,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   // Queries go through the text stage as transcripts do; KB changes are audited.
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
-  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  const knowledge = await createKnowledgeService({
+    store,
+    config,
+    logger,
+    text,
+    audit: archive.audit,
+    indexCacheDir: paths.indexCacheDir,
+  });
   stops.push(() => knowledge.close());
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
   // (kept in step the one way the CLI does it too).
@@ -83,6 +95,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const auth = await createAuthService({ store, config, audit: archive.audit });
+  const setup = await createFirstRunSetup(auth, config);
   stops.push(archive.retention.schedule());
 
   let registry: AsrEngineRegistry | null = null;
@@ -97,7 +110,9 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
   const metrics = createMetrics();
+  const caseNumbers = await createCaseNumberRepository(store);
   const calls = new CallSessionManager({
+    caseNumbers,
     config,
     logger,
     asrEngineFor,
@@ -127,6 +142,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await server.register(authPlugin, { auth, config });
   await server.register(metrics.plugin);
   await server.register(authRoutes, { auth });
+  await server.register(setupRoutes, { setup });
   await server.register(streamRoutes, {
     manager: calls,
     config,
@@ -149,7 +165,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   await server.register(kbRoutes, { knowledge });
   await server.register(kbContentRoutes, { knowledge });
   await server.register(conversationRoutes, { conversations });
-  await server.register(caseRoutes, { archive });
+  await server.register(caseRoutes, { archive, caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
   if (registry) {
@@ -162,12 +178,23 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const setupCode = setup.code();
+  const setupUrl = setupCode ? `${url}/#/setup/${setupCode}` : null;
+  if (setupUrl)
+    logger.warn({ setup_url: setupUrl }, 'first run: open the setup link once to create the administrator');
+  if (config.auth.devSignIn && !['127.0.0.1', '::1', 'localhost'].includes(config.server.host))
+    logger.warn(
+      { host: config.server.host },
+      'dev sign-in (no password) is on while listening beyond this machine',
+    );
   return {
     server,
-    url: `${scheme}://127.0.0.1:${port}`,
+    url,
     calls,
     telephony,
     logger,
+    setupUrl,
     async close() {
       await telephony.close();
       await calls.shutdown();

@@ -1,14 +1,8 @@
 import type { Segmenter } from '../text/segment.js';
 import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
+import type { EntryDerived, EntryDerivedCache } from './docs-cache.js';
 import { indexedPhrasings } from './phrasings.js';
-import {
-  indexText,
-  queryTerms,
-  soundGrams,
-  textTerms,
-  type QueryTerms,
-  type TextTerms,
-} from './query-terms.js';
+import { indexText, queryTerms, soundGrams, textTerms, type QueryTerms } from './query-terms.js';
 import type { FaqEntry, QueryPart } from './types.js';
 import type { Vocabulary } from './vocabulary.js';
 
@@ -114,16 +108,12 @@ function finish<T>(steps: Generator<void, T>): T {
   }
 }
 
-/** What one entry contributes to the index, kept so a re-index can reuse unchanged entries. */
-interface EntryDocs {
+/**
+ * What one entry contributes to the index, kept so a re-index can reuse unchanged entries. The
+ * question's sound bigrams and their characters (`soundKeys`, `soundChars`) explain `matched`.
+ */
+interface EntryDocs extends EntryDerived {
   source: FaqEntry;
-  question: string;
-  phrasings: string[];
-  chunks: string[];
-  terms: Record<FieldName, TextTerms[]>;
-  /** The question's sound bigrams and their characters (for `matched`). */
-  soundKeys: string[];
-  soundChars: string[];
 }
 
 const SENTENCE = /[^。！？!?；;\n]+[。！？!?；;\n]*/g;
@@ -145,13 +135,25 @@ export function answerChunks(answer: string, size: number): string[] {
   return chunks;
 }
 
-function entryDocs(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDocs {
+function entryDocs(
+  e: FaqEntry,
+  segmenter: Segmenter,
+  tuning: IndexTuning,
+  cache: EntryDerivedCache | undefined,
+): EntryDocs {
+  const cached = cache?.get(e, tuning);
+  if (cached) return { ...cached, source: e };
+  const derived = deriveEntry(e, segmenter, tuning);
+  cache?.set(e, tuning, derived);
+  return { ...derived, source: e };
+}
+
+function deriveEntry(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDerived {
   const question = indexText(e.question);
   const phrasings = indexedPhrasings(e).map(indexText);
   const chunks = answerChunks(indexText(e.answer.slice(0, tuning.answerChars)), tuning.answerChunkChars);
   const sounds = soundGrams(question);
   return {
-    source: e,
     question,
     phrasings,
     chunks,
@@ -248,21 +250,29 @@ export class FaqIndex {
     segmenter: Segmenter,
     tuning = defaultTuning,
     previous?: FaqIndex,
+    cache?: EntryDerivedCache,
   ): FaqIndex {
-    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous));
+    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous, cache));
   }
 
   /**
    * Builds in slices of at most `sliceMs` of CPU, giving the event loop back in between, so a
    * re-index while calls stream never stalls their audio or events. With `previous` (the index
-   * being replaced), unchanged entries reuse its segmentation and pinyin.
+   * being replaced), unchanged entries reuse its segmentation and pinyin; with `cache`, so do
+   * entries indexed before (e.g. at the previous start), and new ones are added to it.
    */
   static async buildAsync(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number } = {},
+    options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number; cache?: EntryDerivedCache } = {},
   ): Promise<FaqIndex> {
-    const steps = FaqIndex.buildSteps(entries, segmenter, options.tuning ?? defaultTuning, options.previous);
+    const steps = FaqIndex.buildSteps(
+      entries,
+      segmenter,
+      options.tuning ?? defaultTuning,
+      options.previous,
+      options.cache,
+    );
     const sliceMs = options.sliceMs ?? 15;
     let sliceStart = performance.now();
     for (;;) {
@@ -279,7 +289,8 @@ export class FaqIndex {
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
     tuning: IndexTuning,
-    previous?: FaqIndex,
+    previous: FaqIndex | undefined,
+    cache: EntryDerivedCache | undefined,
   ): Generator<void, FaqIndex> {
     const reusable =
       previous &&
@@ -294,9 +305,10 @@ export class FaqIndex {
       yield;
       const e = entries[i] as FaqEntry;
       const before = reusable?.get(e.id);
-      docs.push(
-        before && sameContent(before.source, e) ? { ...before, source: e } : entryDocs(e, segmenter, tuning),
-      );
+      if (before && sameContent(before.source, e)) {
+        cache?.set(e, tuning, before);
+        docs.push({ ...before, source: e });
+      } else docs.push(entryDocs(e, segmenter, tuning, cache));
     }
     const fields = {} as Record<ChannelName, Record<FieldName, FieldIndex>>;
     for (const channel of CHANNELS) {

@@ -17,6 +17,7 @@ import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';
 import { createEditing, type KnowledgeEditing } from './editing.js';
+import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';
 import { KnowledgeError } from './errors.js';
 import { buildDenseIndex, embedQuery, type DenseIndex, type DenseSettings } from './dense.js';
 import { createOpenAiEmbedder } from './embeddings.js';
@@ -111,12 +112,21 @@ export interface KnowledgeServiceOptions {
   audit?: KnowledgeAudit;
   /** First wait before re-trying to embed a version after the endpoint failed (default 30 s; tests shorten it). */
   backfillMs?: number;
+  /**
+   * Folder where each KB's derived index fields (segmentation, pinyin) are kept between starts, so a
+   * restart with an unchanged KB does not recompute them. Unset: nothing is kept.
+   */
+  indexCacheDir?: string;
+  /** Build each KB's search index only when first searched (CLI commands that mostly never search). */
+  lazyIndex?: boolean;
 }
 
 /** One KB's active version as searched. */
 export interface LoadedKb {
   version: number;
-  index: FaqIndex;
+  /** Null until first needed when the service was asked for a lazy index (CLI commands that never search). */
+  index: FaqIndex | null;
+  buildIndex: () => FaqIndex;
   byId: Map<string, FaqEntry>;
   terms: string[];
   router: AgencyRouter;
@@ -181,11 +191,23 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
   // Colloquial words stay whole in segmentation, so 老人卡 is one query word and not 老人 + 卡.
-  const segmenter: Segmenter = createSegmenter([
+  const dictionary = [
     ...synonymTerms(),
     ...lexiconTerms,
     ...shipped.terms().flatMap((t) => [t.colloquial, ...t.official]),
-  ]);
+  ];
+  const segmenter: Segmenter = createSegmenter(dictionary);
+  const derivedCaches = new Map<string, PersistedDerivedCache>();
+  /** The KB's cache of derived fields for the dictionary as it is now (a changed dictionary starts anew). */
+  function derivedCache(kb: string): PersistedDerivedCache | undefined {
+    if (!options.indexCacheDir) return undefined;
+    const key = dictionaryKey(dictionary);
+    const known = derivedCaches.get(kb);
+    if (known?.dictionary === key) return known;
+    const cache = new PersistedDerivedCache(options.indexCacheDir, kb, key);
+    derivedCaches.set(kb, cache);
+    return cache;
+  }
 
   const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
@@ -230,24 +252,48 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     entries: FaqEntry[],
   ): Promise<void> {
     const started = performance.now();
-    const previous = loaded.get(kb)?.index;
-    const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
+    const previous = loaded.get(kb)?.index ?? undefined;
+    const cache = derivedCache(kb);
+    const saveCache = () => {
+      try {
+        cache?.save();
+      } catch (err) {
+        logger?.warn({ kb, err: (err as Error).message }, 'knowledge: index cache not written');
+      }
+    };
+    const buildIndex = () => {
+      const built = FaqIndex.build(entries, segmenter, undefined, previous, cache);
+      saveCache();
+      return built;
+    };
+    let index: FaqIndex | null = null;
+    if (!options.lazyIndex) {
+      index = await FaqIndex.buildAsync(entries, segmenter, {
+        ...(previous ? { previous } : {}),
+        ...(cache ? { cache } : {}),
+      });
+      saveCache();
+    }
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
     if (!loaded.has(kb)) await learning.load(kb);
     const vocabulary = version.vocabulary.length ? shipped.with(version.vocabulary) : shipped;
-    if (version.vocabulary.length)
-      segmenter.addTerms(version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]));
+    if (version.vocabulary.length) {
+      const added = version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]);
+      segmenter.addTerms(added);
+      dictionary.push(...added);
+    }
     loaded.set(kb, {
       version: version.version,
       index,
+      buildIndex,
       byId: new Map(entries.map((e) => [e.id, e])),
       terms,
       router: trainAgencyRouter(entries),
       vocabulary,
       adminVocabulary: version.vocabulary,
-      overlay: learning.overlay(kb, index),
+      overlay: index ? learning.overlay(kb, index) : null,
       dense: null,
     });
     // The lexical index serves at once; the dense side joins when its passages are embedded.
@@ -265,6 +311,15 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
 
+  /** A KB version's search index, built now if it was left for first use. */
+  function searchIndex(kb: string, state: LoadedKb): FaqIndex {
+    if (!state.index) {
+      state.index = state.buildIndex();
+      state.overlay = learning.overlay(kb, state.index);
+    }
+    return state.index;
+  }
+
   function current(kb: string): LoadedKb {
     const state = loaded.get(kb);
     if (!state) throw new KnowledgeError('unknown_kb', `no knowledge base "${kb}"`);
@@ -279,7 +334,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     activate,
     refreshOverlay(kb) {
       const state = loaded.get(kb);
-      if (state) state.overlay = learning.overlay(kb, state.index);
+      if (state?.index) state.overlay = learning.overlay(kb, state.index);
     },
     redact: (t) => (text ? text.normalize(t, { steps: ['redact'], redactFor: 'training' }).text : t),
     audit,
@@ -334,8 +389,9 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     const k = Math.max(1, Math.min(opts.k ?? 5, 50));
     const parts = prepare(query);
     const words = parts.map((p) => p.text).join(' ');
-    const demote = demotionsFor(learning.rejections(kb), state.index, words);
-    const ranked = state.index.rank(
+    const index = searchIndex(kb, state);
+    const demote = demotionsFor(learning.rejections(kb), index, words);
+    const ranked = index.rank(
       parts,
       {
         k: Math.max(k, RANK_DEPTH),
@@ -410,7 +466,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     },
     agencyContact: (agency) => directory.find(agency),
     defaultKb: settings.defaultKb,
-    kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.index.size })),
+    kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.byId.size })),
     import: async (kb, body, opts = {}, actor) =>
       editing.importEntries(kb, parseEntries(body, opts), opts, actor),
     versions: (kb) => repo.versions(kb).catch(rethrow),

@@ -117,6 +117,8 @@ export type ServerEvent =
       format: AudioFormat;
       asr: { engine: string; version: string } | null;
       resumed: boolean;
+      /** Readable number of the call (`1999-20261202-000123`) beside its internal case id. */
+      case_no?: string;
     })
   | (Base & {
       type: 'speech_start';

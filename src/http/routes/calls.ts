@@ -42,8 +42,12 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
     { websocket: true, config: { roles: ['agent', 'supervisor', 'admin'] } },
     (socket, request) => {
       const { case_id: caseId } = request.params as { case_id: string };
-      const { last_seq: lastSeq } = z
-        .object({ last_seq: z.coerce.number().int().min(0).default(0) })
+      const query = z
+        .object({
+          last_seq: z.coerce.number().int().min(0).default(0),
+          /** `ts` of the first event the follower saw (the run of the case it followed). */
+          run: z.coerce.number().int().min(0).optional(),
+        })
         .parse(request.query);
       const session = manager.get(caseId);
       const fail = (code: string, message: string) => {
@@ -64,6 +68,11 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
         return fail('unknown_case', notFound('unknown_case', `no live or recent call ${caseId}`).message);
       if (!mayFollow(request.principal, session))
         return fail('forbidden', forbidden('this call belongs to another agent').message);
+      // A follower of an earlier run of this case (before a server restart) gets this run from its start.
+      const earlierRun =
+        (query.run !== undefined && query.run !== session.log.firstTs) ||
+        query.last_seq > session.log.lastSeq;
+      const lastSeq = earlierRun ? 0 : query.last_seq;
       const out = new ClientQueue(socket, { highWaterBytes: config.stream.clientHighWaterBytes });
       if (!session.log.subscribe(out, lastSeq))
         return fail('resume_expired', `events after seq ${lastSeq} are no longer kept`);
