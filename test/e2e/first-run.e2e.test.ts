@@ -198,7 +198,9 @@ describe.skipIf(missing !== null)('first run and daily use on the shipped data (
       await screenshot(agent, '24-server-restarting');
       server = await startProduct(dataDir, port);
       console.log(`[e2e] restart with the KB already indexed: ready in ${server.readySeconds} s`);
-      expect(server.output()).not.toContain('/#/setup/'); // the administrator exists now
+      // Said once: the administrator exists now, and the speech-recognition notice was given.
+      expect(server.output()).not.toContain('/#/setup/');
+      expect(server.output()).not.toContain('models fetch default');
       await expect
         .poll(() => agent.locator('.call-status').textContent(), { timeout: 30_000 })
         .toBe('通話中');

@@ -10,7 +10,7 @@ import type { SuggestionView } from '../state/callReducer.js';
 import { ErrorLine } from './ErrorLine.js';
 
 export interface TypedQuery {
-  /** Unique on the page (`typed-1`, …). */
+  /** Unique within the case (`typed-<time>-<n>`). */
   id: string;
   text: string;
   at: number;
@@ -38,7 +38,8 @@ export function useKnowledgeSearch(token: string) {
           throw err;
         });
         const answer = await askKnowledge(token, id, text);
-        return { id: `typed-${++counter}`, text, at: Date.now(), answer };
+        // Unique within the case even across page reloads: the archive keys the query's actions by it.
+        return { id: `typed-${Date.now().toString(36)}-${++counter}`, text, at: Date.now(), answer };
       } catch (err) {
         setError(err instanceof ApiError ? err.message : '查詢失敗，請再試一次');
         return null;

@@ -281,7 +281,10 @@ function CaseRecord({
         )}
       </section>
       <section className="panel" aria-labelledby="record-transcript-title">
-        <h2 id="record-transcript-title">逐字稿（已遮蔽個資）與建議處理</h2>
+        <h2 id="record-transcript-title">
+          {/* What the server gives each role: agents get personal data masked, supervisors the stored text. */}
+          {session.user.role === 'agent' ? '逐字稿（已遮蔽個資）與建議處理' : '逐字稿與建議處理'}
+        </h2>
         {record.transcript.length === 0 && <p className="empty">沒有逐字稿。</p>}
         <ol className="lines record-lines">
           {record.transcript.map((u) => {

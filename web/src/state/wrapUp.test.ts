@@ -146,14 +146,14 @@ describe('wrap-up summary and pre-filled fields', () => {
       started,
       line('u1', '喂，你好。', 0),
       line('u2', '您好，這裡是1999，請問有什麼可以幫您？', 1000, 'agent'),
-      line('u3', '我家舊沙發要丟，要怎麼叫人來收？', 2000),
+      line('u3', '喂，你好，我家舊沙發要丟，要怎麼叫人來收？', 2000),
       line('u4', '好。', 3000),
-      line('u5', '那大概要多少錢呢？', 4000),
+      line('u5', '那大概要多少錢呢謝謝？', 4000),
       line('u6', '好。謝謝你。掰掰。', 5000),
       {
         type: 'suggestion',
         utterance_id: 'u3',
-        corrected_text: '我家舊沙發要丟，要怎麼叫人來收？',
+        corrected_text: '喂，你好，我家舊沙發要丟，要怎麼叫人來收？',
         faq_candidates: [
           {
             faq_id: 'tpe-bulky',
@@ -190,6 +190,7 @@ describe('wrap-up summary and pre-filled fields', () => {
         by: 'a1',
       },
     ]);
+    // Greetings before and thanks after a question are not part of it.
     expect(callerQuestions(chat)).toEqual(['我家舊沙發要丟，要怎麼叫人來收？', '那大概要多少錢呢？']);
     const form = draftWrapUp(chat);
     expect(form.summary).toBe(

@@ -35,6 +35,15 @@ const ASKING =
   /[？?]|嗎|呢|怎麼|怎樣|如何|哪|什麼|甚麼|幾|多少|可不可以|能不能|可以|要不要|是不是|有沒有|想問|我想|想要|申請|檢舉|反映|報修|投訴|要找|需要/;
 /** Fewer Han characters than this, once small talk is taken out, say nothing about the call. */
 const MIN_CONTENT = 4;
+/** Greetings before and thanks after a question on the same line. */
+const OPENING = /^(?:(?:喂|你好|您好|哈囉|嗯|欸|那個)[，,。、！!\s]*)+/;
+const CLOSING =
+  /(?:[，,。、\s]*(?:謝謝你|謝謝您|謝謝|多謝|感謝|掰掰|拜拜|再見|麻煩你了|麻煩了))+([？?。！!]*)$/;
+
+/** A question line without the greeting before it and the thanks after it. */
+function questionOnly(text: string): string {
+  return text.replace(OPENING, '').replace(CLOSING, '$1').trim();
+}
 
 function content(text: string): string {
   return text.replace(SMALL_TALK, '').replace(/[^\p{Script=Han}\p{L}\p{N}]/gu, '');
@@ -61,7 +70,7 @@ export function callerQuestions(state: CallState, typed: readonly TypedQuestion[
   ].sort((a, b) => a.at - b.at);
   const seen = new Set<string>();
   return asked
-    .map((q) => q.text)
+    .map((q) => questionOnly(q.text))
     .filter((text) => {
       const key = content(text);
       if (!key || seen.has(key)) return false;
