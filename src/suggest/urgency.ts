@@ -121,7 +121,7 @@ function compile(lexicon: UrgencyLexicon): Compiled {
     try {
       return new RegExp(expand(pattern));
     } catch (err) {
-      throw new Error(`urgency lexicon: bad pattern in ${where}: ${(err as Error).message}`);
+      throw new Error(`urgency lexicon: bad pattern in ${where}: ${(err as Error).message}`, { cause: err });
     }
   };
   const anchors = new Map<number, Map<string, string>>();
