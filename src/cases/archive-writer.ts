@@ -109,6 +109,25 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         await cases.putSuggestion({ ...e, ts: e.at });
         return;
       case 'feedback':
+        // Every step of an emergency (raised, acknowledged, taken over, outcome) is audited too.
+        if (e.action.startsWith('alert_')) {
+          await cases.transaction(async (repo, trx) => {
+            await repo.putFeedback({ ...e, ts: e.at });
+            await audit.append(
+              {
+                actorId: e.by,
+                actorRole: e.by ? null : 'system',
+                action: `alert.${e.action.slice('alert_'.length)}`,
+                targetType: 'case',
+                targetId: e.caseId,
+                source: 'call',
+                detail: { feedback_id: e.feedbackId, utterance_id: e.utteranceId, text: e.text },
+              },
+              trx,
+            );
+          });
+          return;
+        }
         await cases.putFeedback({ ...e, ts: e.at });
         return;
       case 'end':
@@ -255,8 +274,21 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         utteranceId: event.utterance_id,
         action: `alert_${event.level}`,
         faqId: null,
-        text: event.reason,
+        text: `${event.reason}（${event.category}，${event.protocol}）`,
         by: null,
+        at,
+      });
+    } else if (event.type === 'alert_action') {
+      write(caseId, {
+        t: 'feedback',
+        caseId,
+        feedbackId: `ws-${event.seq}`,
+        utteranceId: null,
+        action: `alert_${event.action}`,
+        faqId: null,
+        // Which alert, and the note (the outcome) if any.
+        text: `#${event.alert_seq}${event.note ? ` ${event.note}` : ''}`,
+        by: event.by,
         at,
       });
     }
