@@ -66,6 +66,8 @@ export interface ArchiveWriterDeps {
 export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
   const { cases, audit, blobs, redact, logger, clock, journalDir } = deps;
   const live = new Map<string, LiveCall>();
+  /** Database writes for calls that already ended, in order. */
+  let late: Promise<void> = Promise.resolve();
 
   const apply = async (e: JournalEntry): Promise<void> => {
     switch (e.t) {
@@ -145,6 +147,16 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
   /** Durable now (journal), in the database soon (queue). Never throws into the pipeline. */
   const write = (caseId: string, entry: JournalEntry): void => {
     const call = live.get(caseId);
+    if (!call && entry.t === 'feedback') {
+      // After hang-up the case is in the database already: what is done afterwards (an alert's
+      // outcome noted by a supervisor) goes straight there.
+      late = late.then(() =>
+        apply(entry).catch((err: unknown) =>
+          logger.error({ err, case_id: caseId, kind: entry.t }, 'archive: late database write failed'),
+        ),
+      );
+      return;
+    }
     if (!call) {
       logger.warn(
         { case_id: caseId, kind: entry.t },
@@ -377,6 +389,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
 
     async flush() {
       await Promise.all([...live.values()].map((c) => c.queue));
+      await late;
     },
   };
   return writer;

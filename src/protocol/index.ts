@@ -230,6 +230,8 @@ export type ServerEvent =
       alert_seq: number;
       action: AlertAction;
       by: string | null;
+      /** Display name of who acted, when known. */
+      by_name: string | null;
       role: Role | null;
       note: string | null;
     })

@@ -194,6 +194,7 @@ export class CallSession {
       alert_seq: alertSeq,
       action,
       by: actor?.id ?? null,
+      by_name: actor?.name ?? null,
       role: actor?.role ?? null,
       note,
     });

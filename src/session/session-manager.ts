@@ -16,6 +16,7 @@ type AlertActionEvent = Extract<ServerEvent, { type: 'alert_action' }>;
 /** Who did something about an alert, and when. */
 export interface AlertStep {
   by: string | null;
+  by_name: string | null;
   at: number;
 }
 
@@ -150,7 +151,7 @@ export class CallSessionManager {
   private recordAlertAction(event: AlertActionEvent): void {
     const record = this.alertFeed.find((a) => a.case_id === event.case_id && a.seq === event.alert_seq);
     if (!record) return;
-    const step = { by: event.by, at: event.ts };
+    const step = { by: event.by, by_name: event.by_name, at: event.ts };
     if (event.action === 'outcome') record.outcome = { ...step, note: event.note ?? '' };
     else if (event.action === 'take_over') record.taken_over_by = step;
     else if (event.role === 'agent') record.acknowledged_by_agent = step;

@@ -96,7 +96,7 @@ class Assistant implements CallAssistant {
 
   onPartial(utterance: AssistUtterance): void {
     if (this.closing !== null || this.started.has(utterance.utteranceId)) return;
-    this.checkUrgency(utterance, true);
+    const urgency = this.checkUrgency(utterance, true);
     if (utterance.speaker !== 'caller' || this.inFlight) return;
     if (utterance.confidence != null && utterance.confidence < this.minConfidence) return;
     if (utterance.text.length < MIN_PARTIAL_CHARS) return;
@@ -110,7 +110,8 @@ class Assistant implements CallAssistant {
     // Tools and the LLM wait for the final; a speculative answer is the template's, instantly.
     if (cached || (analysis.wantsCaseStatus && analysis.caseNo)) return;
     this.generation++;
-    this.show(utterance, analysis, this.engine.template(analysis), 'template', true);
+    const script = urgency ? this.urgentScript(urgency) : this.engine.template(analysis);
+    this.show(utterance, analysis, script, 'template', true, urgency);
   }
 
   onFinal(utterance: AssistUtterance): void {
@@ -235,8 +236,18 @@ class Assistant implements CallAssistant {
   ): void {
     const urgency = this.urgent.get(utterance.utteranceId);
     // An emergency is not an FAQ question: the agent gets the alert's script to read.
-    const shown = urgency ? { text: urgentAlert(urgency).script, cited_faq_ids: [], links: [] } : script;
-    this.show(utterance, analysis, shown, source, false, urgency ?? null);
+    this.show(
+      utterance,
+      analysis,
+      urgency ? this.urgentScript(urgency) : script,
+      source,
+      false,
+      urgency ?? null,
+    );
+  }
+
+  private urgentScript(urgency: Urgency): ReplyScript {
+    return { text: urgentAlert(urgency).script, cited_faq_ids: [], links: [] };
   }
 
   private show(

@@ -120,7 +120,7 @@ describe('an emergency on a call, from alert to outcome', () => {
     expect(board.alerts.find((a) => a.seq === alert.seq)).toMatchObject({
       category: 'fire_gas',
       protocol: '119',
-      acknowledged_by_agent: { by: agent.user.id },
+      acknowledged_by_agent: { by: agent.user.id, by_name: '王小明' },
       taken_over_by: { by: supervisor.user.id },
       outcome: { by: supervisor.user.id, note: '已轉接119，消防車已出動' },
     });

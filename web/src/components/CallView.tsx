@@ -2,9 +2,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FaqCandidate } from '../../../src/protocol/index.js';
 import { copyText } from '../clipboard.js';
 import { formatDuration, speakerLabel } from '../labels.js';
+import { actOnAlert } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
 import {
   currentSuggestion,
+  pendingAlerts,
   streamingReply,
   verifiedText,
   type SuggestionView,
@@ -12,7 +14,8 @@ import {
 import { useCall } from '../state/useCall.js';
 import { FaqCards } from './FaqCards.js';
 import { ReplyPanel, type ReplyView } from './ReplyPanel.js';
-import { AlertList, ToolResults } from './SidePanels.js';
+import { AlertBanner } from './AlertBanner.js';
+import { AlertList, ReplyLinks, ToolResults } from './SidePanels.js';
 import { Transcript } from './Transcript.js';
 import { WrapUp } from './WrapUp.js';
 
@@ -163,6 +166,13 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
 
   return (
     <div className="call">
+      <AlertBanner
+        alerts={pendingAlerts(state)}
+        readOnly={readOnly}
+        onAcknowledge={async (seq) => {
+          await actOnAlert(session.token, caseId, seq, 'acknowledge');
+        }}
+      />
       <div className="callbar" role="region" aria-label="通話狀態">
         <span className="case-id">
           案件 <strong>{caseId}</strong>
@@ -268,6 +278,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
                 onEditingChange={(editing) => setHeld((h) => ({ ...h, editing }))}
                 editRequest={editRequest}
               />
+              <ReplyLinks links={view?.links ?? []} />
               <ToolResults results={state.toolResults} />
               <AlertList alerts={state.alerts} />
               {!readOnly && (
