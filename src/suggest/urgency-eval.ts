@@ -2,11 +2,18 @@
  * How well the urgency detector does on a labelled set of caller turns, as `eval urgency` and the
  * tests report it: finals, and the partials a streaming recognizer would send before them.
  */
-import { urgencyCategories, type UrgencyCategory } from './urgency-categories.js';
+import { urgencyCategories } from './urgency-categories.js';
 import type { UrgencyCase } from './urgency-set.js';
 import type { DetectOptions, Urgency } from './urgency.js';
 
 type Detect = (text: string, options?: DetectOptions) => Urgency | null;
+
+/** One turn scored: what it is, what the detector said, and whether a partial already alerted. */
+export interface UrgencyOutcome {
+  gold: UrgencyCase;
+  got: Urgency | null;
+  alertedOnPartial: boolean;
+}
 
 export interface CategoryReport {
   n: number;
@@ -41,6 +48,7 @@ export interface UrgencyReport {
   missed: Array<{ text: string; category: string }>;
   false_alarm_turns: Array<{ text: string; reason: string }>;
   wrong_protocol: Array<{ text: string; gold: string; got: string }>;
+  wrong_category: Array<{ text: string; gold: string; got: string }>;
 }
 
 const ratio = (a: number, b: number): number | null => (b ? Math.round((a / b) * 1000) / 1000 : null);
@@ -52,59 +60,64 @@ function partialsOf(text: string): string[] {
   return out;
 }
 
-export function evaluateUrgency(cases: readonly UrgencyCase[], detect: Detect): UrgencyReport {
-  const results = cases.map((c) => ({ c, got: detect(c.text) }));
-  const urgent = results.filter((r) => r.c.urgent);
-  const ordinary = results.filter((r) => !r.c.urgent);
-  const caught = urgent.filter((r) => r.got !== null);
-  const alarms = ordinary.filter((r) => r.got !== null);
-  const alerts = results.filter((r) => r.got !== null);
-  const partialHit = (text: string) => partialsOf(text).some((p) => detect(p, { partial: true }) !== null);
+export function scoreUrgency(cases: readonly UrgencyCase[], detect: Detect): UrgencyOutcome[] {
+  return cases.map((gold) => ({
+    gold,
+    got: detect(gold.text),
+    alertedOnPartial: partialsOf(gold.text).some((p) => detect(p, { partial: true }) !== null),
+  }));
+}
+
+/** The report over scored turns (of one set, or several sets put together). */
+export function summarizeUrgency(outcomes: readonly UrgencyOutcome[]): UrgencyReport {
+  const urgent = outcomes.filter((o) => o.gold.urgent);
+  const ordinary = outcomes.filter((o) => !o.gold.urgent);
+  const caught = urgent.filter((o) => o.got !== null);
+  const alarms = ordinary.filter((o) => o.got !== null);
+  const alerts = outcomes.filter((o) => o.got !== null);
+  const rightProtocol = (o: UrgencyOutcome) => o.got?.protocol === o.gold.protocol;
+  const rightCategory = (o: UrgencyOutcome) => o.got?.category === o.gold.category;
 
   const per_category: Record<string, CategoryReport> = {};
   for (const category of urgencyCategories) {
-    const rows = urgent.filter((r) => r.c.category === category);
+    const rows = urgent.filter((o) => o.gold.category === category);
     if (rows.length === 0) continue;
-    const hit = rows.filter((r) => r.got !== null);
+    const hit = rows.filter((o) => o.got !== null);
     per_category[category] = {
       n: rows.length,
       recall: ratio(hit.length, rows.length),
-      protocol_accuracy: ratio(hit.filter((r) => r.got?.protocol === r.c.protocol).length, hit.length),
-      category_accuracy: ratio(hit.filter((r) => r.got?.category === r.c.category).length, hit.length),
+      protocol_accuracy: ratio(hit.filter(rightProtocol).length, hit.length),
+      category_accuracy: ratio(hit.filter(rightCategory).length, hit.length),
     };
   }
   return {
-    turns: cases.length,
+    turns: outcomes.length,
     urgent: urgent.length,
     ordinary: ordinary.length,
-    precision: ratio(alerts.filter((r) => r.c.urgent).length, alerts.length),
+    precision: ratio(alerts.filter((o) => o.gold.urgent).length, alerts.length),
     recall: ratio(caught.length, urgent.length),
     false_alarm_rate: ratio(alarms.length, ordinary.length),
     false_alarms: alarms.length,
-    protocol_accuracy: ratio(caught.filter((r) => r.got?.protocol === r.c.protocol).length, caught.length),
-    category_accuracy: ratio(caught.filter((r) => r.got?.category === r.c.category).length, caught.length),
+    protocol_accuracy: ratio(caught.filter(rightProtocol).length, caught.length),
+    category_accuracy: ratio(caught.filter(rightCategory).length, caught.length),
     partials: {
-      alerted_before_final: ratio(urgent.filter((r) => partialHit(r.c.text)).length, urgent.length),
-      false_alarm_rate: ratio(ordinary.filter((r) => partialHit(r.c.text)).length, ordinary.length),
+      alerted_before_final: ratio(urgent.filter((o) => o.alertedOnPartial).length, urgent.length),
+      false_alarm_rate: ratio(ordinary.filter((o) => o.alertedOnPartial).length, ordinary.length),
     },
     per_category,
-    missed: urgent.filter((r) => r.got === null).map((r) => ({ text: r.c.text, category: r.c.category })),
-    false_alarm_turns: alarms.map((r) => ({ text: r.c.text, reason: r.got?.reason ?? '' })),
+    missed: urgent
+      .filter((o) => o.got === null)
+      .map((o) => ({ text: o.gold.text, category: o.gold.category })),
+    false_alarm_turns: alarms.map((o) => ({ text: o.gold.text, reason: o.got?.reason ?? '' })),
     wrong_protocol: caught
-      .filter((r) => r.got?.protocol !== r.c.protocol)
-      .map((r) => ({ text: r.c.text, gold: r.c.protocol, got: r.got?.protocol ?? '' })),
+      .filter((o) => !rightProtocol(o))
+      .map((o) => ({ text: o.gold.text, gold: o.gold.protocol, got: o.got?.protocol ?? '' })),
+    wrong_category: caught
+      .filter((o) => !rightCategory(o))
+      .map((o) => ({ text: o.gold.text, gold: o.gold.category, got: o.got?.category ?? '' })),
   };
 }
 
-/** Category confusions among caught urgent turns, for tuning: gold → got. */
-export function confusions(
-  cases: readonly UrgencyCase[],
-  detect: Detect,
-): Array<{ text: string; gold: UrgencyCategory | 'none'; got: UrgencyCategory }> {
-  return cases.flatMap((c) => {
-    const got = detect(c.text);
-    return c.urgent && got && got.category !== c.category
-      ? [{ text: c.text, gold: c.category, got: got.category }]
-      : [];
-  });
+export function evaluateUrgency(cases: readonly UrgencyCase[], detect: Detect): UrgencyReport {
+  return summarizeUrgency(scoreUrgency(cases, detect));
 }

@@ -63,6 +63,7 @@ const lexiconSchema = z.object({
       id: z.string(),
       unless: z.string().optional(),
       only: z.array(z.enum(urgencyCategories)).optional(),
+      except: z.array(z.enum(urgencyCategories)).optional(),
     }),
   ),
   categories: z.array(
@@ -93,7 +94,13 @@ interface Compiled {
   anchors: Map<number, Map<string, string>>;
   /** Spans that sound like an anchor but are ordinary writing (遺失或 → 失或, 請生理假 → 請生). */
   keep: Set<string>;
-  frames: Array<{ w: number; re: RegExp; unless: RegExp | null; only: Set<UrgencyCategory> | null }>;
+  frames: Array<{
+    w: number;
+    re: RegExp;
+    unless: RegExp | null;
+    only: Set<UrgencyCategory> | null;
+    except: Set<UrgencyCategory>;
+  }>;
   categories: Array<{
     id: UrgencyCategory;
     label: string;
@@ -141,6 +148,7 @@ function compile(lexicon: UrgencyLexicon): Compiled {
       re: re(f.re, `frame ${f.id}`),
       unless: f.unless ? re(f.unless, `frame ${f.id}`) : null,
       only: f.only ? new Set(f.only) : null,
+      except: new Set(f.except ?? []),
     })),
     categories: lexicon.categories.map((c) => ({
       id: c.id,
@@ -161,8 +169,9 @@ function soundKeys(text: string): string[] {
 
 /**
  * Puts back an anchor word the recognizer wrote with sound-alike characters (割婉 → 割腕,
- * 自己的聲明 → 自己的生命). At least one character must already be the anchor's own, so common
- * words that merely sound the same (一個晚上, 活在, 期貨) are left alone.
+ * 自己的聲明 → 自己的生命). At least one character must already be the anchor's own (the first,
+ * for a two-character anchor), so common words that merely sound the same (一個晚上, 活在, 期貨,
+ * 一條樓梯) are left alone.
  */
 function repairSoundAlikes(text: string, { anchors, keep }: Pick<Compiled, 'anchors' | 'keep'>): string {
   const chars = [...text];
@@ -177,7 +186,8 @@ function repairSoundAlikes(text: string, { anchors, keep }: Pick<Compiled, 'anch
       if (!anchor) continue;
       const span = chars.slice(i, i + length).join('');
       const shared = [...anchor].filter((ch, k) => chars[i + k] === ch).length;
-      if (span === anchor || shared === 0 || keep.has(span)) continue;
+      const anchored = length > 2 ? shared > 0 : chars[i] === anchor[0];
+      if (span === anchor || !anchored || keep.has(span)) continue;
       out += anchor;
       i += length;
       replaced = true;
@@ -263,7 +273,8 @@ export function createUrgencyDetector(
       });
       if (cues.length === 0) return [];
       let score = cues.reduce((sum, c) => sum + c.w, 0);
-      for (const frame of frames) if (!frame.only || frame.only.has(category.id)) score += frame.w;
+      for (const frame of frames)
+        if ((!frame.only || frame.only.has(category.id)) && !frame.except.has(category.id)) score += frame.w;
       return [{ category: category.id, score, cues }];
     });
     const ordinary = frames.filter((f) => !f.only && f.w < 0).reduce((sum, f) => sum + f.w, 0);
