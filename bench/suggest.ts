@@ -2,7 +2,7 @@
  * `npm run bench:suggest` — final transcript → `suggestion` event latency with the template engine,
  * retrieval included, over the real Taipei KB and the real knowledge service; the same queries
  * through retrieval alone are the baseline, so the table shows what the suggestion stage adds.
- * Also reports agency routing accuracy and urgency false alarms/recall. Writes
+ * Also reports agency routing accuracy and urgency on the shared dev set and the FAQ. Writes
  * bench/results/suggest.json. Goal: suggestion p99 < 50 ms.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ import { percentile } from '../src/knowledge/evaluate.js';
 import { openStore } from '../src/store/index.js';
 import { createCallAssistantFactory, createCaseSystem, detectUrgency } from '../src/suggest/index.js';
 import { readFaqJsonl, readJsonl, type ParaphraseQuery } from '../src/suggest/testing/faq.js';
-import { calmUtterances, urgentUtterances } from '../src/suggest/testing/urgent-utterances.js';
+import { evaluateUrgency } from '../src/suggest/urgency-eval.js';
+import { readUrgencySet } from '../src/suggest/urgency-set.js';
 
 const SAMPLE = Number(process.env.BENCH_SUGGEST_QUERIES ?? 400);
 
@@ -86,9 +87,11 @@ const acc = (items: Array<{ text: string; agency: string }>, r: typeof router, k
   items.filter((x) => r.route(x.text, k).some((g) => g.agency === x.agency)).length / items.length;
 const heldOutItems = test.map((e) => ({ text: e.question, agency: e.agency }));
 const devItems = dev.map((d) => ({ text: d.query, agency: d.agency_2024 }));
-const urgentHits = urgentUtterances.filter((u) => detectUrgency(u.text)?.category === u.category).length;
+const urgentDev = evaluateUrgency(
+  readUrgencySet(requireShared(join(sharedPaths.devDir, 'urgent.dev.jsonl'))),
+  detectUrgency,
+);
 const faqAlarms = faq.filter((e) => detectUrgency(e.question)).length;
-const calmAlarms = calmUtterances.filter((t) => detectUrgency(t)).length;
 
 const result = {
   queries: queries.length,
@@ -107,12 +110,12 @@ const result = {
     dev_n: devItems.length,
   },
   urgency: {
-    recall: urgentHits / urgentUtterances.length,
-    urgent_n: urgentUtterances.length,
+    recall: urgentDev.recall ?? 0,
+    urgent_n: urgentDev.urgent,
+    dev_false_alarms: urgentDev.false_alarms,
+    dev_ordinary_n: urgentDev.ordinary,
     faq_false_alarms: faqAlarms,
     faq_questions: faq.length,
-    calm_false_alarms: calmAlarms,
-    calm_n: calmUtterances.length,
   },
 };
 
@@ -132,7 +135,7 @@ console.log(
   `\nagency routing: held-out KB top-1 ${pct(result.routing.held_out_top1)}, top-3 ${pct(result.routing.held_out_top3)} (n=${result.routing.held_out_n}); dev paraphrases top-1 ${pct(result.routing.dev_top1)} (n=${result.routing.dev_n})`,
 );
 console.log(
-  `urgency: recall ${pct(result.urgency.recall)} (n=${result.urgency.urgent_n}); false alarms ${faqAlarms}/${faq.length} FAQ questions, ${calmAlarms}/${calmUtterances.length} calm utterances`,
+  `urgency (urgent.dev.jsonl): recall ${pct(result.urgency.recall)} (n=${result.urgency.urgent_n}); false alarms ${urgentDev.false_alarms}/${urgentDev.ordinary} ordinary turns, ${faqAlarms}/${faq.length} FAQ questions`,
 );
 
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });

@@ -66,6 +66,8 @@ export interface ArchiveWriterDeps {
 export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
   const { cases, audit, blobs, redact, logger, clock, journalDir } = deps;
   const live = new Map<string, LiveCall>();
+  /** Database writes for calls that already ended, in order. */
+  let late: Promise<void> = Promise.resolve();
 
   const apply = async (e: JournalEntry): Promise<void> => {
     switch (e.t) {
@@ -109,6 +111,25 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         await cases.putSuggestion({ ...e, ts: e.at });
         return;
       case 'feedback':
+        // Every step of an emergency (raised, acknowledged, taken over, outcome) is audited too.
+        if (e.action.startsWith('alert_')) {
+          await cases.transaction(async (repo, trx) => {
+            await repo.putFeedback({ ...e, ts: e.at });
+            await audit.append(
+              {
+                actorId: e.by,
+                actorRole: e.by ? null : 'system',
+                action: `alert.${e.action.slice('alert_'.length)}`,
+                targetType: 'case',
+                targetId: e.caseId,
+                source: 'call',
+                detail: { feedback_id: e.feedbackId, utterance_id: e.utteranceId, text: e.text },
+              },
+              trx,
+            );
+          });
+          return;
+        }
         await cases.putFeedback({ ...e, ts: e.at });
         return;
       case 'end':
@@ -126,6 +147,16 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
   /** Durable now (journal), in the database soon (queue). Never throws into the pipeline. */
   const write = (caseId: string, entry: JournalEntry): void => {
     const call = live.get(caseId);
+    if (!call && entry.t === 'feedback') {
+      // After hang-up the case is in the database already: what is done afterwards (an alert's
+      // outcome noted by a supervisor) goes straight there.
+      late = late.then(() =>
+        apply(entry).catch((err: unknown) =>
+          logger.error({ err, case_id: caseId, kind: entry.t }, 'archive: late database write failed'),
+        ),
+      );
+      return;
+    }
     if (!call) {
       logger.warn(
         { case_id: caseId, kind: entry.t },
@@ -255,8 +286,21 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         utteranceId: event.utterance_id,
         action: `alert_${event.level}`,
         faqId: null,
-        text: event.reason,
+        text: `${event.reason}（${event.category}，${event.protocol}）`,
         by: null,
+        at,
+      });
+    } else if (event.type === 'alert_action') {
+      write(caseId, {
+        t: 'feedback',
+        caseId,
+        feedbackId: `ws-${event.seq}`,
+        utteranceId: null,
+        action: `alert_${event.action}`,
+        faqId: null,
+        // Which alert, and the note (the outcome) if any.
+        text: `#${event.alert_seq}${event.note ? ` ${event.note}` : ''}`,
+        by: event.by,
         at,
       });
     }
@@ -347,6 +391,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
 
     async flush() {
       await Promise.all([...live.values()].map((c) => c.queue));
+      await late;
     },
   };
   return writer;

@@ -55,6 +55,46 @@ export const feedbackMessage = z.object({
 });
 export type FeedbackMessage = z.infer<typeof feedbackMessage>;
 
+/** What an urgent caller turn is about (the suggest stage's urgency detector). */
+export const urgencyCategories = [
+  'suicide',
+  'self_harm',
+  'overdose',
+  'domestic_violence',
+  'child_abuse',
+  'violence_threat',
+  'fire_gas',
+  'medical',
+  'disaster',
+  'crime_in_progress',
+] as const;
+export type UrgencyCategory = (typeof urgencyCategories)[number];
+
+/** First referral: 119 fire/ambulance, 110 police, 113 protection hotline, 1925 mental-health line. */
+export const emergencyProtocols = ['119', '110', '113', '1925'] as const;
+export type EmergencyProtocol = (typeof emergencyProtocols)[number];
+
+/** An urgency alert as the text channel returns it and as each `alert` event carries it. */
+export interface UrgentAlert {
+  level: 'warning' | 'critical';
+  category: UrgencyCategory;
+  protocol: EmergencyProtocol;
+  /** What the agent reads to the caller first (zh-TW): location, anyone hurt, stay on the line, transfer. */
+  script: string;
+}
+
+/**
+ * What an agent or supervisor did about an alert (`POST /api/calls/:case_id/alerts/:seq`):
+ * acknowledge it, take the call over (supervisors), or note the outcome.
+ */
+export const alertActions = ['acknowledge', 'take_over', 'outcome'] as const;
+export type AlertAction = (typeof alertActions)[number];
+export const alertActionRequest = z.object({
+  action: z.enum(alertActions),
+  note: z.string().trim().min(1).max(2000).optional(),
+});
+export type AlertActionRequest = z.infer<typeof alertActionRequest>;
+
 export const clientMessage = z.discriminatedUnion('type', [
   startMessage,
   endMessage,
@@ -170,15 +210,32 @@ export type ServerEvent =
       cited_faq_ids: string[];
       /** Responsible agency and question type of the utterance window (suggest stage's router). */
       intent?: { agency: string | null; question_type: string; confidence: number | null };
+      /** Web pages and forms of the cited entry, for the agent to send by SMS or e-mail (not read out). */
+      links?: Array<{ label: string; url: string }>;
+      /** Set when the utterance raised an urgency alert: the script is then the alert's, not an FAQ answer. */
+      urgent?: { category: UrgencyCategory; protocol: EmergencyProtocol } | null;
     })
   | (Base & { type: 'reply_delta'; utterance_id: string; delta: string })
   | (Base & { type: 'tool_result'; utterance_id: string; tool: string; result: Record<string, unknown> })
+  | (Base &
+      UrgentAlert & {
+        type: 'alert';
+        utterance_id: string;
+        /** Why it fired, for the supervisor (e.g. "自殺風險：不想活、拖累家裡"). */
+        reason: string;
+        /** The caller's words. */
+        text: string;
+      })
+  /** An agent or supervisor acted on the alert with `seq` `alert_seq`. */
   | (Base & {
-      type: 'alert';
-      utterance_id: string;
-      level: 'warning' | 'critical';
-      reason: string;
-      text: string;
+      type: 'alert_action';
+      alert_seq: number;
+      action: AlertAction;
+      by: string | null;
+      /** Display name of who acted, when known. */
+      by_name: string | null;
+      role: Role | null;
+      note: string | null;
     })
   | (Base & { type: 'kb_updated'; kb: string; version: number })
   /** An agent's action on a suggestion, echoed so supervisors and the archive see it. */

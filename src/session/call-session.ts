@@ -4,6 +4,7 @@ import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js'
 import type { AsrEngine } from '../asr/engine.js';
 import type { VadPool, VadSettings, VoiceActivityDetector } from '../asr/vad.js';
 import type {
+  AlertAction,
   EventBody,
   FeedbackMessage,
   Principal,
@@ -53,6 +54,8 @@ export interface CallSummary {
   last_utterance: string | null;
   agency: string | null;
   alert_level: 'warning' | 'critical' | null;
+  /** Alerts of this call no supervisor has acknowledged or taken over yet. */
+  open_alerts: number;
   last_seq: number;
 }
 
@@ -77,6 +80,8 @@ export class CallSession {
   private lastUtterance: string | null = null;
   private agency: string | null = null;
   private alertLevel: 'warning' | 'critical' | null = null;
+  /** Seq of every alert of the call, and whether a supervisor has handled it. */
+  private readonly alerts = new Map<number, { supervised: boolean }>();
   private ending: Promise<void> | null = null;
 
   constructor(
@@ -186,6 +191,25 @@ export class CallSession {
     channels.forEach((samples, i) => this.pipelines[i]?.push(samples));
   }
 
+  /**
+   * An agent or supervisor acts on one of this call's alerts (it goes onto the call's stream, so
+   * every desktop following the call, the alert board and the archive see it). False when the
+   * call has no alert with that seq.
+   */
+  alertAction(alertSeq: number, action: AlertAction, actor: Principal | null, note: string | null): boolean {
+    if (!this.alerts.has(alertSeq)) return false;
+    this.emit({
+      type: 'alert_action',
+      alert_seq: alertSeq,
+      action,
+      by: actor?.id ?? null,
+      by_name: actor?.name ?? null,
+      role: actor?.role ?? null,
+      note,
+    });
+    return true;
+  }
+
   feedback(message: FeedbackMessage, by: string | null): void {
     const { type: _type, case_id: _caseId, ...rest } = message;
     this.emit({ ...rest, type: 'feedback', by });
@@ -221,6 +245,7 @@ export class CallSession {
       last_utterance: this.lastUtterance,
       agency: this.agency,
       alert_level: this.alertLevel,
+      open_alerts: [...this.alerts.values()].filter((a) => !a.supervised).length,
       last_seq: this.log.lastSeq,
     };
   }
@@ -300,6 +325,12 @@ export class CallSession {
     if (event.type === 'final') this.lastUtterance = event.corrected_text;
     else if (event.type === 'suggestion' && event.faq_candidates[0])
       this.agency = event.faq_candidates[0].agency;
-    else if (event.type === 'alert' && this.alertLevel !== 'critical') this.alertLevel = event.level;
+    else if (event.type === 'alert') {
+      if (this.alertLevel !== 'critical') this.alertLevel = event.level;
+      this.alerts.set(event.seq, { supervised: false });
+    } else if (event.type === 'alert_action' && event.role !== 'agent' && event.action !== 'outcome') {
+      const alert = this.alerts.get(event.alert_seq);
+      if (alert) alert.supervised = true;
+    }
   }
 }

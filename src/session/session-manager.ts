@@ -11,10 +11,27 @@ export class CallError extends Error {
   }
 }
 
+type AlertEvent = Extract<ServerEvent, { type: 'alert' }>;
+type AlertActionEvent = Extract<ServerEvent, { type: 'alert_action' }>;
+/** Who did something about an alert, and when. */
+export interface AlertStep {
+  by: string | null;
+  by_name: string | null;
+  at: number;
+}
+
+/** An alert on the supervisor board, with what has been done about it. */
 export type AlertRecord = Pick<
-  Extract<ServerEvent, { type: 'alert' }>,
-  'case_id' | 'utterance_id' | 'level' | 'reason' | 'text' | 'ts' | 'seq'
->;
+  AlertEvent,
+  'case_id' | 'utterance_id' | 'level' | 'category' | 'protocol' | 'script' | 'reason' | 'text' | 'ts' | 'seq'
+> & {
+  acknowledged_by_agent: AlertStep | null;
+  acknowledged_by_supervisor: AlertStep | null;
+  taken_over_by: AlertStep | null;
+  outcome: (AlertStep & { note: string }) | null;
+  /** Last time anything happened to it (ms): the board asks for what changed since. */
+  updated_at: number;
+};
 
 const ALERT_FEED_SIZE = 500;
 
@@ -45,6 +62,7 @@ export class CallSessionManager {
     const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services, openedBy);
     session.log.tap((event) => {
       if (event.type === 'alert') this.recordAlert(event);
+      else if (event.type === 'alert_action') this.recordAlertAction(event);
     });
     this.calls.set(caseId, session);
     if (this.services.caseNumbers) {
@@ -94,7 +112,7 @@ export class CallSessionManager {
   }
 
   alerts(sinceTs = 0): AlertRecord[] {
-    return this.alertFeed.filter((a) => a.ts > sinceTs);
+    return this.alertFeed.filter((a) => a.updated_at > sinceTs);
   }
 
   onAlert(listener: (alert: AlertRecord) => void): () => void {
@@ -115,18 +133,38 @@ export class CallSessionManager {
     await Promise.all([...this.calls.values()].map((s) => s.end('server_shutdown')));
   }
 
-  private recordAlert(event: Extract<ServerEvent, { type: 'alert' }>): void {
+  private recordAlert(event: AlertEvent): void {
     const record: AlertRecord = {
       case_id: event.case_id,
       utterance_id: event.utterance_id,
       level: event.level,
+      category: event.category,
+      protocol: event.protocol,
+      script: event.script,
       reason: event.reason,
       text: event.text,
       ts: event.ts,
       seq: event.seq,
+      acknowledged_by_agent: null,
+      acknowledged_by_supervisor: null,
+      taken_over_by: null,
+      outcome: null,
+      updated_at: event.ts,
     };
     this.alertFeed.push(record);
     if (this.alertFeed.length > ALERT_FEED_SIZE) this.alertFeed.shift();
+    for (const listener of this.alertListeners) listener(record);
+  }
+
+  private recordAlertAction(event: AlertActionEvent): void {
+    const record = this.alertFeed.find((a) => a.case_id === event.case_id && a.seq === event.alert_seq);
+    if (!record) return;
+    const step = { by: event.by, by_name: event.by_name, at: event.ts };
+    if (event.action === 'outcome') record.outcome = { ...step, note: event.note ?? '' };
+    else if (event.action === 'take_over') record.taken_over_by = step;
+    else if (event.role === 'agent') record.acknowledged_by_agent = step;
+    else record.acknowledged_by_supervisor = step;
+    record.updated_at = event.ts;
     for (const listener of this.alertListeners) listener(record);
   }
 

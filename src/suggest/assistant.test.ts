@@ -8,6 +8,7 @@ import { createCaseSystemRepository } from '../store/case-system-repository.js';
 import { createCallAssistantFactory } from './assistant.js';
 import { createDemoCaseSystem } from './case-system.js';
 import { unsupportedFacts } from './facts.js';
+import { emergencyScript } from './urgency-protocols.js';
 import { createKnowledgeDouble } from './testing/knowledge-double.js';
 import { readFaqJsonl } from './testing/faq.js';
 import type { AssistUtterance, CaseSystem } from './types.js';
@@ -128,15 +129,16 @@ describe('call assistant with template scripts', () => {
     const h = harness();
     h.assistant.onPartial({
       utteranceId: 'x',
-      text: '我家廚房失火了',
+      text: '失火了我家廚房整個燒起來了我出不去',
       speaker: 'caller',
       startMs: 0,
       endMs: 0,
       confidence: 0.9,
     });
+    expect(h.of('alert')).toHaveLength(1);
     h.assistant.onFinal({
       utteranceId: 'x',
-      text: '我家廚房失火了，快派人來',
+      text: '失火了我家廚房整個燒起來了我出不去，快派人來',
       speaker: 'caller',
       startMs: 0,
       endMs: 900,
@@ -149,8 +151,41 @@ describe('call assistant with template scripts', () => {
       endMs: 1900,
     });
     expect(h.of('alert')).toEqual([
-      { type: 'alert', utterance_id: 'x', level: 'critical', reason: '火災：失火', text: '我家廚房失火了' },
+      {
+        type: 'alert',
+        utterance_id: 'x',
+        level: 'critical',
+        category: 'fire_gas',
+        protocol: '119',
+        script: emergencyScript('fire_gas', '119'),
+        reason: expect.stringContaining('失火'),
+        text: '失火了我家廚房整個燒起來了我出不去',
+      },
     ]);
+  });
+
+  it('answers an urgent final with the alert script instead of an FAQ hand-off', () => {
+    const h = harness();
+    h.assistant.onFinal(h.say('我想自殺，已經想很久了，今天特別嚴重。'));
+    const [alert] = h.of('alert');
+    const [s] = h.of('suggestion');
+    expect(alert).toMatchObject({ category: 'suicide', protocol: '1925' });
+    expect(s).toMatchObject({
+      reply_script: alert?.script,
+      urgent: { category: 'suicide', protocol: '1925' },
+      handoff: null,
+      cited_faq_ids: [],
+    });
+    expect(s?.reply_script).toContain('1925');
+  });
+
+  it('a newer question refreshes the panel even when its answer is the same', () => {
+    const h = harness();
+    h.assistant.onFinal(h.say(EDU.question));
+    h.assistant.onFinal(h.say(EDU.question));
+    const suggestions = h.of('suggestion');
+    expect(suggestions.map((s) => s.utterance_id)).toEqual(['u1', 'u2']);
+    expect(suggestions[1]?.reply_script).toBe(suggestions[0]?.reply_script);
   });
 
   it('looks a case up when the caller asks for its status with a number, and shows the card', async () => {

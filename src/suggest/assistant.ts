@@ -19,7 +19,8 @@ import type {
   CaseSystem,
   SuggestionBody,
 } from './types.js';
-import { detectUrgency } from './urgency.js';
+import { bundledUrgencyDetector, type Urgency } from './urgency.js';
+import { urgentAlert } from './urgency-protocols.js';
 
 export interface CallAssistantFactoryOptions {
   knowledge: KnowledgeSearch;
@@ -48,16 +49,19 @@ const MIN_PARTIAL_CHARS = 6;
 
 /**
  * One assistant per call. Refresh policy:
- * - every caller final is answered (unless the same utterance id was already answered: idempotent);
- *   an answer identical to the one on screen is not sent again;
+ * - every caller final is answered (unless the same utterance id was already answered: idempotent),
+ *   even when the answer equals the one on screen: a newer question always refreshes the panel;
  * - a caller partial refreshes a speculative suggestion when it is confident, long enough, changed,
  *   at least `suggest.refreshMs` after the previous refresh, and no final is being answered;
  * - newest wins: a final supersedes an answer still being written (its LLM request is aborted), and
  *   nothing superseded is ever emitted, so suggestions never arrive out of order.
- * Urgency is checked on every caller partial and final (one alert per utterance and kind).
+ * Urgency is checked on every caller partial and final (one alert per utterance and kind); the
+ * suggestion for an urgent final carries the alert's script instead of an FAQ answer.
  */
 export function createCallAssistantFactory(options: CallAssistantFactoryOptions): CallAssistantFactory {
   const engine = createSuggestEngine(options);
+  // Built (and its classifier trained) now, not in the middle of the first call.
+  bundledUrgencyDetector();
   return (context) => new Assistant(context, engine, options);
 }
 
@@ -66,6 +70,8 @@ class Assistant implements CallAssistant {
   private readonly answered = new Map<string, SuggestionBody>();
   private readonly started = new Set<string>();
   private readonly alerted = new Set<string>();
+  /** The urgency found in each caller final, so its suggestion carries the alert's script. */
+  private readonly urgent = new Map<string, Urgency>();
   private readonly lookups = new Map<string, Promise<CaseLookup>>();
   private readonly pending = new Set<Promise<void>>();
   private readonly lastPartialText = new Map<string, string>();
@@ -103,7 +109,7 @@ class Assistant implements CallAssistant {
 
   onPartial(utterance: AssistUtterance): void {
     if (this.closing !== null || this.started.has(utterance.utteranceId)) return;
-    this.checkUrgency(utterance);
+    const urgency = this.checkUrgency(utterance, true);
     if (utterance.speaker !== 'caller' || this.inFlight) return;
     if (utterance.confidence != null && utterance.confidence < this.minConfidence) return;
     if (utterance.text.length < MIN_PARTIAL_CHARS) return;
@@ -112,19 +118,21 @@ class Assistant implements CallAssistant {
     this.lastPartialText.set(utterance.utteranceId, utterance.text);
     this.lastRefreshAt = this.now();
     const analysis = this.analyze(utterance);
-    if (this.keyOf(analysis) === this.shown?.key) return;
+    if (this.keyOf(utterance, analysis) === this.shown?.key) return;
     const cached = analysis.caseNo ? this.lookups.get(analysis.caseNo) : undefined;
     // Tools and the LLM wait for the final; a speculative answer is the template's, instantly.
     if (cached || (analysis.wantsCaseStatus && analysis.caseNo)) return;
     this.generation++;
-    this.show(utterance, analysis, this.engine.template(analysis), 'template', true);
+    const script = urgency ? this.urgentScript(urgency) : this.engine.template(analysis);
+    this.show(utterance, analysis, script, 'template', true, urgency);
   }
 
   onFinal(utterance: AssistUtterance): void {
     if (this.closing !== null || this.started.has(utterance.utteranceId)) return;
     this.started.add(utterance.utteranceId);
     this.history.add(utterance);
-    this.checkUrgency(utterance);
+    const urgency = this.checkUrgency(utterance, false);
+    if (urgency) this.urgent.set(utterance.utteranceId, urgency);
     if (utterance.speaker !== 'caller') return;
     this.lastRefreshAt = this.now();
     const generation = ++this.generation;
@@ -145,8 +153,11 @@ class Assistant implements CallAssistant {
 
   /** Answers a final: the template at once, or tools / the LLM in the background. */
   private answer(utterance: AssistUtterance, analysis: Analysis, generation: number): void {
-    const ruleTool = !this.engine.llm && analysis.wantsCaseStatus && analysis.caseNo !== null;
-    const useLlm = this.engine.llm !== null && analysis.tier !== 'cold' && analysis.search.results.length > 0;
+    // An urgent turn is answered with its protocol script at once: no tools, no LLM.
+    const urgency = this.urgent.get(utterance.utteranceId);
+    const ruleTool = !urgency && !this.engine.llm && analysis.wantsCaseStatus && analysis.caseNo !== null;
+    const useLlm =
+      !urgency && this.engine.llm !== null && analysis.tier !== 'cold' && analysis.search.results.length > 0;
     if (!ruleTool && !useLlm) {
       this.finish(utterance, analysis, this.engine.template(analysis), 'template');
       return;
@@ -262,29 +273,33 @@ class Assistant implements CallAssistant {
     );
   }
 
-  private keyOf(analysis: Analysis): string {
+  /** What is on screen, per utterance: a newer utterance is always a change, whatever its answer. */
+  private keyOf(utterance: AssistUtterance, analysis: Analysis): string {
     const ids = analysis.search.results.map((c) => c.faq_id).join(',');
-    return `${analysis.search.kb_version}|${analysis.tier}|${ids}|${analysis.caseNo ?? ''}|${analysis.wantsCaseStatus}`;
+    return `${utterance.utteranceId}|${analysis.search.kb_version}|${analysis.tier}|${ids}|${analysis.caseNo ?? ''}|${analysis.wantsCaseStatus}`;
   }
 
-  /** The final answer for an utterance: sent unless it is exactly what is already on screen. */
+  /** The final answer for an utterance, always sent: the caller asked something new. */
   private finish(
     utterance: AssistUtterance,
     analysis: Analysis,
     script: ReplyScript,
     source: 'template' | 'llm',
   ): void {
-    const onScreen = this.shown;
-    if (
-      onScreen &&
-      !onScreen.body.speculative &&
-      onScreen.key === this.keyOf(analysis) &&
-      onScreen.body.reply_script === script.text
-    ) {
-      this.answered.set(utterance.utteranceId, onScreen.body);
-      return;
-    }
-    this.show(utterance, analysis, script, source, false);
+    const urgency = this.urgent.get(utterance.utteranceId);
+    // An emergency is not an FAQ question: the agent gets the alert's script to read.
+    this.show(
+      utterance,
+      analysis,
+      urgency ? this.urgentScript(urgency) : script,
+      source,
+      false,
+      urgency ?? null,
+    );
+  }
+
+  private urgentScript(urgency: Urgency): ReplyScript {
+    return { text: urgentAlert(urgency).script, cited_faq_ids: [], links: [] };
   }
 
   private show(
@@ -293,6 +308,7 @@ class Assistant implements CallAssistant {
     script: ReplyScript,
     source: 'template' | 'llm',
     speculative: boolean,
+    urgency: Urgency | null = null,
   ): void {
     if (this.closed) return;
     const body: SuggestionBody = {
@@ -304,7 +320,7 @@ class Assistant implements CallAssistant {
       tier: analysis.tier,
       kb_version: analysis.search.kb_version,
       speculative,
-      handoff: analysis.tier === 'cold' ? analysis.handoff : null,
+      handoff: analysis.tier === 'cold' && !urgency ? analysis.handoff : null,
       source,
       cited_faq_ids: script.cited_faq_ids,
       intent: {
@@ -312,25 +328,28 @@ class Assistant implements CallAssistant {
         question_type: analysis.questionType,
         confidence: analysis.agency?.confidence ?? null,
       },
+      links: script.links,
+      urgent: urgency ? { category: urgency.category, protocol: urgency.protocol } : null,
     };
     if (!speculative) this.answered.set(utterance.utteranceId, body);
-    this.shown = { key: this.keyOf(analysis), body };
+    this.shown = { key: this.keyOf(utterance, analysis), body };
     this.context.emit(body);
   }
 
-  private checkUrgency(utterance: AssistUtterance): void {
-    if (utterance.speaker !== 'caller') return;
-    const urgency = detectUrgency(utterance.text);
-    if (!urgency) return;
+  private checkUrgency(utterance: AssistUtterance, partial: boolean): Urgency | null {
+    if (utterance.speaker !== 'caller') return null;
+    const urgency = bundledUrgencyDetector().detect(utterance.text, { partial });
+    if (!urgency) return null;
     const id = `${utterance.utteranceId}:${urgency.category}`;
-    if (this.alerted.has(id)) return;
+    if (this.alerted.has(id)) return urgency;
     this.alerted.add(id);
     this.context.emit({
       type: 'alert',
       utterance_id: utterance.utteranceId,
-      level: urgency.level,
+      ...urgentAlert(urgency),
       reason: urgency.reason,
       text: utterance.text,
     });
+    return urgency;
   }
 }

@@ -40,6 +40,7 @@ describe('text channel with an LLM (local OpenAI-compatible test server)', () =>
       source: 'llm',
       answer: '會址要設於主管機關所在地。',
       cited_faq_ids: [EDU.id],
+      alerts: [],
     });
 
     llm.queue({ kind: 'text', text: `會址要設於主管機關所在地，規費500元。[${EDU.id}]` });
@@ -56,5 +57,15 @@ describe('text channel with an LLM (local OpenAI-compatible test server)', () =>
       good.answer,
       bad.answer,
     ]);
+  });
+
+  it('answers someone in danger with the alert script and returns the alerts array', async () => {
+    const { conversation_id } = await service.create();
+    const urgent = await service.query(conversation_id, '我剛剛把一整罐安眠藥都吞下去了，現在好想睡。');
+    expect(urgent.alerts).toEqual([
+      { level: 'critical', category: 'overdose', protocol: '119', script: expect.stringContaining('119') },
+    ]);
+    expect(urgent).toMatchObject({ answer: urgent.alerts[0]?.script, cited_faq_ids: [], handoff: null });
+    expect(llm.requests.length).toBe(2); // no LLM round for an emergency
   });
 });

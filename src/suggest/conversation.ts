@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/types.js';
+import type { UrgentAlert } from '../protocol/index.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
 import type { AssistUtterance, CaseSystem } from './types.js';
+import type { Link } from './spoken.js';
+import { detectUrgency } from './urgency.js';
+import { urgentAlert } from './urgency-protocols.js';
 
 export interface ConversationAnswer {
   answer: string;
@@ -20,6 +24,10 @@ export interface ConversationAnswer {
   source: 'template' | 'llm';
   /** The case-status tool's result, when the question was about a case. */
   case_status: Record<string, unknown> | null;
+  /** Urgency found in the question (as call alerts carry it); the answer is then its script. */
+  alerts: UrgentAlert[];
+  /** Web pages and forms of the cited entry, kept out of the answer text. */
+  links: Link[];
 }
 
 export interface ConversationTurn {
@@ -104,13 +112,22 @@ export function createConversationService(options: ConversationServiceOptions): 
         text,
         conversation.kb ?? undefined,
       );
+      const urgency = detectUrgency(text);
+      const alerts = urgency ? [urgentAlert(urgency)] : [];
 
       let lookup: CaseLookup | null = null;
       let toolCard: Record<string, unknown> | null = null;
-      if (analysis.wantsCaseStatus && analysis.caseNo) lookup = await engine.lookupCase(analysis.caseNo);
+      if (!urgency && analysis.wantsCaseStatus && analysis.caseNo)
+        lookup = await engine.lookupCase(analysis.caseNo);
       let script: ReplyScript | null = null;
       let source: 'template' | 'llm' = 'template';
-      if (engine.llm && !lookup && analysis.tier !== 'cold' && analysis.search.results.length > 0) {
+      if (
+        !urgency &&
+        engine.llm &&
+        !lookup &&
+        analysis.tier !== 'cold' &&
+        analysis.search.results.length > 0
+      ) {
         const outcome = await engine.llm.write(
           engine.llmInput(
             analysis,
@@ -132,16 +149,20 @@ export function createConversationService(options: ConversationServiceOptions): 
             'LLM answer rejected; using the template',
           );
       }
+      // Someone in danger gets what to do now, not an FAQ answer or a hand-off.
+      if (alerts[0]) script = { text: alerts[0].script, cited_faq_ids: [], links: [] };
       script ??= engine.template(analysis, lookup);
       const answer: ConversationAnswer = {
         answer: script.text,
         faq_candidates: analysis.search.results,
         tier: analysis.tier,
         agency: analysis.search.agency,
-        handoff: analysis.tier === 'cold' ? analysis.handoff : null,
+        handoff: analysis.tier === 'cold' && !urgency ? analysis.handoff : null,
         cited_faq_ids: script.cited_faq_ids,
         source,
         case_status: lookup ? toolResult(lookup) : toolCard,
+        alerts,
+        links: script.links,
       };
       await repo.append(
         conversationId,

@@ -2,6 +2,7 @@
  * The suggestion stage over the real knowledge service, the shipped Taipei KB (4,847 entries and their
  * similar questions) and the real text stage, as the app wires them.
  */
+import { emergencyScript } from './urgency-protocols.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
@@ -70,7 +71,12 @@ describe('suggestions over the real Taipei KB', () => {
       expect(s).toBeDefined();
       if (!s) continue;
       const cited = s.faq_candidates.filter((f) => s.cited_faq_ids.includes(f.faq_id));
-      const sources = [...cited.map((f) => f.answer), ...(s.handoff ? [JSON.stringify(s.handoff)] : [])];
+      const sources = [
+        ...cited.map((f) => f.answer),
+        ...(s.handoff ? [JSON.stringify(s.handoff)] : []),
+        // An urgent utterance gets the reviewed emergency script instead of an FAQ answer.
+        ...(s.urgent ? [emergencyScript(s.urgent.category, s.urgent.protocol)] : []),
+      ];
       expect(unsupportedFacts(s.reply_script, sources), s.reply_script).toEqual([]);
       if (s.cited_faq_ids.length > 0) answered++;
       if (s.cited_faq_ids.some((id) => d.gold_ids.includes(id))) goldCited++;

@@ -1,3 +1,4 @@
+import { linksIn } from './spoken.js';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { AgencyContact, FaqCandidate } from '../protocol/index.js';
@@ -221,5 +222,7 @@ export function validate(
   ];
   const missing = unsupportedFacts(text, sources);
   if (missing.length > 0) return { ok: false, reason: 'unsupported_fact', detail: missing.join(',') };
-  return { ok: true, script: { text, cited_faq_ids: cited } };
+  // The cited entries' pages go to the links the agent can send, as for template scripts.
+  const links = cited.flatMap((id) => linksIn(given.get(id)?.answer ?? '', given.get(id)?.question ?? ''));
+  return { ok: true, script: { text, cited_faq_ids: cited, links } };
 }

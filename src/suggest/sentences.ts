@@ -75,21 +75,26 @@ export function overlapScore(sentence: Set<string>, query: Set<string>): number 
   return hits / Math.sqrt(sentence.size);
 }
 
-/** Cuts an over-long sentence at the last clause boundary before `max` characters. */
-export function clipSentence(sentence: string, max: number): string {
+/** A clause that cannot end a spoken sentence: it leads into what follows (除…外, A及, 例如). */
+export const endsMidClause = (text: string): boolean =>
+  /(?:[外及或並與且、，；：:,;的之等如]|以及|或是|並且|但是|例如|包括|如下)$/.test(
+    text.replace(/[。？?]+$/, ''),
+  );
+
+/**
+ * Cuts an over-long sentence after its last clause (，；) before `max` characters that can end a
+ * spoken sentence, and ends it with 。; null when no such clause exists. Never cuts inside a
+ * number, phone or URL: the cut is only ever at a clause mark.
+ */
+export function clipSentence(sentence: string, max: number): string | null {
   if (sentence.length <= max) return sentence;
-  let cut = sentence.lastIndexOf('，', max);
-  if (cut <= max / 3) {
-    // Never cut through a number, phone or URL: a half number is an invented number.
-    cut = max;
-    while (
-      cut > 0 &&
-      /[\w０-９.:/\-~%,]/.test(sentence[cut - 1] ?? '') &&
-      /[\w０-９.:/\-~%,]/.test(sentence[cut] ?? '')
-    )
-      cut--;
+  for (let cut = sentence.length; cut > 0;) {
+    cut = Math.max(sentence.lastIndexOf('，', cut - 1), sentence.lastIndexOf('；', cut - 1));
+    if (cut <= 0) break;
+    const head = sentence.slice(0, cut);
+    if (head.length <= max && head.length >= 8 && !endsMidClause(head)) return `${head}。`;
   }
-  return sentence.slice(0, cut).replace(/[，、]$/, '') + '…';
+  return null;
 }
 
 /** A lead-in such as "立案方式(擇一)：" that introduces the items after it. */

@@ -1,35 +1,120 @@
+import { join } from 'node:path';
+import * as OpenCC from 'opencc-js';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
-import { detectUrgency } from './urgency.js';
-import { readFaqJsonl } from './testing/faq.js';
-import { calmUtterances, urgentUtterances } from './testing/urgent-utterances.js';
+import { BUNDLED_DATA_DIR } from '../config/index.js';
+import { readFaqJsonl, readJsonl } from './testing/faq.js';
+import {
+  BUNDLED_URGENCY_LEXICON,
+  buildUrgencyDetector,
+  createUrgencyDetector,
+  detectUrgency,
+  readUrgencyLexicon,
+  readUrgencyModelConfig,
+  BUNDLED_URGENCY_MODEL,
+} from './urgency.js';
+import { evaluateUrgency } from './urgency-eval.js';
+import { readUrgencySet } from './urgency-set.js';
 
-describe('urgency detection', () => {
-  it('raises an alert of the right kind for the hand-written urgent utterances', () => {
-    const wrong = urgentUtterances.filter((u) => detectUrgency(u.text)?.category !== u.category);
-    const recall = 1 - wrong.length / urgentUtterances.length;
-    console.info(
-      `[urgency] recall ${(recall * 100).toFixed(1)}% on ${urgentUtterances.length} urgent utterances`,
-    );
-    expect(wrong.map((u) => `${u.text} → ${detectUrgency(u.text)?.category ?? 'none'}`)).toEqual([]);
+const sharedDev = readUrgencySet(requireShared(join(sharedPaths.devDir, 'urgent.dev.jsonl')));
+const repoSets = readUrgencyModelConfig(BUNDLED_URGENCY_MODEL)
+  .training.filter((file) => file.includes('.dev.'))
+  .map((file) => join(BUNDLED_DATA_DIR, 'urgency', file));
+const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
+
+describe('urgency on realistic caller turns', () => {
+  it('the shared dev set (never trained on): recall, protocol and false alarms within the goals', () => {
+    const report = evaluateUrgency(sharedDev, detectUrgency);
+    console.info(`[urgency] urgent.dev.jsonl ${JSON.stringify({ ...report, per_category: undefined })}`);
+    expect(report.recall).toBeGreaterThanOrEqual(0.95);
+    expect(report.protocol_accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(report.false_alarm_rate).toBeLessThanOrEqual(0.02);
   });
 
-  it('stays quiet on ordinary enquiries about the same topics', () => {
-    expect(calmUtterances.filter((t) => detectUrgency(t) !== null)).toEqual([]);
+  it('each repo set, scored by a detector whose classifier never saw it', () => {
+    for (const path of repoSets) {
+      const detector = buildUrgencyDetector({ exclude: [path] });
+      const report = evaluateUrgency(readUrgencySet(path), (text, o) => detector.detect(text, o));
+      console.info(
+        `[urgency] ${path.split('/').pop()} held out: recall ${report.recall} false alarms ${report.false_alarm_rate} protocol ${report.protocol_accuracy}`,
+      );
+      expect(report.recall).toBeGreaterThanOrEqual(0.9);
+      expect(report.false_alarm_rate).toBeLessThanOrEqual(0.03);
+      expect(report.protocol_accuracy).toBeGreaterThanOrEqual(0.9);
+    }
   });
 
-  it('almost never fires on the 4,847 real Taipei FAQ questions', () => {
+  it('survives what a recognizer does: Simplified characters, no punctuation', () => {
+    const urgent = sharedDev.filter((c) => c.urgent);
+    const garbled = urgent.map((c) => ({ ...c, text: toSimplified(c.text).replace(/[，。！？、\s]/g, '') }));
+    expect(garbled.some((c, i) => c.text !== urgent[i]?.text)).toBe(true);
+    const report = evaluateUrgency(garbled, detectUrgency);
+    expect(report.recall).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('puts back sound-alike misrecognitions of its key words, and only those', () => {
+    expect(detectUrgency('我想了結自己的聲明 真的撐不下去了')?.category).toBe('suicide');
+    expect(detectUrgency('隔壁好像失貨了 一直有煙跑出來')?.category).toBe('fire_gas');
+    // 遺失或 sounds like 失火, 請生理假 like 輕生: ordinary writing stays as it is.
+    expect(detectUrgency('數位學生證遺失或毀損該怎麼辦')).toBeNull();
+    expect(detectUrgency('請生理假時需提出證明嗎')).toBeNull();
+  });
+
+  it('stays quiet on ordinary callers and on the FAQ', () => {
+    const spoken = readJsonl<{ query: string }>(
+      requireShared(join(sharedPaths.devDir, 'taipei_spoken.dev.jsonl')),
+    ).map((q) => q.query);
+    const spokenAlarms = spoken.filter((q) => detectUrgency(q));
+    expect(spokenAlarms.length).toBeLessThanOrEqual(2);
     const questions = readFaqJsonl(requireShared(sharedPaths.faq)).map((e) => e.question);
-    const alarms = questions.filter((q) => detectUrgency(q) !== null);
+    const faqAlarms = questions.filter((q) => detectUrgency(q));
     console.info(
-      `[urgency] false alarms ${alarms.length}/${questions.length} FAQ questions: ${alarms.map((q) => `${q} (${detectUrgency(q)?.reason})`).join(' | ')}`,
+      `[urgency] false alarms: ${spokenAlarms.length}/${spoken.length} spoken, ${faqAlarms.length}/${questions.length} FAQ`,
     );
-    expect(alarms.length / questions.length).toBeLessThan(0.002);
+    expect(faqAlarms.length / questions.length).toBeLessThan(0.002);
+  });
+});
+
+describe('urgency on partial transcripts', () => {
+  it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
+    const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
+    for (let end = 2; end <= benign.length; end++)
+      expect(detectUrgency(benign.slice(0, end), { partial: true })).toBeNull();
+    const urgent = '我剛剛把一整罐安眠藥都吞下去了現在好想睡';
+    const first = [...urgent].findIndex((_, i) => detectUrgency(urgent.slice(0, i + 1), { partial: true }));
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(urgent.length - 1);
+  });
+});
+
+describe('what an alert says', () => {
+  it('names the category, the protocol and the words that triggered it', () => {
+    const urgency = detectUrgency('我聞到很重的瓦斯味，整層樓都是');
+    expect(urgency).toMatchObject({ category: 'fire_gas', protocol: '119', level: 'critical' });
+    expect(urgency?.reason).toContain('瓦斯味');
   });
 
-  it('says why, with the words that triggered it', () => {
-    const urgency = detectUrgency('我聞到很重的瓦斯味');
-    expect(urgency).toMatchObject({ category: 'gas', level: 'critical' });
-    expect(urgency?.reason).toContain('瓦斯味');
+  it('refers an attempt under way to 119 and someone out of reach to 110, talk of suicide to 1925', () => {
+    expect(detectUrgency('我真的不想活了，每天都好痛苦')?.protocol).toBe('1925');
+    expect(detectUrgency('我現在站在頂樓的欄杆外面')?.protocol).toBe('119');
+    expect(detectUrgency('我弟留了遺書說對不起大家，現在手機關機聯絡不到')?.protocol).toBe('110');
+  });
+});
+
+describe('the lexicon file', () => {
+  it('rejects a pattern naming an unknown class, with the place it is in', () => {
+    const lexicon = readUrgencyLexicon(BUNDLED_URGENCY_LEXICON);
+    const broken = structuredClone(lexicon);
+    broken.categories[0]?.cues.push({ w: 3, re: '{NOBODY}打', why: 'test' });
+    expect(() => createUrgencyDetector(broken)).toThrow(/unknown class \{NOBODY\}/);
+  });
+
+  it('works without the classifier (lexicon only), and the classifier adds what the lexicon has no cue for', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    expect(rulesOnly.detect('我聞到很重的瓦斯味')?.category).toBe('fire_gas');
+    const indirect = sharedDev.filter((c) => c.urgent);
+    const withModel = evaluateUrgency(indirect, detectUrgency).recall ?? 0;
+    const lexiconOnly = evaluateUrgency(indirect, (t) => rulesOnly.detect(t)).recall ?? 0;
+    expect(withModel).toBeGreaterThanOrEqual(lexiconOnly);
   });
 });

@@ -1,112 +1,409 @@
 /**
- * Urgency from what the caller says: self-harm, threats, emergencies (fire, flooding, gas,
- * violence, medical) and angry escalation. Rules, not a model: a missed alert is costly, and a
- * supervisor must be able to read why one fired.
+ * Urgency from what the caller says: someone in danger now, or a caller who is dangerous. A
+ * reviewed lexicon (data/urgency/lexicon.json) of weighted cues per category, scored over the
+ * text after the errors a recognizer makes are undone (Simplified characters, missing punctuation,
+ * sound-alike words). Rules, not a model: a missed alert is costly, and a supervisor must be able
+ * to read why one fired.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pinyin } from 'pinyin-pro';
+import { z } from 'zod';
+import { BUNDLED_DATA_DIR } from '../config/index.js';
+import { foldAccent, toTaiwanTraditional } from '../text/index.js';
+import { readUrgencySet } from './urgency-set.js';
+import { trainUrgencyModel, type TrainingTurn, type UrgencyModel } from './urgency-model.js';
 
-export type UrgencyCategory =
-  'self_harm' | 'threat' | 'fire' | 'flood' | 'gas' | 'violence' | 'medical' | 'distress' | 'anger';
+import {
+  emergencyProtocols,
+  urgencyCategories,
+  type EmergencyProtocol,
+  type UrgencyCategory,
+} from './urgency-categories.js';
+
+export { emergencyProtocols, urgencyCategories, type EmergencyProtocol, type UrgencyCategory };
 
 export interface Urgency {
   category: UrgencyCategory;
   level: 'warning' | 'critical';
-  /** Human-readable reason for the supervisor view, e.g. "自傷風險：想死". */
+  protocol: EmergencyProtocol;
+  /** Human-readable reason for the supervisor view, e.g. "自殺風險：不想活、拖累家裡". */
   reason: string;
-  matched: string;
+  /** The words that triggered it, as they read after normalisation. */
+  matched: string[];
+  /** Lexicon score of the category (0 when only the classifier saw it). */
+  score: number;
+  /** The classifier's probability that the turn is urgent; null without a classifier. */
+  probability: number | null;
 }
 
-interface Rule {
-  category: UrgencyCategory;
-  level: 'warning' | 'critical';
-  label: string;
-  /** Fires whatever the context. */
-  always?: RegExp;
-  /** Fires unless the sentence reads as a question about a procedure ("火災警報器補助怎麼申請"). */
-  unlessInformational?: RegExp;
+export interface DetectOptions {
+  /**
+   * A partial transcript is still growing: a cue in its last characters may yet turn into a benign
+   * compound (自殺 → 自殺防治中心), so it waits for the next partial or the final.
+   */
+  partial?: boolean;
 }
 
-const RULES: readonly Rule[] = [
-  {
-    category: 'self_harm',
-    level: 'critical',
-    label: '自傷風險',
-    always:
-      /想死|不想活|活不下去|活著沒意思|我要自殺|我想自殺|結束(我的|自己的)?生命|了結自己|去死一死|跳下去算了|不如死/,
-    unlessInformational: /自殺|輕生|跳樓|割腕|燒炭|吞安眠藥/,
-  },
-  {
-    category: 'threat',
-    level: 'critical',
-    label: '威脅',
-    always:
-      /殺了你|殺死你|宰了你|砍死|同歸於盡|炸掉|炸了你們|放火燒|要你(的)?命|讓你們好看|給你們好看|帶刀過去|拿刀過去/,
-  },
-  {
-    category: 'fire',
-    level: 'critical',
-    label: '火災',
-    unlessInformational: /失火|火災|著火|起火|燒起來|冒煙|濃煙|火燒/,
-  },
-  {
-    category: 'flood',
-    level: 'critical',
-    label: '淹水',
-    unlessInformational: /淹水|淹進來|水淹|淹到|水漫進|積水.{0,4}(很深|到膝蓋|到腰|進屋)|土石流/,
-  },
-  {
-    category: 'gas',
-    level: 'critical',
-    label: '瓦斯外洩',
-    unlessInformational: /瓦斯.{0,4}(外洩|漏)|瓦斯味|聞到瓦斯|一氧化碳中毒|氣爆/,
-  },
-  {
-    category: 'violence',
-    level: 'critical',
-    label: '暴力',
-    always:
-      /(他|她|有人|老公|老婆|先生|太太|爸爸|媽媽|男友|女友).{0,4}(打我|揍我|砍我|拿刀)|被(打|揍|砍|性侵|強暴)(了)?|救救我/,
-    unlessInformational: /家暴|施暴|持刀|砍人|性侵|強暴|闖進(來|我家)/,
-  },
-  {
-    category: 'medical',
-    level: 'critical',
-    label: '緊急醫療',
-    unlessInformational:
-      /昏倒|暈倒|沒有呼吸|沒呼吸|沒有意識|叫不醒|倒在地上|流很多血|大量出血|心臟病發|中風了/,
-  },
-  {
-    category: 'distress',
-    level: 'warning',
-    label: '求救',
-    always: /救命|快來救|好害怕|拜託快(點)?來|很危險.{0,4}(快|救)/,
-  },
-  {
-    category: 'anger',
-    level: 'warning',
-    label: '情緒激動',
-    always:
-      /幹你|靠北|他媽的|(?<!媽)媽的(?=[，。！!？?\s]|$)|去你的|廢物|垃圾政府|爛政府|什麼態度|叫你們(的)?(長官|主管|局長|市長|處長)|我要(投訴|告)你|告到底|找(議員|媒體|記者)|已經打了.{0,4}(次|通)|打了好幾(次|通)|每次都(這樣|推)|不要再推|踢皮球/,
-  },
-];
+export interface UrgencyDetector {
+  detect(text: string, options?: DetectOptions): Urgency | null;
+}
 
-// Asking about a procedure, a rule or a subsidy, in general terms.
-const INFORMATIONAL =
-  /如何|怎麼(申請|辦理|處理較|預防|防範)|應如何|是否|可否|能否|補助|申請|規定|相關資訊|有哪些|注意(什麼|事項)|要領|為何|原因|設施|警報器|宣導|防治|救助|保險|演練|通報流程|的情況下|發生.{0,6}時|時(應|要)?怎麼|疏散|逃生|何種|哪些|那些|什麼是|症狀|程序|方法|作法|是不是|事項/;
-// Something is happening now, here, to the caller.
-const IMMEDIATE = /現在|正在|剛剛|剛才|我家|這裡|樓下|隔壁|快點|趕快|馬上|已經|救命|好大|一直|聞到|看到/;
+const cueSchema = z.object({ w: z.number(), re: z.string().min(1), why: z.string().min(1) });
+const lexiconSchema = z.object({
+  about: z.string(),
+  threshold: z.number().positive(),
+  critical_at: z.number().positive(),
+  classes: z.record(z.string(), z.string()),
+  neutral: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
+  sound_alike: z.array(z.string().min(2)),
+  sound_alike_keep: z.array(z.string().min(2)),
+  frames: z.array(
+    cueSchema.extend({
+      id: z.string(),
+      unless: z.string().optional(),
+      only: z.array(z.enum(urgencyCategories)).optional(),
+      except: z.array(z.enum(urgencyCategories)).optional(),
+    }),
+  ),
+  categories: z.array(
+    z.object({
+      id: z.enum(urgencyCategories),
+      label: z.string().min(1),
+      protocol: z.enum(emergencyProtocols),
+      escalate: z.array(z.object({ protocol: z.enum(emergencyProtocols), re: z.string(), why: z.string() })),
+      cues: z.array(cueSchema),
+    }),
+  ),
+});
+export type UrgencyLexicon = z.infer<typeof lexiconSchema>;
 
-/** The most severe urgency in a text, or null. */
-export function detectUrgency(text: string): Urgency | null {
-  const informational = INFORMATIONAL.test(text) && !IMMEDIATE.test(text);
-  for (const rule of RULES) {
-    const hit = rule.always?.exec(text) ?? (!informational ? rule.unlessInformational?.exec(text) : null);
-    if (hit)
-      return {
-        category: rule.category,
-        level: rule.level,
-        reason: `${rule.label}：${hit[0]}`,
-        matched: hit[0],
-      };
+/** Cues a partial may not use yet: this many characters at its end. */
+const PARTIAL_HOLDBACK = 2;
+/** A category needs at least one cue this strong; weaker cues only support it. */
+const MIN_CORE_WEIGHT = 2;
+/** Frames summing to this or less mark an ordinary call the classifier alone may not overrule. */
+const ORDINARY_VETO = -2;
+/** What stands in for a blanked benign compound, so no cue can match across it. */
+const BLANK = '_';
+
+interface Compiled {
+  threshold: number;
+  criticalAt: number;
+  neutral: RegExp;
+  anchors: Map<number, Map<string, string>>;
+  /** Spans that sound like an anchor but are ordinary writing (遺失或 → 失或, 請生理假 → 請生). */
+  keep: Set<string>;
+  frames: Array<{
+    w: number;
+    re: RegExp;
+    unless: RegExp | null;
+    only: Set<UrgencyCategory> | null;
+    except: Set<UrgencyCategory>;
+  }>;
+  categories: Array<{
+    id: UrgencyCategory;
+    label: string;
+    protocol: EmergencyProtocol;
+    escalate: Array<{ protocol: EmergencyProtocol; re: RegExp }>;
+    cues: Array<{ w: number; re: RegExp }>;
+  }>;
+}
+
+/** Expands {NAME} class references (classes may use other classes). */
+function expander(classes: Record<string, string>): (pattern: string) => string {
+  const expand = (pattern: string, depth: number): string =>
+    pattern.replace(/\{([A-Z_]+)\}/g, (whole, name: string) => {
+      const body = classes[name];
+      if (body === undefined) throw new Error(`urgency lexicon: unknown class {${name}}`);
+      if (depth > 5) throw new Error(`urgency lexicon: class {${name}} nests too deep`);
+      return expand(body, depth + 1);
+    });
+  return (pattern) => expand(pattern, 0);
+}
+
+function compile(lexicon: UrgencyLexicon): Compiled {
+  const expand = expander(lexicon.classes);
+  const re = (pattern: string, where: string): RegExp => {
+    try {
+      return new RegExp(expand(pattern));
+    } catch (err) {
+      throw new Error(`urgency lexicon: bad pattern in ${where}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const anchors = new Map<number, Map<string, string>>();
+  for (const anchor of lexicon.sound_alike) {
+    const byKey = anchors.get(anchor.length) ?? new Map<string, string>();
+    byKey.set(soundKeys(anchor).join(' '), anchor);
+    anchors.set(anchor.length, byKey);
   }
-  return null;
+  return {
+    threshold: lexicon.threshold,
+    criticalAt: lexicon.critical_at,
+    neutral: new RegExp(lexicon.neutral.map((n) => `(?:${expand(n.re)})`).join('|'), 'g'),
+    anchors,
+    keep: new Set(lexicon.sound_alike_keep),
+    frames: lexicon.frames.map((f) => ({
+      w: f.w,
+      re: re(f.re, `frame ${f.id}`),
+      unless: f.unless ? re(f.unless, `frame ${f.id}`) : null,
+      only: f.only ? new Set(f.only) : null,
+      except: new Set(f.except ?? []),
+    })),
+    categories: lexicon.categories.map((c) => ({
+      id: c.id,
+      label: c.label,
+      protocol: c.protocol,
+      escalate: c.escalate.map((e) => ({ protocol: e.protocol, re: re(e.re, `${c.id} escalation`) })),
+      cues: c.cues.map((cue, i) => ({ w: cue.w, re: re(cue.re, `${c.id} cue ${i + 1}`) })),
+    })),
+  };
+}
+
+/** Accent-folded toneless syllables, one per character (non-Han characters stand for themselves). */
+function soundKeys(text: string): string[] {
+  return pinyin(text, { toneType: 'none', type: 'array', v: true }).map((s) =>
+    foldAccent(s.trim().toLowerCase()),
+  );
+}
+
+/**
+ * Puts back an anchor word the recognizer wrote with sound-alike characters (割婉 → 割腕,
+ * 自己的聲明 → 自己的生命). At least one character must already be the anchor's own (the first,
+ * for a two-character anchor), so common words that merely sound the same (一個晚上, 活在, 期貨,
+ * 一條樓梯) are left alone.
+ */
+function repairSoundAlikes(text: string, { anchors, keep }: Pick<Compiled, 'anchors' | 'keep'>): string {
+  const chars = [...text];
+  const keys = soundKeys(text);
+  if (keys.length !== chars.length) return text;
+  let out = '';
+  for (let i = 0; i < chars.length;) {
+    let replaced = false;
+    for (const [length, byKey] of anchors) {
+      if (i + length > chars.length) continue;
+      const anchor = byKey.get(keys.slice(i, i + length).join(' '));
+      if (!anchor) continue;
+      const span = chars.slice(i, i + length).join('');
+      const shared = [...anchor].filter((ch, k) => chars[i + k] === ch).length;
+      const anchored = length > 2 ? shared > 0 : chars[i] === anchor[0];
+      if (span === anchor || !anchored || keep.has(span)) continue;
+      out += anchor;
+      i += length;
+      replaced = true;
+      break;
+    }
+    if (!replaced) out += chars[i++];
+  }
+  return out;
+}
+
+function applyReplacements(
+  text: string,
+  replacements: ReadonlyArray<{ start: number; end: number; text: string }>,
+) {
+  let out = '';
+  let pos = 0;
+  for (const r of [...replacements].sort((a, b) => a.start - b.start)) {
+    out += text.slice(pos, r.start) + r.text;
+    pos = r.end;
+  }
+  return out + text.slice(pos);
+}
+
+/**
+ * The text cues are matched on: Traditional characters, no spaces or punctuation (a recognizer
+ * may give none), benign compounds blanked, sound-alike anchors repaired.
+ */
+function normalizeFor(compiled: Compiled, text: string): string {
+  const traditional = applyReplacements(text, toTaiwanTraditional(text));
+  const bare = traditional.replace(/[^\p{Script=Han}\p{L}\p{N}]+/gu, '');
+  return repairSoundAlikes(bare.replace(compiled.neutral, BLANK), compiled);
+}
+
+/** One category's evidence for a text: what the detector weighed, for tuning and for `--explain`. */
+export interface CategoryEvidence {
+  category: UrgencyCategory;
+  score: number;
+  cues: Array<{ w: number; text: string }>;
+}
+
+export interface Explanation {
+  normalized: string;
+  categories: CategoryEvidence[];
+  /** The classifier's probability that the turn is urgent, and its category; null without a model. */
+  model: { p: number; category: UrgencyCategory; top: string[] } | null;
+  /** Sum of the negative frames that apply to every category (an enquiry, a past event…). */
+  ordinary: number;
+}
+
+/** How the classifier's probability combines with the lexicon (fitted by cross-validation). */
+export interface ModelDecision {
+  model: UrgencyModel;
+  /** The classifier alone raises an alert from this probability, unless the turn reads as an ordinary call. */
+  alone: number;
+  /** …even when it reads as one. */
+  overrule: number;
+  /** Shortest text (normalised characters) the classifier judges alone. */
+  minChars: number;
+  /** …and a critical one from this. */
+  critical: number;
+}
+
+export interface ExplainingDetector extends UrgencyDetector {
+  explain(text: string, options?: DetectOptions): Explanation;
+  /** The text as cues and the classifier see it. */
+  normalize(text: string): string;
+}
+
+export function createUrgencyDetector(
+  lexicon: UrgencyLexicon,
+  decision: ModelDecision | null = null,
+): ExplainingDetector {
+  const compiled = compile(lexiconSchema.parse(lexicon));
+
+  const explain = (text: string, options: DetectOptions = {}): Explanation => {
+    let norm = normalizeFor(compiled, text);
+    if (options.partial) norm = norm.slice(0, Math.max(0, norm.length - PARTIAL_HOLDBACK));
+    const frames = compiled.frames.filter((f) => f.re.test(norm) && !(f.unless?.test(norm) ?? false));
+    const categories = compiled.categories.flatMap((category) => {
+      const cues = category.cues.flatMap((cue) => {
+        const hit = cue.re.exec(norm);
+        return hit ? [{ w: cue.w, text: hit[0] }] : [];
+      });
+      if (cues.length === 0) return [];
+      let score = cues.reduce((sum, c) => sum + c.w, 0);
+      for (const frame of frames)
+        if ((!frame.only || frame.only.has(category.id)) && !frame.except.has(category.id)) score += frame.w;
+      return [{ category: category.id, score, cues }];
+    });
+    const ordinary = frames.filter((f) => !f.only && f.w < 0).reduce((sum, f) => sum + f.w, 0);
+    return {
+      normalized: norm,
+      categories,
+      model: decision && norm ? decision.model.predict(norm) : null,
+      ordinary,
+    };
+  };
+
+  return {
+    normalize: (text) => normalizeFor(compiled, text),
+    explain,
+    detect(text, options = {}) {
+      const { normalized, categories, model, ordinary } = explain(text, options);
+      if (!normalized) return null;
+      // Supporting cues (a child is mentioned, it is happening now) never make a category alone.
+      const supported = categories
+        .filter((c) => c.cues.some((cue) => cue.w >= MIN_CORE_WEIGHT))
+        .reduce<CategoryEvidence | null>((best, c) => (best && best.score >= c.score ? best : c), null);
+      // A partial is still growing (自殺 → 自殺防治中心): on it the lexicon needs critical evidence.
+      const needed = options.partial ? compiled.criticalAt : compiled.threshold;
+      const byRules = supported !== null && supported.score >= needed;
+      // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
+      // past event, a hypothetical) unless it is very sure.
+      const alone =
+        decision !== null &&
+        model !== null &&
+        [...normalized].length >= decision.minChars &&
+        (model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
+      // A partial is still growing: the classifier alone waits for strong evidence there.
+      const sure = !options.partial || (model !== null && decision !== null && model.p >= decision.overrule);
+      const fires = byRules || (alone && sure);
+      if (!fires) return null;
+      // The lexicon names the category when it fired; otherwise the classifier's own guess does.
+      const category = byRules && supported ? supported.category : (model?.category ?? null);
+      if (!category) return null;
+      const rules = compiled.categories.find((c) => c.id === category) as Compiled['categories'][number];
+      // The lexicon's words for the category, strongest first; the classifier's n-grams otherwise.
+      const evidence = categories.find((c) => c.category === category);
+      const words = evidence
+        ? [...evidence.cues].sort((a, b) => b.w - a.w).map((c) => c.text)
+        : (model?.top ?? []);
+      const score = supported?.category === category ? supported.score : 0;
+      const critical =
+        score >= compiled.criticalAt || (decision !== null && (model?.p ?? 0) >= decision.critical);
+      return {
+        category,
+        level: critical ? 'critical' : 'warning',
+        protocol: rules.escalate.find((e) => e.re.test(normalized))?.protocol ?? rules.protocol,
+        reason: `${rules.label}：${words.slice(0, 3).join('、')}`,
+        matched: words,
+        score,
+        probability: model?.p ?? null,
+      };
+    },
+  };
+}
+
+export function readUrgencyLexicon(path: string): UrgencyLexicon {
+  return lexiconSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+const modelConfigSchema = z.object({
+  about: z.string(),
+  /** Labelled caller turns (JSONL) the classifier learns from, relative to this file. */
+  training: z.array(z.string().min(1)),
+  /** Ordinary written questions added as non-urgent examples: every n-th question of a FAQ file. */
+  faq_negatives: z.object({ file: z.string(), every: z.number().int().positive() }).optional(),
+  alone: z.number().min(0).max(1),
+  overrule: z.number().min(0).max(1),
+  min_chars: z.number().int().min(0),
+  critical: z.number().min(0).max(1),
+});
+export type UrgencyModelConfig = z.infer<typeof modelConfigSchema>;
+
+export function readUrgencyModelConfig(path: string): UrgencyModelConfig {
+  return modelConfigSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** The reviewed lexicon and the classifier's training set, shipped with the product. */
+export const BUNDLED_URGENCY_LEXICON = join(BUNDLED_DATA_DIR, 'urgency', 'lexicon.json');
+export const BUNDLED_URGENCY_MODEL = join(BUNDLED_DATA_DIR, 'urgency', 'model.json');
+
+/**
+ * Lexicon plus a classifier trained on the configured turns. `exclude` leaves training files out
+ * (absolute paths), so an evaluation set is never scored by a model that learned it.
+ */
+export function buildUrgencyDetector(
+  options: { lexicon?: string; model?: string | null; exclude?: readonly string[] } = {},
+): ExplainingDetector {
+  const lexicon = readUrgencyLexicon(options.lexicon ?? BUNDLED_URGENCY_LEXICON);
+  const modelFile = options.model === undefined ? BUNDLED_URGENCY_MODEL : options.model;
+  if (modelFile === null) return createUrgencyDetector(lexicon);
+  const config = readUrgencyModelConfig(modelFile);
+  const rulesOnly = createUrgencyDetector(lexicon);
+  const excluded = new Set((options.exclude ?? []).map((p) => resolve(p)));
+  const turns: TrainingTurn[] = config.training
+    .map((file) => resolve(dirname(modelFile), file))
+    .filter((file) => !excluded.has(file))
+    .flatMap((file) => readUrgencySet(file))
+    .map((t) => ({ text: rulesOnly.normalize(t.text), urgent: t.urgent, category: t.category }));
+  if (config.faq_negatives) {
+    const { file, every } = config.faq_negatives;
+    const questions = readFileSync(resolve(dirname(modelFile), file), 'utf8')
+      .split('\n')
+      .filter((line, i) => line.trim() && i % every === 0)
+      .map((line) => (JSON.parse(line) as { question: string }).question);
+    for (const q of questions) turns.push({ text: rulesOnly.normalize(q), urgent: false, category: 'none' });
+  }
+  return createUrgencyDetector(lexicon, {
+    model: trainUrgencyModel(turns),
+    alone: config.alone,
+    overrule: config.overrule,
+    minChars: config.min_chars,
+    critical: config.critical,
+  });
+}
+
+let bundled: ExplainingDetector | null = null;
+
+/** The detector shipped with the product (lexicon + classifier, trained once on first use). */
+export function bundledUrgencyDetector(): ExplainingDetector {
+  bundled ??= buildUrgencyDetector();
+  return bundled;
+}
+
+/** The most urgent situation in a caller's words, or null — with the shipped detector. */
+export function detectUrgency(text: string, options: DetectOptions = {}): Urgency | null {
+  return bundledUrgencyDetector().detect(text, options);
 }

@@ -1,5 +1,5 @@
 /** UI wording (zh-TW) for protocol values, in one place. */
-import type { Speaker, Tier } from '../../src/protocol/index.js';
+import type { EmergencyProtocol, Speaker, Tier, UrgencyCategory } from '../../src/protocol/index.js';
 
 export const speakerLabel: Record<Speaker, string> = { caller: '民眾', agent: '專員' };
 
@@ -10,6 +10,27 @@ export const tierLabel: Record<Tier, string> = {
 };
 
 export const alertLevelLabel = { warning: '注意', critical: '緊急' } as const;
+
+export const urgencyCategoryLabel: Record<UrgencyCategory, string> = {
+  suicide: '自殺風險',
+  self_harm: '自傷',
+  overdose: '藥物過量或中毒',
+  domestic_violence: '家庭暴力',
+  child_abuse: '兒少保護',
+  violence_threat: '暴力威脅',
+  fire_gas: '火災或瓦斯',
+  medical: '緊急醫療',
+  disaster: '災害受困',
+  crime_in_progress: '犯罪進行中',
+};
+
+/** The line to transfer to, as the agent says it. */
+export const protocolLabel: Record<EmergencyProtocol, string> = {
+  '119': '消防救護 119',
+  '110': '警察 110',
+  '113': '保護專線 113',
+  '1925': '安心專線 1925',
+};
 
 export const roleLabel = { agent: '話務專員', supervisor: '督導', admin: '管理員' } as const;
 

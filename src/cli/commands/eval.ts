@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, createLogger } from '../../config/index.js';
 import {
@@ -14,6 +14,10 @@ import { buildHardDevSet } from '../../knowledge/dev-set.js';
 import { goldExpander, scoreRankings, type EvalQuery } from '../../knowledge/evaluate.js';
 import { openStore } from '../../store/index.js';
 import { createTextNormalizer } from '../../text/index.js';
+import { BUNDLED_DATA_DIR } from '../../config/index.js';
+import { buildUrgencyDetector } from '../../suggest/urgency.js';
+import { scoreUrgency, summarizeUrgency, type UrgencyOutcome } from '../../suggest/urgency-eval.js';
+import { readUrgencySet } from '../../suggest/urgency-set.js';
 
 function readKb(path: string): FaqEntry[] {
   // A folder (or a KB file with a *phrasings*.jsonl beside it in a folder) is read as the seed is.
@@ -63,7 +67,10 @@ function tierStats(outcomes: readonly Outcome[], expand: (gold: readonly string[
   };
 }
 
-/** `hotline-assist eval retrieval|devset` — measure retrieval on a KB and query set, in a throw-away store. */
+/**
+ * `hotline-assist eval retrieval|devset|urgency` — measure retrieval on a KB and query set, in a
+ * throw-away store; build a harder dev set; measure urgency alerts on labelled caller turns.
+ */
 export function register(program: Command): void {
   const evaluate = program.command('eval').description('evaluate stages on development sets');
 
@@ -154,6 +161,67 @@ export function register(program: Command): void {
         }
       },
     );
+
+  evaluate
+    .command('urgency')
+    .description(
+      'urgency alerts on labelled caller turns: precision, recall, false alarms on ordinary turns, ' +
+        'protocol accuracy, per category, on finals and on partials; each set is scored by a detector ' +
+        'whose classifier was trained without it',
+    )
+    .option(
+      '--set <files...>',
+      'JSONL {"text","urgent","category","protocol"} (default: the dev sets in data/urgency)',
+    )
+    .option('--lexicon-only', 'leave the classifier out')
+    .option('--explain <text>', 'show how one caller turn is weighed, then exit')
+    .option('--json', 'print the report as JSON')
+    .action((opts: { set?: string[]; lexiconOnly?: boolean; explain?: string; json?: boolean }) => {
+      const model = opts.lexiconOnly ? null : undefined;
+      if (opts.explain !== undefined) {
+        const detector = buildUrgencyDetector({ model });
+        const explanation = { ...detector.explain(opts.explain), alert: detector.detect(opts.explain) };
+        console.log(JSON.stringify(explanation, null, opts.json ? undefined : 2));
+        return;
+      }
+      const dir = join(BUNDLED_DATA_DIR, 'urgency');
+      const files = (
+        opts.set ??
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.dev.jsonl'))
+          .map((f) => join(dir, f))
+      ).map((f) => resolve(f));
+      const all: UrgencyOutcome[] = [];
+      const sets: Record<string, ReturnType<typeof summarizeUrgency>> = {};
+      for (const file of files) {
+        const detector = buildUrgencyDetector({ model, exclude: [file] });
+        const outcomes = scoreUrgency(readUrgencySet(file), (text, o) => detector.detect(text, o));
+        all.push(...outcomes);
+        sets[basename(file)] = summarizeUrgency(outcomes);
+      }
+      const report = { sets, all: summarizeUrgency(all) };
+      if (opts.json) {
+        console.log(JSON.stringify(report));
+        return;
+      }
+      console.table(
+        Object.entries({ ...sets, all: report.all }).map(([set, r]) => ({
+          set,
+          turns: r.turns,
+          precision: r.precision,
+          recall: r.recall,
+          false_alarms: r.false_alarm_rate,
+          protocol: r.protocol_accuracy,
+          category: r.category_accuracy,
+          partial_recall: r.partials.alerted_before_final,
+          partial_false_alarms: r.partials.false_alarm_rate,
+        })),
+      );
+      console.table(report.all.per_category);
+      for (const m of report.all.missed) console.log(`missed (${m.category}): ${m.text}`);
+      for (const f of report.all.false_alarm_turns) console.log(`false alarm (${f.reason}): ${f.text}`);
+      for (const w of report.all.wrong_protocol) console.log(`protocol ${w.got}, not ${w.gold}: ${w.text}`);
+    });
 
   evaluate
     .command('devset')

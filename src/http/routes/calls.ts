@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
-import { feedbackMessage } from '../../protocol/index.js';
+import { alertActionRequest, feedbackMessage } from '../../protocol/index.js';
 import { ClientQueue } from '../../ingress/index.js';
 import type { CallSession, CallSessionManager } from '../../session/index.js';
-import { forbidden, notFound } from '../errors.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../principal.js';
 
 export interface CallRoutesOptions {
@@ -36,6 +36,33 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
     const { since } = z.object({ since: z.coerce.number().int().min(0).default(0) }).parse(request.query);
     return { alerts: manager.alerts(since) };
   });
+
+  /**
+   * Acting on an alert: the agent acknowledges it (the panel stops showing it first), a supervisor
+   * acknowledges it or takes the call over, either notes the outcome. Every step goes onto the
+   * call's event stream, hence the case record and the audit log.
+   */
+  app.post(
+    '/api/calls/:case_id/alerts/:seq',
+    { config: { roles: ['agent', 'supervisor', 'admin'] } },
+    async (request) => {
+      const { case_id: caseId, seq } = z
+        .object({ case_id: z.string().min(1), seq: z.coerce.number().int().min(1) })
+        .parse(request.params);
+      const body = alertActionRequest.parse(request.body ?? {});
+      const session = manager.get(caseId);
+      if (!session) throw notFound('unknown_case', `no live or recent call ${caseId}`);
+      const principal = request.principal ?? null;
+      if (!mayFollow(principal ?? undefined, session)) throw forbidden('this call belongs to another agent');
+      if (body.action === 'take_over' && principal?.role === 'agent')
+        throw forbidden('only a supervisor can take a call over');
+      if (body.action === 'outcome' && !body.note)
+        throw badRequest('invalid_body', 'an outcome needs a note');
+      if (!session.alertAction(seq, body.action, principal, body.note ?? null))
+        throw notFound('unknown_alert', `call ${caseId} has no alert with seq ${seq}`);
+      return { alert: manager.alerts().find((a) => a.case_id === caseId && a.seq === seq) ?? null };
+    },
+  );
 
   app.get(
     '/api/calls/:case_id/events',

@@ -72,6 +72,20 @@ describe('text channel', () => {
     expect(status.case_status).toMatchObject({ found: true, status: '派工處理中' });
     expect(status.answer).toContain('派工處理中');
 
+    expect(body.alerts).toEqual([]);
+    // Someone in danger on the text channel: the same alerts a call raises, and their script.
+    const other = (await post('/api/conversation')).json() as { conversation_id: string };
+    const urgent = (
+      await post('/api/query', {
+        conversation_id: other.conversation_id,
+        text: '隔壁一直有燒焦的味道 門縫在冒煙 按電鈴都沒有人應',
+      })
+    ).json();
+    expect(urgent.alerts).toEqual([
+      { level: 'critical', category: 'fire_gas', protocol: '119', script: expect.stringContaining('119') },
+    ]);
+    expect(urgent.answer).toBe(urgent.alerts[0].script);
+
     const cold = (await post('/api/query', { conversation_id, text: '我想問火星移民的簽證怎麼辦' })).json();
     expect(cold.tier).toBe('cold');
     expect(cold.handoff).toMatchObject({ phone: '(02)2720-8889' });

@@ -3,9 +3,11 @@ import type { FaqCandidate } from '../../../src/protocol/index.js';
 import { copyText } from '../clipboard.js';
 import { errorMessage, formatDuration, speakerLabel } from '../labels.js';
 import type { LinkReason, LinkState } from '../net/callFollower.js';
+import { actOnAlert } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
 import {
   currentSuggestion,
+  pendingAlerts,
   streamingReply,
   verifiedText,
   type CallState,
@@ -16,7 +18,8 @@ import type { TypedQuestion } from '../state/wrapUp.js';
 import { FaqCards } from './FaqCards.js';
 import { SearchBox, typedSuggestion, useKnowledgeSearch, type TypedQuery } from './KnowledgeSearch.js';
 import { ReplyPanel, type ReplyActions, type ReplyView } from './ReplyPanel.js';
-import { AlertList, ToolResults } from './SidePanels.js';
+import { AlertBanner } from './AlertBanner.js';
+import { AlertList, ReplyLinks, ToolResults } from './SidePanels.js';
 import { Transcript } from './Transcript.js';
 import { WrapUp } from './WrapUp.js';
 
@@ -257,6 +260,13 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
 
   return (
     <div className="call">
+      <AlertBanner
+        alerts={pendingAlerts(state)}
+        readOnly={readOnly}
+        onAcknowledge={async (seq) => {
+          await actOnAlert(session.token, caseId, seq, 'acknowledge');
+        }}
+      />
       <div className="callbar" role="region" aria-label="通話狀態">
         <span className="case-id" data-case-id={caseId} title={`內部編號 ${caseId}`}>
           案號 <strong>{state.caseNo ?? caseId}</strong>
@@ -385,6 +395,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
                 onSelect={() => setSelected(0)}
                 actions={replyActions}
               />
+              <ReplyLinks links={view?.links ?? []} />
               <ToolResults results={state.toolResults} />
               <AlertList alerts={state.alerts} />
               {!readOnly && (

@@ -69,6 +69,9 @@ export function typedSuggestion(query: TypedQuery): SuggestionView {
     source: answer.source,
     citedFaqIds: answer.cited_faq_ids,
     stale: false,
+    // A typed question's answer is read from the cards; its pages and alerts come with live turns.
+    links: [],
+    urgent: null,
   };
 }
 

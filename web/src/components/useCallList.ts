@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, listAlerts, listCalls, type AlertItem, type CallSummary } from '../net/api.js';
 
 const POLL_MS = 2_000;
@@ -8,6 +8,9 @@ export function useCallList(token: string, active: boolean, withAlerts = false) 
   const [calls, setCalls] = useState<CallSummary[]>([]);
   const [alerts, setAlerts] = useState<AlertItem[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [nudge, setNudge] = useState(0);
+  /** Poll now (after an action), not at the next tick. */
+  const refresh = useCallback(() => setNudge((n) => n + 1), []);
 
   useEffect(() => {
     if (!active) return;
@@ -29,7 +32,7 @@ export function useCallList(token: string, active: boolean, withAlerts = false) 
       cancelled = true;
       clearInterval(timer);
     };
-  }, [token, active, withAlerts]);
+  }, [token, active, withAlerts, nudge]);
 
-  return { calls, alerts, error };
+  return { calls, alerts, error, refresh };
 }

@@ -1,5 +1,12 @@
 /** REST calls to the Hotline Assist server with the signed-in user's token. */
-import type { AgencyContact, FaqCandidate, Tier } from '../../../src/protocol/index.js';
+import type {
+  AgencyContact,
+  AlertAction,
+  EmergencyProtocol,
+  FaqCandidate,
+  Tier,
+  UrgencyCategory,
+} from '../../../src/protocol/index.js';
 import { errorMessage } from '../labels.js';
 import type { Role } from './session.js';
 
@@ -97,13 +104,27 @@ export interface CallSummary {
   alert_level: 'warning' | 'critical' | null;
 }
 
+export interface AlertStep {
+  by: string | null;
+  by_name: string | null;
+  at: number;
+}
+
 export interface AlertItem {
   case_id: string;
+  seq: number;
   utterance_id: string;
   level: 'warning' | 'critical';
+  category: UrgencyCategory;
+  protocol: EmergencyProtocol;
+  script: string;
   reason: string;
   text: string;
   ts: number | string;
+  acknowledged_by_agent: AlertStep | null;
+  acknowledged_by_supervisor: AlertStep | null;
+  taken_over_by: AlertStep | null;
+  outcome: (AlertStep & { note: string }) | null;
 }
 
 export const listCalls = (token: string) => apiRequest<{ calls: CallSummary[] }>('/api/calls', { token });
@@ -203,6 +224,13 @@ export const readFaqEntry = (token: string, id: string) =>
     { token },
   );
 export const listAlerts = (token: string) => apiRequest<{ alerts: AlertItem[] }>('/api/alerts', { token });
+
+/** Acknowledge an alert, take its call over, or note its outcome. */
+export const actOnAlert = (token: string, caseId: string, seq: number, action: AlertAction, note?: string) =>
+  apiRequest<{ alert: AlertItem | null }>(`/api/calls/${encodeURIComponent(caseId)}/alerts/${seq}`, {
+    token,
+    body: note ? { action, note } : { action },
+  });
 
 /** WebSocket URL on this server, with the token as a query parameter (browsers cannot set WS headers). */
 export function wsUrl(path: string, params: Record<string, string | number>): string {

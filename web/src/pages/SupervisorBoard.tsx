@@ -1,13 +1,14 @@
 import { useEffect, useState } from 'react';
+import { AlertFeed } from '../components/AlertFeed.js';
 import { CallView } from '../components/CallView.js';
 import { useCallList } from '../components/useCallList.js';
-import { alertLevelLabel, formatClock, formatDuration } from '../labels.js';
+import { alertLevelLabel, formatDuration } from '../labels.js';
 import type { UserSession } from '../net/session.js';
 import { ErrorLine } from '../components/ErrorLine.js';
 
 export function SupervisorBoard({ session }: { session: UserSession }) {
   const [watching, setWatching] = useState<string | null>(null);
-  const { calls, alerts, error } = useCallList(session.token, watching === null, true);
+  const { calls, alerts, error, refresh } = useCallList(session.token, watching === null, true);
   const now = useTick();
 
   if (watching) {
@@ -79,26 +80,7 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
           </tbody>
         </table>
       </section>
-      <section className="panel alert-feed" aria-labelledby="feed-title">
-        <h2 id="feed-title">警示動態</h2>
-        {alerts.length === 0 && <p className="empty">目前沒有警示。</p>}
-        <ol aria-live="polite">
-          {[...alerts]
-            .sort((a, b) => new Date(b.ts).getTime() - new Date(a.ts).getTime())
-            .map((a) => (
-              <li key={`${a.case_id}:${a.utterance_id}:${a.reason}`} className={`alert ${a.level}`}>
-                <div>
-                  <span className={`badge level-${a.level}`}>{alertLevelLabel[a.level]}</span> {a.reason}
-                  <span className="at">{formatClock(a.ts)}</span>
-                </div>
-                <q>{a.text}</q>
-                <button type="button" className="quiet" onClick={() => setWatching(a.case_id)}>
-                  監看案件 {a.case_id}
-                </button>
-              </li>
-            ))}
-        </ol>
-      </section>
+      <AlertFeed token={session.token} alerts={alerts} onWatch={setWatching} onChanged={refresh} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import {
   callReducer,
   currentSuggestion,
   initialCallState,
+  pendingAlerts,
   receiveEvents,
   streamingReply,
   verifiedText,
@@ -190,7 +191,16 @@ describe('callReducer', () => {
       numbered(
         [
           { type: 'speech_end', utterance_id: 'u1', speaker: 'caller', channel: 0, start_ms: 0, end_ms: 900 },
-          { type: 'alert', utterance_id: 'u1', level: 'critical', reason: 'self_harm', text: '我不想活了' },
+          {
+            type: 'alert',
+            utterance_id: 'u1',
+            level: 'critical',
+            category: 'suicide',
+            protocol: '1925',
+            script: '謝謝您願意告訴我。',
+            reason: '自殺風險：不想活',
+            text: '我不想活了',
+          },
           { type: 'tool_result', utterance_id: 'u1', tool: 'case_status', result: { status: '處理中' } },
           { type: 'closed', reason: 'end' },
         ],
@@ -199,9 +209,47 @@ describe('callReducer', () => {
       s,
     );
     expect(s.speaking.caller).toBe(false);
-    expect(s.alerts[0]).toMatchObject({ level: 'critical', reason: 'self_harm' });
+    expect(s.alerts[0]).toMatchObject({ level: 'critical', category: 'suicide', protocol: '1925', seq: 4 });
+    expect(pendingAlerts(s).map((a) => a.seq)).toEqual([4]);
     expect(s.toolResults[0]?.result).toEqual({ status: '處理中' });
     expect(s).toMatchObject({ status: 'ended', closedReason: 'end' });
+  });
+
+  it('an alert stays pending until the agent acknowledges it; supervisor steps are kept beside it', () => {
+    const alert = {
+      type: 'alert' as const,
+      utterance_id: 'u1',
+      level: 'critical' as const,
+      category: 'fire_gas' as const,
+      protocol: '119' as const,
+      script: '請先離開現場。',
+      reason: '火災或瓦斯：失火',
+      text: '失火了',
+    };
+    const step = (
+      action: 'acknowledge' | 'take_over' | 'outcome',
+      role: 'agent' | 'supervisor',
+      note: string | null = null,
+    ) => ({
+      type: 'alert_action' as const,
+      alert_seq: 2,
+      action,
+      by: role,
+      by_name: null,
+      role,
+      note,
+    });
+    let s = run(
+      numbered([started, alert, step('acknowledge', 'supervisor'), step('take_over', 'supervisor')]),
+    );
+    expect(pendingAlerts(s)).toHaveLength(1);
+    expect(s.alerts[0]?.steps).toMatchObject({
+      supervisor_ack: { by: 'supervisor' },
+      take_over: { by: 'supervisor' },
+    });
+    s = run(numbered([step('acknowledge', 'agent'), step('outcome', 'supervisor', '已派車')], 5), s);
+    expect(pendingAlerts(s)).toEqual([]);
+    expect(s.alerts[0]?.steps.outcome).toMatchObject({ note: '已派車' });
   });
 
   it('treats the first event of a call as seq 1: a missing start is a gap, not a baseline', () => {

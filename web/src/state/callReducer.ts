@@ -5,11 +5,14 @@
  */
 import type {
   AgencyContact,
+  AlertAction,
+  EmergencyProtocol,
   FaqCandidate,
   ServerEvent,
   Speaker,
   TextEdit,
   Tier,
+  UrgencyCategory,
 } from '../../../src/protocol/index.js';
 
 export interface UtteranceView {
@@ -42,6 +45,10 @@ export interface SuggestionView {
   handoff: AgencyContact | null;
   source: 'template' | 'llm';
   citedFaqIds: string[];
+  /** Pages and forms of the cited entry, to send rather than read out. */
+  links: Array<{ label: string; url: string }>;
+  /** The utterance raised an alert: the script is the alert's. */
+  urgent: { category: UrgencyCategory; protocol: EmergencyProtocol } | null;
   /** Made from a knowledge-base version older than the newest one announced. */
   stale: boolean;
   /** The responsible agency by the suggestion stage's router, with its confidence (0..1), if any. */
@@ -55,13 +62,25 @@ export interface ToolResultView {
   result: Record<string, unknown>;
 }
 
+export interface AlertStepView {
+  by: string | null;
+  byName: string | null;
+  at: number;
+  note: string | null;
+}
+
 export interface AlertView {
   seq: number;
   ts: number;
   utteranceId: string;
   level: 'warning' | 'critical';
+  category: UrgencyCategory;
+  protocol: EmergencyProtocol;
+  script: string;
   reason: string;
   text: string;
+  /** What the agent and supervisors did about it, as the call's stream tells. */
+  steps: Partial<Record<'agent_ack' | 'supervisor_ack' | 'take_over' | 'outcome', AlertStepView>>;
 }
 
 export interface FeedbackView {
@@ -247,11 +266,17 @@ function applyEvent(state: CallState, event: ServerEvent): CallState {
             ts: event.ts,
             utteranceId: event.utterance_id,
             level: event.level,
+            category: event.category,
+            protocol: event.protocol,
+            script: event.script,
             reason: event.reason,
             text: event.text,
+            steps: {},
           },
         ],
       };
+    case 'alert_action':
+      return { ...s, alerts: s.alerts.map((a) => (a.seq === event.alert_seq ? withStep(a, event) : a)) };
     case 'kb_updated': {
       const kbVersions = {
         ...s.kbVersions,
@@ -297,6 +322,21 @@ function applyEvent(state: CallState, event: ServerEvent): CallState {
 }
 
 type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
+
+function withStep(alert: AlertView, event: EventOf<'alert_action'>): AlertView {
+  const step = { by: event.by, byName: event.by_name, at: event.ts, note: event.note };
+  const key: Record<AlertAction, keyof AlertView['steps']> = {
+    acknowledge: event.role === 'agent' ? 'agent_ack' : 'supervisor_ack',
+    take_over: 'take_over',
+    outcome: 'outcome',
+  };
+  return { ...alert, steps: { ...alert.steps, [key[event.action]]: step } };
+}
+
+/** Alerts the agent has not acknowledged yet, newest first: shown above everything else. */
+export function pendingAlerts(state: CallState): AlertView[] {
+  return state.alerts.filter((a) => !a.steps.agent_ack).reverse();
+}
 
 function applyPartial(s: CallState, event: EventOf<'partial'>): CallState {
   const index = s.utterances.findIndex((u) => u.id === event.utterance_id);
@@ -366,6 +406,8 @@ function applySuggestion(s: CallState, event: EventOf<'suggestion'>): CallState 
       handoff: event.handoff,
       source: event.source,
       citedFaqIds: event.cited_faq_ids,
+      links: event.links ?? [],
+      urgent: event.urgent ?? null,
       stale: false,
       ...(event.intent
         ? { intent: { agency: event.intent.agency, confidence: event.intent.confidence } }

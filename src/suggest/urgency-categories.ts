@@ -1,0 +1,7 @@
+/** The categories and referral lines are part of the published wire protocol. */
+export {
+  emergencyProtocols,
+  urgencyCategories,
+  type EmergencyProtocol,
+  type UrgencyCategory,
+} from '../protocol/index.js';
