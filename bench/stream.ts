@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/index.js';
-import type { VadSettings } from '../src/asr/vad.js';
+import type { VadPlanSettings } from './lib/vad-plan.js';
 import { sharedPaths } from '../test/shared.js';
 import { Child, type GeneratorSample, type Percentiles, type ServerSample } from './lib/ipc.js';
 
@@ -80,8 +80,10 @@ interface StepResult {
 }
 
 const vadDefaults = configSchema.parse({}).vad;
-const vadSettings: VadSettings = {
+const vadSettings: VadPlanSettings = {
   model: sharedPaths.vadModel,
+  gate: vadDefaults.gate,
+  telephone: vadDefaults.telephone,
   threshold: vadDefaults.threshold,
   minSilenceMs: vadDefaults.minSilenceMs,
   minSpeechMs: vadDefaults.minSpeechMs,

@@ -5,10 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import type { VadSettings } from '../../src/asr/vad.js';
+
 import { callFrames, FRAME_MS } from './call-audio.js';
 import { LatencyHistogram, serveRequests, type GeneratorSample } from './ipc.js';
-import { planSpeechEvents, type PlannedEvent } from './vad-plan.js';
+import { planSpeechEvents, type PlannedEvent, type VadPlanSettings } from './vad-plan.js';
 
 const SLOTS = 20;
 const SLOT_MS = FRAME_MS / SLOTS;
@@ -29,7 +29,7 @@ interface Init {
   /** echo: the baseline server echoes what it gets; stream: the gateway protocol. */
   protocol: 'stream' | 'echo';
   /** With VAD on the server: plan this many seconds of speech events per call. */
-  vad: VadSettings | null;
+  vad: VadPlanSettings | null;
   planSeconds: number;
 }
 
@@ -243,7 +243,7 @@ serveRequests(async (request) => {
     case 'init': {
       init = request as unknown as Init;
       if (init.vad)
-        plan = planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
+        plan = await planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
       return { frames: frames.length, plannedSpeechEvents: plan.length };
     }
     case 'target':

@@ -13,7 +13,7 @@ import { createHttpServer } from '../../src/http/server.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { streamRoutes } from '../../src/ingress/index.js';
 import { CallSessionManager } from '../../src/session/index.js';
-import { VadPool } from '../../src/asr/index.js';
+import { VadService } from '../../src/asr/index.js';
 import { sharedPaths } from '../../test/shared.js';
 import { LatencyHistogram, serveRequests, type ServerSample } from './ipc.js';
 
@@ -44,12 +44,14 @@ async function startGateway(withVad: boolean): Promise<Running> {
   const paths = resolvePaths(config);
   // The stream stack exactly as startApp wires it (no store: the stream path does not touch it),
   // plus the metrics the app serves, fed by the same frame hook this benchmark reads.
+  const vad = paths.vadModel
+    ? await VadService.start({ ...config.vad, model: paths.vadModel, logger })
+    : null;
   const calls = new CallSessionManager({
     config,
     logger,
     asrEngineFor: () => null,
-    vadModel: paths.vadModel,
-    vadPool: new VadPool(),
+    vad,
     text: null,
     assistant: null,
     recorder: null,
@@ -74,6 +76,7 @@ async function startGateway(withVad: boolean): Promise<Running> {
     async close() {
       await calls.shutdown();
       await server.close();
+      await vad?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
