@@ -33,6 +33,14 @@ export interface SupervisedWorkerOptions<Out> {
   onLost(reason: Error): void;
 }
 
+/** A worker module and data of its own (tests wrap a real worker to inject faults). */
+export interface WorkerModule {
+  entry: URL;
+  data: Record<string, unknown>;
+  /** Overrides the owner's stuck threshold (a test waits less). */
+  stuckAfterMs?: number;
+}
+
 /** Thrown by `ready` when the worker could not load its model. */
 export class WorkerLoadError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import type { Logger } from '../config/index.js';
-import { SupervisedWorker, siblingModule, WorkerLoadError } from './inference-worker.js';
+import { SupervisedWorker, siblingModule, WorkerLoadError, type WorkerModule } from './inference-worker.js';
 import type { DetectorEvent, DetectorSettings, DetectorStep } from './silero-detector.js';
 import { VadModelError, type VadErrorCode } from './vad-errors.js';
 import type { ChannelResult, FromVadWorker, TelephoneVad, ToVadWorker } from './vad-protocol.js';
@@ -53,7 +53,7 @@ export interface VadServiceOptions {
   stuckAfterMs: number;
   logger: Logger;
   /** Tests only: another worker module (one that wraps `vad-worker` to inject a fault). */
-  worker?: { entry: URL; data: Record<string, unknown> };
+  worker?: WorkerModule;
 }
 
 /** How long a worker whose replacement failed to load waits before the next try. */

@@ -180,8 +180,14 @@ describe('a VAD worker that crashes or hangs', () => {
           workers: 1,
           stuckAfterMs: 300,
           worker: {
-            entry: new URL('./testing/faulty-vad-worker.ts', import.meta.url),
-            data: { fault, faultAfter: 20, faultOnce: new SharedArrayBuffer(4) },
+            entry: new URL('./testing/faulty-worker.ts', import.meta.url),
+            data: {
+              inner: new URL('./vad-worker.ts', import.meta.url).href,
+              fault,
+              faultOn: 'audio',
+              faultAfter: 20,
+              faultOnce: new SharedArrayBuffer(4),
+            },
           },
         }),
       );
