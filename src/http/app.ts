@@ -8,7 +8,7 @@ import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager } from '../session/index.js';
-import { streamRoutes } from '../ingress/index.js';
+import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
@@ -29,6 +29,8 @@ export interface RunningApp {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   calls: CallSessionManager;
+  /** Telephony listeners (SIP, AudioSocket…), each off unless configured. */
+  telephony: Telephony;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const text = await createTextNormalizer({ config, logger });
   const archive = await createArchive({ store, config, text, logger });
   const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  stops.push(() => knowledge.close());
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
   // (kept in step the one way the CLI does it too).
   stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
@@ -135,6 +138,16 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     onFrameProcessed: metrics.onFrameProcessed,
     onPartialsCoalesced: metrics.onPartialsCoalesced,
   });
+  const telephony = await startTelephony({ config, logger, manager: calls });
+  await server.register(telephonyRoutes, {
+    telephony,
+    config,
+    logger,
+    checkToken: async (token) => {
+      const result = await auth.authenticate(token);
+      return result.ok ? result.principal : null;
+    },
+  });
   await server.register(callRoutes, { manager: calls, config });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
@@ -157,8 +170,10 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     server,
     url: `${scheme}://127.0.0.1:${port}`,
     calls,
+    telephony,
     logger,
     async close() {
+      await telephony.close();
       await calls.shutdown();
       await server.close();
       for (const stop of stops.reverse()) await stop();

@@ -13,6 +13,7 @@ import {
 import { CallError, type CallSession, type CallSessionManager } from '../session/index.js';
 
 import { ClientQueue } from './client-queue.js';
+import { toBytes } from './ws-leg.js';
 
 export interface StreamSocketOptions {
   manager: CallSessionManager;
@@ -231,10 +232,4 @@ export class StreamSocket {
       });
     }
   }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }

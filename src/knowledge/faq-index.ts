@@ -1,5 +1,5 @@
 import type { Segmenter } from '../text/segment.js';
-import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.js';
+import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
 import { indexedPhrasings } from './phrasings.js';
 import {
   indexText,
@@ -17,7 +17,6 @@ export interface IndexTuning {
   words: number;
   chars: number;
   sounds: number;
-  dense: number;
   /** Field weights: the official question, the similar questions (best one counts), the answer (best chunk counts). */
   question: number;
   phrasings: number;
@@ -39,7 +38,6 @@ export const defaultTuning: IndexTuning = {
   words: 0.4,
   chars: 0.4,
   sounds: 0.2,
-  dense: 0.3,
   question: 1,
   phrasings: 0.7,
   answer: 0.5,
@@ -54,7 +52,10 @@ export const defaultTuning: IndexTuning = {
 export interface RankOptions {
   k: number;
   agency?: string;
-  /** Cosine similarity of the query to each entry (same order as the entries), when vectors exist. */
+  /**
+   * Cosine similarity of the query to each entry (same order as the entries), when vectors exist:
+   * the dense ranking is fused with the lexical one by reciprocal rank.
+   */
   dense?: Float32Array;
   /** Extra similar questions (learned from agents), scored as part of the phrasings field. */
   overlay?: PhrasingOverlay | null;
@@ -71,8 +72,10 @@ export interface FieldScores {
 
 export interface RankedEntry {
   entry: FaqEntry;
-  /** Fused score in 0..1. */
+  /** Fused lexical score in 0..1. */
   score: number;
+  /** With dense retrieval: the entry's best cosine similarity to the query. */
+  dense?: number;
   matched: string[];
   fields: FieldScores;
   /** The similar question that matched best, when that field counted. */
@@ -83,6 +86,10 @@ export interface RankedEntry {
    */
   coverage: number;
 }
+
+/** Reciprocal rank fusion constant (Cormack et al.'s 60) and how deep each ranking is fused. */
+const RRF_K = 60;
+const FUSION_DEPTH = 50;
 
 const CHANNELS = ['words', 'chars', 'sounds'] as const;
 type ChannelName = (typeof CHANNELS)[number];
@@ -282,8 +289,9 @@ export class FaqIndex {
         : null;
     const docs: EntryDocs[] = [];
     for (let i = 0; i < entries.length; i++) {
-      // Segmenting an entry's texts costs far more than a BM25 posting: yield often.
-      if (i % (BUILD_STEP / 8) === 0) yield;
+      // Segmenting an entry's texts (answers up to 4,000 characters, with pinyin) costs up to tens
+      // of milliseconds: offer the event loop a turn after every entry (taken when the slice is used up).
+      yield;
       const e = entries[i] as FaqEntry;
       const before = reusable?.get(e.id);
       docs.push(
@@ -391,15 +399,11 @@ export class FaqIndex {
         if (s > 0) fused[d] = (fused[d] as number) + w * (t.sharpen === 1 ? s : s ** t.sharpen);
       }
     }
-    if (options.dense && t.dense > 0) {
-      const w = t.dense * totalWeight;
-      for (let d = 0; d < n; d++) fused[d] = (fused[d] as number) + w * Math.max(0, options.dense[d] ?? 0);
-      totalWeight += w;
-    }
     if (options.demote) {
       for (const [d, factor] of options.demote) fused[d] = (fused[d] as number) * factor;
     }
-    return this.top(fused, options).map((d) => {
+    const order = options.dense ? this.fuseByRank(fused, options.dense, options) : this.top(fused, options);
+    return order.map((d) => {
       const phrasingDoc = bestPhrasing[d] as number;
       const fields: FieldScores = {
         question: round(perField.question[d] as number),
@@ -409,6 +413,7 @@ export class FaqIndex {
       return {
         entry: this.entries[d] as FaqEntry,
         score: Math.min(1, (fused[d] as number) / totalWeight),
+        ...(options.dense ? { dense: round(options.dense[d] ?? 0) } : {}),
         matched: this.explain(d, terms),
         coverage: this.coverage(d, terms),
         fields,
@@ -483,7 +488,23 @@ export class FaqIndex {
     return { best, doc };
   }
 
-  private top(fused: Float64Array, options: RankOptions): number[] {
+  /**
+   * Reciprocal rank fusion of the lexical ranking and the dense one (each cut at `FUSION_DEPTH`): an
+   * entry's place counts, not its raw score, so the two scales never need calibrating against each other.
+   */
+  private fuseByRank(fused: Float64Array, dense: Float32Array, options: RankOptions): number[] {
+    const depth = { ...options, k: Math.max(options.k, FUSION_DEPTH) };
+    const rrf = new Map<number, number>();
+    for (const order of [this.top(fused, depth), this.top(dense, depth)]) {
+      order.forEach((d, rank) => rrf.set(d, (rrf.get(d) ?? 0) + 1 / (RRF_K + rank + 1)));
+    }
+    return [...rrf]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, options.k)
+      .map(([d]) => d);
+  }
+
+  private top(fused: Float64Array | Float32Array, options: RankOptions): number[] {
     // Partial selection: keep the k best in a small sorted buffer (k is ≤ 50 in practice).
     const best: number[] = [];
     for (let d = 0; d < fused.length; d++) {

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createKbLearningRepository } from '../store/kb-learning-repository.js';
+import { createKbVectorRepository } from '../store/kb-vector-repository.js';
 import {
   createKbRepository,
   KbRepositoryError,
   type KbRepository,
   type KbVersion,
 } from '../store/kb-repository.js';
+import type { AuditInput } from '../store/audit-repository.js';
 import type { Store } from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
@@ -16,7 +18,8 @@ import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';
 import { createEditing, type KnowledgeEditing } from './editing.js';
 import { KnowledgeError } from './errors.js';
-import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
+import { buildDenseIndex, embedQuery, type DenseIndex, type DenseSettings } from './dense.js';
+import { createOpenAiEmbedder } from './embeddings.js';
 import { FaqIndex, type PhrasingOverlay } from './faq-index.js';
 import { chooseHandoff } from './handoff.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
@@ -68,15 +71,7 @@ export interface Actor {
 
 /** The audit log, as the knowledge stage writes to it (the app wires the archive's). */
 export interface KnowledgeAudit {
-  append(entry: {
-    actorId: string | null;
-    actorRole: string | null;
-    action: string;
-    targetType: string;
-    targetId: string | null;
-    source: string | null;
-    detail?: Record<string, unknown>;
-  }): Promise<unknown>;
+  append(entry: AuditInput): Promise<unknown>;
 }
 
 /** The text stage as the knowledge stage uses it: queries go through it as live transcripts do. */
@@ -98,19 +93,14 @@ export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
   readonly defaultKb: string;
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
   import(kb: string, body: string, options?: ImportOptions, actor?: Actor): Promise<ImportResult>;
-  importEntries(
-    kb: string,
-    entries: readonly FaqEntry[],
-    options?: Pick<ImportOptions, 'mode' | 'note'>,
-    actor?: Actor,
-  ): Promise<ImportResult>;
   versions(kb: string): Promise<KbVersion[]>;
-  rollback(kb: string, version: number, actor?: Actor): Promise<KbVersion>;
   entry(kb: string, id: string): FaqEntry | null;
   /** Every entry of a KB's active version, in id order. */
   entries(kb: string): FaqEntry[];
   /** Domain terms mined from the KB(s), for the text stage's lexicon and ASR hot-words. */
   terms(kb?: string): string[];
+  /** Stops background work (embedding back-fill). */
+  close(): void;
 }
 
 export interface KnowledgeServiceOptions {
@@ -119,6 +109,8 @@ export interface KnowledgeServiceOptions {
   logger?: Logger;
   text?: KnowledgeText;
   audit?: KnowledgeAudit;
+  /** First wait before re-trying to embed a version after the endpoint failed (default 30 s; tests shorten it). */
+  backfillMs?: number;
 }
 
 /** One KB's active version as searched. */
@@ -134,14 +126,15 @@ export interface LoadedKb {
   adminVocabulary: VocabularyTerm[];
   /** Similar questions learned from agents, over this version's index. */
   overlay: PhrasingOverlay | null;
-  /** Unit vectors of the entries (index order), when an embeddings endpoint is configured and answered. */
-  vectors: Float32Array[] | null;
+  /** Passage vectors of this version, once an embeddings endpoint answered for all of them. */
+  dense: DenseIndex | null;
 }
 
-/** What an entry's vector is computed from. */
-const embeddingText = (e: FaqEntry) => `${e.question}\n${e.answer.slice(0, 200)}`;
 /** A call must not wait long for the query vector: past this, the lexical result is used. */
 const QUERY_EMBED_TIMEOUT_MS = 800;
+/** First retry of an embedding back-fill after the endpoint failed; doubles up to the maximum. */
+const BACKFILL_FIRST_MS = 30_000;
+const BACKFILL_MAX_MS = 15 * 60_000;
 /** Ranked deeper than the cards shown: confidence looks at the next different question. */
 const RANK_DEPTH = 10;
 
@@ -164,14 +157,19 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   const learning = new AgentLearning(await createKbLearningRepository(store), settings.learnAfterAdoptions);
   const directory = loadAgencyDirectory(config.text.lexiconDir);
 
-  const embedder: Embedder | null = settings.embeddingsUrl
-    ? createOpenAiEmbedder({
-        url: settings.embeddingsUrl,
-        ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
-      })
+  const dense: DenseSettings | null = settings.embeddingsUrl
+    ? {
+        embedder: createOpenAiEmbedder({
+          url: settings.embeddingsUrl,
+          ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
+          ...(settings.embeddingsApiKey ? { apiKey: settings.embeddingsApiKey } : {}),
+        }),
+        vectors: await createKbVectorRepository(store),
+        queryPrefix: settings.embeddingsQueryPrefix,
+        passagePrefix: settings.embeddingsPassagePrefix,
+      }
     : null;
-  // Vectors by embedded text, shared across versions: a re-import only embeds what changed.
-  const vectorCache = new Map<string, Float32Array>();
+  const backfills = new Map<string, NodeJS.Timeout>();
 
   const shipped = new Vocabulary(loadVocabularyFile(resolvePaths(config).vocabularyFile));
   const lexiconTerms: string[] = [];
@@ -192,22 +190,38 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
 
-  /** Entry vectors, reusing those of unchanged texts; null (lexical only) when the endpoint fails. */
-  async function embedEntries(kb: string, entries: readonly FaqEntry[]): Promise<Float32Array[] | null> {
-    if (!embedder) return null;
-    const texts = entries.map(embeddingText);
-    const missing = [...new Set(texts.filter((t) => !vectorCache.has(t)))];
-    try {
-      const vectors = await embedder.embed(missing);
-      missing.forEach((t, i) => vectorCache.set(t, vectors[i] as Float32Array));
-      return texts.map((t) => vectorCache.get(t) as Float32Array);
-    } catch (err) {
-      logger?.warn(
-        { kb, err: (err as Error).message },
-        'knowledge: embeddings unavailable, this version is lexical + phonetic only',
-      );
-      return null;
-    }
+  /**
+   * Embeds a version's passages (stored vectors reused). When the endpoint fails the version stays
+   * lexical + phonetic and a back-fill retries with backoff until it answers, then swaps the dense
+   * side in — unless a newer version took over meanwhile (that one embeds itself).
+   */
+  function embedVersion(
+    kb: string,
+    version: number,
+    entries: readonly FaqEntry[],
+    waitMs = options.backfillMs ?? BACKFILL_FIRST_MS,
+  ): Promise<void> {
+    if (!dense) return Promise.resolve();
+    clearTimeout(backfills.get(kb));
+    backfills.delete(kb);
+    return buildDenseIndex(entries, dense).then(
+      (index) => {
+        const state = loaded.get(kb);
+        if (state?.version === version) state.dense = index;
+      },
+      (err: unknown) => {
+        logger?.warn(
+          { kb, version, err: (err as Error).message, retry_ms: waitMs },
+          'knowledge: embeddings unavailable, lexical + phonetic only until the back-fill succeeds',
+        );
+        const timer = setTimeout(() => {
+          if (loaded.get(kb)?.version === version)
+            void embedVersion(kb, version, entries, Math.min(waitMs * 2, BACKFILL_MAX_MS));
+        }, waitMs);
+        timer.unref();
+        backfills.set(kb, timer);
+      },
+    );
   }
 
   async function activate(
@@ -218,7 +232,6 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     const started = performance.now();
     const previous = loaded.get(kb)?.index;
     const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
-    const vectors = await embedEntries(kb, entries);
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
@@ -235,15 +248,10 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       vocabulary,
       adminVocabulary: version.vocabulary,
       overlay: learning.overlay(kb, index),
-      vectors,
+      dense: null,
     });
-    if (vectors) {
-      // Keep only vectors some loaded version still uses.
-      const live = new Set(
-        [...loaded.values()].flatMap((state) => [...state.byId.values()].map(embeddingText)),
-      );
-      for (const t of vectorCache.keys()) if (!live.has(t)) vectorCache.delete(t);
-    }
+    // The lexical index serves at once; the dense side joins when its passages are embedded.
+    void embedVersion(kb, version.version, entries);
     logger?.info(
       { kb, version: version.version, entries: entries.length, ms: Math.round(performance.now() - started) },
       'knowledge: index ready',
@@ -380,13 +388,14 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     ...editing,
     search: (query, opts = {}) => searchWith(query, opts, null),
     async searchAsync(query, opts = {}) {
-      const state = loaded.get(opts.kb ?? settings.defaultKb);
-      if (!embedder || !state?.vectors) return searchWith(query, opts, null);
-      const joined = typeof query === 'string' ? query : query.map((p) => p.text).join('\n');
+      const side = loaded.get(opts.kb ?? settings.defaultKb)?.dense;
+      if (!dense || !side) return searchWith(query, opts, null);
+      const joined = prepare(query)
+        .map((p) => p.text)
+        .join('\n');
       try {
-        const [vector] = await embedder.embed([joined], QUERY_EMBED_TIMEOUT_MS);
-        const dense = Float32Array.from(state.vectors, (v) => dot(v, vector as Float32Array));
-        return searchWith(query, opts, dense);
+        const vector = await embedQuery(joined, dense, QUERY_EMBED_TIMEOUT_MS);
+        return searchWith(query, opts, side.scores(vector));
       } catch (err) {
         logger?.debug(
           { err: (err as Error).message },
@@ -410,6 +419,10 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     terms(kb) {
       const states = kb ? [current(kb)] : [...loaded.values()];
       return [...new Set(states.flatMap((s) => s.terms))];
+    },
+    close() {
+      for (const timer of backfills.values()) clearTimeout(timer);
+      backfills.clear();
     },
   };
 }

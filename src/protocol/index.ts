@@ -226,6 +226,7 @@ export interface Principal {
   /** User id or token id. */
   id: string;
   role: Role;
-  kind: 'user' | 'token' | 'dev';
+  /** `peer`: a telephony peer admitted by address or protocol signature (docs/telephony.md). */
+  kind: 'user' | 'token' | 'dev' | 'peer';
   name?: string;
 }

@@ -127,10 +127,24 @@ class Assistant implements CallAssistant {
     this.checkUrgency(utterance);
     if (utterance.speaker !== 'caller') return;
     this.lastRefreshAt = this.now();
-    const analysis = this.analyze(utterance);
     const generation = ++this.generation;
     this.inFlight?.abort();
     this.inFlight = null;
+    if (!this.engine.dense) {
+      this.answer(utterance, this.analyze(utterance), generation);
+      return;
+    }
+    // With dense retrieval the final waits for the query vector (bounded by the embedding timeout).
+    const parts = this.queryBuilder(this.history.recent(), utterance);
+    this.track(
+      this.engine.analyzeAsync(parts, utterance.text, this.context.kb).then((analysis) => {
+        if (!this.closed && generation === this.generation) this.answer(utterance, analysis, generation);
+      }),
+    );
+  }
+
+  /** Answers a final: the template at once, or tools / the LLM in the background. */
+  private answer(utterance: AssistUtterance, analysis: Analysis, generation: number): void {
     const ruleTool = !this.engine.llm && analysis.wantsCaseStatus && analysis.caseNo !== null;
     const useLlm = this.engine.llm !== null && analysis.tier !== 'cold' && analysis.search.results.length > 0;
     if (!ruleTool && !useLlm) {
@@ -139,12 +153,18 @@ class Assistant implements CallAssistant {
     }
     const controller = new AbortController();
     this.inFlight = controller;
-    const task = this.answerAsync(utterance, analysis, generation, controller, useLlm)
-      .catch((err: unknown) => this.logger?.error({ err }, 'suggestion failed'))
-      .finally(() => {
+    this.track(
+      this.answerAsync(utterance, analysis, generation, controller, useLlm).finally(() => {
         if (this.inFlight === controller) this.inFlight = null;
-        this.pending.delete(task);
-      });
+      }),
+    );
+  }
+
+  /** Work the call's end waits for; failures are logged, never thrown at the caller. */
+  private track(work: Promise<void>): void {
+    const task: Promise<void> = work
+      .catch((err: unknown) => this.logger?.error({ err }, 'suggestion failed'))
+      .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }
 

@@ -104,7 +104,11 @@ export function createConversationService(options: ConversationServiceOptions): 
       });
       const history = earlier.map(asUtterance);
       const current = asUtterance({ text }, history.length);
-      const analysis = engine.analyze(callContextQuery(history, current), text, conversation.kb ?? undefined);
+      const analysis = await engine.analyzeAsync(
+        callContextQuery(history, current),
+        text,
+        conversation.kb ?? undefined,
+      );
 
       let lookup: CaseLookup | null = null;
       let toolCard: Record<string, unknown> | null = null;
