@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +29,12 @@ export interface SupervisedWorkerOptions<Out> {
   workerData: Record<string, unknown>;
   /** Posted messages unanswered and no heartbeat for this long: the worker is stuck. */
   stuckAfterMs: number;
+  /**
+   * Nice value of the worker's thread (Linux: per thread; 0 = as the server). Throughput work such
+   * as recognition runs at a higher one, so that however busy it keeps the cores, the socket loop
+   * and the VAD still get the CPU when they need it.
+   */
+  niceness?: number;
   onMessage(message: Out): void;
   /** Crashed, exited or stuck (after `ready`); already terminated. Called at most once. */
   onLost(reason: Error): void;
@@ -69,7 +76,12 @@ export class SupervisedWorker<In, Out> {
   constructor(private readonly options: SupervisedWorkerOptions<Out>) {
     this.worker = new Worker(workerSource(options.entry), {
       eval: true,
-      workerData: { ...options.workerData, heartbeat: this.heartbeat.buffer, heartbeatBase: this.base },
+      workerData: {
+        ...options.workerData,
+        heartbeat: this.heartbeat.buffer,
+        heartbeatBase: this.base,
+        niceness: options.niceness ?? 0,
+      },
     });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (message: Out | WorkerLifecycle) => {
@@ -174,7 +186,15 @@ export interface ParentLink<Out> {
 export function serveParent<In, Out>(handle: (message: In) => void): ParentLink<Out> {
   const port = parentPort;
   if (!port) throw new Error('serveParent runs in a worker thread');
-  const data = workerData as { heartbeat?: SharedArrayBuffer; heartbeatBase?: number };
+  const data = workerData as { heartbeat?: SharedArrayBuffer; heartbeatBase?: number; niceness?: number };
+  if (data.niceness) {
+    try {
+      // pid 0: this thread only (Linux keeps nice values per thread).
+      setPriority(0, data.niceness);
+    } catch {
+      // Not permitted here: run at the server's priority.
+    }
+  }
   const heartbeat = data.heartbeat ? new Int32Array(data.heartbeat) : null;
   const base = data.heartbeatBase ?? Date.now();
   const beat = () => {

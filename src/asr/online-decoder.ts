@@ -258,6 +258,8 @@ export class OnlineDecoderClient {
 
 /** A recognizer run (one `decodeStreams` round) that makes no progress this long is stuck. */
 const RECOGNIZER_STUCK_MS = 10_000;
+/** Recognition is throughput work: below the socket loop and the VAD when the cores are all busy. */
+export const RECOGNIZER_NICENESS = 10;
 
 /**
  * The recognizer's worker thread as one port that outlives it: a worker that crashes, exits or
@@ -314,6 +316,7 @@ class RecognizerWorkers implements DecoderPort {
       entry: this.module?.entry ?? siblingModule(import.meta.url, 'online-worker'),
       workerData: { ...this.module?.data, config: this.config },
       stuckAfterMs: this.module?.stuckAfterMs ?? RECOGNIZER_STUCK_MS,
+      niceness: RECOGNIZER_NICENESS,
       onMessage: (message) => this.listener?.(message),
       onLost: (reason) => this.replace(reason),
     });

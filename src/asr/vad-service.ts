@@ -51,6 +51,12 @@ export interface VadServiceOptions {
   telephone: TelephoneVad;
   /** A worker that leaves audio unanswered this long without progress is replaced. */
   stuckAfterMs: number;
+  /**
+   * Audio is posted to the workers at most this often: every frame that arrived meanwhile goes in
+   * one message per worker and is scored in the same batched runs (larger batches cost less per
+   * window; this much is added to a speech event's latency at most).
+   */
+  batchMs: number;
   logger: Logger;
   /** Tests only: another worker module (one that wraps `vad-worker` to inject a fault). */
   worker?: WorkerModule;
@@ -95,8 +101,8 @@ class ChannelState {
 /**
  * Voice-activity detection for every call of the process: Silero run directly with
  * onnxruntime-node in worker threads, one model session per worker, each channel only a small
- * state (`SileroDetector`). Audio of every channel on a worker that arrives in one turn of the event
- * loop is posted as one message; the worker scores all of it in batched runs and answers with each
+ * state (`SileroDetector`). Audio of every channel on a worker that arrives within `batchMs` is
+ * posted as one message; the worker scores all of it in batched runs and answers with each
  * channel's events in one message. Per channel, results arrive in order.
  *
  * A worker that crashes or stops answering is replaced (its channels get `onFailure`, then go on
@@ -183,8 +189,7 @@ export class VadService {
     }
     if (!this.sendScheduled) {
       this.sendScheduled = true;
-      // Everything the sockets deliver in this turn of the loop goes out in one message per worker.
-      setImmediate(() => this.send());
+      setTimeout(() => this.send(), this.options.batchMs);
     }
   }
 

@@ -15,6 +15,7 @@ const options = (more: Partial<VadServiceOptions> = {}): VadServiceOptions => ({
   gate: true,
   telephone: 'upsample',
   stuckAfterMs: 2_000,
+  batchMs: 10,
   logger,
   ...more,
 });

@@ -87,6 +87,8 @@ export const configSchema = z.object({
       telephone: z.enum(['upsample', 'native']).default('upsample'),
       /** A VAD worker that leaves audio unanswered this long is replaced. */
       stuckAfterMs: ms.default(2_000),
+      /** Audio of all calls is sent to the VAD workers in batches this far apart (latency added at most). */
+      batchMs: ms.default(10),
     })
     .prefault({}),
   asr: z
