@@ -21,6 +21,11 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 /** What a worker posts besides its own messages. */
 export type WorkerLifecycle = { type: 'ready' } | { type: 'load_failed'; message: string; code?: string };
 
+/** Asks a worker to release its model and exit (native sessions must not be torn down mid-run). */
+const CLOSE = { type: '__close__' } as const;
+/** How long a closing worker gets before it is terminated. */
+const CLOSE_GRACE_MS = 2_000;
+
 export interface SupervisedWorkerOptions<Out> {
   /** What runs there, for messages ("VAD", "streaming recognizer"). */
   name: string;
@@ -138,8 +143,22 @@ export class SupervisedWorker<In, Out> {
     return this.gone;
   }
 
+  /** Lets the worker release its model and exit; terminates it if it has not within a grace period. */
   async close(): Promise<void> {
+    const wasLoaded = this.loaded && !this.gone;
     this.stop();
+    if (wasLoaded) {
+      const exited = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+        timer.unref();
+        this.worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      this.worker.postMessage(CLOSE);
+      if (await exited) return;
+    }
     await this.worker.terminate();
   }
 
@@ -181,9 +200,13 @@ export interface ParentLink<Out> {
 
 /**
  * Serves the supervisor from inside a worker: each message counts as handled once `handle`
- * returns (so one that never returns leaves it outstanding), and each counts as a heartbeat.
+ * returns (so one that never returns leaves it outstanding), and each counts as a heartbeat. When
+ * the supervisor closes the worker, `release` runs (free native sessions) before the thread exits.
  */
-export function serveParent<In, Out>(handle: (message: In) => void): ParentLink<Out> {
+export function serveParent<In, Out>(
+  handle: (message: In) => void,
+  release: () => Promise<void> | void = () => undefined,
+): ParentLink<Out> {
   const port = parentPort;
   if (!port) throw new Error('serveParent runs in a worker thread');
   const data = workerData as { heartbeat?: SharedArrayBuffer; heartbeatBase?: number; niceness?: number };
@@ -202,6 +225,12 @@ export function serveParent<In, Out>(handle: (message: In) => void): ParentLink<
   };
   beat();
   port.on('message', (message: In) => {
+    if ((message as { type?: unknown }).type === CLOSE.type) {
+      void Promise.resolve()
+        .then(release)
+        .finally(() => process.exit(0));
+      return;
+    }
     beat();
     try {
       handle(message);

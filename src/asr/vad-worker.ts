@@ -27,53 +27,62 @@ const touched = new Set<number>();
 let model: SileroModel | null = null;
 let running = false;
 
-const link = serveParent<ToVadWorker, FromVadWorker>((message) => {
-  switch (message.type) {
-    case 'open': {
-      const upsample = message.rate === 8000 && telephone === 'upsample';
-      const rate: SileroRate = upsample ? 16000 : message.rate;
-      const scale = message.rate / rate;
-      channels.set(message.id, {
-        detector: new SileroDetector(message.settings, rate, gate, Math.round(message.offset / scale)),
-        resampler: upsample ? new StreamingResampler(8000, 16000) : null,
-        scale,
-      });
-      return;
-    }
-    case 'close':
-      channels.delete(message.id);
-      touched.delete(message.id);
-      return;
-    case 'audio': {
-      let offset = 0;
-      message.ids.forEach((id, i) => {
-        const length = message.lengths[i] as number;
-        const channel = channels.get(id);
-        if (length < 0) {
-          if (channel) {
-            const tail = channel.resampler?.flush();
-            if (tail && tail.length > 0) channel.detector.accept(tail);
-            channel.detector.flush();
-          }
-        } else {
-          const pcm = message.samples.subarray(offset, offset + length);
-          offset += length;
-          if (channel) {
-            if (channel.resampler) {
-              const up = channel.resampler.push(int16ToFloat(pcm));
-              if (up.length > 0) channel.detector.accept(up);
-            } else {
-              channel.detector.accept(pcm);
+let closing = false;
+const link = serveParent<ToVadWorker, FromVadWorker>(
+  (message) => {
+    switch (message.type) {
+      case 'open': {
+        const upsample = message.rate === 8000 && telephone === 'upsample';
+        const rate: SileroRate = upsample ? 16000 : message.rate;
+        const scale = message.rate / rate;
+        channels.set(message.id, {
+          detector: new SileroDetector(message.settings, rate, gate, Math.round(message.offset / scale)),
+          resampler: upsample ? new StreamingResampler(8000, 16000) : null,
+          scale,
+        });
+        return;
+      }
+      case 'close':
+        channels.delete(message.id);
+        touched.delete(message.id);
+        return;
+      case 'audio': {
+        let offset = 0;
+        message.ids.forEach((id, i) => {
+          const length = message.lengths[i] as number;
+          const channel = channels.get(id);
+          if (length < 0) {
+            if (channel) {
+              const tail = channel.resampler?.flush();
+              if (tail && tail.length > 0) channel.detector.accept(tail);
+              channel.detector.flush();
+            }
+          } else {
+            const pcm = message.samples.subarray(offset, offset + length);
+            offset += length;
+            if (channel) {
+              if (channel.resampler) {
+                const up = channel.resampler.push(int16ToFloat(pcm));
+                if (up.length > 0) channel.detector.accept(up);
+              } else {
+                channel.detector.accept(pcm);
+              }
             }
           }
-        }
-        if (channel) touched.add(id);
-      });
-      schedule();
-      return;
+          if (channel) touched.add(id);
+        });
+        schedule();
+        return;
+      }
     }
-  }
-});
+  },
+  async () => {
+    // A run in progress finishes first: a session released under it would take the process down.
+    closing = true;
+    while (running) await new Promise((resolve) => setTimeout(resolve, 5));
+    await model?.close();
+  },
+);
 
 function int16ToFloat(pcm: Int16Array): Float32Array {
   const out = new Float32Array(pcm.length);
@@ -82,7 +91,7 @@ function int16ToFloat(pcm: Int16Array): Float32Array {
 }
 
 function schedule(): void {
-  if (running || !model || touched.size === 0) return;
+  if (running || closing || !model || touched.size === 0) return;
   running = true;
   // After the messages already queued: they join this round's batches.
   setImmediate(() => void round());

@@ -84,7 +84,7 @@ export const configSchema = z.object({
       /** Windows that are clearly silence (energy at the noise floor) skip the model. */
       gate: bool.default(true),
       /** 8 kHz calls: `upsample` to 16 kHz as sherpa-onnx did (default), or Silero's own 8 kHz mode (cheaper). */
-      telephone: z.enum(['upsample', 'native']).default('upsample'),
+      telephone: z.enum(['upsample', 'native']).default('native'),
       /** A VAD worker that leaves audio unanswered this long is replaced. */
       stuckAfterMs: ms.default(2_000),
       /** Audio of all calls is sent to the VAD workers in batches this far apart (latency added at most). */

@@ -238,6 +238,7 @@ export class CallSession {
       startMs: u.startMs,
       endMs: u.endMs,
       pcm: u.pcm,
+      sampleRate: u.sampleRate,
     });
   }
 

@@ -1,12 +1,12 @@
 import type { Logger } from '../config/index.js';
-import { float32ToPcm16, pcm16ToFloat32, resample, StreamingResampler } from '../audio/index.js';
+import { pcm16ToFloat32, StreamingResampler } from '../audio/index.js';
 import type { AsrEngine, AsrStream } from '../asr/engine.js';
 import type { VadChannel, VadEvent, VadResult, VadService, VadSettings } from '../asr/vad-service.js';
 import type { VadModelError } from '../asr/vad-errors.js';
 import type { EventBody, Speaker } from '../protocol/index.js';
 import { ChannelAudio } from './channel-audio.js';
 
-/** Recognizers and the archive take 16 kHz. */
+/** Recognizers take 16 kHz. */
 const RATE = 16000;
 
 /** What a channel pipeline needs from its call. */
@@ -22,8 +22,9 @@ export interface ChannelHost {
     channel: number;
     startMs: number;
     endMs: number;
-    /** 16 kHz PCM16. */
+    /** PCM16 at the call's own rate. */
     pcm: Int16Array;
+    sampleRate: number;
   }): void;
   /** The utterance's final raw text is known (or the engine failed: text null). */
   onUtterance(utterance: {
@@ -162,7 +163,7 @@ export class ChannelPipeline {
       id,
       startMs,
       stream: null,
-      resampler: this.rate === RATE ? null : new StreamingResampler(this.rate, RATE),
+      resampler: this.engine && this.rate !== RATE ? new StreamingResampler(this.rate, RATE) : null,
       fedUpTo: from,
       rev: 0,
       lastPartialText: '',
@@ -228,7 +229,8 @@ export class ChannelPipeline {
       channel: this.channel,
       startMs,
       endMs,
-      pcm: this.rate === RATE ? segment : float32ToPcm16(resample(pcm16ToFloat32(segment), this.rate, RATE)),
+      pcm: segment,
+      sampleRate: this.rate,
     });
     this.host.emit({
       type: 'speech_end',
