@@ -44,6 +44,8 @@ export interface ServerSample {
   frame: Percentiles;
   /** How late the server's event loop ran timers: the wait a frame sees before it is handled. */
   loopDelay: Percentiles;
+  /** Cumulative µs each inference stand-in worker spent working (asr scenario). */
+  workerBusyMicros: number[];
 }
 
 export interface GeneratorSample {
@@ -64,7 +66,18 @@ export interface GeneratorSample {
   /** Gateway with VAD: the frame completing the triggering audio → speech_start/speech_end received. */
   speech: Percentiles;
   speechUnmatched: number;
+  /** Full app: speech_end received → the (non-speculative) suggestion for that utterance received. */
+  suggestion: Percentiles;
+  /** speech_end events whose suggestion had not arrived when the next sample was taken. */
+  suggestionsPending: number;
   errors: Record<string, number>;
+}
+
+/** A burst of calls opened at once: when each was started (ms after the burst began). */
+export interface BurstReport {
+  calls: number;
+  failed: number;
+  startedMs: Percentiles;
 }
 
 export type Request = { id: number; type: string } & Record<string, unknown>;

@@ -5,10 +5,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import type { VadSettings } from '../../src/asr/vad.js';
+
 import { callFrames, FRAME_MS } from './call-audio.js';
-import { LatencyHistogram, serveRequests, type GeneratorSample } from './ipc.js';
-import { planSpeechEvents, type PlannedEvent } from './vad-plan.js';
+import { LatencyHistogram, serveRequests, type BurstReport, type GeneratorSample } from './ipc.js';
+import { planSpeechEvents, type PlannedEvent, type VadPlanSettings } from './vad-plan.js';
 
 const SLOTS = 20;
 const SLOT_MS = FRAME_MS / SLOTS;
@@ -29,7 +29,7 @@ interface Init {
   /** echo: the baseline server echoes what it gets; stream: the gateway protocol. */
   protocol: 'stream' | 'echo';
   /** With VAD on the server: plan this many seconds of speech events per call. */
-  vad: VadSettings | null;
+  vad: VadPlanSettings | null;
   planSeconds: number;
 }
 
@@ -41,6 +41,7 @@ const sendLag = new LatencyHistogram();
 const ping = new LatencyHistogram();
 const echo = new LatencyHistogram();
 const speech = new LatencyHistogram();
+const suggestion = new LatencyHistogram();
 const counters = { failed: 0, closedEarly: 0, framesSent: 0, speechUnmatched: 0 };
 const errors: Record<string, number> = {};
 
@@ -48,9 +49,12 @@ class SimCall {
   streaming = false;
   stopping = false;
   frame = 0;
+  startedAt = -1;
   readonly sendTimes = new Float64Array(RING);
   private echoes = 0;
   private speechSeen = 0;
+  /** speech_end receipt time per utterance, until its suggestion arrives. */
+  readonly awaitingSuggestion = new Map<string, number>();
   private pingAt = -1;
   private readonly pingPhase = Math.floor(Math.random() * PING_EVERY_FRAMES);
   readonly done: Promise<void>;
@@ -85,12 +89,25 @@ class SimCall {
         this.streaming = true;
         return ready(true);
       }
-      const event = JSON.parse(String(data)) as { type: string; code?: string; start_ms?: number };
+      const event = JSON.parse(String(data)) as {
+        type: string;
+        code?: string;
+        start_ms?: number;
+        utterance_id?: string;
+        speculative?: boolean;
+      };
       if (event.type === 'started') {
         this.streaming = true;
+        this.startedAt = now;
         ready(true);
       } else if (event.type === 'speech_start' || event.type === 'speech_end') {
         this.onSpeech(event.type, event.start_ms ?? -1, now);
+        if (event.type === 'speech_end' && event.utterance_id)
+          this.awaitingSuggestion.set(event.utterance_id, now);
+      } else if (event.type === 'suggestion' && !event.speculative && event.utterance_id) {
+        const endedAt = this.awaitingSuggestion.get(event.utterance_id);
+        if (endedAt !== undefined) suggestion.recordMs(now - endedAt);
+        this.awaitingSuggestion.delete(event.utterance_id);
       } else if (event.type === 'error') {
         errors[event.code ?? 'unknown'] = (errors[event.code ?? 'unknown'] ?? 0) + 1;
       }
@@ -213,6 +230,36 @@ async function openCalls(target: number, perSecond: number): Promise<void> {
   await Promise.all(opened);
 }
 
+/** Opens `count` calls at once (no pacing, no limit on handshakes in flight); when was each started. */
+async function burst(count: number): Promise<BurstReport> {
+  const config = init as Init;
+  const began = performance.now();
+  const opened: Array<Promise<SimCall>> = [];
+  for (let i = 0; i < count; i++) {
+    const slot = nextSlot++ % SLOTS;
+    opened.push(
+      new Promise<SimCall>((resolve) => {
+        const socket = new WebSocket(config.url, {
+          perMessageDeflate: false,
+          handshakeTimeout: 15_000,
+          generateMask: zeroMask,
+        });
+        const call: SimCall = new SimCall(socket, slot, config.protocol, () => resolve(call));
+        calls.push(call);
+        (slots[slot] as SimCall[]).push(call);
+      }),
+    );
+  }
+  const done = await Promise.all(opened);
+  const times = new LatencyHistogram();
+  let failed = 0;
+  for (const call of done) {
+    if (call.startedAt < 0) failed++;
+    else times.recordMs(call.startedAt - began);
+  }
+  return { calls: count, failed, startedMs: times.take() };
+}
+
 let lastSampleAt = performance.now();
 let lastCpu = process.cpuUsage();
 function sample(): GeneratorSample {
@@ -229,6 +276,8 @@ function sample(): GeneratorSample {
     echo: echo.take(),
     speech: speech.take(),
     speechUnmatched: counters.speechUnmatched,
+    suggestion: suggestion.take(),
+    suggestionsPending: calls.reduce((n, c) => n + c.awaitingSuggestion.size, 0),
     errors: { ...errors },
   };
   counters.framesSent = 0;
@@ -243,7 +292,7 @@ serveRequests(async (request) => {
     case 'init': {
       init = request as unknown as Init;
       if (init.vad)
-        plan = planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
+        plan = await planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
       return { frames: frames.length, plannedSpeechEvents: plan.length };
     }
     case 'target':
@@ -251,6 +300,8 @@ serveRequests(async (request) => {
       return sample();
     case 'sample':
       return sample();
+    case 'burst':
+      return burst(request.calls as number);
     case 'stop': {
       ticking = false;
       const protocol = init?.protocol ?? 'stream';

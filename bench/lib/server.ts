@@ -1,25 +1,42 @@
 /**
- * Benchmark server process: `gateway` (the product's stream stack, no VAD), `vad` (real Silero VAD
- * per call) or `echo` (a bare `ws` server echoing every message: the baseline). Listens on
- * 127.0.0.1 only, and reports its own CPU, memory and latencies to the parent over IPC.
+ * Benchmark server process. Modes:
+ * - `gateway`: the product's stream stack without VAD (no models);
+ * - `vad`: the stream stack with the Silero VAD workers;
+ * - `full`: the app exactly as `npm start` wires it (`startApp`: archive, text stage, Taipei FAQ
+ *   assistant, VAD workers, metrics, auth), with the spoken-queries stand-in giving each utterance's
+ *   final (no Mandarin model exists here);
+ * - `asr`: `full` with the CPU-costed ASR stand-in in worker threads in front of that text;
+ * - `echo`: a bare `ws` server echoing every message (the baseline).
+ * Listens on 127.0.0.1 only, and reports its own CPU, memory and latencies to the parent over IPC.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
-import { configSchema, createLogger, resolvePaths } from '../../src/config/index.js';
+import { configSchema, createLogger, resolvePaths, type ConfigInput } from '../../src/config/index.js';
 import { createHttpServer } from '../../src/http/server.js';
+import { startApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { streamRoutes } from '../../src/ingress/index.js';
 import { CallSessionManager } from '../../src/session/index.js';
-import { VadPool } from '../../src/asr/index.js';
+import { VadService } from '../../src/asr/index.js';
+import { CpuCostAsrStandIn } from '../../src/asr/testing/cpu-cost-stand-in.js';
 import { sharedPaths } from '../../test/shared.js';
 import { LatencyHistogram, serveRequests, type ServerSample } from './ipc.js';
+import { SpokenQueriesStandIn } from './spoken-queries.js';
 
-type Mode = 'gateway' | 'vad' | 'echo';
-const mode = process.argv[2] as Mode;
-if (!['gateway', 'vad', 'echo'].includes(mode)) throw new Error(`unknown server mode ${mode}`);
+export type ServerMode = 'gateway' | 'vad' | 'full' | 'asr' | 'echo';
+const mode = process.argv[2] as ServerMode;
+if (!['gateway', 'vad', 'full', 'asr', 'echo'].includes(mode)) throw new Error(`unknown server mode ${mode}`);
+const options = JSON.parse(process.argv[3] ?? '{}') as {
+  /** Shared by the app scenarios of one run: the FAQ is imported at the first start only. */
+  dataDir?: string;
+  vadWorkers?: number;
+  asrCostMs?: number;
+  asrWorkers?: number;
+};
+export const BENCH_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 const frame = new LatencyHistogram();
 const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -28,28 +45,37 @@ loop.enable();
 interface Running {
   url: string;
   liveCalls(): number;
+  /** Microseconds each inference worker has spent working (ASR stand-in). */
+  busyMicros(): number[];
   close(): Promise<void>;
 }
 
-async function startGateway(withVad: boolean): Promise<Running> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hotline-bench-'));
-  const config = configSchema.parse({
+const ownDataDir = options.dataDir === undefined;
+const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hotline-bench-'));
+const settings = (extra: ConfigInput = {}) =>
+  configSchema.parse({
     dataDir,
     logLevel: 'silent',
     server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web') },
-    vad: withVad ? { model: sharedPaths.vadModel } : {},
     asr: { engine: 'none' },
+    ...extra,
+    vad: { ...extra.vad, ...(options.vadWorkers ? { workers: options.vadWorkers } : {}) },
   });
+
+async function startGateway(withVad: boolean): Promise<Running> {
+  const config = settings({ vad: withVad ? { model: sharedPaths.vadModel } : {} });
   const logger = createLogger(config.logLevel);
   const paths = resolvePaths(config);
-  // The stream stack exactly as startApp wires it (no store: the stream path does not touch it),
-  // plus the metrics the app serves, fed by the same frame hook this benchmark reads.
+  const vad = paths.vadModel
+    ? await VadService.start({ ...config.vad, model: paths.vadModel, logger })
+    : null;
+  // The stream stack as startApp wires it (no store: the stream path does not touch it without a
+  // recorder), plus the metrics the app serves, fed by the same frame hook this benchmark reads.
   const calls = new CallSessionManager({
     config,
     logger,
     asrEngineFor: () => null,
-    vadModel: paths.vadModel,
-    vadPool: new VadPool(),
+    vad,
     text: null,
     assistant: null,
     recorder: null,
@@ -71,10 +97,39 @@ async function startGateway(withVad: boolean): Promise<Running> {
   return {
     url: `${url.replace(/^http/, 'ws')}/api/stream/asr`,
     liveCalls: () => calls.liveCount,
+    busyMicros: () => [],
     async close() {
       await calls.shutdown();
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await vad?.close();
+    },
+  };
+}
+
+async function startFull(withAsrStandIn: boolean): Promise<Running> {
+  const config = settings({
+    vad: { model: sharedPaths.vadModel },
+    text: { lexiconDir: sharedPaths.lexiconDir },
+    knowledge: { seed: sharedPaths.faq },
+    auth: { adminToken: BENCH_TOKEN },
+    // Bench clients all come from 127.0.0.1: the per-client limit is for the internet.
+    server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web'), rateLimitPerMinute: 1_000_000 },
+  });
+  const text = new SpokenQueriesStandIn();
+  const standIn = withAsrStandIn
+    ? await CpuCostAsrStandIn.start(text, {
+        costMsPerAudioSecond: options.asrCostMs ?? 100,
+        workers: options.asrWorkers ?? 2,
+      })
+    : null;
+  const app = await startApp(config, { asrEngine: standIn ?? text });
+  return {
+    url: `${app.url.replace(/^http/, 'ws')}/api/stream/asr?token=${BENCH_TOKEN}`,
+    liveCalls: () => app.calls.liveCount,
+    busyMicros: () => standIn?.busyMicros ?? [],
+    async close() {
+      await app.close();
+      standIn?.close();
     },
   };
 }
@@ -84,9 +139,9 @@ async function startEcho(): Promise<Running> {
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   wss.on('connection', (socket) => {
     socket.on('message', (data, isBinary) => {
-      const began = process.hrtime.bigint();
+      const began = performance.now();
       socket.send(data, { binary: isBinary });
-      frame.recordMs(Number(process.hrtime.bigint() - began) / 1e6);
+      frame.recordMs(performance.now() - began);
     });
   });
   const address = wss.address();
@@ -94,23 +149,26 @@ async function startEcho(): Promise<Running> {
   return {
     url: `ws://127.0.0.1:${port}/`,
     liveCalls: () => wss.clients.size,
+    busyMicros: () => [],
     close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
   };
 }
 
-const running = await (mode === 'echo' ? startEcho() : startGateway(mode === 'vad'));
+const running = await (mode === 'echo'
+  ? startEcho()
+  : mode === 'full' || mode === 'asr'
+    ? startFull(mode === 'asr')
+    : startGateway(mode === 'vad'));
 
 serveRequests(async (request) => {
   switch (request.type) {
     case 'url':
       return running.url;
     case 'sample': {
+      const cpu = process.cpuUsage();
       const sample: ServerSample = {
         atMs: performance.now(),
-        cpuMicros: (() => {
-          const c = process.cpuUsage();
-          return c.user + c.system;
-        })(),
+        cpuMicros: cpu.user + cpu.system,
         rssBytes: process.memoryUsage.rss(),
         liveCalls: running.liveCalls(),
         frame: frame.take(),
@@ -120,6 +178,7 @@ serveRequests(async (request) => {
           p99: loop.percentile(99) / 1e6,
           max: loop.max / 1e6,
         },
+        workerBusyMicros: running.busyMicros(),
       };
       loop.reset();
       return sample;
@@ -130,6 +189,7 @@ serveRequests(async (request) => {
       return null;
     case 'stop':
       await running.close();
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
       setImmediate(() => process.exit(0));
       return null;
     default:

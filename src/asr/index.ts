@@ -27,9 +27,21 @@ export {
   type FetchedModel,
 } from './download.js';
 export {
-  VoiceActivityDetector,
-  VadPool,
-  VadModelMissingError,
+  VadService,
+  type VadServiceOptions,
   type VadSettings,
   type VadEvent,
-} from './vad.js';
+  type VadResult,
+  type VadChannel,
+  type VadChannelListener,
+  type TelephoneVad,
+} from './vad-service.js';
+export { VadModelError, type VadErrorCode } from './vad-errors.js';
+export {
+  SupervisedWorker,
+  WorkerLoadError,
+  serveParent,
+  siblingModule,
+  type SupervisedWorkerOptions,
+  type ParentLink,
+} from './inference-worker.js';

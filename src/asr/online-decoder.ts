@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { AsrError } from './errors.js';
+import { siblingModule, SupervisedWorker, type WorkerModule } from './inference-worker.js';
 import type { OnlineRecognizerConfig, SherpaOnlineRecognizer, SherpaOnlineStream } from './sherpa-addon.js';
 
 /**
@@ -30,8 +26,6 @@ export interface RawResult {
 }
 
 export type FromDecoder =
-  | { type: 'ready' }
-  | { type: 'load_failed'; message: string }
   | ({ type: 'partial'; id: number } & RawResult)
   | ({ type: 'final'; id: number } & RawResult)
   | { type: 'stream_failed'; id: number; message: string };
@@ -57,6 +51,8 @@ export class BatchedOnlineDecoder {
     private readonly send: (message: FromDecoder) => void,
     /** When to decode what has arrived: after the messages already queued (a batch). */
     private readonly later: (work: () => void) => void = setImmediate,
+    /** Progress for the worker's supervisor, after each batched run. */
+    private readonly beat: () => void = () => undefined,
   ) {}
 
   handle(message: ToDecoder): void {
@@ -124,6 +120,7 @@ export class BatchedOnlineDecoder {
       } catch (err) {
         this.fail(ready, err);
       }
+      this.beat();
     }
     for (const id of ids) {
       const entry = this.streams.get(id);
@@ -210,9 +207,14 @@ export class OnlineDecoderClient {
     else final.resolve(outcome);
   }
 
-  /** The decoder is gone (worker crashed or closed): every open utterance fails, new ones too. */
+  /** The decoder is gone for good (closed, or no replacement would load): every utterance fails, new ones too. */
   fail(reason: AsrError): void {
     this.broken ??= reason;
+    this.interrupted(reason);
+  }
+
+  /** The worker was lost and is being replaced: the utterances open on it fail; new ones go to the replacement. */
+  interrupted(reason: AsrError): void {
     for (const waiting of this.utterances.values()) this.settle(waiting, reason);
     this.utterances.clear();
   }
@@ -254,69 +256,113 @@ export class OnlineDecoderClient {
   }
 }
 
-/** tsx's ESM loader API (its `import` export), found from this file as Node would resolve it. */
-function tsxLoader(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  const entry = exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
-  return pathToFileURL(join(dirname(manifest), entry)).href;
-}
+/** A recognizer run (one `decodeStreams` round) that makes no progress this long is stuck. */
+const RECOGNIZER_STUCK_MS = 10_000;
+/** Recognition is throughput work: below the socket loop and the VAD when the cores are all busy. */
+export const RECOGNIZER_NICENESS = 10;
 
 /**
- * Source of the worker: `online-worker.ts` through tsx when running from TypeScript sources (as
- * `npm start` and the tests do), the module itself once compiled to JavaScript.
+ * The recognizer's worker thread as one port that outlives it: a worker that crashes, exits or
+ * gets stuck is replaced by a fresh one built from the same configuration (its open utterances fail
+ * with `asr_failed`; utterances opened from then on go to the replacement, queued while it loads).
  */
-function workerSource(): string {
-  const typescript = import.meta.url.endsWith('.ts');
-  const entry = new URL(typescript ? './online-worker.ts' : './online-worker.js', import.meta.url).href;
-  if (!typescript) return `import(${JSON.stringify(entry)});`;
-  return `import(${JSON.stringify(tsxLoader())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-}
+class RecognizerWorkers implements DecoderPort {
+  private current: SupervisedWorker<ToDecoder, FromDecoder>;
+  private listener: ((message: FromDecoder) => void) | null = null;
+  private referenced = false;
+  private closing = false;
+  /** The worker in service was lost (its utterances fail) and a replacement is loading. */
+  onLost: (reason: AsrError) => void = () => undefined;
+  /** No replacement could be loaded: the engine is broken. */
+  onBroken: (reason: AsrError) => void = () => undefined;
 
-/** Resolves when the worker has built its recognizer; rejects with why it could not. */
-function untilLoaded(worker: Worker): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const settle = (err?: Error) => {
-      worker.off('message', onMessage).off('error', settle).off('exit', onExit);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onMessage = (message: FromDecoder) => {
-      if (message.type === 'ready') settle();
-      else if (message.type === 'load_failed') settle(new Error(message.message));
-    };
-    const onExit = (code: number) =>
-      settle(new Error(`the recognizer worker exited (code ${code}) while loading`));
-    worker.on('message', onMessage).on('error', settle).on('exit', onExit);
-  });
+  constructor(
+    private readonly config: OnlineRecognizerConfig,
+    private readonly module: WorkerModule | undefined,
+  ) {
+    this.current = this.spawn();
+  }
+
+  get ready(): Promise<void> {
+    return this.current.ready;
+  }
+
+  postMessage(message: ToDecoder, transfer?: readonly ArrayBuffer[]): void {
+    this.current.post(message, transfer);
+  }
+
+  on(_event: 'message', listener: (message: FromDecoder) => void): void {
+    this.listener = listener;
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.current.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.current.unref();
+  }
+
+  close(): void {
+    this.closing = true;
+    void this.current.close();
+  }
+
+  private spawn(): SupervisedWorker<ToDecoder, FromDecoder> {
+    const worker = new SupervisedWorker<ToDecoder, FromDecoder>({
+      name: 'streaming recognizer',
+      entry: this.module?.entry ?? siblingModule(import.meta.url, 'online-worker'),
+      workerData: { ...this.module?.data, config: this.config },
+      stuckAfterMs: this.module?.stuckAfterMs ?? RECOGNIZER_STUCK_MS,
+      niceness: RECOGNIZER_NICENESS,
+      onMessage: (message) => this.listener?.(message),
+      onLost: (reason) => this.replace(reason),
+    });
+    // Loading keeps the process alive; once loaded, only an awaited final does.
+    worker.ready.then(
+      () => {
+        if (!this.referenced && this.current === worker) worker.unref();
+      },
+      () => undefined,
+    );
+    return worker;
+  }
+
+  private replace(reason: Error): void {
+    if (this.closing) return;
+    const next = this.spawn();
+    this.current = next;
+    if (this.referenced) next.ref();
+    this.onLost(new AsrError('asr_failed', `${reason.message}; the recognizer is being restarted`));
+    next.ready.catch((err: unknown) =>
+      this.onBroken(
+        new AsrError('asr_failed', `the recognizer could not be restarted: ${(err as Error).message}`),
+      ),
+    );
+  }
 }
 
 /**
  * Builds the streaming recognizer in a worker thread and resolves once it is loaded; rejects with
  * sherpa-onnx's message when it refuses the configuration. Once loaded, the worker keeps the
- * process alive only while a final is awaited.
+ * process alive only while a final is awaited; a lost worker is replaced (see RecognizerWorkers).
  */
-export async function startOnlineDecoder(config: OnlineRecognizerConfig): Promise<OnlineDecoderClient> {
-  const worker = new Worker(workerSource(), { eval: true, workerData: { config } });
+export async function startOnlineDecoder(
+  config: OnlineRecognizerConfig,
+  /** Tests only: another worker module (one that wraps `online-worker` to inject a fault). */
+  module?: WorkerModule,
+): Promise<OnlineDecoderClient> {
+  const workers = new RecognizerWorkers(config, module);
   try {
-    await untilLoaded(worker);
+    await workers.ready;
   } catch (err) {
-    await worker.terminate();
+    workers.close();
     throw err;
   }
-  worker.unref();
-  let closing = false;
-  const client = new OnlineDecoderClient(worker, () => {
-    closing = true;
-    void worker.terminate();
-  });
-  worker.on('error', (err: Error) =>
-    client.fail(new AsrError('asr_failed', `the recognizer worker failed: ${err.message}`)),
-  );
-  worker.on('exit', (code) => {
-    if (!closing) client.fail(new AsrError('asr_failed', `the recognizer worker stopped (code ${code})`));
-  });
+  const client = new OnlineDecoderClient(workers, () => workers.close());
+  workers.onLost = (reason) => client.interrupted(reason);
+  workers.onBroken = (reason) => client.fail(reason);
   return client;
 }

@@ -8,7 +8,8 @@ import { configSchema, type ConfigInput } from '../config/index.js';
 import { createAsrEngine } from './create.js';
 import type { AsrEngine, AsrHypothesis } from './engine.js';
 import { detectOnlineModel } from './model-folder.js';
-import { createOnlineDecoder } from './online-recognizer.js';
+import { startOnlineDecoder } from './online-decoder.js';
+import { createOnlineDecoder, onlineRecognizerConfig } from './online-recognizer.js';
 import { AsrEngineRegistry } from './registry.js';
 import { CHECK_SIGNAL, tones, type ToneSpan } from './test-signal.js';
 import {
@@ -163,6 +164,42 @@ describe('sherpa-online on a zipformer2-shaped streaming transducer', () => {
       sherpa.OnlineRecognizer = original;
     }
   });
+});
+
+describe('a streaming recognizer worker that crashes or hangs', () => {
+  for (const fault of ['crash', 'hang'] as const) {
+    it(`${fault}: its open utterances fail with asr_failed, a replacement recognizes the next ones`, async () => {
+      const folder = detectOnlineModel(streaming);
+      const decoder = await startOnlineDecoder(
+        onlineRecognizerConfig(folder, { numThreads: 1, provider: 'cpu' }),
+        {
+          entry: new URL('./testing/faulty-worker.ts', import.meta.url),
+          data: {
+            inner: new URL('./online-worker.ts', import.meta.url).href,
+            fault,
+            faultOn: 'audio',
+            faultAfter: 3,
+            faultOnce: new SharedArrayBuffer(4),
+          },
+          stuckAfterMs: 300,
+        },
+      );
+      const feed = async (utterance: ReturnType<typeof decoder.open>) => {
+        const samples = tones(CHECK_SIGNAL);
+        for (let i = 0; i < samples.length; i += 1600) {
+          utterance.accept(samples.subarray(i, i + 1600));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return utterance.finish();
+      };
+      try {
+        await expect(feed(decoder.open())).rejects.toMatchObject({ code: 'asr_failed' });
+        expect((await feed(decoder.open())).text).toBe('软件');
+      } finally {
+        decoder.close();
+      }
+    });
+  }
 });
 
 describe('a bad model folder', () => {

@@ -15,8 +15,6 @@ import type { Redactor } from './redaction.js';
  * an acknowledged utterance's audio is on disk) and at least this often during long speech.
  */
 const CALL_CHUNK_MS = 30_000;
-/** Utterance audio from the pipeline is always 16 kHz. */
-const UTTERANCE_RATE = 16_000;
 
 const FEEDBACK_ACTIONS: Record<string, string> = {
   adopt: 'adopted',
@@ -345,7 +343,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
     },
 
     utteranceAudio(segment: UtteranceAudio) {
-      storeAudio(segment.caseId, segment.utteranceId, 'utterance', [segment.pcm], UTTERANCE_RATE, {
+      storeAudio(segment.caseId, segment.utteranceId, 'utterance', [segment.pcm], segment.sampleRate, {
         speaker: segment.speaker,
         channel: segment.channel,
         startMs: segment.startMs,

@@ -205,6 +205,7 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       startMs: 0,
       endMs: 500,
       pcm: new Int16Array(8000),
+      sampleRate: 16000,
     });
     const final: ServerEvent = {
       ...base,

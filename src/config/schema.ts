@@ -80,6 +80,16 @@ export const configSchema = z.object({
       minSpeechMs: ms.default(250),
       /** Longest utterance before it is cut. */
       maxUtteranceMs: ms.default(20_000),
+      /** Worker threads running Silero for every call (one model session each). */
+      workers: z.coerce.number().int().positive().default(1),
+      /** Windows that are clearly silence (energy at the noise floor) skip the model. */
+      gate: bool.default(true),
+      /** 8 kHz calls: `upsample` to 16 kHz as sherpa-onnx did (default), or Silero's own 8 kHz mode (cheaper). */
+      telephone: z.enum(['upsample', 'native']).default('native'),
+      /** A VAD worker that leaves audio unanswered this long is replaced. */
+      stuckAfterMs: ms.default(2_000),
+      /** Audio of all calls is sent to the VAD workers in batches this far apart (latency added at most). */
+      batchMs: ms.default(10),
     })
     .prefault({}),
   asr: z

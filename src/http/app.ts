@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
+import { createAsrRegistry, VadService, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
 import { createConversationRepository } from '../store/conversation-repository.js';
 import { createCaseNumberRepository } from '../store/case-number-repository.js';
@@ -106,6 +106,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const asrEngineFor = (caseId: string): AsrEngine | null =>
     overrides.asrEngine !== undefined ? overrides.asrEngine : (registry?.engineFor(caseId) ?? null);
   if (!paths.vadModel) logger.warn('no VAD model configured (HOTLINE_VAD_MODEL): calls get no speech events');
+  // Loaded once, in worker threads; a file that is not a Silero VAD stops the start here.
+  const vad = paths.vadModel
+    ? await VadService.start({ ...config.vad, model: paths.vadModel, logger })
+    : null;
+  if (vad) stops.push(() => vad.close());
   if (!asrEngineFor('startup-check'))
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
@@ -116,8 +121,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     config,
     logger,
     asrEngineFor,
-    vadModel: paths.vadModel,
-    vadPool: new VadPool(),
+    vad,
     text,
     assistant,
     recorder: archive.recorder,

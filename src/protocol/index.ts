@@ -268,6 +268,7 @@ export const errorCodes = [
   'case_in_use',
   'asr_unavailable',
   'vad_unavailable',
+  'vad_failed',
   'asr_failed',
   'unauthorized',
   'forbidden',

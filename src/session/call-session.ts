@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
-import { decodeToPcm16, float32ToPcm16, splitChannels } from '../audio/index.js';
+import { decodeToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/engine.js';
-import type { VadPool, VadSettings, VoiceActivityDetector } from '../asr/vad.js';
+import type { VadService, VadSettings } from '../asr/vad-service.js';
 import type {
   AlertAction,
   EventBody,
@@ -24,9 +24,8 @@ export interface CallServices {
   logger: Logger;
   /** Picks the engine (and model version) for a call; null = no ASR configured. */
   asrEngineFor(caseId: string): AsrEngine | null;
-  vadModel: string | undefined;
-  /** Detectors are reused across calls (loading one stalls the event loop). */
-  vadPool: VadPool;
+  /** Voice-activity detection for every call (worker threads); null = no VAD model configured. */
+  vad: VadService | null;
   text: Pick<TextNormalizer, 'normalize' | 'hotwords'> | null;
   assistant: CallAssistantFactory | null;
   recorder: CallRecorder | null;
@@ -72,7 +71,6 @@ export class CallSession {
   /** Readable number, set by the manager before `begin`. */
   caseNo: string | null = null;
   private readonly pipelines: ChannelPipeline[];
-  private readonly detectors: VoiceActivityDetector[] = [];
   private readonly assistant: CallAssistant | null;
   private readonly engine: AsrEngine | null;
   private utteranceCounter = 0;
@@ -96,9 +94,8 @@ export class CallSession {
     this.startedAt = new Date(now());
     this.log = new CallEventLog(caseId, config.stream.replayBufferEvents, now);
     this.engine = services.asrEngineFor(caseId);
-    const vad: VadSettings | null = services.vadModel
+    const vad: VadSettings | null = services.vad
       ? {
-          model: services.vadModel,
           threshold: start.vad?.threshold ?? config.vad.threshold,
           minSilenceMs: start.vad?.min_silence_ms ?? config.vad.minSilenceMs,
           minSpeechMs: config.vad.minSpeechMs,
@@ -117,19 +114,18 @@ export class CallSession {
       onSegment: (u) => this.onSegment(u),
       onUtterance: (u) => this.onUtterance(u),
     };
-    this.pipelines = speakers.map((speaker, channel) => {
-      const detector = vad ? services.vadPool.acquire(vad) : null;
-      if (detector) this.detectors.push(detector);
-      return new ChannelPipeline(
-        host,
-        channel,
-        speaker,
-        start.sample_rate,
-        detector,
-        this.engine,
-        config.stream.partialIntervalMs,
-      );
-    });
+    this.pipelines = speakers.map(
+      (speaker, channel) =>
+        new ChannelPipeline(
+          host,
+          channel,
+          speaker,
+          start.sample_rate,
+          services.vad && vad ? { service: services.vad, settings: vad } : null,
+          this.engine,
+          config.stream.partialIntervalMs,
+        ),
+    );
     this.log.tap((event) => this.observe(event));
     if (services.onEvent) this.log.tap(services.onEvent);
     if (services.recorder) {
@@ -161,7 +157,7 @@ export class CallSession {
       resumed: false,
       ...(this.caseNo ? { case_no: this.caseNo } : {}),
     });
-    if (!this.services.vadModel) {
+    if (!this.services.vad) {
       this.emit({
         type: 'error',
         code: 'vad_unavailable',
@@ -221,7 +217,6 @@ export class CallSession {
     this.ending ??= (async () => {
       this.state = 'ending';
       await Promise.all(this.pipelines.map((p) => p.flush()));
-      for (const detector of this.detectors.splice(0)) this.services.vadPool.release(detector);
       await this.assistant?.close();
       this.state = 'ended';
       this.endedAt = new Date((this.services.now ?? Date.now)());
@@ -278,7 +273,8 @@ export class CallSession {
       channel: u.channel,
       startMs: u.startMs,
       endMs: u.endMs,
-      pcm: float32ToPcm16(u.samples),
+      pcm: u.pcm,
+      sampleRate: u.sampleRate,
     });
   }
 

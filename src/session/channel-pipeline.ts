@@ -1,12 +1,13 @@
 import type { Logger } from '../config/index.js';
 import { pcm16ToFloat32, StreamingResampler } from '../audio/index.js';
 import type { AsrEngine, AsrStream } from '../asr/engine.js';
-import type { VadEvent, VoiceActivityDetector } from '../asr/vad.js';
+import type { VadChannel, VadEvent, VadResult, VadService, VadSettings } from '../asr/vad-service.js';
+import type { VadModelError } from '../asr/vad-errors.js';
 import type { EventBody, Speaker } from '../protocol/index.js';
-import { AudioHistory } from './audio-history.js';
+import { ChannelAudio } from './channel-audio.js';
 
+/** Recognizers take 16 kHz. */
 const RATE = 16000;
-const PER_MS = RATE / 1000;
 
 /** What a channel pipeline needs from its call. */
 export interface ChannelHost {
@@ -21,7 +22,9 @@ export interface ChannelHost {
     channel: number;
     startMs: number;
     endMs: number;
-    samples: Float32Array;
+    /** PCM16 at the call's own rate. */
+    pcm: Int16Array;
+    sampleRate: number;
   }): void;
   /** The utterance's final raw text is known (or the engine failed: text null). */
   onUtterance(utterance: {
@@ -48,20 +51,29 @@ interface OpenUtterance {
   id: string;
   startMs: number;
   stream: AsrStream | null;
+  /** Channel audio → 16 kHz for the recognizer (null when the call is 16 kHz already). */
+  resampler: StreamingResampler | null;
+  /** The recognizer has been fed up to this channel sample. */
+  fedUpTo: number;
   rev: number;
   lastPartialText: string;
   lastPartialAtMs: number;
 }
 
 /**
- * One speaker's leg of a call: resample to 16 kHz → Silero VAD → one recognition stream per
- * utterance (partials while speaking, the final at the VAD's end of utterance).
+ * One speaker's leg of a call: its audio goes to the VAD service (a worker thread) and is kept here
+ * until the VAD says it can no longer be part of a segment; the VAD's events, which arrive a few
+ * milliseconds later and in order, open one recognition stream per utterance (fed from the kept
+ * audio up to what the VAD has handled: partials while speaking) and finish it at the end of the
+ * utterance.
  */
 export class ChannelPipeline {
-  private readonly resampler: StreamingResampler | null;
-  private readonly history: AudioHistory | null;
+  private readonly vad: VadChannel | null;
+  private readonly audio: ChannelAudio;
+  private readonly perMs: number;
   private open: OpenUtterance | null = null;
-  private receivedSamples = 0;
+  /** Samples the VAD has handled. */
+  private processed = 0;
   /** Finals of one speaker leave in utterance order even when an engine answers out of order. */
   private finals: Promise<void> = Promise.resolve();
 
@@ -69,64 +81,104 @@ export class ChannelPipeline {
     private readonly host: ChannelHost,
     readonly channel: number,
     readonly speaker: Speaker,
-    inputRate: number,
-    /** Null = gateway only: audio is archived by the call, nothing here needs it at 16 kHz. */
-    private readonly vad: VoiceActivityDetector | null,
+    private readonly rate: 8000 | 16000,
+    /** Null = gateway only: audio is archived by the call, nothing here needs it. */
+    vad: { service: VadService; settings: VadSettings } | null,
     private readonly engine: AsrEngine | null,
     private readonly partialIntervalMs: number,
   ) {
-    this.resampler = vad ? new StreamingResampler(inputRate, RATE) : null;
-    this.history = vad ? new AudioHistory(3 * RATE) : null;
+    this.perMs = rate / 1000;
+    // Never more than the longest utterance plus 10 s, even if the VAD stopped answering.
+    this.audio = new ChannelAudio(Math.round(((vad?.settings.maxUtteranceMs ?? 0) + 10_000) * this.perMs));
+    this.vad = vad
+      ? vad.service.open(rate, vad.settings, {
+          onResult: (result) => this.onVad(result),
+          onFailure: (error) => this.onVadFailure(error),
+        })
+      : null;
   }
 
   push(pcm: Int16Array): void {
-    if (this.resampler) this.process(this.resampler.push(pcm16ToFloat32(pcm)), false);
+    if (!this.vad) return;
+    this.audio.push(pcm);
+    this.vad.accept(pcm);
   }
 
   /** End of the call's audio: closes an open utterance. Resolves when its final is out. */
   async flush(): Promise<void> {
-    if (this.resampler) this.process(this.resampler.flush(), true);
+    if (this.vad) {
+      await this.vad.flush();
+      this.vad.close();
+    }
+    // The VAD closes every utterance at the end of audio, unless its worker failed meanwhile.
+    if (this.open) this.closeAt(this.processed);
     await this.finals;
   }
 
   abort(): void {
     this.open?.stream?.abort();
     this.open = null;
+    this.vad?.close();
   }
 
-  private process(samples: Float32Array, last: boolean): void {
-    if (!this.vad || !this.history) return;
-    if (samples.length > 0) {
-      this.history.push(samples);
-      this.receivedSamples += samples.length;
+  private onVad({ steps, keepFrom }: VadResult): void {
+    // Frame by frame, as they arrived, even when one round of the worker covered several.
+    for (const { events, processed } of steps) {
+      this.processed = processed;
+      const openBefore = this.open;
+      for (const event of events) {
+        if (event.type === 'speech_start') this.startUtterance(event.startMs);
+        else this.endUtterance(event);
+      }
+      // A stream opened above was fed up to `processed` already.
+      if (this.open && this.open === openBefore) this.feed(this.open, processed);
+      this.maybeEmitPartial();
     }
-    const events: VadEvent[] = samples.length > 0 ? this.vad.accept(samples) : [];
-    if (last) events.push(...this.vad.flush());
-    const streamedBefore = this.open?.stream ? true : false;
-    for (const event of events) {
-      if (event.type === 'speech_start') this.startUtterance(event.startMs);
-      else this.endUtterance(event.startMs, event.endMs, event.samples);
-    }
-    // Audio after a start that began in this chunk was already fed from the history.
-    if (this.open?.stream && streamedBefore && events.length === 0) {
-      this.open.stream.acceptWaveform(samples);
-    }
-    this.maybeEmitPartial();
+    this.audio.dropBefore(Math.min(keepFrom, this.open?.fedUpTo ?? keepFrom));
+  }
+
+  /** The VAD's worker failed: say so, and close an open utterance where detection stopped. */
+  private onVadFailure(error: VadModelError): void {
+    this.host.logger.warn({ err: error, case_id: this.host.caseId }, 'VAD restarted for this call');
+    this.host.emit({ type: 'error', code: 'vad_failed', message: error.message, fatal: false });
+    if (this.open) this.closeAt(this.processed);
+  }
+
+  private closeAt(sample: number): void {
+    const open = this.open as OpenUtterance;
+    const startSample = Math.round(open.startMs * this.perMs);
+    this.endUtterance({
+      type: 'speech_end',
+      startMs: open.startMs,
+      endMs: Math.round(sample / this.perMs),
+      startSample,
+      sampleCount: Math.max(0, sample - startSample),
+    });
   }
 
   private startUtterance(startMs: number): void {
     const id = this.host.nextUtteranceId();
-    let stream: AsrStream | null = null;
+    const from = Math.round(startMs * this.perMs);
+    const open: OpenUtterance = {
+      id,
+      startMs,
+      stream: null,
+      resampler: this.engine && this.rate !== RATE ? new StreamingResampler(this.rate, RATE) : null,
+      fedUpTo: from,
+      rev: 0,
+      lastPartialText: '',
+      lastPartialAtMs: startMs,
+    };
     if (this.engine) {
       try {
-        stream = this.engine.createStream({
+        open.stream = this.engine.createStream({
           sampleRate: RATE,
           caseId: this.host.caseId,
           startMs,
           channel: this.channel,
           hotwords: this.host.hotwords(),
         });
-        stream.acceptWaveform(this.history?.since(Math.round(startMs * PER_MS)) ?? new Float32Array(0));
+        this.feed(open, this.processed);
       } catch (err) {
         this.host.logger.error({ err, case_id: this.host.caseId }, 'asr stream failed to open');
         this.host.emit({
@@ -135,10 +187,10 @@ export class ChannelPipeline {
           message: 'speech recognition failed for this utterance',
           fatal: false,
         });
-        stream = null;
+        open.stream = null;
       }
     }
-    this.open = { id, startMs, stream, rev: 0, lastPartialText: '', lastPartialAtMs: startMs };
+    this.open = open;
     this.host.emit({
       type: 'speech_start',
       utterance_id: id,
@@ -148,23 +200,37 @@ export class ChannelPipeline {
     });
   }
 
-  private endUtterance(startMs: number, endMs: number, samples: Float32Array): void {
+  /** Feeds the recognizer the kept audio from where it stopped up to `upTo`. */
+  private feed(open: OpenUtterance, upTo: number): void {
+    if (!open.stream || upTo <= open.fedUpTo) return;
+    const samples = pcm16ToFloat32(this.audio.slice(open.fedUpTo, upTo));
+    open.fedUpTo = upTo;
+    const audio = open.resampler ? open.resampler.push(samples) : samples;
+    if (audio.length > 0) open.stream.acceptWaveform(audio);
+  }
+
+  private endUtterance(event: Extract<VadEvent, { type: 'speech_end' }>): void {
+    const { startMs, endMs } = event;
     const open = this.open ?? {
       id: this.host.nextUtteranceId(),
       startMs,
       stream: null,
+      resampler: null,
+      fedUpTo: 0,
       rev: 0,
       lastPartialText: '',
       lastPartialAtMs: 0,
     };
     this.open = null;
+    const segment = this.audio.slice(event.startSample, event.startSample + event.sampleCount);
     this.host.onSegment({
       utteranceId: open.id,
       speaker: this.speaker,
       channel: this.channel,
       startMs,
       endMs,
-      samples,
+      pcm: segment,
+      sampleRate: this.rate,
     });
     this.host.emit({
       type: 'speech_end',
@@ -175,6 +241,10 @@ export class ChannelPipeline {
       end_ms: endMs,
     });
     const stream = open.stream;
+    if (stream && open.resampler) {
+      const tail = open.resampler.flush();
+      if (tail.length > 0) stream.acceptWaveform(tail);
+    }
     const result = stream ? stream.finish() : Promise.resolve(null);
     this.finals = this.finals.then(async () => {
       let rawText: string | null = null;
@@ -203,7 +273,7 @@ export class ChannelPipeline {
   private maybeEmitPartial(): void {
     const open = this.open;
     if (!open?.stream || !this.engine?.streamsPartials) return;
-    const nowMs = this.receivedSamples / PER_MS;
+    const nowMs = this.processed / this.perMs;
     if (nowMs - open.lastPartialAtMs < this.partialIntervalMs) return;
     open.lastPartialAtMs = nowMs;
     const hypothesis = open.stream.partial();

@@ -19,8 +19,10 @@ export interface UtteranceAudio {
   channel: number;
   startMs: number;
   endMs: number;
-  /** 16 kHz mono PCM16 of the utterance. */
+  /** Mono PCM16 of the utterance, at `sampleRate`. */
   pcm: Int16Array;
+  /** The call's own rate (8 or 16 kHz): what was received, not resampled. */
+  sampleRate: number;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 
-/** Endpointing settings (ms), per call: defaults from config, overridable in `start`. */
-export interface VadSettings {
+export interface SherpaVadSettings {
   model: string;
   threshold: number;
   minSilenceMs: number;
@@ -10,10 +9,8 @@ export interface VadSettings {
   maxUtteranceMs: number;
 }
 
-export type VadEvent =
-  /** Speech began; `startMs` is an estimate (the exact start arrives with `speech_end`). */
+export type SherpaVadEvent =
   | { type: 'speech_start'; startMs: number }
-  /** The utterance ended after the trailing silence (or hit the maximum length). */
   | { type: 'speech_end'; startMs: number; endMs: number; samples: Float32Array };
 
 interface SherpaSegment {
@@ -27,7 +24,6 @@ interface SherpaVad {
   front(enableExternalBuffer?: boolean): SherpaSegment;
   pop(): void;
   flush(): void;
-  reset(): void;
 }
 const require = createRequire(import.meta.url);
 const sherpa = require('sherpa-onnx-node') as {
@@ -37,23 +33,22 @@ const sherpa = require('sherpa-onnx-node') as {
 const SAMPLE_RATE = 16000;
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 
-export class VadModelMissingError extends Error {
-  readonly code = 'vad_model_missing';
-}
-
 /**
- * Silero VAD through sherpa-onnx, one per call channel, fed 16 kHz float audio. Turns sherpa's
- * "currently detected" flag and its completed segments into start/end events in call time.
+ * REFERENCE FOR COMPARISON — not the product's VAD. Silero VAD through sherpa-onnx's own Vad (a
+ * ~9 MB ONNX session per channel), exactly as the session ran it before the batched detector
+ * (`silero-detector.ts`): fed 16 kHz float audio, sherpa's "currently detected" flag and its
+ * segments turned into start/end events in call time. Tests and `bench:vad-agreement` hold the
+ * product's detector against it.
  */
-export class VoiceActivityDetector {
+export class SherpaVadReference {
   private readonly vad: SherpaVad;
   private inSpeech = false;
   private receivedSamples = 0;
   private lastEndMs = 0;
   private speechStartMs = 0;
 
-  constructor(private readonly settings: VadSettings) {
-    if (!existsSync(settings.model)) throw new VadModelMissingError(`VAD model not found: ${settings.model}`);
+  constructor(private readonly settings: SherpaVadSettings) {
+    if (!existsSync(settings.model)) throw new Error(`VAD model not found: ${settings.model}`);
     this.vad = new sherpa.Vad(
       {
         sileroVad: {
@@ -73,19 +68,6 @@ export class VoiceActivityDetector {
     );
   }
 
-  get key(): string {
-    return settingsKey(this.settings);
-  }
-
-  /** Back to the state of a new detector (for reuse by the next call). */
-  reset(): void {
-    this.vad.reset();
-    this.inSpeech = false;
-    this.receivedSamples = 0;
-    this.lastEndMs = 0;
-    this.speechStartMs = 0;
-  }
-
   /** Call time of the audio received so far. */
   get receivedMs(): number {
     return this.receivedSamples / SAMPLES_PER_MS;
@@ -95,7 +77,7 @@ export class VoiceActivityDetector {
     return this.inSpeech;
   }
 
-  accept(samples: Float32Array): VadEvent[] {
+  accept(samples: Float32Array): SherpaVadEvent[] {
     this.vad.acceptWaveform(samples);
     this.receivedSamples += samples.length;
     const events = this.drainSegments();
@@ -114,13 +96,13 @@ export class VoiceActivityDetector {
   }
 
   /** End of audio: closes an open utterance. */
-  flush(): VadEvent[] {
+  flush(): SherpaVadEvent[] {
     this.vad.flush();
     return this.drainSegments();
   }
 
-  private drainSegments(): VadEvent[] {
-    const events: VadEvent[] = [];
+  private drainSegments(): SherpaVadEvent[] {
+    const events: SherpaVadEvent[] = [];
     while (!this.vad.isEmpty()) {
       const segment = this.vad.front(false);
       this.vad.pop();
@@ -132,35 +114,5 @@ export class VoiceActivityDetector {
       this.lastEndMs = endMs;
     }
     return events;
-  }
-}
-
-const settingsKey = (s: VadSettings): string =>
-  [s.model, s.threshold, s.minSilenceMs, s.minSpeechMs, s.maxUtteranceMs].join('|');
-
-/**
- * Reuses detectors across calls. Creating one loads an ONNX session (~50 ms on the event loop,
- * ~10 MiB), which would stall every other call at each call start; a reset detector is as new.
- */
-export class VadPool {
-  private readonly idle = new Map<string, VoiceActivityDetector[]>();
-
-  constructor(private readonly maxIdlePerSetting = 512) {}
-
-  acquire(settings: VadSettings): VoiceActivityDetector {
-    return this.idle.get(settingsKey(settings))?.pop() ?? new VoiceActivityDetector(settings);
-  }
-
-  release(detector: VoiceActivityDetector): void {
-    detector.reset();
-    const list = this.idle.get(detector.key) ?? [];
-    if (list.length < this.maxIdlePerSetting) list.push(detector);
-    this.idle.set(detector.key, list);
-  }
-
-  get idleCount(): number {
-    let n = 0;
-    for (const list of this.idle.values()) n += list.length;
-    return n;
   }
 }
