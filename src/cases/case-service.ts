@@ -6,6 +6,7 @@ import type {
   CaseRow,
   CaseSearch,
   FeedbackRow,
+  HistoryRow,
   SegmentRow,
   SuggestionRow,
   UtteranceRow,
@@ -87,6 +88,17 @@ export interface CaseView {
     format: string;
     bytes: number;
     sha256: string;
+  }>;
+  /**
+   * Supervisors only: what later revisions replaced (notes, fields, utterance text), oldest first,
+   * until the class of the old value expires.
+   */
+  history?: Array<{
+    revision: number;
+    item: string;
+    previous: unknown;
+    changed_by: string | null;
+    changed_at: number;
   }>;
 }
 
@@ -198,6 +210,19 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         if (existing && !mayRead(existing, principal))
           throw new CaseError('forbidden', 'not_your_case', 'this case belongs to another agent');
       }
+      // Only supervisors assign a case to an agent: an integration could otherwise hand any case
+      // (and its caller's data) to whichever agent it names.
+      if (
+        principal.role === 'service' &&
+        body.agent_id !== undefined &&
+        body.agent_id !== (existing?.agentId ?? undefined)
+      ) {
+        throw new CaseError(
+          'forbidden',
+          'agent_id_not_allowed',
+          'service tokens may not assign a case to an agent',
+        );
+      }
       const seen = await cases.getRevision(body.case_id, body.revision);
       if (seen) {
         if (seen.bodySha256 === bodySha)
@@ -237,6 +262,8 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
             await blobs.put(segmentBlobKey(body.case_id, u.item.segment_id, u.item.format), u.bytes),
           );
         await cases.transaction(async (repo, trx) => {
+          const replaced = existing ? await replacedValues(repo, existing, body, principal, now) : [];
+          await repo.addHistory(replaced);
           await repo.upsertCase({
             id: body.case_id,
             updatedAt: now,
@@ -329,6 +356,10 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
               utterances: body.transcript.length,
               audio: body.audio.length,
               feedback: feedback.length,
+              replaced: replaced.map((h) => h.item),
+              ...(existing && body.agent_id !== undefined && body.agent_id !== existing.agentId
+                ? { reassigned: { from: existing.agentId, to: body.agent_id } }
+                : {}),
             }),
             trx,
           );
@@ -344,14 +375,15 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
 
     async get(caseId, viewer) {
       const row = await readable(caseId, viewer);
-      const [utterances, suggestions, feedback, segments] = await Promise.all([
+      const p = viewer.principal;
+      const [utterances, suggestions, feedback, segments, history] = await Promise.all([
         cases.listUtterances(caseId),
         cases.listSuggestions(caseId),
         cases.listFeedback(caseId),
         cases.listSegments(caseId),
+        p.role === 'supervisor' ? cases.listHistory(caseId) : Promise.resolve(null),
       ]);
       await audit.append(auditEntry(viewer, 'case.read', caseId));
-      const p = viewer.principal;
       return {
         id: row.id,
         agent_id: row.agentId,
@@ -396,6 +428,17 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
           bytes: s.bytes,
           sha256: s.sha256,
         })),
+        ...(history
+          ? {
+              history: history.map((h) => ({
+                revision: h.revision,
+                item: h.item,
+                previous: h.previous,
+                changed_by: h.changedBy,
+                changed_at: h.changedAt,
+              })),
+            }
+          : {}),
       };
     },
 
@@ -442,4 +485,58 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       });
     },
   };
+}
+
+/**
+ * What a new revision is about to replace: notes and case fields (annotations class) and the
+ * text of utterances it rewrites (raw-transcript class, as it holds the unredacted text). Kept as
+ * history so a correction never erases the record it corrects.
+ */
+async function replacedValues(
+  repo: CaseRepository,
+  existing: CaseRow,
+  body: CaseRecordBody,
+  principal: Principal,
+  now: number,
+): Promise<HistoryRow[]> {
+  const out: HistoryRow[] = [];
+  const add = (item: string, previous: unknown, dataClass: HistoryRow['dataClass']) =>
+    out.push({
+      caseId: existing.id,
+      revision: body.revision,
+      item,
+      previous,
+      changedBy: principal.id,
+      changedAt: now,
+      dataClass,
+    });
+  const fields: Array<[string, string | null, string | undefined]> = [
+    ['notes', existing.notes, body.notes],
+    ['category', existing.category, body.category],
+    ['agency', existing.agency, body.agency],
+    ['agent_id', existing.agentId, principal.role === 'agent' ? undefined : body.agent_id],
+  ];
+  for (const [item, before, after] of fields)
+    if (after !== undefined && before !== null && before !== after) add(item, before, 'annotations');
+  const stored = new Map((await repo.listUtterances(existing.id)).map((u) => [u.utteranceId, u]));
+  for (const t of body.transcript) {
+    const before = stored.get(t.utterance_id);
+    if (!before) continue;
+    const changed =
+      (t.text ?? null) !== before.rawText ||
+      t.corrected_text !== before.correctedText ||
+      t.verified !== before.verified;
+    if (changed)
+      add(
+        `utterance:${t.utterance_id}`,
+        {
+          raw_text: before.rawText,
+          corrected_text: before.correctedText,
+          redacted_text: before.redactedText,
+          verified: before.verified,
+        },
+        'raw_transcript',
+      );
+  }
+  return out;
 }

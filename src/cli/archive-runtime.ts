@@ -17,13 +17,24 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   // Exports redact with the same text stage as the server: the KB's office numbers stay.
   const runtime = await openTextCli();
   const { store, config, logger, text } = runtime;
-  const archive = await createArchive({ store, config, text, logger });
+  // Never replays journals: a server may be running on this data dir with those calls live.
+  const archive = await createArchive({ store, config, text, logger, recover: false });
   const auth = await createAuthService({ store, config, audit: archive.audit });
   const actor: Actor = {
     principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' },
     source: 'cli',
   };
-  return { ...runtime, archive, auth, actor };
+  return {
+    ...runtime,
+    archive,
+    auth,
+    actor,
+    async close() {
+      // What this command appended is checkpointed outside the database too.
+      await archive.audit.writeCheckpoint().catch(() => undefined);
+      await runtime.close();
+    },
+  };
 }
 
 /** Runs a command against the archive and always closes the store. */
