@@ -75,15 +75,21 @@ export function createFsBlobStore(root: string): BlobStore {
       throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
     mkdirSync(dir, { recursive: true });
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      let offset = 0;
-      while (offset < data.byteLength) offset += writeSync(fd, data, offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        let offset = 0;
+        while (offset < data.byteLength) offset += writeSync(fd, data, offset);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (err) {
+      // A full disk must not also leave half a file behind.
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, path);
     syncDir(dir);
     return { key, sha256: sha256Hex(data), bytes: data.byteLength };
   };
