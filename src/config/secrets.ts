@@ -14,7 +14,7 @@ export function weakSecretReason(
   const lower = secret.toLowerCase();
   if (new Set(chars).size < Math.min(6, Math.ceil(minLength / 2)))
     return `${what} uses too few different characters`;
-  for (let period = 1; period <= 4; period++) {
+  for (let period = 1; period <= lower.length / 3; period++) {
     const block = lower.slice(0, period);
     if (block.repeat(Math.ceil(lower.length / period)).slice(0, lower.length) === lower)
       return `${what} is one short block repeated`;
@@ -30,13 +30,18 @@ export function weakSecretReason(
 
 const SEQUENCES = ['abcdefghijklmnopqrstuvwxyz', '0123456789', 'qwertyuiopasdfghjklzxcvbnm'];
 
-/** The whole secret is consecutive in one of the sequences, forwards or backwards. */
+/** Every character follows the one before it in one of the sequences (wrapping), forwards or backwards. */
 function isRun(s: string): boolean {
-  return SEQUENCES.some((seq) => {
-    const twice = seq + seq;
-    const back = [...twice].reverse().join('');
-    return twice.includes(s) || back.includes(s);
-  });
+  const chars = [...s];
+  return SEQUENCES.some((seq) =>
+    [1, -1].some((step) =>
+      chars.every((c, i) => {
+        if (i === 0) return seq.includes(c);
+        const at = seq.indexOf(chars[i - 1] as string);
+        return at >= 0 && seq[(at + step + seq.length) % seq.length] === c;
+      }),
+    ),
+  );
 }
 
 /** Passwords at the top of every leaked-password list; padded with digits they are still weak. */

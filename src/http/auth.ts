@@ -102,6 +102,11 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { auth, config
     }),
   });
 
+  // Route-level hooks (where the plugin puts its limit) run after this plugin's `onRequest`, so a
+  // request refused here with 401 would never be counted: bad tokens could be tried without limit.
+  // The address limit therefore runs first thing for every token-checked request (once: the
+  // route's own hook then sees it ran).
+  const addressLimit = app.rateLimit();
   const declared: RouteDeclaration[] = [];
   app.decorate('declaredRoutes', () => declared);
   app.addHook('onRoute', (route) => {
@@ -121,6 +126,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { auth, config
     const declared = request.routeOptions.config?.roles;
     if (declared === 'public') return;
     if (!(path === '/api' || path.startsWith('/api/')) && declared === undefined) return;
+    await addressLimit.call(app, request, reply);
     const token = requestToken(request);
     if (!token) return deny(reply, 401, 'unauthorized', messages.unauthorized as string);
     const result = await auth.authenticate(token);
