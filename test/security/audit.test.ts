@@ -10,13 +10,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditTrail, loadAuditKey, readCheckpoints } from '../../src/cases/audit-trail.js';
 import { createAuditRepository } from '../../src/store/audit-repository.js';
 import { createLogger, loadConfig } from '../../src/config/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { repoRoot } from '../shared.js';
 import { ADMIN, bootApp, storeBackends, type TestApp } from './harness.js';
+
+// Some tests run the CLI as its own process (a few seconds each, more on a loaded machine).
+vi.setConfig({ testTimeout: 120_000 });
 
 describe.each(storeBackends())('tamper-evident audit on $name', (backend) => {
   let t: TestApp | undefined;

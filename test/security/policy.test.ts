@@ -7,10 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { repoRoot } from '../shared.js';
 import { ADMIN, bootApp, storeBackends, type TestApp } from './harness.js';
+
+// Some tests run the CLI as its own process (a few seconds each, more on a loaded machine).
+vi.setConfig({ testTimeout: 120_000 });
 
 describe('secrets', () => {
   it('refuses a short or trivial admin token in one line naming the setting', () => {

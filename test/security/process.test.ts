@@ -17,6 +17,9 @@ import { api, freePort, startServer, type ServerProcess } from '../crash/server.
 import { repoRoot } from '../shared.js';
 import { ADMIN, sleep, start, storeBackends, tonePcm } from './harness.js';
 
+/** Each test boots the real server two or three times (about 10 s each on a loaded 2-core machine). */
+const PROCESS_TEST_MS = 180_000;
+
 interface Event {
   type: string;
   seq: number;
@@ -103,120 +106,132 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
     }
   };
 
-  it('SIGKILL mid-call loses at most a second of received audio; a second server on the data dir refuses and leaves live calls alone', async () => {
-    const vars = await env();
-    let server = await boot(vars);
-    const pbx = await token(server, 'ingress');
-    const call = await connect(server.url, pbx);
-    call.ws.send(JSON.stringify(start('kill-audio-1')));
-    await waitFor(call.events, 'started');
-    // 12.3 s of steady sound (no utterance ends, less than a 30 s chunk): only the audio journal has it.
-    const sent = tonePcm(12_300);
-    for (let i = 0; i < sent.length; i += 3200) {
-      call.ws.send(sent.subarray(i, i + 3200));
-      if (i % 64_000 === 0) await sleep(5);
-    }
-    // Frames are handled in order: once a ping sent after them is answered, the server has them all.
-    await new Promise<void>((resolve) => {
-      call.ws.once('pong', () => resolve());
-      call.ws.ping();
-    });
-    await sleep(200);
-    await server.kill9();
-    servers.pop();
-    call.ws.terminate();
+  it(
+    'SIGKILL mid-call loses at most a second of received audio; a second server on the data dir refuses and leaves live calls alone',
+    async () => {
+      const vars = await env();
+      let server = await boot(vars);
+      const pbx = await token(server, 'ingress');
+      const call = await connect(server.url, pbx);
+      call.ws.send(JSON.stringify(start('kill-audio-1')));
+      await waitFor(call.events, 'started');
+      // 12.3 s of steady sound (no utterance ends, less than a 30 s chunk): only the audio journal has it.
+      const sent = tonePcm(12_300);
+      for (let i = 0; i < sent.length; i += 3200) {
+        call.ws.send(sent.subarray(i, i + 3200));
+        if (i % 64_000 === 0) await sleep(5);
+      }
+      // Frames are handled in order: once a ping sent after them is answered, the server has them all.
+      await new Promise<void>((resolve) => {
+        call.ws.once('pong', () => resolve());
+        call.ws.ping();
+      });
+      await sleep(200);
+      await server.kill9();
+      servers.pop();
+      call.ws.terminate();
 
-    server = await boot(vars);
-    const view = await supervisorView(server, 'kill-audio-1');
-    expect(view.json.status).toBe('interrupted');
-    const chunks = view.json.audio.filter((a) => a.kind === 'call');
-    const kept = chunks.reduce((ms, c) => ms + (c.end_ms - c.start_ms), 0);
-    console.log(`[security] SIGKILL after 12300 ms of audio: ${kept} ms recovered from the audio journal`);
-    expect(kept).toBeGreaterThanOrEqual(12_300 - 1_000);
-    expect(kept).toBeLessThanOrEqual(12_300);
+      server = await boot(vars);
+      const view = await supervisorView(server, 'kill-audio-1');
+      expect(view.json.status).toBe('interrupted');
+      const chunks = view.json.audio.filter((a) => a.kind === 'call');
+      const kept = chunks.reduce((ms, c) => ms + (c.end_ms - c.start_ms), 0);
+      console.log(`[security] SIGKILL after 12300 ms of audio: ${kept} ms recovered from the audio journal`);
+      expect(kept).toBeGreaterThanOrEqual(12_300 - 1_000);
+      expect(kept).toBeLessThanOrEqual(12_300);
 
-    // One process per data dir: a second server refuses in one line, the first one's call goes on.
-    const agent = await token(server, 'agent');
-    const live = await connect(server.url, agent);
-    live.ws.send(JSON.stringify(start('locked-1')));
-    await waitFor(live.events, 'started');
-    live.ws.send(tonePcm(1_500));
-    const journal = join(vars.HOTLINE_DATA_DIR, 'journal');
-    await sleep(100);
-    const before = readdirSync(journal).sort();
-    expect(before.length).toBeGreaterThan(0);
-    const second = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...vars, HOTLINE_PORT: String(await freePort()), HOTLINE_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    second.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    second.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
-    expect(code).toBe(1);
-    const lines = output.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^hotline-assist: \[data_dir_in_use\] data directory .* is in use by another Hotline Assist server \(pid \d+/,
-    );
-    expect(readdirSync(journal).sort()).toEqual(before);
-    live.ws.send(JSON.stringify({ type: 'end' }));
-    expect(await waitFor(live.events, 'closed')).toMatchObject({ reason: 'end' });
-    expect((await supervisorView(server, 'locked-1')).json.status).toBe('ended');
-  });
+      // One process per data dir: a second server refuses in one line, the first one's call goes on.
+      const agent = await token(server, 'agent');
+      const live = await connect(server.url, agent);
+      live.ws.send(JSON.stringify(start('locked-1')));
+      await waitFor(live.events, 'started');
+      live.ws.send(tonePcm(1_500));
+      const journal = join(vars.HOTLINE_DATA_DIR, 'journal');
+      await sleep(100);
+      const before = readdirSync(journal).sort();
+      expect(before.length).toBeGreaterThan(0);
+      const second = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, ...vars, HOTLINE_PORT: String(await freePort()), HOTLINE_LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      second.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      second.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      const lines = output.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^hotline-assist: \[data_dir_in_use\] data directory .* is in use by another Hotline Assist server \(pid \d+/,
+      );
+      expect(readdirSync(journal).sort()).toEqual(before);
+      live.ws.send(JSON.stringify({ type: 'end' }));
+      expect(await waitFor(live.events, 'closed')).toMatchObject({ reason: 'end' });
+      expect((await supervisorView(server, 'locked-1')).json.status).toBe('ended');
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it('SIGTERM to node drains (closed/server_shutdown, case ended); files with no row are handled at the next start', async () => {
-    const vars = await env();
-    let server = await boot(vars);
-    const agent = await token(server, 'agent');
-    expect(
-      (
-        await api(`${server.url}/api/case/record`, agent, 'POST', {
-          case_id: 'has-orphan',
-          revision: 1,
-          transcript: [],
-        })
-      ).status,
-    ).toBe(201);
-    const call = await connect(server.url, agent);
-    call.ws.send(JSON.stringify(start('term-node-1')));
-    await waitFor(call.events, 'started');
-    call.ws.send(tonePcm(800));
-    await sleep(100);
-    server.child.kill('SIGTERM');
-    expect(await waitFor(call.events, 'closed')).toMatchObject({ reason: 'server_shutdown' });
-    await call.closed;
-    await server.stop();
-    servers.pop();
-    expect(server.child.exitCode).toBe(0);
-    expect(await caseRow(vars, 'term-node-1')).toEqual({ status: 'ended', end_reason: 'server_shutdown' });
+  it(
+    'SIGTERM to node drains (closed/server_shutdown, case ended); files with no row are handled at the next start',
+    async () => {
+      const vars = await env();
+      let server = await boot(vars);
+      const agent = await token(server, 'agent');
+      expect(
+        (
+          await api(`${server.url}/api/case/record`, agent, 'POST', {
+            case_id: 'has-orphan',
+            revision: 1,
+            transcript: [],
+          })
+        ).status,
+      ).toBe(201);
+      const call = await connect(server.url, agent);
+      call.ws.send(JSON.stringify(start('term-node-1')));
+      await waitFor(call.events, 'started');
+      call.ws.send(tonePcm(800));
+      await sleep(100);
+      server.child.kill('SIGTERM');
+      expect(await waitFor(call.events, 'closed')).toMatchObject({ reason: 'server_shutdown' });
+      await call.closed;
+      await server.stop();
+      servers.pop();
+      expect(server.child.exitCode).toBe(0);
+      expect(await caseRow(vars, 'term-node-1')).toEqual({ status: 'ended', end_reason: 'server_shutdown' });
 
-    // A kill between file and row (or a database that lost rows) leaves files no row refers to.
-    const cases = join(vars.HOTLINE_DATA_DIR, 'audio', 'cases');
-    mkdirSync(join(cases, 'has-orphan'), { recursive: true });
-    writeFileSync(join(cases, 'has-orphan', 'lost-u7.wav'), toneWav(700));
-    mkdirSync(join(cases, 'gone-case'), { recursive: true });
-    writeFileSync(join(cases, 'gone-case', 'call-0000.wav'), toneWav(300));
-    server = await boot(vars);
-    const view = await supervisorView(server, 'has-orphan');
-    expect(view.json.audio).toMatchObject([
-      { segment_id: 'lost-u7', kind: 'recovered', start_ms: 0, end_ms: 700 },
-    ]);
-    expect(existsSync(join(cases, 'gone-case'))).toBe(false);
-    const entries = await api<{ entries: Array<{ action: string; targetId: string }> }>(
-      `${server.url}/api/audit?target_type=case_folder`,
-      ADMIN,
-    );
-    expect(entries.json.entries).toMatchObject([
-      { action: 'storage.orphans_deleted', targetId: 'gone-case' },
-    ]);
-    const adopted = await api<{ entries: Array<{ action: string; targetId: string }> }>(
-      `${server.url}/api/audit?action=storage.orphans_adopted`,
-      ADMIN,
-    );
-    expect(adopted.json.entries).toMatchObject([{ targetId: 'has-orphan' }]);
-  });
+      // A kill between file and row (or a database that lost rows) leaves files no row refers to.
+      const cases = join(vars.HOTLINE_DATA_DIR, 'audio', 'cases');
+      mkdirSync(join(cases, 'has-orphan'), { recursive: true });
+      writeFileSync(join(cases, 'has-orphan', 'lost-u7.wav'), toneWav(700));
+      mkdirSync(join(cases, 'gone-case'), { recursive: true });
+      writeFileSync(join(cases, 'gone-case', 'call-0000.wav'), toneWav(300));
+      server = await boot(vars);
+      const view = await supervisorView(server, 'has-orphan');
+      expect(view.json.audio).toMatchObject([
+        { segment_id: 'lost-u7', kind: 'recovered', start_ms: 0, end_ms: 700 },
+      ]);
+      expect(existsSync(join(cases, 'gone-case'))).toBe(false);
+      const entries = await api<{ entries: Array<{ action: string; targetId: string }> }>(
+        `${server.url}/api/audit?target_type=case_folder`,
+        ADMIN,
+      );
+      expect(entries.json.entries).toMatchObject([
+        { action: 'storage.orphans_deleted', targetId: 'gone-case' },
+      ]);
+      const adopted = await api<{ entries: Array<{ action: string; targetId: string }> }>(
+        `${server.url}/api/audit?action=storage.orphans_adopted`,
+        ADMIN,
+      );
+      expect(adopted.json.entries).toMatchObject([{ targetId: 'has-orphan' }]);
+    },
+    PROCESS_TEST_MS,
+  );
 
   it.runIf(backend.name === 'sqlite')(
     'SIGTERM to the `npm start` process group drains the same way',
@@ -268,5 +283,6 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
       }
       expect(await caseRow(vars, 'term-npm-1')).toEqual({ status: 'ended', end_reason: 'server_shutdown' });
     },
+    PROCESS_TEST_MS,
   );
 });
