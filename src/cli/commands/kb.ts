@@ -15,8 +15,15 @@ async function withKnowledge<T>(
   work: (knowledge: KnowledgeService, defaultKb: string) => Promise<T>,
 ): Promise<T> {
   return withCliRuntime(async ({ store, config, logger }) => {
-    const knowledge = await createKnowledgeService({ store, config, logger });
-    return work(knowledge, config.knowledge.defaultKb);
+    // KB changes from the shell go into the same keyed audit chain as the server's.
+    const { createAuditTrail } = await import('../../cases/audit-trail.js');
+    const audit = await createAuditTrail({ store, config, logger });
+    const knowledge = await createKnowledgeService({ store, config, logger, audit });
+    try {
+      return await work(knowledge, config.knowledge.defaultKb);
+    } finally {
+      await audit.writeCheckpoint().catch(() => undefined);
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lineNormalizer, type RedactionUse } from '../../text/index.js';
+import { withArchive } from '../archive-runtime.js';
 import { withTextCli } from '../text-runtime.js';
 
 const USES: readonly RedactionUse[] = ['display', 'archive', 'logs', 'training'];
@@ -57,9 +58,18 @@ export function register(program: Command): void {
     .command('add <terms...>')
     .description('add admin terms (saved to HOTLINE_EXTRA_LEXICON_FILE, default <dataDir>/lexicon-extra.txt)')
     .action(async (terms: string[]) => {
-      await withTextCli(async ({ text: stage }) => {
+      await withArchive(async ({ text: stage, archive, actor }) => {
         const before = stage.adminTerms().length;
         await stage.addTerms(terms);
+        await archive.audit.append({
+          actorId: actor.principal?.id ?? null,
+          actorRole: actor.principal?.role ?? null,
+          action: 'lexicon.add',
+          targetType: 'lexicon',
+          targetId: null,
+          source: actor.source,
+          detail: { terms: terms.length },
+        });
         console.log(
           `added ${stage.adminTerms().length - before} term(s); ${stage.adminTerms().length} admin terms`,
         );
