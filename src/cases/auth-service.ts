@@ -8,7 +8,7 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../store/user-repository.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import { weakSecretReason } from '../config/index.js';
 // Roles and the principal shape are declared next to the route-level role declarations.
 import { roles, type Principal, type Role } from '../protocol/index.js';
@@ -136,16 +136,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     targetType: string,
     targetId: string | null,
     detail?: Record<string, unknown>,
-  ) =>
-    audit.append({
-      actorId: actor.principal?.id ?? null,
-      actorRole: actor.principal?.role ?? null,
-      action,
-      targetType,
-      targetId,
-      source: actor.source,
-      detail,
-    });
+  ) => audit.append(auditEntry(actor, action, { type: targetType, id: targetId }, detail));
 
   const issue = async (input: {
     name: string;

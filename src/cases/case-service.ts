@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore, StoredBlob } from '../store/blob-store.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import type {
   CaseRepository,
   CaseRow,
@@ -155,20 +155,12 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       throw new CaseError('forbidden', 'not_your_case', 'this case belongs to another agent');
     return row;
   };
-  const auditEntry = (
+  const caseEntry = (
     viewer: Actor,
     action: string,
     caseId: string | null,
     detail?: Record<string, unknown>,
-  ) => ({
-    actorId: viewer.principal?.id ?? null,
-    actorRole: viewer.principal?.role ?? null,
-    action,
-    targetType: 'case',
-    targetId: caseId,
-    source: viewer.source,
-    detail,
-  });
+  ) => auditEntry(viewer, action, { type: 'case', id: caseId }, detail);
 
   /** Supervisors see everything stored; the owning agent sees display-redacted text; services archive-redacted. */
   const transcriptFor = (u: UtteranceRow, principal: Principal): TranscriptView => {
@@ -351,7 +343,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
           for (const f of feedback) await repo.putFeedback(f);
           await repo.addRevision(body.case_id, body.revision, bodySha, now);
           await audit.append(
-            auditEntry(viewer, 'case.record', body.case_id, {
+            caseEntry(viewer, 'case.record', body.case_id, {
               revision: body.revision,
               utterances: body.transcript.length,
               audio: body.audio.length,
@@ -383,7 +375,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         cases.listSegments(caseId),
         p.role === 'supervisor' ? cases.listHistory(caseId) : Promise.resolve(null),
       ]);
-      await audit.append(auditEntry(viewer, 'case.read', caseId));
+      await audit.append(caseEntry(viewer, 'case.read', caseId));
       return {
         id: row.id,
         agent_id: row.agentId,
@@ -449,7 +441,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       }
       const rows = await cases.search({ ...query, ownedBy: p.role === 'agent' ? p.id : undefined });
       await audit.append(
-        auditEntry(viewer, 'case.search', null, {
+        caseEntry(viewer, 'case.search', null, {
           query: { ...query, text: query.text === undefined ? undefined : redact(query.text, 'logs').text },
           results: rows.length,
         }),
@@ -473,7 +465,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         throw new CaseError('not_found', 'unknown_segment', `case ${caseId} has no segment ${segmentId}`);
       const data = await blobs.get(segment.blobKey, segment.sha256);
       if (!data) throw new CaseError('not_found', 'audio_missing', `audio of segment ${segmentId} is gone`);
-      await audit.append(auditEntry(viewer, 'case.audio', caseId, { segment: segmentId }));
+      await audit.append(caseEntry(viewer, 'case.audio', caseId, { segment: segmentId }));
       return { format: segment.format, data, sha256: segment.sha256 };
     },
 
@@ -481,7 +473,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       await cases.transaction(async (repo, trx) => {
         if (!(await repo.setHold(caseId, hold, reason)))
           throw new CaseError('not_found', 'unknown_case', `no case ${caseId}`);
-        await audit.append(auditEntry(actor, hold ? 'case.hold' : 'case.release', caseId, { reason }), trx);
+        await audit.append(caseEntry(actor, hold ? 'case.hold' : 'case.release', caseId, { reason }), trx);
       });
     },
   };

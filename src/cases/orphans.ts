@@ -1,6 +1,6 @@
 import { readWav } from '../audio/index.js';
 import type { Logger } from '../config/index.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import { sha256Hex, type BlobStore } from '../store/blob-store.js';
 import type { CaseRepository } from '../store/case-repository.js';
 import { blobKeyPart } from './blob-keys.js';
@@ -10,6 +10,8 @@ export interface OrphanReport {
   adopted: number;
   deleted: number;
 }
+
+const SYSTEM = { principal: null, source: 'system' };
 
 interface OrphanDeps {
   cases: CaseRepository;
@@ -60,15 +62,17 @@ export async function sweepOrphans(deps: OrphanDeps): Promise<OrphanReport> {
     if (caseId === null) {
       for (const key of orphans) await blobs.delete(key);
       report.deleted += orphans.length;
-      await audit.append({
-        actorId: null,
-        actorRole: null,
-        action: 'storage.orphans_deleted',
-        targetType: 'case_folder',
-        targetId: folder,
-        source: 'system',
-        detail: { files: orphans.length, why: 'no such case' },
-      });
+      await audit.append(
+        auditEntry(
+          SYSTEM,
+          'storage.orphans_deleted',
+          { type: 'case_folder', id: folder },
+          {
+            files: orphans.length,
+            why: 'no such case',
+          },
+        ),
+      );
       continue;
     }
     for (const key of orphans) {
@@ -98,15 +102,9 @@ export async function sweepOrphans(deps: OrphanDeps): Promise<OrphanReport> {
       });
     }
     report.adopted += orphans.length;
-    await audit.append({
-      actorId: null,
-      actorRole: null,
-      action: 'storage.orphans_adopted',
-      targetType: 'case',
-      targetId: caseId,
-      source: 'system',
-      detail: { files: orphans.length },
-    });
+    await audit.append(
+      auditEntry(SYSTEM, 'storage.orphans_adopted', { type: 'case', id: caseId }, { files: orphans.length }),
+    );
   }
   if (report.adopted + report.deleted > 0)
     logger.warn(

@@ -1,6 +1,6 @@
 import type { Config, Logger } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { CaseRepository, DataClass } from '../store/case-repository.js';
 import type { ConversationRepository } from '../store/conversation-repository.js';
@@ -104,15 +104,8 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
   const run = async (dryRun: boolean, actor: Actor): Promise<PurgeReport> => {
     const now = clock();
     const cutoff = (days: number) => now - days * DAY_MS;
-    const entry = (action: string, targetId: string | null, detail: Record<string, unknown>) => ({
-      actorId: actor.principal?.id ?? null,
-      actorRole: actor.principal?.role ?? null,
-      action,
-      targetType: 'case',
-      targetId,
-      source: actor.source,
-      detail,
-    });
+    const entry = (action: string, targetId: string | null, detail: Record<string, unknown>) =>
+      auditEntry(actor, action, { type: 'case', id: targetId }, detail);
     const report: PurgeReport = {
       dryRun,
       now,

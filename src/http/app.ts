@@ -4,6 +4,7 @@ import { createAsrRegistry, VadPool, type AsrEngine, type AsrEngineRegistry } fr
 import { openStore } from '../store/index.js';
 import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.js';
 import { createStorageHealth } from '../store/storage-health.js';
+import { auditEntry } from '../store/audit-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
@@ -84,15 +85,7 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
       throw err;
     });
   const callAudit: CallAccessAudit = async (e) => {
-    await auditAppend({
-      actorId: e.principal?.id ?? null,
-      actorRole: e.principal?.role ?? null,
-      action: e.action,
-      targetType: 'call',
-      targetId: e.caseId,
-      source: e.source,
-      detail: e.detail,
-    });
+    await auditAppend(auditEntry(e, e.action, { type: 'call', id: e.caseId }, e.detail));
   };
   const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses

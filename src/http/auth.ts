@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config, Logger } from '../config/index.js';
 import type { AuthService } from '../cases/index.js';
-import type { AuditInput } from '../store/audit-repository.js';
+import { auditEntry, type AuditInput } from '../store/audit-repository.js';
 import type { Role } from './principal.js';
 
 /** A route as declared to the auth plugin, for the authorization matrix and audits of the surface. */
@@ -158,15 +158,19 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { auth, config
       if (!p || p.role !== 'admin' || !MUTATING.has(request.method) || reply.statusCode >= 400)
         return payload;
       try {
-        await audit({
-          actorId: p.id,
-          actorRole: p.role,
-          action: 'admin.change',
-          targetType: 'route',
-          targetId: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-          source: request.ip,
-          detail: { status: reply.statusCode, params: request.params, ...bodySummary(request.body) },
-        });
+        const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+        await audit(
+          auditEntry(
+            { principal: p, source: request.ip },
+            'admin.change',
+            { type: 'route', id: route },
+            {
+              status: reply.statusCode,
+              params: request.params,
+              ...bodySummary(request.body),
+            },
+          ),
+        );
       } catch (err) {
         logger?.error({ err }, 'audit: admin change not recorded');
       }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Principal } from '../protocol/index.js';
 import type { Store } from './database.js';
 
 /**
@@ -68,6 +69,28 @@ export interface AuditInput {
   source: string | null;
   detail?: Record<string, unknown>;
 }
+
+/** Who did something, and from where (an address, or `cli`, `system`, `retention`…). */
+export interface AuditActor {
+  principal: Pick<Principal, 'id' | 'role'> | null;
+  source: string | null;
+}
+
+/** The entry for `who` doing `action` on a target. */
+export const auditEntry = (
+  who: AuditActor,
+  action: string,
+  target: { type: string; id: string | null },
+  detail?: Record<string, unknown>,
+): AuditInput => ({
+  actorId: who.principal?.id ?? null,
+  actorRole: who.principal?.role ?? null,
+  action,
+  targetType: target.type,
+  targetId: target.id,
+  source: who.source,
+  detail,
+});
 
 export interface AuditEntry extends Omit<AuditInput, 'detail'> {
   seq: number;

@@ -43,9 +43,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('resume: another agent cannot take over a call (no events, no audio, no end); the owner can', async () => {
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('takeover-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'takeover-1');
     await sendAudio(amy, tonePcm(500));
 
     const bob = await t.stream(tokens.bob);
@@ -82,9 +80,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('resume: an ingress token continues only its own calls', async () => {
-    const pbx = await t.stream(tokens.pbx);
-    pbx.send(start('pbx-call-1'));
-    await pbx.nextOfType('started');
+    const pbx = await t.call(tokens.pbx, 'pbx-call-1');
     await pbx.close();
     const other = await t.stream(tokens.pbx2);
     other.send({ type: 'resume', case_id: 'pbx-call-1', last_seq: 0 });
@@ -98,9 +94,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('resume with a seq the call has not reached, and audio after end, get clear errors', async () => {
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('future-seq-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'future-seq-1');
     const last = amy.events.at(-1)?.seq ?? 0;
     await amy.close();
     const again = await t.stream(tokens.amy);
@@ -123,9 +117,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('follow: supervisors (audited) and the owner; not another agent, not an admin', async () => {
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('follow-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'follow-1');
 
     const bob = await t.follow('follow-1', tokens.bob);
     expect(await bob.nextOfType('error')).toMatchObject({ code: 'forbidden', fatal: true });
@@ -159,9 +151,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('ingress calls with no agent: hidden from agents unless the policy says so; ingress cannot annotate', async () => {
-    const pbx = await t.stream(tokens.pbx);
-    pbx.send(start('unassigned-1'));
-    await pbx.nextOfType('started');
+    const pbx = await t.call(tokens.pbx, 'unassigned-1');
     const bob = await t.follow('unassigned-1', tokens.bob);
     expect(await bob.nextOfType('error')).toMatchObject({ code: 'forbidden' });
     const list = await t.api<{ calls: Array<{ case_id: string }> }>('GET', '/api/calls', tokens.bob);
@@ -186,9 +176,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('the call board and alerts: no admin; agents see their own calls only; the viewing is audited', async () => {
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('board-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'board-1');
     expect((await t.api('GET', '/api/calls', await t.token('admin'))).status).toBe(403);
     expect((await t.api('GET', '/api/alerts', await t.token('admin'))).status).toBe(403);
     const mine = await t.api<{ calls: Array<{ case_id: string }> }>('GET', '/api/calls', tokens.amy);
@@ -207,9 +195,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('a new stream cannot reuse an archived or held case id: 409-style case_archived, evidence unchanged', async () => {
-    const first = await t.stream(tokens.amy);
-    first.send(start('archived-1'));
-    await first.nextOfType('started');
+    const first = await t.call(tokens.amy, 'archived-1');
     await sendAudio(first, tonePcm(1500));
     first.send({ type: 'end' });
     await first.nextOfType('closed');
@@ -274,9 +260,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
     bob.send(start('open-1'));
     expect(await bob.nextOfType('error')).toMatchObject({ code: 'forbidden' });
     await bob.close();
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('open-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'open-1');
     amy.send({ type: 'end' });
     await amy.nextOfType('closed');
   });
@@ -317,72 +301,48 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('case records: a service cannot hand a case to an agent; supervisors reassign, audited', async () => {
-    const made = await t.api('POST', '/api/case/record', tokens.crm, {
-      case_id: 'svc-1',
-      revision: 1,
-      transcript: [],
-    });
-    expect(made.status).toBe(201);
-    const handOff = await t.api<{ error: { code: string } }>('POST', '/api/case/record', tokens.crm, {
-      case_id: 'svc-1',
-      revision: 2,
-      agent_id: ids.bob,
-      transcript: [],
-    });
+    const record = (token: string, caseId: string, revision: number, agentId?: string) =>
+      t.api<{ error?: { code: string } }>('POST', '/api/case/record', token, {
+        case_id: caseId,
+        revision,
+        transcript: [],
+        ...(agentId ? { agent_id: agentId } : {}),
+      });
+    expect((await record(tokens.crm, 'svc-1', 1)).status).toBe(201);
+    const handOff = await record(tokens.crm, 'svc-1', 2, ids.bob);
     expect(handOff.status).toBe(403);
-    expect(handOff.json.error.code).toBe('agent_id_not_allowed');
-    const fresh = await t.api<{ error: { code: string } }>('POST', '/api/case/record', tokens.crm, {
-      case_id: 'svc-2',
-      revision: 1,
-      agent_id: ids.bob,
-      transcript: [],
-    });
-    expect(fresh.status).toBe(403);
+    expect(handOff.json.error?.code).toBe('agent_id_not_allowed');
+    expect((await record(tokens.crm, 'svc-2', 1, ids.bob)).json.error?.code).toBe('agent_id_not_allowed');
     expect((await t.api('GET', '/api/case/svc-1', tokens.bob)).status).toBe(403);
 
-    const assigned = await t.api('POST', '/api/case/record', tokens.sue, {
-      case_id: 'svc-1',
-      revision: 2,
-      agent_id: ids.bob,
-      transcript: [],
-    });
-    expect(assigned.status).toBe(201);
+    expect((await record(tokens.sue, 'svc-1', 2, ids.bob)).status).toBe(201);
     expect((await t.api('GET', '/api/case/svc-1', tokens.bob)).status).toBe(200);
     const entry = (await t.audit({ action: 'case.record', target_id: 'svc-1' }))[0];
     expect(entry?.detail).toMatchObject({ reassigned: { from: null, to: ids.bob } });
   });
 
   it('a revision that replaces transcript and notes keeps what it replaced, for supervisors', async () => {
-    const base = {
+    const utterance = (corrected: string, verified: boolean) => ({
+      utterance_id: 'u1',
+      speaker: 'caller',
+      start_ms: 0,
+      end_ms: 900,
+      text: '路燈壞了',
+      corrected_text: corrected,
+      verified,
+    });
+    const first = await t.api('POST', '/api/case/record', tokens.amy, {
       case_id: 'rev-1',
+      revision: 1,
       notes: '民眾說路燈壞了',
-      transcript: [
-        {
-          utterance_id: 'u1',
-          speaker: 'caller',
-          start_ms: 0,
-          end_ms: 900,
-          text: '路燈壞了',
-          corrected_text: '路燈壞了。',
-        },
-      ],
-    };
-    expect((await t.api('POST', '/api/case/record', tokens.amy, { ...base, revision: 1 })).status).toBe(201);
+      transcript: [utterance('路燈壞了。', false)],
+    });
+    expect(first.status).toBe(201);
     const revised = await t.api('POST', '/api/case/record', tokens.sue, {
       case_id: 'rev-1',
       revision: 2,
       notes: '督導修正：路燈已修好',
-      transcript: [
-        {
-          utterance_id: 'u1',
-          speaker: 'caller',
-          start_ms: 0,
-          end_ms: 900,
-          text: '路燈壞了',
-          corrected_text: '路燈好了。',
-          verified: true,
-        },
-      ],
+      transcript: [utterance('路燈好了。', true)],
     });
     expect(revised.status).toBe(201);
     const view = await t.api<{
@@ -406,9 +366,7 @@ describe.each(storeBackends())('object-level access on $name', (backend) => {
   });
 
   it('every access to call content is audited (case read, audio, search)', async () => {
-    const amy = await t.stream(tokens.amy);
-    amy.send(start('content-1'));
-    await amy.nextOfType('started');
+    const amy = await t.call(tokens.amy, 'content-1');
     await sendAudio(amy, tonePcm(1200));
     amy.send({ type: 'end' });
     await amy.nextOfType('closed');

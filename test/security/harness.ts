@@ -37,6 +37,8 @@ export interface TestApp {
   /** An API token of this role (a fresh principal each call). */
   token(role: 'agent' | 'supervisor' | 'ingress' | 'service' | 'admin', name?: string): Promise<string>;
   stream(token: string): Promise<StreamClient>;
+  /** A live call: a stream connection that has sent `start` and got `started`. */
+  call(token: string, caseId: string): Promise<StreamClient>;
   follow(caseId: string, token: string, lastSeq?: number): Promise<StreamClient>;
   /** Audit entries as the admin API returns them (newest first). */
   audit(query?: Record<string, string>): Promise<AuditRow[]>;
@@ -105,6 +107,12 @@ export async function bootApp(
       return res.json.token;
     },
     stream: (token) => StreamClient.connect(ws('/api/stream/asr', token)),
+    async call(token, caseId) {
+      const client = await StreamClient.connect(ws('/api/stream/asr', token));
+      client.send(start(caseId));
+      await client.nextOfType('started');
+      return client;
+    },
     follow: (caseId, token, lastSeq = 0) =>
       StreamClient.connect(ws(`/api/calls/${encodeURIComponent(caseId)}/events?last_seq=${lastSeq}`, token)),
     async audit(query = {}) {

@@ -52,6 +52,14 @@ const waitFor = async (events: Event[], type: string, ms = 10_000) => {
   throw new Error(`no ${type} in ${JSON.stringify(events.map((e) => e.type))}`);
 };
 
+/** A live call on the server at `url`: `start` sent and `started` received. */
+async function liveCall(url: string, token: string, caseId: string) {
+  const call = await connect(url, token);
+  call.ws.send(JSON.stringify(start(caseId)));
+  await waitFor(call.events, 'started');
+  return call;
+}
+
 describe.each(storeBackends())('the server process on $name', (backend) => {
   const servers: ServerProcess[] = [];
   afterEach(async () => {
@@ -112,9 +120,7 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
       const vars = await env();
       let server = await boot(vars);
       const pbx = await token(server, 'ingress');
-      const call = await connect(server.url, pbx);
-      call.ws.send(JSON.stringify(start('kill-audio-1')));
-      await waitFor(call.events, 'started');
+      const call = await liveCall(server.url, pbx, 'kill-audio-1');
       // 12.3 s of steady sound (no utterance ends, less than a 30 s chunk): only the audio journal has it.
       const sent = tonePcm(12_300);
       for (let i = 0; i < sent.length; i += 3200) {
@@ -142,9 +148,7 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
 
       // One process per data dir: a second server refuses in one line, the first one's call goes on.
       const agent = await token(server, 'agent');
-      const live = await connect(server.url, agent);
-      live.ws.send(JSON.stringify(start('locked-1')));
-      await waitFor(live.events, 'started');
+      const live = await liveCall(server.url, agent, 'locked-1');
       live.ws.send(tonePcm(1_500));
       const journal = join(vars.HOTLINE_DATA_DIR, 'journal');
       await sleep(100);
@@ -192,9 +196,7 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
           })
         ).status,
       ).toBe(201);
-      const call = await connect(server.url, agent);
-      call.ws.send(JSON.stringify(start('term-node-1')));
-      await waitFor(call.events, 'started');
+      const call = await liveCall(server.url, agent, 'term-node-1');
       call.ws.send(tonePcm(800));
       await sleep(100);
       server.child.kill('SIGTERM');
@@ -258,9 +260,7 @@ describe.each(storeBackends())('the server process on $name', (backend) => {
         const agent = (
           await api<{ token: string }>(`${url}/api/tokens`, ADMIN, 'POST', { name: 'amy', role: 'agent' })
         ).json.token;
-        const call = await connect(url, agent);
-        call.ws.send(JSON.stringify(start('term-npm-1')));
-        await waitFor(call.events, 'started');
+        const call = await liveCall(url, agent, 'term-npm-1');
         call.ws.send(tonePcm(800));
         await sleep(100);
         // What a terminal's Ctrl-C or a process supervisor does: the whole group gets the signal

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lineNormalizer, type RedactionUse } from '../../text/index.js';
+import { auditEntry } from '../../store/audit-repository.js';
 import { withArchive } from '../archive-runtime.js';
 import { withTextCli } from '../text-runtime.js';
 
@@ -61,15 +62,9 @@ export function register(program: Command): void {
       await withArchive(async ({ text: stage, archive, actor }) => {
         const before = stage.adminTerms().length;
         await stage.addTerms(terms);
-        await archive.audit.append({
-          actorId: actor.principal?.id ?? null,
-          actorRole: actor.principal?.role ?? null,
-          action: 'lexicon.add',
-          targetType: 'lexicon',
-          targetId: null,
-          source: actor.source,
-          detail: { terms: terms.length },
-        });
+        await archive.audit.append(
+          auditEntry(actor, 'lexicon.add', { type: 'lexicon', id: null }, { terms: terms.length }),
+        );
         console.log(
           `added ${stage.adminTerms().length - before} term(s); ${stage.adminTerms().length} admin terms`,
         );

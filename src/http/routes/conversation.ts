@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AuditInput } from '../../store/audit-repository.js';
+import { auditEntry, type AuditInput } from '../../store/audit-repository.js';
 import { ConversationError, type ConversationService } from '../../suggest/index.js';
 import { HttpError, unauthorized } from '../errors.js';
 
@@ -39,15 +39,14 @@ export const conversationRoutes: FastifyPluginAsync<ConversationRoutesOptions> =
     return request.principal;
   };
   const record = (request: FastifyRequest, action: string, id: string, detail?: Record<string, unknown>) =>
-    audit({
-      actorId: request.principal?.id ?? null,
-      actorRole: request.principal?.role ?? null,
-      action,
-      targetType: 'conversation',
-      targetId: id,
-      source: request.ip,
-      detail,
-    });
+    audit(
+      auditEntry(
+        { principal: request.principal ?? null, source: request.ip },
+        action,
+        { type: 'conversation', id },
+        detail,
+      ),
+    );
   /** The owner continues and reads; a supervisor only reads. Refusals are audited. */
   const requireAccess = async (request: FastifyRequest, id: string, use: 'continue' | 'read') => {
     const principal = principalOf(request);
