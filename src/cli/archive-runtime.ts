@@ -20,10 +20,7 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   // Never replays journals: a server may be running on this data dir with those calls live.
   const archive = await createArchive({ store, config, text, logger, recover: false });
   const auth = await createAuthService({ store, config, audit: archive.audit });
-  const actor: Actor = {
-    principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' },
-    source: 'cli',
-  };
+  const actor = cliActor();
   return {
     ...runtime,
     archive,
@@ -34,6 +31,14 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
       await archive.audit.writeCheckpoint().catch(() => undefined);
       await runtime.close();
     },
+  };
+}
+
+/** Audit identity of whoever runs a command on this machine. */
+export function cliActor(): Actor {
+  return {
+    principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' },
+    source: 'cli',
   };
 }
 

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lineNormalizer, type RedactionUse } from '../../text/index.js';
 import { auditEntry } from '../../store/audit-repository.js';
-import { withArchive } from '../archive-runtime.js';
+import { cliActor } from '../archive-runtime.js';
 import { withTextCli } from '../text-runtime.js';
 
 const USES: readonly RedactionUse[] = ['display', 'archive', 'logs', 'training'];
@@ -59,12 +59,16 @@ export function register(program: Command): void {
     .command('add <terms...>')
     .description('add admin terms (saved to HOTLINE_EXTRA_LEXICON_FILE, default <dataDir>/lexicon-extra.txt)')
     .action(async (terms: string[]) => {
-      await withArchive(async ({ text: stage, archive, actor }) => {
+      await withTextCli(async ({ text: stage, store, config, logger }) => {
         const before = stage.adminTerms().length;
         await stage.addTerms(terms);
-        await archive.audit.append(
-          auditEntry(actor, 'lexicon.add', { type: 'lexicon', id: null }, { terms: terms.length }),
+        // Into the same keyed audit chain as the server's changes (loaded only for this command).
+        const { createAuditTrail } = await import('../../cases/audit-trail.js');
+        const audit = await createAuditTrail({ store, config, logger });
+        await audit.append(
+          auditEntry(cliActor(), 'lexicon.add', { type: 'lexicon', id: null }, { terms: terms.length }),
         );
+        await audit.writeCheckpoint();
         console.log(
           `added ${stage.adminTerms().length - before} term(s); ${stage.adminTerms().length} admin terms`,
         );
