@@ -101,7 +101,7 @@ for (const [set, queries] of Object.entries(sets)) {
 /** Hot precision/coverage and out-of-scope hot rate of top cards at a threshold, under a model per fold. */
 function tierTable(models: (s: Sample) => ConfidenceModel) {
   const tops = samples.filter((s) => s.rank === 0);
-  return [0.5, 0.6, 0.7, 0.8, 0.9].map((threshold) => {
+  return [0.5, 0.6, 0.7, 0.75, 0.8, 0.9].map((threshold) => {
     const row: Record<string, number | string> = { threshold };
     for (const set of Object.keys(sets)) {
       const mine = tops.filter((s) => s.set === set);

@@ -1,3 +1,4 @@
+import { DEFAULT_ASR_MODELS } from '../config/index.js';
 import {
   detectOfflineModel,
   detectOnlineModel,
@@ -27,16 +28,16 @@ export interface ModelCatalogEntry {
 
 export const modelCatalog: readonly ModelCatalogEntry[] = [
   {
-    name: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12',
+    name: DEFAULT_ASR_MODELS.streaming,
     description: 'streaming zipformer transducer, Mandarin (partials and finals; hot-words)',
-    asset: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12.tar.bz2',
+    asset: `${DEFAULT_ASR_MODELS.streaming}.tar.bz2`,
     setting: 'HOTLINE_ASR_MODEL_DIR',
     expect: { format: 'tar.bz2', role: 'streaming', kind: 'transducer' },
   },
   {
-    name: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17',
+    name: DEFAULT_ASR_MODELS.offline,
     description: 'SenseVoice offline model, zh/en/ja/ko/yue (two-pass finals)',
-    asset: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17.tar.bz2',
+    asset: `${DEFAULT_ASR_MODELS.offline}.tar.bz2`,
     setting: 'HOTLINE_ASR_OFFLINE_MODEL_DIR',
     expect: { format: 'tar.bz2', role: 'offline', kind: 'sense-voice' },
   },

@@ -42,7 +42,7 @@ describe('createAsrEngine', () => {
     expect(await codeOf({ engine: 'two-pass', offlineModelDir: empty })).toBe('asr_model_missing');
   });
 
-  it('refuses placeholder weights with asr_load_failed before they reach onnxruntime', async () => {
+  it('refuses placeholder weights with asr_model_invalid before they reach onnxruntime', async () => {
     const dir = join(empty, 'placeholders');
     mkdirSync(dir);
     writeFileSync(join(dir, 'tokens.txt'), '<blk> 0\n');
@@ -50,22 +50,22 @@ describe('createAsrEngine', () => {
     await expect(
       createAsrEngine(configWith({ engine: 'sherpa-online', modelDir: dir })),
     ).rejects.toMatchObject({
-      code: 'asr_load_failed',
+      code: 'asr_model_invalid',
       message: expect.stringMatching(/encoder\.int8\.onnx is empty/),
     });
   });
 
-  it('reports an offline model onnxruntime cannot read as asr_load_failed', async () => {
+  it('refuses an offline model without a graph before onnxruntime reads it', async () => {
     const dir = join(empty, 'sense-voice-damaged');
     mkdirSync(dir);
     writeFileSync(join(dir, 'tokens.txt'), '<unk> 0\n<|zh|> 1\n');
-    // Starts like an ONNX file but holds no graph: the native loader itself rejects it.
+    // Starts like an ONNX file but holds no graph.
     writeFileSync(join(dir, 'model.int8.onnx'), Buffer.from([0x08, 0x07, 0x12, 0x00]));
     await expect(
       createAsrEngine(configWith({ engine: 'two-pass', offlineModelDir: dir })),
     ).rejects.toMatchObject({
-      code: 'asr_load_failed',
-      message: expect.stringMatching(/sherpa-onnx could not load .*does not have a graph/),
+      code: 'asr_model_invalid',
+      message: expect.stringMatching(/model\.int8\.onnx has no graph/),
     });
   });
 

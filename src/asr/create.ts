@@ -20,7 +20,8 @@ function required(value: string | undefined, setting: string, env: string, engin
 /**
  * The engine the configuration selects, loaded and ready; null for `asr.engine=none` (the server
  * then runs VAD only and tells each call `asr_unavailable`). Throws an AsrError with code
- * `asr_model_missing`, `asr_misconfigured` or `asr_load_failed` when the selection cannot be loaded.
+ * `asr_model_missing`, `asr_misconfigured`, `asr_model_invalid` or `asr_load_failed` when the
+ * selection cannot be loaded; a bad model never reaches the native addon, so the process goes on.
  */
 export async function createAsrEngine(
   config: Config,
@@ -59,6 +60,7 @@ export async function createAsrEngine(
         model: asr.remoteModel,
         timeoutMs: asr.remoteTimeoutMs,
         ...(asr.remoteApiKey ? { apiKey: asr.remoteApiKey } : {}),
+        ...(options.hotwords ? { terms: options.hotwords } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });
   }

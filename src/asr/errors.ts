@@ -7,6 +7,11 @@ export type AsrErrorCode =
   | 'asr_model_missing'
   /** The settings do not describe a usable engine (e.g. remote without a URL). */
   | 'asr_misconfigured'
+  /**
+   * A model file lacks what sherpa-onnx needs (metadata, inputs, tokens): refused before the native
+   * addon sees it, because there it would end the process.
+   */
+  | 'asr_model_invalid'
   /** sherpa-onnx refused to load a model that looked complete. */
   | 'asr_load_failed'
   /** Recognition of one utterance failed (remote error, timeout, decoder error). */

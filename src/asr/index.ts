@@ -16,6 +16,7 @@ export {
   type OfflineModelFolder,
 } from './model-folder.js';
 export { modelCatalog, findCatalogEntry, checkModel, type ModelCatalogEntry } from './catalog.js';
+export { checkModelDir, describeModelCheck, type ModelCheckReport } from './model-check.js';
 export {
   fetchModel,
   modelPath,

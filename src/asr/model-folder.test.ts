@@ -20,7 +20,7 @@ function folder(name: string, files: Record<string, string>): string {
 const TOKENS = '<blk> 0\n你 1\n好 2\n';
 
 describe('streaming model folders', () => {
-  it('recognises a zipformer transducer and prefers the int8 files', () => {
+  it('recognises a zipformer transducer: int8 encoder and joiner with the fp32 decoder', () => {
     const tag = 'epoch-20-avg-1-chunk-16-left-128';
     const dir = folder('sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12', {
       'tokens.txt': TOKENS,
@@ -37,11 +37,36 @@ describe('streaming model folders', () => {
       kind: 'transducer',
       name: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12',
       encoder: join(dir, `encoder-${tag}.int8.onnx`),
-      decoder: join(dir, `decoder-${tag}.int8.onnx`),
+      decoder: join(dir, `decoder-${tag}.onnx`),
       joiner: join(dir, `joiner-${tag}.int8.onnx`),
       tokens: join(dir, 'tokens.txt'),
     });
     expect(model.bpeVocab).toBeUndefined();
+  });
+
+  it('takes all three files from one export when a folder holds several chunk sizes', () => {
+    const files: Record<string, string> = { 'tokens.txt': TOKENS };
+    for (const chunk of ['chunk-32', 'chunk-16']) {
+      files[`encoder-${chunk}.int8.onnx`] = '';
+      files[`decoder-${chunk}.onnx`] = '';
+      files[`joiner-${chunk}.int8.onnx`] = '';
+    }
+    // chunk-16 has no fp32 joiner, chunk-32 has one: still the chunk-16 int8 joiner is taken.
+    files['joiner-chunk-32.onnx'] = '';
+    const model = detectOnlineModel(folder('two-chunk-sizes', files));
+    expect(
+      model.kind === 'transducer' &&
+        [model.encoder, model.decoder, model.joiner].map((f) => f.split('/').at(-1)),
+    ).toEqual(['encoder-chunk-16.int8.onnx', 'decoder-chunk-16.onnx', 'joiner-chunk-16.int8.onnx']);
+    const int8Decoder = detectOnlineModel(
+      folder('int8-decoder-only', {
+        'tokens.txt': TOKENS,
+        'encoder.int8.onnx': '',
+        'decoder.int8.onnx': '',
+        'joiner.int8.onnx': '',
+      }),
+    );
+    expect(int8Decoder.kind === 'transducer' && int8Decoder.decoder.endsWith('decoder.int8.onnx')).toBe(true);
   });
 
   it('uses the plain export when no int8 file exists, and passes bpe.vocab on', () => {

@@ -5,7 +5,8 @@ import { AsrError } from './errors.js';
 /**
  * Recognises which sherpa-onnx model a folder holds from its file names, the way the official
  * release archives are laid out, so an operator only points a setting at the unpacked folder.
- * Quantised `*.int8.onnx` files are preferred when present (4× smaller, faster on CPU).
+ * Quantised `*.int8.onnx` files are preferred when present (smaller, faster on CPU), except a
+ * transducer's decoder (see `scan`).
  */
 interface ModelFolderBase {
   dir: string;
@@ -51,10 +52,28 @@ function list(dir: string, setting: string): Listing {
   return { dir: abs, files: readdirSync(abs).filter((f) => statSync(join(abs, f)).isFile()) };
 }
 
-/** The file for one role (`encoder`, `ctc`, …): int8 first, then the plain export; stable order. */
-function pick(listing: Listing, matches: (file: string) => boolean): string | undefined {
-  const candidates = listing.files.filter((f) => f.endsWith('.onnx') && matches(f)).sort();
-  const chosen = candidates.find((f) => f.endsWith('.int8.onnx')) ?? candidates[0];
+/** What tells one export from another in a file name: `encoder-epoch-99.int8.onnx` → `-epoch-99`. */
+const stemOf = (file: string) =>
+  basename(file)
+    .replace(/^(encoder|decoder|joiner)/, '')
+    .replace(/(\.int8)?\.onnx$/, '');
+
+/**
+ * The file for one role (`encoder`, `ctc`, …) in stable order, from the export `stem` when the
+ * folder has it (a folder may hold several chunk sizes), quantised or not as `precision` prefers.
+ */
+function pick(
+  listing: Listing,
+  matches: (file: string) => boolean,
+  precision: 'int8' | 'fp32',
+  stem?: string,
+): string | undefined {
+  const all = listing.files.filter((f) => f.endsWith('.onnx') && matches(f)).sort();
+  const sameExport = all.filter((f) => stemOf(f) === stem);
+  const candidates = sameExport.length ? sameExport : all;
+  const int8 = candidates.find((f) => f.endsWith('.int8.onnx'));
+  const fp32 = candidates.find((f) => !f.endsWith('.int8.onnx'));
+  const chosen = precision === 'int8' ? (int8 ?? fp32) : (fp32 ?? int8);
   return chosen === undefined ? undefined : join(listing.dir, chosen);
 }
 
@@ -76,15 +95,22 @@ function found(listing: Listing): string {
   return listing.files.length ? listing.files.join(', ') : 'nothing';
 }
 
-/** What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if any. */
+/**
+ * What both detectors read first: the folder, its tokens, and the encoder/decoder/joiner files if
+ * any. A transducer loads the int8 encoder and joiner with the fp32 decoder, as upstream's examples
+ * pair them; a paraformer is int8 throughout.
+ */
 function scan(dir: string, setting: string) {
   const listing = list(dir, setting);
+  const encoder = pick(listing, startsWith('encoder'), 'int8');
+  const stem = encoder === undefined ? undefined : stemOf(encoder);
+  const joiner = pick(listing, startsWith('joiner'), 'int8', stem);
   return {
     listing,
     common: base(listing, setting),
-    encoder: pick(listing, startsWith('encoder')),
-    decoder: pick(listing, startsWith('decoder')),
-    joiner: pick(listing, startsWith('joiner')),
+    encoder,
+    decoder: pick(listing, startsWith('decoder'), joiner ? 'fp32' : 'int8', stem),
+    joiner,
   };
 }
 
@@ -93,9 +119,9 @@ export function detectOnlineModel(dir: string, setting = 'asr.modelDir'): Online
   const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
   if (encoder && decoder && !joiner) return { ...common, kind: 'paraformer', encoder, decoder };
-  const ctc = pick(listing, (f) => f.includes('ctc'));
+  const ctc = pick(listing, (f) => f.includes('ctc'), 'int8');
   if (ctc) return { ...common, kind: 'zipformer2-ctc', model: ctc };
-  const offlineHint = pick(listing, startsWith('model'))
+  const offlineHint = pick(listing, startsWith('model'), 'int8')
     ? ' It looks like an offline (non-streaming) model: use it as asr.offlineModelDir with the two-pass engine.'
     : '';
   throw new AsrError(
@@ -114,7 +140,7 @@ function isSenseVoice(listing: Listing, tokens: string): boolean {
 export function detectOfflineModel(dir: string, setting = 'asr.offlineModelDir'): OfflineModelFolder {
   const { listing, common, encoder, decoder, joiner } = scan(dir, setting);
   if (encoder && decoder && joiner) return { ...common, kind: 'transducer', encoder, decoder, joiner };
-  const model = pick(listing, startsWith('model'));
+  const model = pick(listing, startsWith('model'), 'int8');
   if (model) {
     return isSenseVoice(listing, common.tokens)
       ? { ...common, kind: 'sense-voice', model }

@@ -1,15 +1,14 @@
-import type { AsrHypothesis } from './engine.js';
 import type { OfflineModelFolder } from './model-folder.js';
-import { loadSherpa, type OfflineModelConfig, type SherpaOfflineRecognizer } from './sherpa-addon.js';
-import { toHypothesis } from './online-recognizer.js';
+import type { RawResult } from './online-decoder.js';
 import {
-  assertLoadable,
   commonModelConfig,
   featureAndDecodingConfig,
   loadFailed,
   SAMPLE_RATE,
+  usesHotwords,
   type RecognizerSettings,
 } from './recognizer-config.js';
+import { loadSherpa, type OfflineModelConfig, type SherpaOfflineRecognizer } from './sherpa-addon.js';
 
 function modelConfig(folder: OfflineModelFolder, settings: RecognizerSettings): OfflineModelConfig {
   const common = commonModelConfig(folder, settings);
@@ -31,29 +30,41 @@ function modelConfig(folder: OfflineModelFolder, settings: RecognizerSettings): 
   }
 }
 
-/** Loads off the main thread (the package's async factory); once per engine. */
-export async function createOfflineRecognizer(
+/** An offline recognizer and the hot-words its streams are created with (transducers only). */
+export interface OfflineDecoder {
+  recognizer: SherpaOfflineRecognizer;
+  /** Phrases separated by '/', as `createStream(hotwords)` takes them; undefined without. */
+  hotwords?: string;
+}
+
+/**
+ * Loads off the main thread (the package's async factory); once per engine. The folder must have
+ * passed `assertModelUsable` first.
+ */
+export async function createOfflineDecoder(
   folder: OfflineModelFolder,
   settings: RecognizerSettings,
-): Promise<SherpaOfflineRecognizer> {
-  assertLoadable(folder);
+): Promise<OfflineDecoder> {
   try {
-    return await loadSherpa().OfflineRecognizer.createAsync({
+    const recognizer = await loadSherpa().OfflineRecognizer.createAsync({
       ...featureAndDecodingConfig(folder, settings),
       modelConfig: modelConfig(folder, settings),
     });
+    const hotwords = usesHotwords(folder, settings) ? settings.hotwords?.join('/') : undefined;
+    return hotwords ? { recognizer, hotwords } : { recognizer };
   } catch (err) {
     throw loadFailed(folder, err);
   }
 }
 
 /** One VAD segment through the offline model, decoded on the addon's worker thread. */
-export async function decodeSegment(
-  recognizer: SherpaOfflineRecognizer,
-  samples: Float32Array,
-): Promise<AsrHypothesis> {
-  const stream = recognizer.createStream();
+export async function decodeSegment(decoder: OfflineDecoder, samples: Float32Array): Promise<RawResult> {
+  const stream =
+    decoder.hotwords === undefined
+      ? decoder.recognizer.createStream()
+      : decoder.recognizer.createStream(decoder.hotwords);
   stream.acceptWaveform({ samples, sampleRate: SAMPLE_RATE });
-  const result = await recognizer.decodeAsync(stream);
-  return toHypothesis(result.text, null);
+  const result = await decoder.recognizer.decodeAsync(stream);
+  // Offline results carry no per-token scores we use: their finals report no confidence.
+  return { text: result.text, ysProbs: [] };
 }

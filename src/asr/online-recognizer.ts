@@ -1,24 +1,14 @@
 import type { AsrHypothesis } from './engine.js';
 import type { OnlineModelFolder } from './model-folder.js';
+import { startOnlineDecoder, type OnlineDecoderClient, type RawResult } from './online-decoder.js';
 import {
-  assertLoadable,
   commonModelConfig,
   featureAndDecodingConfig,
   loadFailed,
-  SAMPLE_RATE,
+  usesHotwords,
   type RecognizerSettings,
 } from './recognizer-config.js';
-import {
-  loadSherpa,
-  type OnlineModelConfig,
-  type OnlineRecognizerResult,
-  type SherpaOnlineRecognizer,
-  type SherpaOnlineStream,
-} from './sherpa-addon.js';
-import { toTaiwanTraditional } from './zh-tw.js';
-
-/** Silence appended at the end of an utterance so the last frames leave the streaming encoder. */
-const TAIL_PADDING = new Float32Array(Math.round(SAMPLE_RATE * 0.4));
+import type { OnlineModelConfig, OnlineRecognizerConfig } from './sherpa-addon.js';
 
 function modelConfig(folder: OnlineModelFolder, settings: RecognizerSettings): OnlineModelConfig {
   const common = commonModelConfig(folder, settings);
@@ -35,60 +25,48 @@ function modelConfig(folder: OnlineModelFolder, settings: RecognizerSettings): O
   }
 }
 
-/** Expensive (loads the ONNX sessions): once per engine; streams from it are cheap. */
-export function createOnlineRecognizer(
+export function onlineRecognizerConfig(
   folder: OnlineModelFolder,
   settings: RecognizerSettings,
-): SherpaOnlineRecognizer {
-  assertLoadable(folder);
+): OnlineRecognizerConfig {
+  const hotwords = usesHotwords(folder, settings) ? `${settings.hotwords?.join('\n')}\n` : undefined;
+  return {
+    ...featureAndDecodingConfig(folder, settings),
+    modelConfig: modelConfig(folder, settings),
+    // Endpointing is the VAD's job: the session ends each utterance with finish().
+    enableEndpoint: 0,
+    ...(hotwords ? { hotwordsBuf: hotwords, hotwordsBufSize: Buffer.byteLength(hotwords) } : {}),
+  };
+}
+
+/**
+ * Expensive (loads the ONNX sessions): once per engine, in a worker thread so the event loop keeps
+ * serving calls meanwhile; utterances on it are cheap. The folder must have passed
+ * `assertModelUsable` first.
+ */
+export async function createOnlineDecoder(
+  folder: OnlineModelFolder,
+  settings: RecognizerSettings,
+): Promise<OnlineDecoderClient> {
   try {
-    return new (loadSherpa().OnlineRecognizer)({
-      ...featureAndDecodingConfig(folder, settings),
-      modelConfig: modelConfig(folder, settings),
-      // Endpointing is the VAD's job: the session ends each utterance with finish().
-      enableEndpoint: 0,
-    });
+    return await startOnlineDecoder(onlineRecognizerConfig(folder, settings));
   } catch (err) {
     throw loadFailed(folder, err);
   }
 }
 
-/** Per-token log-probabilities → a 0..1 score; null where the decoder reports none. */
-function confidenceOf(result: OnlineRecognizerResult): number | null {
-  const probs = result.ys_probs ?? [];
+/**
+ * A rough score from the decoder's per-token log-probabilities: exp of their mean, where each is
+ * log-softmax at sherpa-onnx's decoding temperature (2.0), not the model's own probability. Useful
+ * to compare hypotheses of one model (higher is surer), not calibrated across models or as the
+ * chance the text is right; null where the decoder reports none (CTC, paraformer, offline models).
+ */
+export function confidenceOf(result: RawResult): number | null {
+  const probs = result.ysProbs;
   if (probs.length === 0 || probs.some((p) => !(p <= 0))) return null;
   return Math.exp(probs.reduce((sum, p) => sum + p, 0) / probs.length);
 }
 
-export function toHypothesis(text: string, confidence: number | null): AsrHypothesis {
-  return { text: toTaiwanTraditional(text.trim()), confidence };
-}
-
-/**
- * One utterance on a streaming recognizer. Decoding happens when a hypothesis is asked for, so
- * frames that arrive between two partial requests are decoded in one go.
- */
-export class OnlineUtterance {
-  private readonly stream: SherpaOnlineStream;
-
-  constructor(private readonly recognizer: SherpaOnlineRecognizer) {
-    this.stream = recognizer.createStream();
-  }
-
-  accept(samples: Float32Array): void {
-    this.stream.acceptWaveform({ samples, sampleRate: SAMPLE_RATE });
-  }
-
-  current(): AsrHypothesis {
-    while (this.recognizer.isReady(this.stream)) this.recognizer.decode(this.stream);
-    const result = this.recognizer.getResult(this.stream);
-    return toHypothesis(result.text, confidenceOf(result));
-  }
-
-  /** Flushes the encoder and returns the last hypothesis; the stream takes no more audio. */
-  flush(): AsrHypothesis {
-    this.stream.acceptWaveform({ samples: TAIL_PADDING, sampleRate: SAMPLE_RATE });
-    this.stream.inputFinished();
-    return this.current();
-  }
+export function toHypothesis(result: RawResult, toTaiwan: (text: string) => string): AsrHypothesis {
+  return { text: toTaiwan(result.text.trim()), confidence: confidenceOf(result) };
 }

@@ -1,10 +1,5 @@
 import { AsrError } from './errors.js';
-import {
-  folderProblem,
-  supportsHotwords,
-  type OfflineModelFolder,
-  type OnlineModelFolder,
-} from './model-folder.js';
+import { supportsHotwords, type OfflineModelFolder, type OnlineModelFolder } from './model-folder.js';
 import type { CommonModelConfig, FeatureAndDecodingConfig } from './sherpa-addon.js';
 
 export const SAMPLE_RATE = 16000;
@@ -12,8 +7,8 @@ export const SAMPLE_RATE = 16000;
 export interface RecognizerSettings {
   numThreads: number;
   provider: string;
-  /** Only for transducers: switches decoding to modified beam search. */
-  hotwordsFile?: string;
+  /** Prepared phrases in the model's spelling (hotwords.ts); only transducers use them. */
+  hotwords?: readonly string[];
   hotwordsScore?: number;
 }
 
@@ -31,25 +26,22 @@ export function commonModelConfig(folder: ModelFolder, settings: RecognizerSetti
   };
 }
 
+/** Whether a recognizer over `folder` is biased: hot-words given and a transducer to apply them. */
+export function usesHotwords(folder: ModelFolder, settings: RecognizerSettings): boolean {
+  return supportsHotwords(folder) && (settings.hotwords?.length ?? 0) > 0;
+}
+
 /** Features and decoding, the same for both recognizers: hot-words switch a transducer to beam search. */
 export function featureAndDecodingConfig(
   folder: ModelFolder,
   settings: RecognizerSettings,
 ): FeatureAndDecodingConfig {
-  const hotwords = supportsHotwords(folder) && settings.hotwordsFile !== undefined;
+  const hotwords = usesHotwords(folder, settings);
   return {
     featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
     decodingMethod: hotwords ? 'modified_beam_search' : 'greedy_search',
-    ...(hotwords
-      ? { maxActivePaths: 4, hotwordsFile: settings.hotwordsFile, hotwordsScore: settings.hotwordsScore }
-      : {}),
+    ...(hotwords ? { maxActivePaths: 4, hotwordsScore: settings.hotwordsScore } : {}),
   };
-}
-
-/** Refuses a folder whose ONNX files are not models before sherpa-onnx sees them. */
-export function assertLoadable(folder: ModelFolder): void {
-  const problem = folderProblem(folder);
-  if (problem) throw new AsrError('asr_load_failed', `cannot load ${folder.dir}: ${problem}`);
 }
 
 /** What sherpa-onnx threw while loading `folder`, in the stage's error code. */

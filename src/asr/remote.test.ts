@@ -106,7 +106,7 @@ describe('remote engine (OpenAI-compatible /audio/transcriptions)', () => {
     const final = await stream.finish();
 
     // The server's Simplified text leaves the engine as Taiwanese Traditional.
-    expect(final).toEqual({ text: '我要申請軟體補助', confidence: null });
+    expect(final).toEqual({ text: '我要申請軟件補助', confidence: null });
     expect(received).toHaveLength(1);
     const [request] = received;
     expect(request?.path).toBe('/v1/audio/transcriptions');

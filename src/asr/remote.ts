@@ -4,7 +4,7 @@ import type { AsrEngine, AsrHypothesis, AsrStream, AsrStreamOptions } from './en
 import { AsrError } from './errors.js';
 import { SAMPLE_RATE } from './recognizer-config.js';
 import { SegmentBuffer } from './segment-buffer.js';
-import { toTaiwanTraditional } from './zh-tw.js';
+import { createTaiwanConverter } from './zh-tw.js';
 
 export interface RemoteSettings {
   /** OpenAI-compatible base URL ending before `/audio/transcriptions`, e.g. http://gpu-1:8000/v1 */
@@ -12,6 +12,8 @@ export interface RemoteSettings {
   model: string;
   apiKey?: string;
   timeoutMs: number;
+  /** Lexicon terms written back as given wherever the server's text has them (zh-tw.ts). */
+  terms?: readonly string[];
   logger?: Logger;
 }
 
@@ -33,6 +35,7 @@ function describe(err: unknown): string {
 
 async function transcribe(
   settings: RemoteSettings,
+  toTaiwan: (text: string) => string,
   samples: Float32Array,
   hotwords: readonly string[] | undefined,
   signal: AbortSignal,
@@ -88,7 +91,7 @@ async function transcribe(
       `remote ASR ${endpoint} answered without a JSON "text": ${body.slice(0, 200)}`,
     );
   }
-  return { text: toTaiwanTraditional(text.trim()), confidence: null };
+  return { text: toTaiwan(text.trim()), confidence: null };
 }
 
 class RemoteStream implements AsrStream {
@@ -98,6 +101,7 @@ class RemoteStream implements AsrStream {
 
   constructor(
     private readonly settings: RemoteSettings,
+    private readonly toTaiwan: (text: string) => string,
     private readonly options: AsrStreamOptions,
   ) {}
 
@@ -114,7 +118,7 @@ class RemoteStream implements AsrStream {
     this.done = true;
     const samples = this.segment.take();
     if (samples.length === 0) return { text: '', confidence: null };
-    return transcribe(this.settings, samples, this.options.hotwords, this.abortion.signal);
+    return transcribe(this.settings, this.toTaiwan, samples, this.options.hotwords, this.abortion.signal);
   }
 
   abort(): void {
@@ -140,11 +144,12 @@ export function createRemoteEngine(settings: RemoteSettings): AsrEngine {
     throw new AsrError('asr_misconfigured', `asr.remoteUrl must be http(s): ${settings.url}`);
   }
   settings.logger?.info({ url: settings.url, model: settings.model }, 'asr: remote engine configured');
+  const toTaiwan = createTaiwanConverter(settings.terms);
   return {
     name: 'remote',
     version: settings.model,
     streamsPartials: false,
-    createStream: (options) => new RemoteStream(settings, options),
+    createStream: (options) => new RemoteStream(settings, toTaiwan, options),
     close: () => undefined,
   };
 }

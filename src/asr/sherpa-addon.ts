@@ -25,7 +25,6 @@ export interface FeatureAndDecodingConfig {
   featConfig: { sampleRate: number; featureDim: number };
   decodingMethod: 'greedy_search' | 'modified_beam_search';
   maxActivePaths?: number;
-  hotwordsFile?: string;
   hotwordsScore?: number;
 }
 
@@ -38,12 +37,19 @@ export interface OnlineModelConfig extends CommonModelConfig {
 export interface OnlineRecognizerConfig extends FeatureAndDecodingConfig {
   modelConfig: OnlineModelConfig;
   enableEndpoint: number;
+  /** Hot-words, one phrase per line, given in memory (no file the addon could fail to open). */
+  hotwordsBuf?: string;
+  /** Byte length of `hotwordsBuf` in UTF-8. */
+  hotwordsBufSize?: number;
 }
 
 export interface OnlineRecognizerResult {
   text: string;
   tokens: string[];
-  /** Per-token log-probabilities where the decoder reports them (transducers); often empty. */
+  /**
+   * Per-token log-probabilities where the decoder reports them (transducers): log-softmax of the
+   * joiner output divided by sherpa-onnx's temperature (2.0 by default), so flatter than the model's.
+   */
   ys_probs?: number[];
 }
 
@@ -55,7 +61,8 @@ export interface SherpaOnlineStream {
 export interface SherpaOnlineRecognizer {
   createStream(): SherpaOnlineStream;
   isReady(stream: SherpaOnlineStream): boolean;
-  decode(stream: SherpaOnlineStream): void;
+  /** Decodes several ready streams in one batched run. */
+  decodeStreams(streams: SherpaOnlineStream[]): void;
   getResult(stream: SherpaOnlineStream): OnlineRecognizerResult;
 }
 
@@ -81,6 +88,7 @@ export interface SherpaOfflineStream {
 }
 
 export interface SherpaOfflineRecognizer {
+  /** `hotwords`: phrases separated by '/', for this stream (transducers with modified beam search). */
   createStream(hotwords?: string): SherpaOfflineStream;
   decodeAsync(stream: SherpaOfflineStream): Promise<OfflineRecognizerResult>;
 }

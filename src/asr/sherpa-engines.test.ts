@@ -5,10 +5,12 @@ import { pcm16ToFloat32, readWav, resample } from '../audio/index.js';
 import { configSchema } from '../config/index.js';
 import { createAsrEngine } from './create.js';
 import type { AsrEngine } from './engine.js';
-import { toTaiwanTraditional } from './zh-tw.js';
+import { toTaiwanCharacters } from './zh-tw.js';
 
 /**
- * Real recognition on the shared recordings. Runs only where a model is present:
+ * Real recognition (accuracy) on the shared recordings. The engines themselves run on every test
+ * run against generated model fixtures (sherpa-fixtures.test.ts); this needs real Mandarin weights
+ * and runs only where they are present:
  *   HOTLINE_ASR_MODEL_DIR          streaming model (sherpa-online, two-pass partials)
  *   HOTLINE_ASR_OFFLINE_MODEL_DIR  offline model (two-pass finals)
  * e.g. after `npm run models:fetch -- sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12`.
@@ -36,7 +38,7 @@ function transcribed(): { row: ManifestRow; samples: Float32Array }[] {
     });
 }
 
-const strip = (text: string) => toTaiwanTraditional(text).replace(/[\s\p{P}]/gu, '');
+const strip = (text: string) => toTaiwanCharacters(text).replace(/[\s\p{P}]/gu, '');
 
 /** Character error rate of a hypothesis against a reference, both in zh-TW script without punctuation. */
 function cer(hypothesis: string, reference: string): number {
@@ -78,7 +80,7 @@ async function checkAccuracy(engine: AsrEngine, expectPartials: boolean) {
     console.info(
       `asr ${engine.version} ${row.file}: CER ${rate.toFixed(2)} «${final.text}» ref «${row.reference}»`,
     );
-    expect(final.text).toBe(toTaiwanTraditional(final.text));
+    expect(final.text).toBe(toTaiwanCharacters(final.text));
     if (expectPartials) expect(partials.length).toBeGreaterThan(0);
     errors += rate;
   }

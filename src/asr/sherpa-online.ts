@@ -1,10 +1,12 @@
 import type { Logger } from '../config/index.js';
 import type { AsrEngine, AsrHypothesis, AsrStream } from './engine.js';
 import { AsrError, recognitionFailed } from './errors.js';
-import { hotwordsFileFor } from './hotwords.js';
+import { hotwordsFor } from './hotwords.js';
 import { detectOnlineModel } from './model-folder.js';
-import { createOnlineRecognizer, OnlineUtterance } from './online-recognizer.js';
-import type { SherpaOnlineRecognizer } from './sherpa-addon.js';
+import { assertModelUsable } from './model-validation.js';
+import type { OnlineUtterance } from './online-decoder.js';
+import { createOnlineDecoder, toHypothesis } from './online-recognizer.js';
+import { createTaiwanConverter } from './zh-tw.js';
 
 export interface SherpaOnlineSettings {
   modelDir: string;
@@ -15,12 +17,39 @@ export interface SherpaOnlineSettings {
   logger?: Logger;
 }
 
+/**
+ * The latest streaming hypothesis of an utterance in zh-TW. Decoding happens in the recognizer's
+ * worker as audio arrives; a partial is whatever it has posted so far (converted once per change).
+ */
+export class StreamingHypothesis {
+  private convertedFrom: string | null = null;
+  private converted: AsrHypothesis | null = null;
+
+  constructor(
+    readonly utterance: OnlineUtterance,
+    private readonly toTaiwan: (text: string) => string,
+  ) {}
+
+  current(): AsrHypothesis | null {
+    const latest = this.utterance.latest();
+    if (!latest?.text.trim()) return null;
+    if (latest.text !== this.convertedFrom) {
+      this.convertedFrom = latest.text;
+      this.converted = toHypothesis(latest, this.toTaiwan);
+    }
+    return this.converted;
+  }
+}
+
 export class SherpaOnlineStream implements AsrStream {
-  private readonly utterance: OnlineUtterance;
+  private readonly hypothesis: StreamingHypothesis;
   private done = false;
 
-  constructor(recognizer: SherpaOnlineRecognizer) {
-    this.utterance = new OnlineUtterance(recognizer);
+  constructor(
+    private readonly utterance: OnlineUtterance,
+    private readonly toTaiwan: (text: string) => string,
+  ) {
+    this.hypothesis = new StreamingHypothesis(utterance, toTaiwan);
   }
 
   acceptWaveform(samples: Float32Array): void {
@@ -28,16 +57,14 @@ export class SherpaOnlineStream implements AsrStream {
   }
 
   partial(): AsrHypothesis | null {
-    if (this.done) return null;
-    const hypothesis = this.utterance.current();
-    return hypothesis.text ? hypothesis : null;
+    return this.done ? null : this.hypothesis.current();
   }
 
   async finish(): Promise<AsrHypothesis> {
     if (this.done) throw new AsrError('asr_failed', 'utterance already finished or aborted');
     this.done = true;
     try {
-      return this.utterance.flush();
+      return toHypothesis(await this.utterance.finish(), this.toTaiwan);
     } catch (err) {
       throw recognitionFailed(err);
     }
@@ -45,29 +72,26 @@ export class SherpaOnlineStream implements AsrStream {
 
   abort(): void {
     this.done = true;
+    this.utterance.close();
   }
 }
 
-/** `sherpa-online`: a streaming sherpa-onnx model in-process; partials and finals from one decoder. */
-export function createSherpaOnlineEngine(settings: SherpaOnlineSettings): AsrEngine {
+/** `sherpa-online`: a streaming sherpa-onnx model in a worker thread; partials and finals from one decoder. */
+export async function createSherpaOnlineEngine(settings: SherpaOnlineSettings): Promise<AsrEngine> {
   const folder = detectOnlineModel(settings.modelDir);
-  const hotwords = hotwordsFileFor(folder, settings.hotwords, settings.logger);
-  let recognizer: SherpaOnlineRecognizer;
-  try {
-    recognizer = createOnlineRecognizer(folder, { ...settings, hotwordsFile: hotwords?.path });
-  } catch (err) {
-    hotwords?.remove();
-    throw err;
-  }
+  await assertModelUsable(folder, true);
+  const hotwords = hotwordsFor(folder, settings.hotwords, settings.logger);
+  const decoder = await createOnlineDecoder(folder, { ...settings, hotwords: hotwords ?? [] });
+  const toTaiwan = createTaiwanConverter(settings.hotwords);
   settings.logger?.info(
-    { model: folder.name, kind: folder.kind, hotwords: Boolean(hotwords) },
+    { model: folder.name, kind: folder.kind, hotwords: hotwords?.length ?? 0 },
     'asr: streaming model loaded',
   );
   return {
     name: 'sherpa-online',
     version: folder.name,
     streamsPartials: true,
-    createStream: () => new SherpaOnlineStream(recognizer),
-    close: () => hotwords?.remove(),
+    createStream: () => new SherpaOnlineStream(decoder.open(), toTaiwan),
+    close: () => decoder.close(),
   };
 }

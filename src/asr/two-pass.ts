@@ -1,12 +1,15 @@
 import type { Logger } from '../config/index.js';
 import type { AsrEngine, AsrHypothesis, AsrStream } from './engine.js';
 import { AsrError, recognitionFailed } from './errors.js';
-import { hotwordsFileFor, type HotwordsFile } from './hotwords.js';
+import { hotwordsFor } from './hotwords.js';
 import { detectOfflineModel, detectOnlineModel } from './model-folder.js';
-import { createOfflineRecognizer, decodeSegment } from './offline-recognizer.js';
-import { createOnlineRecognizer, OnlineUtterance } from './online-recognizer.js';
-import type { SherpaOfflineRecognizer, SherpaOnlineRecognizer } from './sherpa-addon.js';
+import { assertModelUsable } from './model-validation.js';
+import type { OnlineDecoderClient } from './online-decoder.js';
+import { createOfflineDecoder, decodeSegment, type OfflineDecoder } from './offline-recognizer.js';
+import { createOnlineDecoder, toHypothesis } from './online-recognizer.js';
 import { SegmentBuffer } from './segment-buffer.js';
+import { StreamingHypothesis } from './sherpa-online.js';
+import { createTaiwanConverter } from './zh-tw.js';
 
 export interface TwoPassSettings {
   /** Streaming model for partials; without it the engine gives finals only (VAD + offline model). */
@@ -21,35 +24,33 @@ export interface TwoPassSettings {
 
 export class TwoPassStream implements AsrStream {
   private readonly segment = new SegmentBuffer();
-  private readonly utterance: OnlineUtterance | null;
   private done = false;
 
   constructor(
-    online: SherpaOnlineRecognizer | null,
-    private readonly offline: SherpaOfflineRecognizer,
-  ) {
-    this.utterance = online ? new OnlineUtterance(online) : null;
-  }
+    private readonly streaming: StreamingHypothesis | null,
+    private readonly offline: OfflineDecoder,
+    private readonly toTaiwan: (text: string) => string,
+  ) {}
 
   acceptWaveform(samples: Float32Array): void {
     if (this.done) return;
     this.segment.push(samples);
-    this.utterance?.accept(samples);
+    this.streaming?.utterance.accept(samples);
   }
 
   partial(): AsrHypothesis | null {
-    if (this.done || !this.utterance) return null;
-    const hypothesis = this.utterance.current();
-    return hypothesis.text ? hypothesis : null;
+    return this.done ? null : (this.streaming?.current() ?? null);
   }
 
   async finish(): Promise<AsrHypothesis> {
     if (this.done) throw new AsrError('asr_failed', 'utterance already finished or aborted');
     this.done = true;
+    // The streaming pass has served its purpose (partials); the final is the offline model's.
+    this.streaming?.utterance.close();
     const samples = this.segment.take();
     if (samples.length === 0) return { text: '', confidence: null };
     try {
-      return await decodeSegment(this.offline, samples);
+      return toHypothesis(await decodeSegment(this.offline, samples), this.toTaiwan);
     } catch (err) {
       throw recognitionFailed(err);
     }
@@ -57,6 +58,7 @@ export class TwoPassStream implements AsrStream {
 
   abort(): void {
     this.done = true;
+    this.streaming?.utterance.close();
     this.segment.take();
   }
 }
@@ -68,35 +70,28 @@ export class TwoPassStream implements AsrStream {
 export async function createTwoPassEngine(settings: TwoPassSettings): Promise<AsrEngine> {
   const offlineFolder = detectOfflineModel(settings.offlineModelDir);
   const onlineFolder = settings.modelDir ? detectOnlineModel(settings.modelDir) : null;
-  const files: HotwordsFile[] = [];
-  const hotwordsFor = (folder: Parameters<typeof hotwordsFileFor>[0]) => {
-    const file = hotwordsFileFor(folder, settings.hotwords, settings.logger);
-    if (file) files.push(file);
-    return file?.path;
+  await assertModelUsable(offlineFolder, false);
+  if (onlineFolder) await assertModelUsable(onlineFolder, true);
+  const recognizerSettings = (folder: Parameters<typeof hotwordsFor>[0]) => ({
+    ...settings,
+    hotwords: hotwordsFor(folder, settings.hotwords, settings.logger) ?? [],
+  });
+  const offline = await createOfflineDecoder(offlineFolder, recognizerSettings(offlineFolder));
+  const online: OnlineDecoderClient | null = onlineFolder
+    ? await createOnlineDecoder(onlineFolder, recognizerSettings(onlineFolder))
+    : null;
+  const toTaiwan = createTaiwanConverter(settings.hotwords);
+  const version = onlineFolder ? `${offlineFolder.name}+${onlineFolder.name}` : offlineFolder.name;
+  settings.logger?.info(
+    { offline: offlineFolder.name, offlineKind: offlineFolder.kind, online: onlineFolder?.name ?? null },
+    'asr: two-pass models loaded',
+  );
+  return {
+    name: 'two-pass',
+    version,
+    streamsPartials: online !== null,
+    createStream: () =>
+      new TwoPassStream(online ? new StreamingHypothesis(online.open(), toTaiwan) : null, offline, toTaiwan),
+    close: () => online?.close(),
   };
-  const removeFiles = () => files.forEach((f) => f.remove());
-  try {
-    const offline = await createOfflineRecognizer(offlineFolder, {
-      ...settings,
-      hotwordsFile: hotwordsFor(offlineFolder),
-    });
-    const online = onlineFolder
-      ? createOnlineRecognizer(onlineFolder, { ...settings, hotwordsFile: hotwordsFor(onlineFolder) })
-      : null;
-    const version = onlineFolder ? `${offlineFolder.name}+${onlineFolder.name}` : offlineFolder.name;
-    settings.logger?.info(
-      { offline: offlineFolder.name, offlineKind: offlineFolder.kind, online: onlineFolder?.name ?? null },
-      'asr: two-pass models loaded',
-    );
-    return {
-      name: 'two-pass',
-      version,
-      streamsPartials: online !== null,
-      createStream: () => new TwoPassStream(online, offline),
-      close: removeFiles,
-    };
-  } catch (err) {
-    removeFiles();
-    throw err;
-  }
 }

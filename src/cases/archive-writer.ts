@@ -96,6 +96,20 @@ function ownsCase(row: CaseRow, p: Principal | null | undefined): boolean {
   return row.openedBy === p.id || (p.role === 'agent' && row.agentId === p.id);
 }
 
+/**
+ * A case whose call the server cut off (a crash, a shutdown, a lost client, a full disk) rather
+ * than one its client ended or a record closed: its owner may start it again as a new run, which
+ * only adds audio after the earlier run's. A call ended normally is archived evidence.
+ */
+function cutOff(row: CaseRow): boolean {
+  if (row.status === 'live' || row.status === 'interrupted') return true;
+  return (
+    row.endReason === 'server_shutdown' ||
+    row.endReason === 'timeout' ||
+    row.endReason === 'storage_unavailable'
+  );
+}
+
 const storageRefusal = (err: unknown) =>
   new RecorderError('storage_unavailable', `storage failed: ${(err as Error).message}`);
 
@@ -368,7 +382,9 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       return out;
     });
     const from = Math.max(covered, journal.startSample);
-    const segmentId = `call-${String(chunks.length).padStart(4, '0')}`;
+    // After every chunk of the case (earlier runs included), never over one.
+    const stored = (await cases.listSegments(start.caseId)).filter((s) => s.kind === 'call').length;
+    const segmentId = `call-${String(stored).padStart(4, '0')}`;
     const blob = blobs.putSync(segmentBlobKey(start.caseId, segmentId, 'wav'), writeWav(perChannel, rate), {
       exclusive: true,
     });
@@ -407,10 +423,10 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       throw storageRefusal(err);
     }
     if (!existing) return;
-    if (existing.legalHold || existing.status !== 'live') {
+    if (existing.legalHold || !cutOff(existing)) {
       throw new RecorderError(
         'case_archived',
-        `case ${info.caseId} is already archived (${existing.legalHold ? 'on legal hold' : existing.status}); a new stream cannot add to or overwrite it: use a new case id`,
+        `case ${info.caseId} is already archived (${existing.legalHold ? 'on legal hold' : `${existing.status}: ${existing.endReason ?? 'recorded'}`}); a new stream cannot add to or overwrite it: use a new case id`,
       );
     }
     if (!ownsCase(existing, info.principal))
@@ -422,6 +438,9 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       const previous = live.get(info.caseId);
       if (previous) return; // a resumed call keeps its journal
       await admit(info);
+      // A case started again (a new run after a server restart) continues its call audio after the
+      // earlier run's chunks: never over them.
+      const earlierChunks = (await cases.listSegments(info.caseId)).filter((s) => s.kind === 'call').length;
       const journal = durably('journal open', () => openJournal(journalDir, info.caseId));
       let audioJournal: AudioJournal;
       try {
@@ -440,7 +459,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         bufferedSamples: 0,
         sampleRate: info.sampleRate,
         writtenSamples: 0,
-        chunk: 0,
+        chunk: earlierChunks,
         failed: false,
       };
       const entry: JournalEntry = {

@@ -1,11 +1,10 @@
 import { userInfo } from 'node:os';
-import type { Actor, Archive, AuthService } from '../cases/index.js';
+import type { Actor, AuthService } from '../cases/index.js';
 import { withOpened } from './runtime.js';
 import { openTextCli, type TextCliRuntime } from './text-runtime.js';
 
 /** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
 export interface ArchiveCliRuntime extends TextCliRuntime {
-  archive: Archive;
   auth: AuthService;
   /** Audit identity of whoever runs the command on this machine. */
   actor: Actor;
@@ -13,25 +12,12 @@ export interface ArchiveCliRuntime extends TextCliRuntime {
 
 export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   // Loaded here, not at import: every CLI command module is imported on each invocation.
-  const { createArchive, createAuthService } = await import('../cases/index.js');
+  const { createAuthService } = await import('../cases/index.js');
   // Exports redact with the same text stage as the server: the KB's office numbers stay.
   const runtime = await openTextCli();
-  const { store, config, logger, text } = runtime;
-  // Never replays journals: a server may be running on this data dir with those calls live.
-  const archive = await createArchive({ store, config, text, logger, recover: false });
+  const { store, config, archive } = runtime;
   const auth = await createAuthService({ store, config, audit: archive.audit });
-  const actor = cliActor();
-  return {
-    ...runtime,
-    archive,
-    auth,
-    actor,
-    async close() {
-      // What this command appended is checkpointed outside the database too.
-      await archive.audit.writeCheckpoint().catch(() => undefined);
-      await runtime.close();
-    },
-  };
+  return { ...runtime, auth, actor: cliActor() };
 }
 
 /** Audit identity of whoever runs a command on this machine. */

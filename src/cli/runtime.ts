@@ -26,7 +26,7 @@ export function createCliLogger(config: Config): Logger {
 }
 
 export async function openCliRuntime(): Promise<CliRuntime> {
-  const config = loadConfig();
+  const config = loadConfig({ bundledData: true });
   const paths = resolvePaths(config);
   const logger = createCliLogger(config);
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });

@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { BUNDLED_SETTINGS, DEFAULT_ASR_MODELS } from './paths.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 /** Environment variable → dotted config key. The only place `process.env` is read. */
@@ -44,7 +45,9 @@ export const ENV_BINDINGS: Readonly<Record<string, string>> = {
   HOTLINE_KB_LEARN_AFTER_ADOPTIONS: 'knowledge.learnAfterAdoptions',
   HOTLINE_EMBEDDINGS_URL: 'knowledge.embeddingsUrl',
   HOTLINE_EMBEDDINGS_MODEL: 'knowledge.embeddingsModel',
-  HOTLINE_EMBEDDINGS_MODEL_PATH: 'knowledge.embeddingsModelPath',
+  HOTLINE_EMBEDDINGS_API_KEY: 'knowledge.embeddingsApiKey',
+  HOTLINE_EMBEDDINGS_QUERY_PREFIX: 'knowledge.embeddingsQueryPrefix',
+  HOTLINE_EMBEDDINGS_PASSAGE_PREFIX: 'knowledge.embeddingsPassagePrefix',
   HOTLINE_LLM_URL: 'suggest.llmUrl',
   HOTLINE_LLM_MODEL: 'suggest.llmModel',
   HOTLINE_LLM_API_KEY: 'suggest.llmApiKey',
@@ -59,6 +62,27 @@ export const ENV_BINDINGS: Readonly<Record<string, string>> = {
   HOTLINE_AUDIT_KEY_FILE: 'audit.keyFile',
   HOTLINE_AUDIT_CHECKPOINT_FILE: 'audit.checkpointFile',
   HOTLINE_AUDIT_CHECKPOINT_SECONDS: 'audit.checkpointSeconds',
+  HOTLINE_SIP_PORT: 'ingress.sipPort',
+  HOTLINE_SIP_ADDRESS: 'ingress.sipAddress',
+  HOTLINE_AUDIOSOCKET_PORT: 'ingress.audiosocketPort',
+  HOTLINE_INGRESS_EXTERNAL_MEDIA: 'ingress.externalMedia',
+  HOTLINE_INGRESS_FREESWITCH: 'ingress.freeswitch',
+  HOTLINE_INGRESS_TWILIO: 'ingress.twilio',
+  HOTLINE_INGRESS_AUDIOHOOK: 'ingress.audiohook',
+  HOTLINE_RTP_PORTS: 'ingress.rtpPorts',
+  HOTLINE_RTP_TIMEOUT_MS: 'ingress.rtpTimeoutMs',
+  HOTLINE_SIP_ANSWER_DELAY_MS: 'ingress.answerDelayMs',
+  HOTLINE_INGRESS_CODECS: 'ingress.codecs',
+  HOTLINE_INGRESS_MAX_CALLS: 'ingress.maxCalls',
+  HOTLINE_INGRESS_ALLOW_FROM: 'ingress.allowFrom',
+  HOTLINE_SIP_CASE_HEADER: 'ingress.sipCaseHeader',
+  HOTLINE_SIP_AGENT_HEADER: 'ingress.sipAgentHeader',
+  HOTLINE_INGRESS_CASE_FIELD: 'ingress.caseField',
+  HOTLINE_INGRESS_AGENT_FIELD: 'ingress.agentField',
+  HOTLINE_INGRESS_AGENT_EXTENSIONS: 'ingress.agentExtensions',
+  HOTLINE_TWILIO_AUTH_TOKEN: 'ingress.twilioAuthToken',
+  HOTLINE_TWILIO_STREAM_URL: 'ingress.twilioStreamUrl',
+  HOTLINE_AUDIOHOOK_CLIENT_SECRET: 'ingress.audiohookClientSecret',
   HOTLINE_RETENTION_AUDIO_DAYS: 'retention.audioDays',
   HOTLINE_RETENTION_RAW_TRANSCRIPT_DAYS: 'retention.rawTranscriptDays',
   HOTLINE_RETENTION_CORRECTED_TRANSCRIPT_DAYS: 'retention.correctedTranscriptDays',
@@ -73,6 +97,13 @@ export class ConfigError extends Error {
 }
 
 type Tree = { [key: string]: unknown };
+
+function getPath(tree: Tree, dotted: string): unknown {
+  let node: unknown = tree;
+  for (const key of dotted.split('.'))
+    node = typeof node === 'object' && node !== null ? (node as Tree)[key] : undefined;
+  return node;
+}
 
 function setPath(target: Tree, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
@@ -107,6 +138,37 @@ export interface LoadConfigOptions {
   file?: string;
   /** Highest precedence (CLI flags, tests). */
   overrides?: ConfigInput;
+  /**
+   * Fill settings given nowhere with the data shipped in `data/` (Taipei FAQ, lexicons, Silero VAD)
+   * and the speech models `models fetch default` put in the models folder. The server and the CLI
+   * do; tests choose their data explicitly.
+   */
+  bundledData?: boolean;
+}
+
+const BUNDLED_ENV = new Set(BUNDLED_SETTINGS.map((s) => s.env));
+
+/** Shipped data and fetched default models for what the tree leaves unset (an empty value stays off). */
+function withBundledData(tree: Tree): Tree {
+  const out = structuredClone(tree);
+  for (const setting of BUNDLED_SETTINGS)
+    if (getPath(out, setting.key) === undefined && existsSync(setting.path))
+      setPath(out, setting.key, setting.path);
+  if (getPath(out, 'asr.engine') === undefined) {
+    const modelsDir = resolve(
+      (getPath(out, 'asr.modelsDir') as string | undefined) ??
+        join((getPath(out, 'dataDir') as string | undefined) ?? '.hotline', 'models'),
+    );
+    const streaming = join(modelsDir, DEFAULT_ASR_MODELS.streaming);
+    const offline = join(modelsDir, DEFAULT_ASR_MODELS.offline);
+    if (existsSync(streaming)) {
+      setPath(out, 'asr.modelDir', getPath(out, 'asr.modelDir') ?? streaming);
+      const twoPass = existsSync(offline);
+      if (twoPass) setPath(out, 'asr.offlineModelDir', getPath(out, 'asr.offlineModelDir') ?? offline);
+      setPath(out, 'asr.engine', twoPass ? 'two-pass' : 'sherpa-online');
+    }
+  }
+  return out;
 }
 
 /** Precedence: defaults < file < environment < overrides. Validated once, here. */
@@ -127,9 +189,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const fromEnv: Tree = {};
   for (const [name, key] of Object.entries(ENV_BINDINGS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(fromEnv, key, value);
+    if (value !== undefined && (value !== '' || BUNDLED_ENV.has(name))) setPath(fromEnv, key, value);
   }
   tree = deepMerge(deepMerge(tree, fromEnv), (options.overrides ?? {}) as Tree);
+  if (options.bundledData) tree = withBundledData(tree);
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -6,6 +6,22 @@ import type { Config } from './schema.js';
 /** Data that ships with the product (Taipei FAQ, similar questions, vocabulary, lexicons, VAD model). */
 export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
+/**
+ * The shipped data `npm start` and the CLI use for a setting given nowhere (file, environment,
+ * overrides). Setting the variable to an empty value turns the shipped one off.
+ */
+export const BUNDLED_SETTINGS: ReadonlyArray<{ env: string; key: string; path: string }> = [
+  { env: 'HOTLINE_KB_SEED', key: 'knowledge.seed', path: join(BUNDLED_DATA_DIR, 'taipei-faq') },
+  { env: 'HOTLINE_LEXICON_DIR', key: 'text.lexiconDir', path: join(BUNDLED_DATA_DIR, 'lexicon') },
+  { env: 'HOTLINE_VAD_MODEL', key: 'vad.model', path: join(BUNDLED_DATA_DIR, 'models', 'silero_vad.onnx') },
+];
+
+/** The speech models `models fetch default` downloads, picked up by `npm start` when no engine is set. */
+export const DEFAULT_ASR_MODELS = {
+  streaming: 'sherpa-onnx-streaming-zipformer-multi-zh-hans-2023-12-12',
+  offline: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17',
+} as const;
+
 export interface ResolvedPaths {
   dataDir: string;
   sqliteFile: string;
@@ -24,6 +40,8 @@ export interface ResolvedPaths {
   auditCheckpointFile: string;
   /** Held by the one server process that owns this data dir. */
   lockFile: string;
+  /** Knowledge bases' derived index fields, kept between starts (a cache: safe to delete). */
+  indexCacheDir: string;
 }
 
 /** Derived locations under the state directory, in one place. */
@@ -45,5 +63,6 @@ export function resolvePaths(config: Config): ResolvedPaths {
     auditKeyFile: resolve(config.audit.keyFile ?? join(dataDir, 'audit.key')),
     auditCheckpointFile: resolve(config.audit.checkpointFile ?? join(dataDir, 'audit-checkpoints.jsonl')),
     lockFile: join(dataDir, 'hotline.lock'),
+    indexCacheDir: join(dataDir, 'cache', 'kb-index'),
   };
 }

@@ -13,6 +13,17 @@ const bool = z.preprocess(
   (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v),
   z.boolean(),
 );
+/** A comma-separated list in the environment, an array in a JSON file. */
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string()),
+);
 
 export const configSchema = z.object({
   /** State directory: database, audio segments, downloaded models, logs. */
@@ -21,7 +32,8 @@ export const configSchema = z.object({
   server: z
     .object({
       port: port.default(8080),
-      host: z.string().default('0.0.0.0'),
+      /** This machine only unless told otherwise (e.g. 0.0.0.0 to serve the network). */
+      host: z.string().default('127.0.0.1'),
       /** Request bodies above this are refused with 413. */
       bodyLimitBytes: z.coerce
         .number()
@@ -128,10 +140,13 @@ export const configSchema = z.object({
       hotConfidence: z.coerce.number().min(0).max(1).default(0.75),
       /** Adoptions after which a caller's utterance becomes a searched similar question (0 = only by an editor). */
       learnAfterAdoptions: z.coerce.number().int().min(0).max(100).default(1),
-      /** OpenAI-compatible /v1/embeddings base URL, or a local ONNX embedding model folder. */
+      /** OpenAI-compatible /v1/embeddings base URL (vLLM, TEI, Ollama, llama.cpp…): enables dense retrieval. */
       embeddingsUrl: z.string().optional(),
       embeddingsModel: z.string().optional(),
-      embeddingsModelPath: z.string().optional(),
+      embeddingsApiKey: z.string().optional(),
+      /** Prepended to queries / passages before embedding, as the model expects (e5: `query: `, `passage: `). */
+      embeddingsQueryPrefix: z.string().default(''),
+      embeddingsPassagePrefix: z.string().default(''),
     })
     .prefault({}),
   suggest: z
@@ -172,6 +187,54 @@ export const configSchema = z.object({
       checkpointFile: z.string().optional(),
       /** How often a checkpoint is written while the chain grows. */
       checkpointSeconds: z.coerce.number().positive().default(60),
+    })
+    .prefault({}),
+  /** Telephony ingress (docs/telephony.md): every listener is off until its setting turns it on. */
+  ingress: z
+    .object({
+      /** SIP user agent and SIPREC recording server, UDP and TCP on this port; unset = off. */
+      sipPort: port.optional(),
+      /** Address put in SDP and Contact; unset = HOTLINE_HOST, or this machine's first IPv4 when that is 0.0.0.0. */
+      sipAddress: z.string().optional(),
+      /** Asterisk AudioSocket TCP listener; unset = off. */
+      audiosocketPort: port.optional(),
+      /** `POST /api/ingress/external-media`: RTP ports for Asterisk ExternalMedia channels. */
+      externalMedia: bool.default(false),
+      /** WebSocket paths on the main port. */
+      freeswitch: bool.default(false),
+      twilio: bool.default(false),
+      audiohook: bool.default(false),
+      /** UDP ports handed to RTP streams (SIP and ExternalMedia), `first-last`. */
+      rtpPorts: z
+        .string()
+        .regex(/^\d{1,5}-\d{1,5}$/, 'rtpPorts: first-last, e.g. 40000-40999')
+        .default('40000-40999'),
+      /** A live RTP stream that sends nothing this long (not on hold) is hung up with BYE. */
+      rtpTimeoutMs: ms.default(30_000),
+      /** Ring time before a SIP call is answered (a PBX can still CANCEL a fork nobody picked up). */
+      answerDelayMs: ms.default(0),
+      /** Wire codecs accepted: PCMU, PCMA (G.711) and L16 (linear PCM). */
+      codecs: list.pipe(z.array(z.enum(['PCMU', 'PCMA', 'L16'])).min(1)).default(['PCMU', 'PCMA', 'L16']),
+      /** Telephony legs live at once, all protocols together; more are refused with `ingress_busy`. */
+      maxCalls: z.coerce.number().int().positive().default(200),
+      /** Peers admitted to the IP-only protocols (SIP/RTP, AudioSocket), as addresses or CIDRs. */
+      allowFrom: list.default(['127.0.0.1/32', '::1/128']),
+      /** SIP headers carrying the case id and agent id. */
+      sipCaseHeader: z.string().default('X-Case-Id'),
+      sipAgentHeader: z.string().default('X-Agent-Id'),
+      /** Field of the call's metadata (FreeSWITCH JSON, Twilio parameters, AudioHook customConfig) holding the case id. */
+      caseField: z.string().default('case_id'),
+      agentField: z.string().default('agent_id'),
+      /** Extension or number → agent id, `1001=agent-7,1002=agent-9`. */
+      agentExtensions: list
+        .pipe(z.array(z.string().regex(/^[^=]+=[^=]+$/, 'agentExtensions: extension=agent-id')))
+        .default([]),
+      /** Twilio account auth token: verifies `X-Twilio-Signature` on the WebSocket upgrade. */
+      twilioAuthToken: z.string().optional(),
+      /** The exact wss:// URL given to Twilio's <Stream url>, which Twilio signs. */
+      twilioStreamUrl: z.string().optional(),
+      /** AudioHook client secret (base64): when set, requests must carry a valid HTTP message signature. */
+      audiohookClientSecret: z.string().optional(),
     })
     .prefault({}),
   retention: z

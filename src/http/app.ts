@@ -5,12 +5,13 @@ import { openStore } from '../store/index.js';
 import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.js';
 import { createStorageHealth } from '../store/storage-health.js';
 import { auditEntry } from '../store/audit-repository.js';
+import { createCaseNumberRepository } from '../store/case-number-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager, type CallAccessAudit } from '../session/index.js';
-import { streamRoutes } from '../ingress/index.js';
+import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
@@ -19,18 +20,25 @@ import { callRoutes } from './routes/calls.js';
 import { modelRoutes } from './routes/models.js';
 import { textRoutes } from './routes/text.js';
 import { kbRoutes } from './routes/kb.js';
+import { kbContentRoutes } from './routes/kb-content.js';
 import { conversationRoutes } from './routes/conversation.js';
 import { caseRoutes } from './routes/cases.js';
 import { authRoutes } from './routes/auth.js';
 import { auditRoutes } from './routes/audit.js';
 import { retentionRoutes } from './routes/retention.js';
+import { setupRoutes } from './routes/setup.js';
+import { createFirstRunSetup } from './first-run.js';
 
 export interface RunningApp {
   server: FastifyInstance;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   calls: CallSessionManager;
+  /** Telephony listeners (SIP, AudioSocket…), each off unless configured. */
+  telephony: Telephony;
   logger: Logger;
+  /** First run (no administrator yet): the one-time link that creates one; null otherwise. */
+  setupUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -87,13 +95,32 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   const callAudit: CallAccessAudit = async (e) => {
     await auditAppend(auditEntry(e, e.action, { type: 'call', id: e.caseId }, e.detail));
   };
-  const knowledge = await createKnowledgeService({ store, config, logger, text, audit: archive.audit });
+  const knowledge = await createKnowledgeService({
+    store,
+    config,
+    logger,
+    text,
+    audit: archive.audit,
+    indexCacheDir: paths.indexCacheDir,
+  });
+  stops.push(() => knowledge.close());
   // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
   // (kept in step the one way the CLI does it too).
   stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
 
   const caseSystem = await createCaseSystem({ config, store });
-  const assistant = createCallAssistantFactory({ knowledge, config, caseSystem, logger });
+  const assistant = createCallAssistantFactory({
+    knowledge,
+    config,
+    caseSystem,
+    logger,
+    // What an agent adopts or rejects in a call teaches retrieval (audited with the agent as actor).
+    learn: ({ kb, ...input }, by) =>
+      knowledge.feedback(
+        { kb: kb ?? knowledge.defaultKb, ...input },
+        { id: by, role: 'agent', source: 'call' },
+      ),
+  });
   const conversations = createConversationService({
     knowledge,
     config,
@@ -104,6 +131,7 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   });
 
   const auth = await createAuthService({ store, config, audit: archive.audit });
+  const setup = await createFirstRunSetup(auth, config);
   stops.push(archive.retention.schedule());
 
   let registry: AsrEngineRegistry | null = null;
@@ -118,7 +146,9 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
   const metrics = createMetrics();
+  const caseNumbers = await createCaseNumberRepository(store);
   const calls = new CallSessionManager({
+    caseNumbers,
     config,
     logger,
     asrEngineFor,
@@ -153,6 +183,7 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   await server.register(authPlugin, { auth, config, audit: auditAppend, logger });
   await server.register(metrics.plugin);
   await server.register(authRoutes, { auth });
+  await server.register(setupRoutes, { setup });
   await server.register(streamRoutes, {
     manager: calls,
     config,
@@ -161,11 +192,22 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
     onPartialsCoalesced: metrics.onPartialsCoalesced,
     audit: callAudit,
   });
+  const telephony = await startTelephony({ config, logger, manager: calls });
+  await server.register(telephonyRoutes, {
+    telephony,
+    config,
+    logger,
+    checkToken: async (token) => {
+      const result = await auth.authenticate(token);
+      return result.ok ? result.principal : null;
+    },
+  });
   await server.register(callRoutes, { manager: calls, config, audit: callAudit });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
+  await server.register(kbContentRoutes, { knowledge });
   await server.register(conversationRoutes, { conversations, audit: auditAppend });
-  await server.register(caseRoutes, { archive });
+  await server.register(caseRoutes, { archive, caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
   if (registry) {
@@ -178,18 +220,31 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const setupCode = setup.code();
+  const setupUrl = setupCode ? `${url}/#/setup/${setupCode}` : null;
+  if (setupUrl)
+    logger.warn({ setup_url: setupUrl }, 'first run: open the setup link once to create the administrator');
+  if (config.auth.devSignIn && !['127.0.0.1', '::1', 'localhost'].includes(config.server.host))
+    logger.warn(
+      { host: config.server.host },
+      'dev sign-in (no password) is on while listening beyond this machine',
+    );
   let closing: Promise<void> | null = null;
   return {
     server,
-    url: `${scheme}://127.0.0.1:${port}`,
+    url,
     calls,
+    telephony,
     logger,
+    setupUrl,
     close() {
       closing ??= (async () => {
         // Drain: /readyz goes red, new calls and resumes are refused, live calls flush their last
         // finals into the archive and their clients get `closed` with `server_shutdown`.
         const live = calls.liveCount;
         if (live > 0) logger.info({ live }, 'shutting down: finishing live calls');
+        await telephony.close();
         if (!(await calls.shutdown(config.server.shutdownTimeoutMs)))
           logger.warn(
             'shutdown: some calls did not finish in time; their journals are recovered at the next start',

@@ -8,6 +8,7 @@ import { silentLogger, testConfig, toneWav } from '../cases/testing/fixtures.js'
 import { createHttpServer } from './server.js';
 import { authPlugin } from './auth.js';
 import { authRoutes } from './routes/auth.js';
+import { roles } from './principal.js';
 import { caseRoutes } from './routes/cases.js';
 import { auditRoutes } from './routes/audit.js';
 import { retentionRoutes } from './routes/retention.js';
@@ -90,6 +91,7 @@ describe('archive and auth routes', () => {
     tokens.admin = ADMIN_TOKEN;
     tokens.ingress = (await auth.createToken({ name: 'pbx', role: 'ingress' }, admin)).token;
     tokens.service = (await auth.createToken({ name: 'crm', role: 'service' }, admin)).token;
+    tokens.editor = (await auth.createToken({ name: 'kb-editor', role: 'editor' }, admin)).token;
     tokens.none = null;
     tokens.expired = (
       await auth.createToken({ name: 'short', role: 'supervisor', expiresAt: now + 1000 }, admin)
@@ -151,7 +153,7 @@ describe('archive and auth routes', () => {
     },
     {
       route: 'GET /api/auth/me',
-      allowed: ['agent', 'supervisor', 'admin', 'ingress', 'service'],
+      allowed: roles,
       ok: 200,
       request: () => ['GET', '/api/auth/me'],
     },
@@ -244,7 +246,7 @@ describe('archive and auth routes', () => {
     // Last: signing out revokes the session tokens used above.
     {
       route: 'POST /api/auth/logout',
-      allowed: ['agent', 'supervisor', 'admin', 'ingress', 'service'],
+      allowed: roles,
       ok: 200,
       request: () => ['POST', '/api/auth/logout', {}],
     },

@@ -88,7 +88,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }),
   );
 
-  await app.register(websocket, { options: { maxPayload: config.stream.maxFrameBytes * 2 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: config.stream.maxFrameBytes * 2,
+      // FreeSWITCH's mod_audio_fork (libwebsockets) drops a handshake that does not name the
+      // sub-protocol it asked for (`audio.drachtio.org`): agree to the first one offered.
+      handleProtocols: (protocols: Set<string>) => [...protocols][0] ?? false,
+    },
+  });
 
   app.get('/healthz', { config: { roles: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { roles: 'public' } }, async (_request, reply) => {

@@ -23,6 +23,7 @@ import {
 } from '../session/index.js';
 
 import { ClientQueue } from './client-queue.js';
+import { toBytes } from './ws-leg.js';
 
 export interface StreamSocketOptions {
   manager: CallSessionManager;
@@ -325,10 +326,4 @@ export class StreamSocket implements EventSubscriber {
       });
     }
   }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }

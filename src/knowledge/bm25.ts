@@ -18,7 +18,8 @@ export interface BM25Field {
 const K1 = 1.2;
 const B = 0.75;
 
-const idfOf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+// Never negative, also for a term "seen once" in an empty field.
+const idfOf = (n: number, df: number) => Math.log(1 + Math.max(0, n - df + 0.5) / (df + 0.5));
 
 /** Work items between two checks of the time slice while building (see `FaqIndex.buildAsync`). */
 export const BUILD_STEP = 256;

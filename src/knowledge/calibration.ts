@@ -6,6 +6,6 @@ import type { ConfidenceModel } from './confidence.js';
  * Feature order: `CONFIDENCE_FEATURES`. Refit after changing the index or the shipped phrasings.
  */
 export const TAIPEI_CONFIDENCE: ConfidenceModel = {
-  intercept: -5.4282,
-  weights: [-0.3086, 1.0953, 3.3354, -0.8551, -1.4291, 3.8284],
+  intercept: -5.3743,
+  weights: [-0.2495, 1.172, 3.2786, -0.7919, -1.2822, 3.8839],
 };

@@ -3,95 +3,97 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { createKnowledgeService } from './service.js';
 import { startEmbeddingsDouble, type EmbeddingsDouble } from './testing/embeddings-double.js';
-import type { FaqEntry } from './types.js';
+import { denseConcepts, denseFixture } from './testing/dense-fixture.js';
 
-const entries: FaqEntry[] = [
-  {
-    id: 'bulky',
-    question: '大型家具如何預約清運？',
-    answer: '請撥打清潔隊電話預約。',
-    agency: '環境保護局',
-    tags: [],
-  },
-  {
-    id: 'card',
-    question: '悠遊卡遺失該怎麼辦？',
-    answer: '請向悠遊卡公司辦理掛失。',
-    agency: '交通局',
-    tags: [],
-  },
-  {
-    id: 'pool',
-    question: '運動中心游泳池開放時間？',
-    answer: '每日六點至二十二點。',
-    agency: '體育局',
-    tags: [],
-  },
-];
+const entries = denseFixture;
+const concepts = denseConcepts;
 
-// The double's "meaning": a spring mattress is bulky furniture. No characters are shared with the entry.
-const concepts = [['彈簧床', '大型家具'], ['悠遊卡'], ['游泳']];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('dense channel through an OpenAI-compatible /v1/embeddings endpoint (test double, not a model)', () => {
+describe('dense retrieval through an OpenAI-compatible /v1/embeddings endpoint (test double, not a model)', () => {
   let double: EmbeddingsDouble;
-  let store: Store;
   beforeAll(async () => {
     double = await startEmbeddingsDouble(concepts);
-    store = await openStore({});
   });
-  afterAll(async () => {
-    await store.close();
-    await double.close();
-  });
+  afterAll(() => double.close());
 
-  it('embeds the entries once per text and lets a meaning-only match rank first', async () => {
+  const configFor = (dir: string, extra: Record<string, string> = {}) =>
+    loadConfig({
+      env: {},
+      overrides: {
+        dataDir: dir,
+        knowledge: { embeddingsUrl: double.url, embeddingsModel: 'bge-m3', ...extra },
+      },
+    });
+
+  it('embeds each passage once, stores the vectors, and ranks a meaning-only match by rank fusion', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-emb-'));
-    const config = loadConfig({
-      env: {},
-      overrides: { dataDir: dir, knowledge: { embeddingsUrl: double.url, embeddingsModel: 'bge-m3' } },
-    });
-    const knowledge = await createKnowledgeService({ store, config });
-    await knowledge.importEntries('default', entries);
-    expect(double.requests[0]).toEqual({
-      model: 'bge-m3',
-      input: entries.map((e) => `${e.question}\n${e.answer}`),
-    });
+    const store = await openStore({ sqliteFile: join(dir, 'kb.db') });
+    try {
+      const first = double.requests.length;
+      const knowledge = await createKnowledgeService({
+        store,
+        config: configFor(dir, { embeddingsQueryPrefix: 'query: ', embeddingsPassagePrefix: 'passage: ' }),
+      });
+      await knowledge.importEntries('default', entries);
+      // Question, then the answer in chunks, each with the passage prefix.
+      await expect.poll(() => double.requests.length).toBeGreaterThan(first);
+      expect(double.requests[first]).toEqual({
+        model: 'bge-m3',
+        input: entries.flatMap((e) => [`passage: ${e.question}`, `passage: ${e.answer}`]),
+      });
 
-    const lexical = knowledge.search('彈簧床要丟');
-    expect(lexical.results.map((r) => r.faq_id)).not.toContain('bulky');
-    const dense = await knowledge.searchAsync('彈簧床要丟');
-    expect(dense.results[0]?.faq_id).toBe('bulky');
+      const lexical = knowledge.search('彈簧床要丟');
+      expect(lexical.results.map((r) => r.faq_id)).not.toContain('bulky');
+      await expect
+        .poll(async () => (await knowledge.searchAsync('彈簧床要丟')).results[0]?.faq_id)
+        .toBe('bulky');
+      expect(double.requests.at(-1)?.input).toEqual(['query: 彈簧床要丟']);
 
-    // A re-import with one changed entry embeds only that entry's text.
-    const before = double.requests.length;
-    await knowledge.importEntries(
-      'default',
-      entries.map((e) => (e.id === 'pool' ? { ...e, answer: '每日八點至二十二點。' } : e)),
-    );
-    expect(double.requests.slice(before)).toEqual([
-      { model: 'bge-m3', input: ['運動中心游泳池開放時間？\n每日八點至二十二點。'] },
-    ]);
+      // A re-import with one changed answer embeds only that answer; a restart embeds nothing.
+      const before = double.requests.length;
+      await knowledge.importEntries(
+        'default',
+        entries.map((e) => (e.id === 'pool' ? { ...e, answer: '每日八點至二十二點。' } : e)),
+      );
+      await expect.poll(() => double.requests.length).toBe(before + 1);
+      expect(double.requests.at(-1)?.input).toEqual(['passage: 每日八點至二十二點。']);
+      knowledge.close();
+      const restarted = await createKnowledgeService({
+        store,
+        config: configFor(dir, { embeddingsQueryPrefix: 'query: ', embeddingsPassagePrefix: 'passage: ' }),
+      });
+      await expect
+        .poll(async () => (await restarted.searchAsync('彈簧床要丟')).results[0]?.faq_id)
+        .toBe('bulky');
+      expect(double.requests.slice(before + 1).every((r) => r.input[0]?.startsWith('query: '))).toBe(true);
+      restarted.close();
+    } finally {
+      await store.close();
+    }
   });
 
-  it('falls back to lexical + phonetic when the endpoint is down', async () => {
+  it('serves lexical results while the endpoint is down, and back-fills the vectors when it returns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-emb-down-'));
-    const gone = await startEmbeddingsDouble(concepts);
-    await gone.close();
-    const config = loadConfig({
-      env: {},
-      overrides: { dataDir: dir, knowledge: { embeddingsUrl: gone.url } },
-    });
-    const downStore = await openStore({});
+    const store = await openStore({ sqliteFile: join(dir, 'kb.db') });
+    double.setDown(true);
     try {
-      const knowledge = await createKnowledgeService({ store: downStore, config });
+      const knowledge = await createKnowledgeService({ store, config: configFor(dir), backfillMs: 50 });
       await knowledge.importEntries('default', entries);
-      const result = await knowledge.searchAsync('悠遊卡掉了');
-      expect(result.results[0]?.faq_id).toBe('card');
+      expect((await knowledge.searchAsync('悠遊卡掉了')).results[0]?.faq_id).toBe('card');
+      expect((await knowledge.searchAsync('彈簧床要丟')).results.map((r) => r.faq_id)).not.toContain('bulky');
+      await sleep(120);
+      double.setDown(false);
+      await expect
+        .poll(async () => (await knowledge.searchAsync('彈簧床要丟')).results[0]?.faq_id, { timeout: 5000 })
+        .toBe('bulky');
+      knowledge.close();
     } finally {
-      await downStore.close();
+      double.setDown(false);
+      await store.close();
     }
   });
 });

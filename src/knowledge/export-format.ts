@@ -1,6 +1,6 @@
 import { csvLine } from './csv.js';
 import { indexedPhrasings } from './phrasings.js';
-import type { ImportFormat } from './import-format.js';
+import { entryFields, type ImportFormat } from './import-format.js';
 import type { FaqEntry } from './types.js';
 
 /**
@@ -11,31 +11,11 @@ import type { FaqEntry } from './types.js';
 export function exportEntries(entries: readonly FaqEntry[], format: ImportFormat): string {
   if (format === 'jsonl')
     return entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '');
-  const header = [
-    'id',
-    'question',
-    'answer',
-    'agency',
-    'maintainer',
-    'url',
-    'tags',
-    'tier',
-    'updated',
-    'phrasings',
-  ];
-  const rows = entries.map((e) =>
-    csvLine([
-      e.id,
-      e.question,
-      e.answer,
-      e.agency,
-      e.maintainer ?? '',
-      e.url ?? '',
-      e.tags.join(','),
-      e.tier ?? '',
-      e.updated ?? '',
-      indexedPhrasings(e).join('\n'),
-    ]),
-  );
-  return [csvLine(header), ...rows].join('\r\n') + '\r\n';
+  const cell = (e: FaqEntry, field: (typeof entryFields)[number]): string => {
+    if (field === 'tags') return e.tags.join(',');
+    if (field === 'phrasings') return indexedPhrasings(e).join('\n');
+    return e[field] ?? '';
+  };
+  const rows = entries.map((e) => csvLine(entryFields.map((f) => cell(e, f))));
+  return [csvLine(entryFields), ...rows].join('\r\n') + '\r\n';
 }

@@ -74,9 +74,10 @@ describe('hybrid FAQ index', () => {
       clearInterval(timer);
       expect(index.size).toBe(4847);
       expect(ticks).toBeGreaterThan(10);
-      // Slices are 15 ms of work; the bound leaves room for a busy shared CI machine.
+      // Slices are 15 ms of work; a build that held the loop would show one gap of its whole length
+      // (≈ 4 s). The bound leaves room for a shared machine whose other processes take the cores.
       console.info(`[knowledge] longest event-loop gap during a Taipei KB build: ${longest.toFixed(0)} ms`);
-      expect(longest).toBeLessThan(400);
+      expect(longest).toBeLessThan(1500);
 
       // Quality guard on the dev sets (docs/knowledge.md has the full numbers).
       const expand = goldExpander(entries);

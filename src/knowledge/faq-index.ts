@@ -1,14 +1,8 @@
 import type { Segmenter } from '../text/segment.js';
-import { accumulate, BUILD_STEP, buildFieldSteps, type BM25Field } from './bm25.js';
+import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
+import type { EntryDerived, EntryDerivedCache } from './docs-cache.js';
 import { indexedPhrasings } from './phrasings.js';
-import {
-  indexText,
-  queryTerms,
-  soundGrams,
-  textTerms,
-  type QueryTerms,
-  type TextTerms,
-} from './query-terms.js';
+import { indexText, queryTerms, soundGrams, textTerms, type QueryTerms } from './query-terms.js';
 import type { FaqEntry, QueryPart } from './types.js';
 import type { Vocabulary } from './vocabulary.js';
 
@@ -17,7 +11,6 @@ export interface IndexTuning {
   words: number;
   chars: number;
   sounds: number;
-  dense: number;
   /** Field weights: the official question, the similar questions (best one counts), the answer (best chunk counts). */
   question: number;
   phrasings: number;
@@ -39,7 +32,6 @@ export const defaultTuning: IndexTuning = {
   words: 0.4,
   chars: 0.4,
   sounds: 0.2,
-  dense: 0.3,
   question: 1,
   phrasings: 0.7,
   answer: 0.5,
@@ -54,7 +46,10 @@ export const defaultTuning: IndexTuning = {
 export interface RankOptions {
   k: number;
   agency?: string;
-  /** Cosine similarity of the query to each entry (same order as the entries), when vectors exist. */
+  /**
+   * Cosine similarity of the query to each entry (same order as the entries), when vectors exist:
+   * the dense ranking is fused with the lexical one by reciprocal rank.
+   */
   dense?: Float32Array;
   /** Extra similar questions (learned from agents), scored as part of the phrasings field. */
   overlay?: PhrasingOverlay | null;
@@ -71,8 +66,10 @@ export interface FieldScores {
 
 export interface RankedEntry {
   entry: FaqEntry;
-  /** Fused score in 0..1. */
+  /** Fused lexical score in 0..1. */
   score: number;
+  /** With dense retrieval: the entry's best cosine similarity to the query. */
+  dense?: number;
   matched: string[];
   fields: FieldScores;
   /** The similar question that matched best, when that field counted. */
@@ -83,6 +80,10 @@ export interface RankedEntry {
    */
   coverage: number;
 }
+
+/** Reciprocal rank fusion constant (Cormack et al.'s 60) and how deep each ranking is fused. */
+const RRF_K = 60;
+const FUSION_DEPTH = 50;
 
 const CHANNELS = ['words', 'chars', 'sounds'] as const;
 type ChannelName = (typeof CHANNELS)[number];
@@ -107,16 +108,12 @@ function finish<T>(steps: Generator<void, T>): T {
   }
 }
 
-/** What one entry contributes to the index, kept so a re-index can reuse unchanged entries. */
-interface EntryDocs {
+/**
+ * What one entry contributes to the index, kept so a re-index can reuse unchanged entries. The
+ * question's sound bigrams and their characters (`soundKeys`, `soundChars`) explain `matched`.
+ */
+interface EntryDocs extends EntryDerived {
   source: FaqEntry;
-  question: string;
-  phrasings: string[];
-  chunks: string[];
-  terms: Record<FieldName, TextTerms[]>;
-  /** The question's sound bigrams and their characters (for `matched`). */
-  soundKeys: string[];
-  soundChars: string[];
 }
 
 const SENTENCE = /[^。！？!?；;\n]+[。！？!?；;\n]*/g;
@@ -138,13 +135,25 @@ export function answerChunks(answer: string, size: number): string[] {
   return chunks;
 }
 
-function entryDocs(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDocs {
+function entryDocs(
+  e: FaqEntry,
+  segmenter: Segmenter,
+  tuning: IndexTuning,
+  cache: EntryDerivedCache | undefined,
+): EntryDocs {
+  const cached = cache?.get(e, tuning);
+  if (cached) return { ...cached, source: e };
+  const derived = deriveEntry(e, segmenter, tuning);
+  cache?.set(e, tuning, derived);
+  return { ...derived, source: e };
+}
+
+function deriveEntry(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDerived {
   const question = indexText(e.question);
   const phrasings = indexedPhrasings(e).map(indexText);
   const chunks = answerChunks(indexText(e.answer.slice(0, tuning.answerChars)), tuning.answerChunkChars);
   const sounds = soundGrams(question);
   return {
-    source: e,
     question,
     phrasings,
     chunks,
@@ -241,21 +250,29 @@ export class FaqIndex {
     segmenter: Segmenter,
     tuning = defaultTuning,
     previous?: FaqIndex,
+    cache?: EntryDerivedCache,
   ): FaqIndex {
-    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous));
+    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous, cache));
   }
 
   /**
    * Builds in slices of at most `sliceMs` of CPU, giving the event loop back in between, so a
    * re-index while calls stream never stalls their audio or events. With `previous` (the index
-   * being replaced), unchanged entries reuse its segmentation and pinyin.
+   * being replaced), unchanged entries reuse its segmentation and pinyin; with `cache`, so do
+   * entries indexed before (e.g. at the previous start), and new ones are added to it.
    */
   static async buildAsync(
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
-    options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number } = {},
+    options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number; cache?: EntryDerivedCache } = {},
   ): Promise<FaqIndex> {
-    const steps = FaqIndex.buildSteps(entries, segmenter, options.tuning ?? defaultTuning, options.previous);
+    const steps = FaqIndex.buildSteps(
+      entries,
+      segmenter,
+      options.tuning ?? defaultTuning,
+      options.previous,
+      options.cache,
+    );
     const sliceMs = options.sliceMs ?? 15;
     let sliceStart = performance.now();
     for (;;) {
@@ -272,7 +289,8 @@ export class FaqIndex {
     entries: readonly FaqEntry[],
     segmenter: Segmenter,
     tuning: IndexTuning,
-    previous?: FaqIndex,
+    previous: FaqIndex | undefined,
+    cache: EntryDerivedCache | undefined,
   ): Generator<void, FaqIndex> {
     const reusable =
       previous &&
@@ -282,13 +300,15 @@ export class FaqIndex {
         : null;
     const docs: EntryDocs[] = [];
     for (let i = 0; i < entries.length; i++) {
-      // Segmenting an entry's texts costs far more than a BM25 posting: yield often.
-      if (i % (BUILD_STEP / 8) === 0) yield;
+      // Segmenting an entry's texts (answers up to 4,000 characters, with pinyin) costs up to tens
+      // of milliseconds: offer the event loop a turn after every entry (taken when the slice is used up).
+      yield;
       const e = entries[i] as FaqEntry;
       const before = reusable?.get(e.id);
-      docs.push(
-        before && sameContent(before.source, e) ? { ...before, source: e } : entryDocs(e, segmenter, tuning),
-      );
+      if (before && sameContent(before.source, e)) {
+        cache?.set(e, tuning, before);
+        docs.push({ ...before, source: e });
+      } else docs.push(entryDocs(e, segmenter, tuning, cache));
     }
     const fields = {} as Record<ChannelName, Record<FieldName, FieldIndex>>;
     for (const channel of CHANNELS) {
@@ -328,7 +348,7 @@ export class FaqIndex {
       const bm25 = finish(
         buildFieldSteps(
           known.map((p) => p.terms[channel]),
-          this.fields[channel].phrasings.bm25,
+          this.rarity(channel),
         ),
       );
       fields[channel] = fieldIndex(bm25, owners);
@@ -391,15 +411,11 @@ export class FaqIndex {
         if (s > 0) fused[d] = (fused[d] as number) + w * (t.sharpen === 1 ? s : s ** t.sharpen);
       }
     }
-    if (options.dense && t.dense > 0) {
-      const w = t.dense * totalWeight;
-      for (let d = 0; d < n; d++) fused[d] = (fused[d] as number) + w * Math.max(0, options.dense[d] ?? 0);
-      totalWeight += w;
-    }
     if (options.demote) {
       for (const [d, factor] of options.demote) fused[d] = (fused[d] as number) * factor;
     }
-    return this.top(fused, options).map((d) => {
+    const order = options.dense ? this.fuseByRank(fused, options.dense, options) : this.top(fused, options);
+    return order.map((d) => {
       const phrasingDoc = bestPhrasing[d] as number;
       const fields: FieldScores = {
         question: round(perField.question[d] as number),
@@ -409,6 +425,7 @@ export class FaqIndex {
       return {
         entry: this.entries[d] as FaqEntry,
         score: Math.min(1, (fused[d] as number) / totalWeight),
+        ...(options.dense ? { dense: round(options.dense[d] ?? 0) } : {}),
         matched: this.explain(d, terms),
         coverage: this.coverage(d, terms),
         fields,
@@ -419,6 +436,15 @@ export class FaqIndex {
     });
   }
 
+  /**
+   * Term rarity for similar questions from outside the version: that of the KB's own similar questions,
+   * or of its questions when it has none.
+   */
+  private rarity(channel: ChannelName): BM25Field {
+    const fields = this.fields[channel];
+    return fields.phrasings.bm25.docCount > 0 ? fields.phrasings.bm25 : fields.question.bm25;
+  }
+
   /** Overlay phrasings count where they beat the entry's own; their documents are numbered after the KB's. */
   private mergeOverlay(
     scores: { best: Float64Array; doc: Int32Array },
@@ -427,7 +453,7 @@ export class FaqIndex {
     terms: ReadonlyMap<string, number>,
   ): void {
     const own = this.fields[channel].phrasings;
-    const extra = this.fieldScores(overlay.field(channel), terms, own.bm25);
+    const extra = this.fieldScores(overlay.field(channel), terms, this.rarity(channel));
     for (let d = 0; d < scores.best.length; d++) {
       if ((extra.best[d] as number) > (scores.best[d] as number)) {
         scores.best[d] = extra.best[d] as number;
@@ -474,7 +500,23 @@ export class FaqIndex {
     return { best, doc };
   }
 
-  private top(fused: Float64Array, options: RankOptions): number[] {
+  /**
+   * Reciprocal rank fusion of the lexical ranking and the dense one (each cut at `FUSION_DEPTH`): an
+   * entry's place counts, not its raw score, so the two scales never need calibrating against each other.
+   */
+  private fuseByRank(fused: Float64Array, dense: Float32Array, options: RankOptions): number[] {
+    const depth = { ...options, k: Math.max(options.k, FUSION_DEPTH) };
+    const rrf = new Map<number, number>();
+    for (const order of [this.top(fused, depth), this.top(dense, depth)]) {
+      order.forEach((d, rank) => rrf.set(d, (rrf.get(d) ?? 0) + 1 / (RRF_K + rank + 1)));
+    }
+    return [...rrf]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, options.k)
+      .map(([d]) => d);
+  }
+
+  private top(fused: Float64Array | Float32Array, options: RankOptions): number[] {
     // Partial selection: keep the k best in a small sorted buffer (k is ≤ 50 in practice).
     const best: number[] = [];
     for (let d = 0; d < fused.length; d++) {

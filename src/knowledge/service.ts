@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createKbLearningRepository } from '../store/kb-learning-repository.js';
+import { createKbVectorRepository } from '../store/kb-vector-repository.js';
 import {
   createKbRepository,
   KbRepositoryError,
   type KbRepository,
   type KbVersion,
 } from '../store/kb-repository.js';
+import type { AuditInput } from '../store/audit-repository.js';
 import type { Store } from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
@@ -15,8 +17,10 @@ import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';
 import { createEditing, type KnowledgeEditing } from './editing.js';
+import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';
 import { KnowledgeError } from './errors.js';
-import { createOpenAiEmbedder, dot, type Embedder } from './embeddings.js';
+import { buildDenseIndex, embedQuery, type DenseIndex, type DenseSettings } from './dense.js';
+import { createOpenAiEmbedder } from './embeddings.js';
 import { FaqIndex, type PhrasingOverlay } from './faq-index.js';
 import { chooseHandoff } from './handoff.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
@@ -68,15 +72,7 @@ export interface Actor {
 
 /** The audit log, as the knowledge stage writes to it (the app wires the archive's). */
 export interface KnowledgeAudit {
-  append(entry: {
-    actorId: string | null;
-    actorRole: string | null;
-    action: string;
-    targetType: string;
-    targetId: string | null;
-    source: string | null;
-    detail?: Record<string, unknown>;
-  }): Promise<unknown>;
+  append(entry: AuditInput): Promise<unknown>;
 }
 
 /** The text stage as the knowledge stage uses it: queries go through it as live transcripts do. */
@@ -94,21 +90,18 @@ export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
    */
   searchAsync(query: string | readonly QueryPart[], options?: SearchOptions): Promise<SearchResult>;
   kbs(): KbSummary[];
+  /** The KB used when a request names none. */
+  readonly defaultKb: string;
   /** Parses a JSONL/CSV body and imports it (all or nothing); the new index is swapped in atomically. */
   import(kb: string, body: string, options?: ImportOptions, actor?: Actor): Promise<ImportResult>;
-  importEntries(
-    kb: string,
-    entries: readonly FaqEntry[],
-    options?: Pick<ImportOptions, 'mode' | 'note'>,
-    actor?: Actor,
-  ): Promise<ImportResult>;
   versions(kb: string): Promise<KbVersion[]>;
-  rollback(kb: string, version: number, actor?: Actor): Promise<KbVersion>;
   entry(kb: string, id: string): FaqEntry | null;
   /** Every entry of a KB's active version, in id order. */
   entries(kb: string): FaqEntry[];
   /** Domain terms mined from the KB(s), for the text stage's lexicon and ASR hot-words. */
   terms(kb?: string): string[];
+  /** Stops background work (embedding back-fill). */
+  close(): void;
 }
 
 export interface KnowledgeServiceOptions {
@@ -117,12 +110,23 @@ export interface KnowledgeServiceOptions {
   logger?: Logger;
   text?: KnowledgeText;
   audit?: KnowledgeAudit;
+  /** First wait before re-trying to embed a version after the endpoint failed (default 30 s; tests shorten it). */
+  backfillMs?: number;
+  /**
+   * Folder where each KB's derived index fields (segmentation, pinyin) are kept between starts, so a
+   * restart with an unchanged KB does not recompute them. Unset: nothing is kept.
+   */
+  indexCacheDir?: string;
+  /** Build each KB's search index only when first searched (CLI commands that mostly never search). */
+  lazyIndex?: boolean;
 }
 
 /** One KB's active version as searched. */
 export interface LoadedKb {
   version: number;
-  index: FaqIndex;
+  /** Null until first needed when the service was asked for a lazy index (CLI commands that never search). */
+  index: FaqIndex | null;
+  buildIndex: () => FaqIndex;
   byId: Map<string, FaqEntry>;
   terms: string[];
   router: AgencyRouter;
@@ -132,14 +136,15 @@ export interface LoadedKb {
   adminVocabulary: VocabularyTerm[];
   /** Similar questions learned from agents, over this version's index. */
   overlay: PhrasingOverlay | null;
-  /** Unit vectors of the entries (index order), when an embeddings endpoint is configured and answered. */
-  vectors: Float32Array[] | null;
+  /** Passage vectors of this version, once an embeddings endpoint answered for all of them. */
+  dense: DenseIndex | null;
 }
 
-/** What an entry's vector is computed from. */
-const embeddingText = (e: FaqEntry) => `${e.question}\n${e.answer.slice(0, 200)}`;
 /** A call must not wait long for the query vector: past this, the lexical result is used. */
 const QUERY_EMBED_TIMEOUT_MS = 800;
+/** First retry of an embedding back-fill after the endpoint failed; doubles up to the maximum. */
+const BACKFILL_FIRST_MS = 30_000;
+const BACKFILL_MAX_MS = 15 * 60_000;
 /** Ranked deeper than the cards shown: confidence looks at the next different question. */
 const RANK_DEPTH = 10;
 
@@ -162,14 +167,19 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   const learning = new AgentLearning(await createKbLearningRepository(store), settings.learnAfterAdoptions);
   const directory = loadAgencyDirectory(config.text.lexiconDir);
 
-  const embedder: Embedder | null = settings.embeddingsUrl
-    ? createOpenAiEmbedder({
-        url: settings.embeddingsUrl,
-        ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
-      })
+  const dense: DenseSettings | null = settings.embeddingsUrl
+    ? {
+        embedder: createOpenAiEmbedder({
+          url: settings.embeddingsUrl,
+          ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
+          ...(settings.embeddingsApiKey ? { apiKey: settings.embeddingsApiKey } : {}),
+        }),
+        vectors: await createKbVectorRepository(store),
+        queryPrefix: settings.embeddingsQueryPrefix,
+        passagePrefix: settings.embeddingsPassagePrefix,
+      }
     : null;
-  // Vectors by embedded text, shared across versions: a re-import only embeds what changed.
-  const vectorCache = new Map<string, Float32Array>();
+  const backfills = new Map<string, NodeJS.Timeout>();
 
   const shipped = new Vocabulary(loadVocabularyFile(resolvePaths(config).vocabularyFile));
   const lexiconTerms: string[] = [];
@@ -181,31 +191,59 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     }
   }
   // Colloquial words stay whole in segmentation, so 老人卡 is one query word and not 老人 + 卡.
-  const segmenter: Segmenter = createSegmenter([
+  const dictionary = [
     ...synonymTerms(),
     ...lexiconTerms,
     ...shipped.terms().flatMap((t) => [t.colloquial, ...t.official]),
-  ]);
+  ];
+  const segmenter: Segmenter = createSegmenter(dictionary);
+  const derivedCaches = new Map<string, PersistedDerivedCache>();
+  /** The KB's cache of derived fields for the dictionary as it is now (a changed dictionary starts anew). */
+  function derivedCache(kb: string): PersistedDerivedCache | undefined {
+    if (!options.indexCacheDir) return undefined;
+    const key = dictionaryKey(dictionary);
+    const known = derivedCaches.get(kb);
+    if (known?.dictionary === key) return known;
+    const cache = new PersistedDerivedCache(options.indexCacheDir, kb, key);
+    derivedCaches.set(kb, cache);
+    return cache;
+  }
 
   const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
 
-  /** Entry vectors, reusing those of unchanged texts; null (lexical only) when the endpoint fails. */
-  async function embedEntries(kb: string, entries: readonly FaqEntry[]): Promise<Float32Array[] | null> {
-    if (!embedder) return null;
-    const texts = entries.map(embeddingText);
-    const missing = [...new Set(texts.filter((t) => !vectorCache.has(t)))];
-    try {
-      const vectors = await embedder.embed(missing);
-      missing.forEach((t, i) => vectorCache.set(t, vectors[i] as Float32Array));
-      return texts.map((t) => vectorCache.get(t) as Float32Array);
-    } catch (err) {
-      logger?.warn(
-        { kb, err: (err as Error).message },
-        'knowledge: embeddings unavailable, this version is lexical + phonetic only',
-      );
-      return null;
-    }
+  /**
+   * Embeds a version's passages (stored vectors reused). When the endpoint fails the version stays
+   * lexical + phonetic and a back-fill retries with backoff until it answers, then swaps the dense
+   * side in — unless a newer version took over meanwhile (that one embeds itself).
+   */
+  function embedVersion(
+    kb: string,
+    version: number,
+    entries: readonly FaqEntry[],
+    waitMs = options.backfillMs ?? BACKFILL_FIRST_MS,
+  ): Promise<void> {
+    if (!dense) return Promise.resolve();
+    clearTimeout(backfills.get(kb));
+    backfills.delete(kb);
+    return buildDenseIndex(entries, dense).then(
+      (index) => {
+        const state = loaded.get(kb);
+        if (state?.version === version) state.dense = index;
+      },
+      (err: unknown) => {
+        logger?.warn(
+          { kb, version, err: (err as Error).message, retry_ms: waitMs },
+          'knowledge: embeddings unavailable, lexical + phonetic only until the back-fill succeeds',
+        );
+        const timer = setTimeout(() => {
+          if (loaded.get(kb)?.version === version)
+            void embedVersion(kb, version, entries, Math.min(waitMs * 2, BACKFILL_MAX_MS));
+        }, waitMs);
+        timer.unref();
+        backfills.set(kb, timer);
+      },
+    );
   }
 
   async function activate(
@@ -214,34 +252,52 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     entries: FaqEntry[],
   ): Promise<void> {
     const started = performance.now();
-    const previous = loaded.get(kb)?.index;
-    const index = await FaqIndex.buildAsync(entries, segmenter, previous ? { previous } : {});
-    const vectors = await embedEntries(kb, entries);
+    const previous = loaded.get(kb)?.index ?? undefined;
+    const cache = derivedCache(kb);
+    const saveCache = () => {
+      try {
+        cache?.save();
+      } catch (err) {
+        logger?.warn({ kb, err: (err as Error).message }, 'knowledge: index cache not written');
+      }
+    };
+    const buildIndex = () => {
+      const built = FaqIndex.build(entries, segmenter, undefined, previous, cache);
+      saveCache();
+      return built;
+    };
+    let index: FaqIndex | null = null;
+    if (!options.lazyIndex) {
+      index = await FaqIndex.buildAsync(entries, segmenter, {
+        ...(previous ? { previous } : {}),
+        ...(cache ? { cache } : {}),
+      });
+      saveCache();
+    }
     // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
     // how queries split while indexes built before still hold the old split.
     const terms = mineTerms(entries, segmenter);
     if (!loaded.has(kb)) await learning.load(kb);
     const vocabulary = version.vocabulary.length ? shipped.with(version.vocabulary) : shipped;
-    if (version.vocabulary.length)
-      segmenter.addTerms(version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]));
+    if (version.vocabulary.length) {
+      const added = version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]);
+      segmenter.addTerms(added);
+      dictionary.push(...added);
+    }
     loaded.set(kb, {
       version: version.version,
       index,
+      buildIndex,
       byId: new Map(entries.map((e) => [e.id, e])),
       terms,
       router: trainAgencyRouter(entries),
       vocabulary,
       adminVocabulary: version.vocabulary,
-      overlay: learning.overlay(kb, index),
-      vectors,
+      overlay: index ? learning.overlay(kb, index) : null,
+      dense: null,
     });
-    if (vectors) {
-      // Keep only vectors some loaded version still uses.
-      const live = new Set(
-        [...loaded.values()].flatMap((state) => [...state.byId.values()].map(embeddingText)),
-      );
-      for (const t of vectorCache.keys()) if (!live.has(t)) vectorCache.delete(t);
-    }
+    // The lexical index serves at once; the dense side joins when its passages are embedded.
+    void embedVersion(kb, version.version, entries);
     logger?.info(
       { kb, version: version.version, entries: entries.length, ms: Math.round(performance.now() - started) },
       'knowledge: index ready',
@@ -253,6 +309,15 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
         logger?.error({ err }, 'knowledge: kb_updated listener failed');
       }
     }
+  }
+
+  /** A KB version's search index, built now if it was left for first use. */
+  function searchIndex(kb: string, state: LoadedKb): FaqIndex {
+    if (!state.index) {
+      state.index = state.buildIndex();
+      state.overlay = learning.overlay(kb, state.index);
+    }
+    return state.index;
   }
 
   function current(kb: string): LoadedKb {
@@ -269,7 +334,7 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     activate,
     refreshOverlay(kb) {
       const state = loaded.get(kb);
-      if (state) state.overlay = learning.overlay(kb, state.index);
+      if (state?.index) state.overlay = learning.overlay(kb, state.index);
     },
     redact: (t) => (text ? text.normalize(t, { steps: ['redact'], redactFor: 'training' }).text : t),
     audit,
@@ -324,8 +389,9 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     const k = Math.max(1, Math.min(opts.k ?? 5, 50));
     const parts = prepare(query);
     const words = parts.map((p) => p.text).join(' ');
-    const demote = demotionsFor(learning.rejections(kb), state.index, words);
-    const ranked = state.index.rank(
+    const index = searchIndex(kb, state);
+    const demote = demotionsFor(learning.rejections(kb), index, words);
+    const ranked = index.rank(
       parts,
       {
         k: Math.max(k, RANK_DEPTH),
@@ -378,13 +444,14 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     ...editing,
     search: (query, opts = {}) => searchWith(query, opts, null),
     async searchAsync(query, opts = {}) {
-      const state = loaded.get(opts.kb ?? settings.defaultKb);
-      if (!embedder || !state?.vectors) return searchWith(query, opts, null);
-      const joined = typeof query === 'string' ? query : query.map((p) => p.text).join('\n');
+      const side = loaded.get(opts.kb ?? settings.defaultKb)?.dense;
+      if (!dense || !side) return searchWith(query, opts, null);
+      const joined = prepare(query)
+        .map((p) => p.text)
+        .join('\n');
       try {
-        const [vector] = await embedder.embed([joined], QUERY_EMBED_TIMEOUT_MS);
-        const dense = Float32Array.from(state.vectors, (v) => dot(v, vector as Float32Array));
-        return searchWith(query, opts, dense);
+        const vector = await embedQuery(joined, dense, QUERY_EMBED_TIMEOUT_MS);
+        return searchWith(query, opts, side.scores(vector));
       } catch (err) {
         logger?.debug(
           { err: (err as Error).message },
@@ -398,7 +465,8 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       return () => listeners.delete(listener);
     },
     agencyContact: (agency) => directory.find(agency),
-    kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.index.size })),
+    defaultKb: settings.defaultKb,
+    kbs: () => [...loaded].map(([kb, s]) => ({ kb, version: s.version, entries: s.byId.size })),
     import: async (kb, body, opts = {}, actor) =>
       editing.importEntries(kb, parseEntries(body, opts), opts, actor),
     versions: (kb) => repo.versions(kb).catch(rethrow),
@@ -407,6 +475,10 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     terms(kb) {
       const states = kb ? [current(kb)] : [...loaded.values()];
       return [...new Set(states.flatMap((s) => s.terms))];
+    },
+    close() {
+      for (const timer of backfills.values()) clearTimeout(timer);
+      backfills.clear();
     },
   };
 }

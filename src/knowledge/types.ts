@@ -56,6 +56,8 @@ export interface KbUpdate {
 export interface KnowledgeSearch {
   /** A text, or weighted parts (a call's recent utterances from `buildCallQuery`). */
   search(query: string | readonly QueryPart[], options?: SearchOptions): SearchResult;
+  /** `search` with the dense channel when an embeddings endpoint serves this KB (finals use it). */
+  searchAsync?(query: string | readonly QueryPart[], options?: SearchOptions): Promise<SearchResult>;
   /** Called after an import/rollback swapped in a new version; returns an unsubscribe function. */
   onUpdated(listener: (update: KbUpdate) => void): () => void;
   /** Contact record (phone, hours) of an agency, for hand-offs. */

@@ -117,6 +117,8 @@ export type ServerEvent =
       format: AudioFormat;
       asr: { engine: string; version: string } | null;
       resumed: boolean;
+      /** Readable number of the call (`1999-20261202-000123`) beside its internal case id. */
+      case_no?: string;
     })
   | (Base & {
       type: 'speech_start';
@@ -224,15 +226,16 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
-// ---- who is calling (API tokens and accounts are scoped to one role) ----------------------------
+// ---- who is calling (API tokens and accounts are scoped to one role; `editor` maintains KB content) ----
 
-export const roles = ['agent', 'supervisor', 'admin', 'ingress', 'service'] as const;
+export const roles = ['agent', 'supervisor', 'admin', 'editor', 'ingress', 'service'] as const;
 export type Role = (typeof roles)[number];
 
 export interface Principal {
   /** User id or token id. */
   id: string;
   role: Role;
-  kind: 'user' | 'token' | 'dev';
+  /** `peer`: a telephony peer admitted by address or protocol signature (docs/telephony.md). */
+  kind: 'user' | 'token' | 'dev' | 'peer';
   name?: string;
 }

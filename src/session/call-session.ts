@@ -33,6 +33,8 @@ export interface CallServices {
   recorder: CallRecorder | null;
   /** Sees every event of every call (metrics). */
   onEvent?: (event: ServerEvent) => void;
+  /** Gives each case its readable number (the same one when a case is started again). */
+  caseNumbers?: { assign(caseId: string, at: number): Promise<string> };
   now?: () => number;
 }
 
@@ -40,6 +42,10 @@ export type CallState = 'live' | 'ending' | 'ended';
 
 export interface CallSummary {
   case_id: string;
+  /** Readable number (`1999-20261202-000123`), when numbering is wired. */
+  case_no: string | null;
+  /** Speech becomes text in this call (an ASR engine is configured); false = speech events only. */
+  speech_to_text: boolean;
   started_at: string;
   ended_at: string | null;
   agent_id: string | null;
@@ -62,6 +68,8 @@ export class CallSession {
   readonly startedAt: Date;
   state: CallState = 'live';
   endedAt: Date | null = null;
+  /** Readable number, set by the manager before `begin`. */
+  caseNo: string | null = null;
   private readonly pipelines: ChannelPipeline[];
   private readonly detectors: VoiceActivityDetector[] = [];
   private readonly assistant: CallAssistant | null;
@@ -161,6 +169,7 @@ export class CallSession {
       format: this.start.format,
       asr: this.engine ? { engine: this.engine.name, version: this.engine.version } : null,
       resumed: false,
+      ...(this.caseNo ? { case_no: this.caseNo } : {}),
     });
     if (!this.services.vadModel) {
       this.emit({
@@ -265,6 +274,7 @@ export class CallSession {
   feedback(message: FeedbackMessage, by: string | null): void {
     const { type: _type, case_id: _caseId, ...rest } = message;
     this.emit({ ...rest, type: 'feedback', by });
+    this.assistant?.onFeedback?.(message, by);
   }
 
   /**
@@ -294,6 +304,8 @@ export class CallSession {
   summary(): CallSummary {
     return {
       case_id: this.caseId,
+      case_no: this.caseNo,
+      speech_to_text: this.engine !== null,
       started_at: this.startedAt.toISOString(),
       ended_at: this.endedAt?.toISOString() ?? null,
       agent_id: this.start.agent_id ?? null,

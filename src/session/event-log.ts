@@ -12,6 +12,7 @@ export interface EventSubscriber {
  */
 export class CallEventLog {
   private nextSeq = 1;
+  private first: number | null = null;
   private readonly buffer: ServerEvent[] = [];
   private readonly subscribers = new Set<EventSubscriber>();
   private readonly taps: Array<(event: ServerEvent) => void> = [];
@@ -31,6 +32,14 @@ export class CallEventLog {
     return this.nextSeq - 1;
   }
 
+  /**
+   * Server time of this log's first event (seq 1). A case started again after a server restart gets
+   * a new log whose seq starts over: a follower tells the runs apart by this.
+   */
+  get firstTs(): number | null {
+    return this.first;
+  }
+
   /** Observers that see every event synchronously (archive, alert feed, metrics). */
   tap(listener: (event: ServerEvent) => void): void {
     this.taps.push(listener);
@@ -46,6 +55,7 @@ export class CallEventLog {
       }
     }
     this.nextSeq++;
+    this.first ??= event.ts;
     this.buffer.push(event);
     if (this.buffer.length > this.capacity) this.buffer.shift();
     for (const tap of this.taps) tap(event);

@@ -48,6 +48,14 @@ export class CallSessionManager {
       if (event.type === 'alert') this.recordAlert(event);
     });
     this.calls.set(caseId, session);
+    if (this.services.caseNumbers) {
+      try {
+        session.caseNo = await this.services.caseNumbers.assign(caseId, session.startedAt.getTime());
+      } catch (err) {
+        // A number is for people; the call goes on without one rather than being refused.
+        this.services.logger.error({ err, case_id: caseId }, 'case number not assigned');
+      }
+    }
     try {
       await session.begin();
     } catch (err) {

@@ -23,18 +23,10 @@ export type KbLearningTables = {
 
 export type LearnedStatus = 'pending' | 'learned' | 'removed';
 
-export interface LearnedPhrasingRow {
-  id: string;
-  kb: string;
-  entry_id: string;
-  /** The caller's utterance (already redacted by the caller of this repository). */
-  text: string;
-  adoptions: number;
-  rejections: number;
+/** A learned row; `text` is the caller's utterance, already redacted by whoever records it. */
+export type LearnedPhrasingRow = Omit<KbLearningTables['kb_learned_phrasings'], 'status'> & {
   status: LearnedStatus;
-  created_at: number;
-  updated_at: number;
-}
+};
 
 export interface KbLearningRepository {
   /** Counts one adoption (`adopted`) or rejection of `entryId` for `text`; creates the row as `status`. */

@@ -9,8 +9,10 @@ import {
   type SuggestEngine,
 } from './engine.js';
 import type { ReplyScript } from './template.js';
+import type { FeedbackMessage } from '../protocol/index.js';
 import type {
   AssistUtterance,
+  LearnFromAgent,
   CallAssistant,
   CallAssistantContext,
   CallAssistantFactory,
@@ -30,7 +32,16 @@ export interface CallAssistantFactoryOptions {
   queryBuilder?: QueryBuilder;
   /** Partials below this recognizer confidence never trigger a refresh. */
   minPartialConfidence?: number;
+  /** Adopted and rejected cards go here, with the caller's words they answered (retrieval learns). */
+  learn?: LearnFromAgent;
 }
+
+/** Card actions retrieval learns from: adopting (or adopting edited) is a yes, rejecting a no. */
+const LEARNED_ACTIONS: Partial<Record<FeedbackMessage['action'], 'adopted' | 'rejected'>> = {
+  adopt: 'adopted',
+  edit: 'adopted',
+  reject: 'rejected',
+};
 
 /** A partial shorter than this says too little to retrieve on. */
 const MIN_PARTIAL_CHARS = 6;
@@ -64,6 +75,7 @@ class Assistant implements CallAssistant {
   private readonly minConfidence: number;
   private readonly logger: Logger | undefined;
   private readonly unsubscribe: () => void;
+  private readonly learn: LearnFromAgent | undefined;
   private generation = 0;
   private inFlight: AbortController | null = null;
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
@@ -81,6 +93,7 @@ class Assistant implements CallAssistant {
     this.refreshMs = options.config.suggest.refreshMs;
     this.queryBuilder = options.queryBuilder ?? callContextQuery;
     this.minConfidence = options.minPartialConfidence ?? 0.5;
+    this.learn = options.learn;
     this.logger = options.logger?.child({ case_id: context.caseId });
     // A new KB version makes the next refresh count as changed, so the desktop gets fresh answers.
     this.unsubscribe = options.knowledge.onUpdated(() => {
@@ -114,10 +127,24 @@ class Assistant implements CallAssistant {
     this.checkUrgency(utterance);
     if (utterance.speaker !== 'caller') return;
     this.lastRefreshAt = this.now();
-    const analysis = this.analyze(utterance);
     const generation = ++this.generation;
     this.inFlight?.abort();
     this.inFlight = null;
+    if (!this.engine.dense) {
+      this.answer(utterance, this.analyze(utterance), generation);
+      return;
+    }
+    // With dense retrieval the final waits for the query vector (bounded by the embedding timeout).
+    const parts = this.queryBuilder(this.history.recent(), utterance);
+    this.track(
+      this.engine.analyzeAsync(parts, utterance.text, this.context.kb).then((analysis) => {
+        if (!this.closed && generation === this.generation) this.answer(utterance, analysis, generation);
+      }),
+    );
+  }
+
+  /** Answers a final: the template at once, or tools / the LLM in the background. */
+  private answer(utterance: AssistUtterance, analysis: Analysis, generation: number): void {
     const ruleTool = !this.engine.llm && analysis.wantsCaseStatus && analysis.caseNo !== null;
     const useLlm = this.engine.llm !== null && analysis.tier !== 'cold' && analysis.search.results.length > 0;
     if (!ruleTool && !useLlm) {
@@ -126,17 +153,40 @@ class Assistant implements CallAssistant {
     }
     const controller = new AbortController();
     this.inFlight = controller;
-    const task = this.answerAsync(utterance, analysis, generation, controller, useLlm)
-      .catch((err: unknown) => this.logger?.error({ err }, 'suggestion failed'))
-      .finally(() => {
+    this.track(
+      this.answerAsync(utterance, analysis, generation, controller, useLlm).finally(() => {
         if (this.inFlight === controller) this.inFlight = null;
-        this.pending.delete(task);
-      });
+      }),
+    );
+  }
+
+  /** Work the call's end waits for; failures are logged, never thrown at the caller. */
+  private track(work: Promise<void>): void {
+    const task: Promise<void> = work
+      .catch((err: unknown) => this.logger?.error({ err }, 'suggestion failed'))
+      .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }
 
   suggestionFor(utteranceId: string): SuggestionBody | undefined {
     return this.answered.get(utteranceId);
+  }
+
+  onFeedback(message: FeedbackMessage, by: string | null): void {
+    const action = LEARNED_ACTIONS[message.action];
+    const answered = message.utterance_id ? this.answered.get(message.utterance_id) : undefined;
+    // Only a card of a suggestion this call made: its caller's words are what the card answered.
+    if (!action || !message.faq_id || !answered || !this.learn) return;
+    if (!answered.faq_candidates.some((c) => c.faq_id === message.faq_id)) return;
+    this.learn(
+      {
+        ...(this.context.kb ? { kb: this.context.kb } : {}),
+        entryId: message.faq_id,
+        text: answered.corrected_text,
+        action,
+      },
+      by,
+    ).catch((err: unknown) => this.logger?.warn({ err }, 'learning from agent feedback failed'));
   }
 
   /** Lets the answer being written finish (bounded by the LLM timeout); nothing is emitted afterwards. */

@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
-import type { AgencyContact, KnowledgeSearch, Tier } from '../knowledge/types.js';
+import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/types.js';
 import type { ConversationOwner, ConversationRepository } from '../store/conversation-repository.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
 import type { AssistUtterance, CaseSystem } from './types.js';
 
-export interface ConversationCandidate {
-  faq_id: string;
-  question: string;
-  answer: string;
-  agency: string;
-  score: number;
-}
-
 export interface ConversationAnswer {
   answer: string;
-  faq_candidates: ConversationCandidate[];
+  /** The same cards a call's suggestion shows (confidence, tier, matched words, similar question). */
+  faq_candidates: FaqCandidate[];
   tier: Tier;
+  /** The responsible agency by the router, with its confidence. */
+  agency: AgencyGuess | null;
   /** For `cold`: who to contact instead of a guess. */
   handoff: AgencyContact | null;
   cited_faq_ids: string[];
@@ -111,7 +106,11 @@ export function createConversationService(options: ConversationServiceOptions): 
       });
       const history = earlier.map(asUtterance);
       const current = asUtterance({ text }, history.length);
-      const analysis = engine.analyze(callContextQuery(history, current), text, conversation.kb ?? undefined);
+      const analysis = await engine.analyzeAsync(
+        callContextQuery(history, current),
+        text,
+        conversation.kb ?? undefined,
+      );
 
       let lookup: CaseLookup | null = null;
       let toolCard: Record<string, unknown> | null = null;
@@ -143,14 +142,9 @@ export function createConversationService(options: ConversationServiceOptions): 
       script ??= engine.template(analysis, lookup);
       const answer: ConversationAnswer = {
         answer: script.text,
-        faq_candidates: analysis.search.results.map((c) => ({
-          faq_id: c.faq_id,
-          question: c.question,
-          answer: c.answer,
-          agency: c.agency,
-          score: c.score,
-        })),
+        faq_candidates: analysis.search.results,
         tier: analysis.tier,
+        agency: analysis.search.agency,
         handoff: analysis.tier === 'cold' ? analysis.handoff : null,
         cited_faq_ids: script.cited_faq_ids,
         source,

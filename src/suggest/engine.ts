@@ -49,6 +49,10 @@ export interface SuggestEngineOptions {
 /** The parts the call assistant and the text channel share: analyse, look up, write. */
 export interface SuggestEngine {
   analyze(query: string | readonly QueryPart[], text: string, kb?: string): Analysis;
+  /** `analyze` with dense retrieval where an embeddings endpoint is configured (finals, the text channel). */
+  analyzeAsync(query: string | readonly QueryPart[], text: string, kb?: string): Promise<Analysis>;
+  /** Whether `analyzeAsync` can find more than `analyze` (an embeddings endpoint is configured). */
+  readonly dense: boolean;
   lookupCase(caseNo: string): Promise<CaseLookup>;
   template(analysis: Analysis, lookup?: CaseLookup | null): ReplyScript;
   /** null when no LLM is configured. */
@@ -77,23 +81,35 @@ export function createSuggestEngine(options: SuggestEngineOptions): SuggestEngin
       )
     : null;
 
+  function analysisOf(search: SearchResult, parts: string | readonly QueryPart[], text: string): Analysis {
+    const query = queryText(parts);
+    // The current words decide the question type; earlier context only counts when the caller
+    // now just gives the case number they were asked for.
+    const ownCaseNo = extractCaseNumber(text);
+    let type = questionType(text);
+    if (type !== 'case_status' && ownCaseNo && questionType(query) === 'case_status') type = 'case_status';
+    const wantsCaseStatus = type === 'case_status';
+    const caseNo = ownCaseNo ?? (wantsCaseStatus ? extractCaseNumber(query) : null);
+    const tier: Tier = wantsCaseStatus ? 'procedure' : search.tier;
+    // The knowledge stage names the responsible agency and, for cold results, whom to hand off to.
+    const agency = search.agency;
+    const handoff = search.handoff;
+    return { text, query, search, tier, handoff, questionType: type, caseNo, wantsCaseStatus, agency };
+  }
+
+  const dense = Boolean(config.knowledge.embeddingsUrl && knowledge.searchAsync);
   return {
     llm,
-    analyze(parts, text, kb) {
-      const search = knowledge.search(parts, { k, ...(kb ? { kb } : {}) });
-      const query = queryText(parts);
-      // The current words decide the question type; earlier context only counts when the caller
-      // now just gives the case number they were asked for.
-      const ownCaseNo = extractCaseNumber(text);
-      let type = questionType(text);
-      if (type !== 'case_status' && ownCaseNo && questionType(query) === 'case_status') type = 'case_status';
-      const wantsCaseStatus = type === 'case_status';
-      const caseNo = ownCaseNo ?? (wantsCaseStatus ? extractCaseNumber(query) : null);
-      const tier: Tier = wantsCaseStatus ? 'procedure' : search.tier;
-      // The knowledge stage names the responsible agency and, for cold results, whom to hand off to.
-      const agency = search.agency;
-      const handoff = search.handoff;
-      return { text, query, search, tier, handoff, questionType: type, caseNo, wantsCaseStatus, agency };
+    dense,
+    analyze: (parts, text, kb) =>
+      analysisOf(knowledge.search(parts, { k, ...(kb ? { kb } : {}) }), parts, text),
+    async analyzeAsync(parts, text, kb) {
+      const options = { k, ...(kb ? { kb } : {}) };
+      const search =
+        dense && knowledge.searchAsync
+          ? await knowledge.searchAsync(parts, options)
+          : knowledge.search(parts, options);
+      return analysisOf(search, parts, text);
     },
     async lookupCase(caseNo) {
       try {

@@ -1,4 +1,4 @@
-import type { EventBody } from '../protocol/index.js';
+import type { EventBody, FeedbackMessage } from '../protocol/index.js';
 
 /** An utterance the call assistant reacts to (text already corrected by the text stage). */
 export interface AssistUtterance {
@@ -33,7 +33,15 @@ export interface CallAssistant {
   close(): Promise<void>;
   /** The (non-speculative) suggestion already made for a final, so a retry gets the same one. */
   suggestionFor?(utteranceId: string): SuggestionBody | undefined;
+  /** An agent acted on a suggestion (adopt / edit / reject a card…): what retrieval may learn from. */
+  onFeedback?(message: FeedbackMessage, by: string | null): void;
 }
+
+/** Where the assistant reports an adopted or rejected card for what the caller said (the knowledge stage learns). */
+export type LearnFromAgent = (
+  input: { kb?: string; entryId: string; text: string; action: 'adopted' | 'rejected' },
+  by: string | null,
+) => Promise<unknown>;
 
 export type CallAssistantFactory = (context: CallAssistantContext) => CallAssistant;
 

@@ -11,6 +11,8 @@ export interface ServerProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** Seconds from spawn until `/healthz` answered. */
+  readySeconds: number;
   output: () => string;
   /** SIGKILL and wait until the process is gone. */
   kill9(): Promise<void>;
@@ -29,25 +31,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(env: Record<string, string>, port?: number): Promise<ServerProcess> {
-  const chosen = port ?? (await freePort());
+/** The environment without any HOTLINE_* setting of the developer's shell, plus `extra`. */
+export function withoutHotlineSettings(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('HOTLINE_')) env[key] = value;
+  return { ...env, ...extra };
+}
+
+/** Spawns `node <args>` (a server command) and waits until `/healthz` on `port` answers. */
+export async function launchServer(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<ServerProcess> {
   let log = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      HOTLINE_LOG_LEVEL: 'warn',
-      ...env,
-      HOTLINE_PORT: String(chosen),
-      HOTLINE_HOST: '127.0.0.1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${chosen}`;
-  const deadline = Date.now() + 60_000;
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${log}`);
     try {
@@ -57,14 +62,15 @@ export async function startServer(env: Record<string, string>, port?: number): P
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not start in 60 s:\n${log}`);
+      throw new Error(`server did not start in ${timeoutMs / 1000} s:\n${log}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,
-    port: chosen,
+    port,
     child,
+    readySeconds: Math.round((performance.now() - started) / 10) / 100,
     output: () => log,
     async kill9() {
       child.kill('SIGKILL');
@@ -78,6 +84,23 @@ export async function startServer(env: Record<string, string>, port?: number): P
       }
     },
   };
+}
+
+export async function startServer(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+  const chosen = port ?? (await freePort());
+  return launchServer(
+    ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'],
+    {
+      ...process.env,
+      HOTLINE_LOG_LEVEL: 'warn',
+      // No shipped Taipei FAQ to index: these tests are about the archive, not retrieval.
+      HOTLINE_KB_SEED: '',
+      ...env,
+      HOTLINE_PORT: String(chosen),
+      HOTLINE_HOST: '127.0.0.1',
+    },
+    chosen,
+  );
 }
 
 /** JSON request with a bearer token. */

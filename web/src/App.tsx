@@ -2,21 +2,33 @@ import { useEffect, useState } from 'react';
 import { loadSession, saveSession, type UserSession } from './net/session.js';
 import { roleLabel } from './labels.js';
 import { SignIn } from './pages/SignIn.js';
+import { Setup } from './pages/Setup.js';
 import { AgentDesk } from './pages/AgentDesk.js';
 import { SupervisorBoard } from './pages/SupervisorBoard.js';
+import { Archive } from './pages/Archive.js';
 
-type Page = 'desk' | 'board';
+type Page = 'desk' | 'board' | 'archive';
 
 function pageFromHash(): Page {
-  return window.location.hash.startsWith('#/board') ? 'board' : 'desk';
+  const hash = window.location.hash;
+  return hash.startsWith('#/board') ? 'board' : hash.startsWith('#/archive') ? 'archive' : 'desk';
+}
+
+/** `#/setup/<code>`: the first-run link the server printed. */
+function setupCode(): string | null {
+  return /^#\/setup\/([\w-]+)$/.exec(window.location.hash)?.[1] ?? null;
 }
 
 export function App() {
   const [session, setSession] = useState<UserSession | null>(loadSession);
   const [page, setPage] = useState<Page>(pageFromHash);
+  const [setup, setSetup] = useState<string | null>(setupCode);
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash());
+    const onHash = () => {
+      setPage(pageFromHash());
+      setSetup(setupCode());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -31,9 +43,13 @@ export function App() {
     setSession(null);
   };
 
+  if (setup && !session) return <Setup code={setup} onSignedIn={signedIn} />;
   if (!session) return <SignIn onSignedIn={signedIn} />;
   const mayWatch = session.user.role === 'supervisor' || session.user.role === 'admin';
-  const shown: Page = page === 'board' && mayWatch ? 'board' : 'desk';
+  // The archive is the supervisors' and, for their own calls, the agents' (the server enforces it).
+  const mayRead = session.user.role === 'supervisor' || session.user.role === 'agent';
+  const shown: Page =
+    page === 'board' && mayWatch ? 'board' : page === 'archive' && mayRead ? 'archive' : 'desk';
 
   return (
     <div className="app">
@@ -46,6 +62,11 @@ export function App() {
           {mayWatch && (
             <a href="#/board" aria-current={shown === 'board' ? 'page' : undefined}>
               督導看板
+            </a>
+          )}
+          {mayRead && (
+            <a href="#/archive" aria-current={shown === 'archive' ? 'page' : undefined}>
+              通話紀錄
             </a>
           )}
         </nav>
@@ -64,7 +85,13 @@ export function App() {
         </div>
       </header>
       <main className="page">
-        {shown === 'board' ? <SupervisorBoard session={session} /> : <AgentDesk session={session} />}
+        {shown === 'board' ? (
+          <SupervisorBoard session={session} />
+        ) : shown === 'archive' ? (
+          <Archive session={session} />
+        ) : (
+          <AgentDesk session={session} />
+        )}
       </main>
     </div>
   );

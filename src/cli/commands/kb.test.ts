@@ -17,8 +17,9 @@ async function cli(
     HOTLINE_DATA_DIR: dataDir,
     HOTLINE_LEXICON_DIR: sharedPaths.lexiconDir,
     HOTLINE_LOG_LEVEL: 'warn',
+    // Empty = no seed: these tests import their own small KBs, not the shipped Taipei FAQ.
+    HOTLINE_KB_SEED: '',
   };
-  delete env.HOTLINE_KB_SEED;
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: repoRoot,

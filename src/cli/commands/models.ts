@@ -2,21 +2,41 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig, resolvePaths } from '../../config/index.js';
+import { DEFAULT_ASR_MODELS, loadConfig, resolvePaths } from '../../config/index.js';
 import {
   checkModel,
+  checkModelDir,
+  describeModelCheck,
   fetchModel,
   findCatalogEntry,
   modelCatalog,
   modelPath,
   ModelFetchError,
   type FetchProgress,
+  type ModelCatalogEntry,
 } from '../../asr/index.js';
 
 const MB = 1024 * 1024;
 
 function modelsDirOf(dir: string | undefined): string {
   return dir ? resolve(dir) : resolvePaths(loadConfig()).modelsDir;
+}
+
+/** `default` is the speech-model pair `npm start` picks up from the models folder by itself. */
+const DEFAULT_SET = 'default';
+
+function entriesNamed(name: string): ModelCatalogEntry[] {
+  const names = name === DEFAULT_SET ? [DEFAULT_ASR_MODELS.streaming, DEFAULT_ASR_MODELS.offline] : [name];
+  return names.map((n) => {
+    const entry = findCatalogEntry(n);
+    if (!entry) {
+      throw new ModelFetchError(
+        'model_unknown',
+        `unknown model ${n}; known: ${DEFAULT_SET}, ${modelCatalog.map((e) => e.name).join(', ')}`,
+      );
+    }
+    return entry;
+  });
 }
 
 /** A bar on a terminal; a start line and an end line elsewhere (logs, CI). */
@@ -60,7 +80,7 @@ function progressReporter(name: string): { update(p: FetchProgress): void; stop(
 export function register(program: Command): void {
   const models = program
     .command('models')
-    .description('download and list speech models (sherpa-onnx releases)');
+    .description('download, list and check speech models (sherpa-onnx releases)');
 
   models
     .command('list')
@@ -90,34 +110,47 @@ export function register(program: Command): void {
     .option('--force', 'download again even when a checked copy is present')
     .addHelpText(
       'after',
-      `\nKnown models:\n${modelCatalog.map((e) => `  ${e.name}  (${e.setting})`).join('\n')}`,
+      `\nKnown models:\n  ${DEFAULT_SET}  (the streaming and offline speech models below; \`npm start\` then uses them)\n` +
+        modelCatalog.map((e) => `  ${e.name}  (${e.setting})`).join('\n'),
     )
     .action(async (name: string, opts: { dir?: string; baseUrl?: string; force?: boolean }) => {
-      const entry = findCatalogEntry(name);
-      if (!entry) {
-        throw new ModelFetchError(
-          'model_unknown',
-          `unknown model ${name}; known: ${modelCatalog.map((e) => e.name).join(', ')}`,
-        );
-      }
+      const entries = entriesNamed(name);
       const config = loadConfig();
       const modelsDir = modelsDirOf(opts.dir);
-      const progress = progressReporter(entry.name);
-      try {
-        const fetched = await fetchModel(entry, {
-          modelsDir,
-          baseUrl: opts.baseUrl ?? config.asr.modelsBaseUrl,
-          force: Boolean(opts.force),
-          onProgress: (p) => progress.update(p),
-        });
-        progress.stop();
-        console.log(
-          `${fetched.alreadyPresent ? 'already present' : 'ready'}: ${fetched.path}\n` +
-            `use it with ${entry.setting}=${fetched.path}`,
-        );
-      } catch (err) {
-        progress.stop();
-        throw err;
+      for (const entry of entries) {
+        const progress = progressReporter(entry.name);
+        try {
+          const fetched = await fetchModel(entry, {
+            modelsDir,
+            baseUrl: opts.baseUrl ?? config.asr.modelsBaseUrl,
+            force: Boolean(opts.force),
+            onProgress: (p) => progress.update(p),
+          });
+          progress.stop();
+          console.log(
+            `${fetched.alreadyPresent ? 'already present' : 'ready'}: ${fetched.path}\n` +
+              (name === DEFAULT_SET
+                ? 'npm start uses it (two-pass recognition) while HOTLINE_ASR_ENGINE is unset'
+                : `use it with ${entry.setting}=${fetched.path}`),
+          );
+        } catch (err) {
+          progress.stop();
+          throw err;
+        }
       }
+    });
+
+  models
+    .command('check <dir>')
+    .description(
+      'check a model folder before serving it: type, metadata, tokens, hot-word units, and a decode of a test signal',
+    )
+    .action(async (dir: string) => {
+      const { asr } = loadConfig();
+      const report = await checkModelDir(resolve(dir), {
+        numThreads: asr.numThreads,
+        provider: asr.provider,
+      });
+      for (const line of describeModelCheck(report)) console.log(line);
     });
 }

@@ -1,5 +1,35 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, resolvePaths, type Config } from '../../config/index.js';
+
+/** Written once the first start has said what speech recognition needs, so later starts stay quiet. */
+const ASR_NOTICE_MARK = 'asr-notice-shown';
+
+/** What a person starting the server must know, on stderr (stdout carries the JSON log). */
+function startNotices(config: Config, setupUrl: string | null, url: string): string[] {
+  const notes: string[] = [];
+  if (setupUrl) {
+    notes.push(
+      `First run: create the administrator by opening this link once (it works one time only):\n  ${setupUrl}`,
+    );
+  }
+  const { dataDir } = resolvePaths(config);
+  const mark = join(dataDir, ASR_NOTICE_MARK);
+  if (config.asr.engine === 'none' && !existsSync(mark)) {
+    notes.push(
+      'No speech-recognition model is configured: calls get speech detection and archived audio, and the\n' +
+        'desktop offers typed knowledge search (「查詢知識庫」), but no transcript. With internet access, one step:\n' +
+        '  npx hotline-assist models fetch default     (then restart; npm start picks the models up)\n' +
+        'Without internet: copy a sherpa-onnx model folder here and set HOTLINE_ASR_ENGINE and\n' +
+        'HOTLINE_ASR_MODEL_DIR, or point HOTLINE_ASR_ENGINE=remote at a transcription server (README, "Models").',
+    );
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(mark, `${new Date().toISOString()}\n`);
+  }
+  if (notes.length > 0) notes.push(`Hotline Assist is at ${url}`);
+  return notes;
+}
 
 export function register(program: Command): void {
   program
@@ -8,13 +38,18 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (HOTLINE_PORT)')
     .action(async (opts: { port?: string }) => {
       const { startApp } = await import('../../http/app.js');
-      const config = loadConfig({ overrides: opts.port ? { server: { port: Number(opts.port) } } : {} });
+      const config = loadConfig({
+        bundledData: true,
+        overrides: opts.port ? { server: { port: Number(opts.port) } } : {},
+      });
       const app = await startApp(config);
+      const notes = startNotices(config, app.setupUrl, app.url);
+      if (notes.length > 0) process.stderr.write(`\n${notes.join('\n\n')}\n\n`);
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
-        // `npm start` delivers a signal more than once (to the group, and relayed by npm and tsx):
-        // the first one drains, later ones are ignored. A persistent listener, never `once`: with
-        // none left, the tsx wrapper's own handler would end the process mid-drain.
+        // `npm start` delivers a signal more than once (to the group, and relayed by npm): the
+        // first one drains, later ones are ignored. A persistent listener, never `once`: with none
+        // left, a wrapper's handler (tsx) would end the process mid-drain.
         if (stopping) return;
         stopping = true;
         app.logger.info({ signal }, 'stopping: draining live calls');

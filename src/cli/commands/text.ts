@@ -59,16 +59,13 @@ export function register(program: Command): void {
     .command('add <terms...>')
     .description('add admin terms (saved to HOTLINE_EXTRA_LEXICON_FILE, default <dataDir>/lexicon-extra.txt)')
     .action(async (terms: string[]) => {
-      await withTextCli(async ({ text: stage, store, config, logger }) => {
+      await withTextCli(async ({ text: stage, archive }) => {
         const before = stage.adminTerms().length;
         await stage.addTerms(terms);
-        // Into the same keyed audit chain as the server's changes (loaded only for this command).
-        const { createAuditTrail } = await import('../../cases/audit-trail.js');
-        const audit = await createAuditTrail({ store, config, logger });
-        await audit.append(
+        // Into the same keyed audit chain as the server's changes.
+        await archive.audit.append(
           auditEntry(cliActor(), 'lexicon.add', { type: 'lexicon', id: null }, { terms: terms.length }),
         );
-        await audit.writeCheckpoint();
         console.log(
           `added ${stage.adminTerms().length - before} term(s); ${stage.adminTerms().length} admin terms`,
         );

@@ -21,8 +21,11 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
     return asHttp(auth.login(body.username, body.password, actor(request)));
   });
 
+  // No password, so never an administrator: agents and supervisors only.
   app.post('/api/auth/dev', { config: { roles: 'public', ...signInLimit } }, async (request) => {
-    const body = z.object({ name: z.string().trim().min(1).max(64), role }).parse(request.body);
+    const body = z
+      .object({ name: z.string().trim().min(1).max(64), role: z.enum(['agent', 'supervisor']) })
+      .parse(request.body);
     return asHttp(auth.devSignIn(body.name, body.role, actor(request)));
   });
 

@@ -68,8 +68,12 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
     { websocket: true, config: { roles: ['agent', 'supervisor', 'admin'] } },
     (socket, request) => {
       const { case_id: caseId } = request.params as { case_id: string };
-      const { last_seq: lastSeq } = z
-        .object({ last_seq: z.coerce.number().int().min(0).default(0) })
+      const query = z
+        .object({
+          last_seq: z.coerce.number().int().min(0).default(0),
+          /** `ts` of the first event the follower saw (the run of the case it followed). */
+          run: z.coerce.number().int().min(0).optional(),
+        })
         .parse(request.query);
       const session = manager.get(caseId);
       const principal = request.principal ?? null;
@@ -103,11 +107,11 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
           await audit(entry('call.denied', { via: 'follow' })).catch(() => undefined);
           return fail('forbidden', forbidden('this call belongs to someone else').message);
         }
-        if (lastSeq > session.log.lastSeq)
-          return fail(
-            'future_seq',
-            `last_seq ${lastSeq} is ahead of call ${caseId}, which is at seq ${session.log.lastSeq}`,
-          );
+        // A follower of an earlier run of this case (before a server restart) gets this run from its start.
+        const earlierRun =
+          (query.run !== undefined && query.run !== session.log.firstTs) ||
+          query.last_seq > session.log.lastSeq;
+        const lastSeq = earlierRun ? 0 : query.last_seq;
         try {
           await audit(entry('call.follow', { last_seq: lastSeq }));
         } catch {

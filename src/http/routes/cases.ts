@@ -1,11 +1,14 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Archive } from '../../cases/index.js';
+import { CASE_NO, type CaseNumberRepository } from '../../store/case-number-repository.js';
 import { unauthorized } from '../errors.js';
 import { asHttp } from './case-errors.js';
 
 export interface CaseRoutesOptions {
   archive: Archive;
+  /** Readable numbers: shown with each case, and a case can be asked for by its number. */
+  caseNumbers?: Pick<CaseNumberRepository, 'numbersOf' | 'caseIdOf'>;
 }
 
 const viewer = (request: FastifyRequest) => {
@@ -18,7 +21,15 @@ const time = z.union([
 ]);
 
 /** The case archive: end-of-call records, reading, search, audio, legal hold. */
-export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { archive }) => {
+export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { archive, caseNumbers }) => {
+  /** The internal id of a case asked for by id or by readable number. */
+  const caseIdOf = async (idOrNumber: string) =>
+    (CASE_NO.test(idOrNumber) ? await caseNumbers?.caseIdOf(idOrNumber) : null) ?? idOrNumber;
+  const numbered = async <T extends { id: string }>(cases: T[]) => {
+    const numbers = (await caseNumbers?.numbersOf(cases.map((c) => c.id))) ?? new Map<string, string>();
+    return cases.map((c) => ({ ...c, case_no: numbers.get(c.id) ?? null }));
+  };
+
   app.post(
     '/api/case/record',
     { config: { roles: ['agent', 'supervisor', 'service'] } },
@@ -42,6 +53,26 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { a
         offset: z.coerce.number().int().min(0).default(0),
       })
       .parse(request.query);
+    // A readable case number finds that case (if the viewer may read it), not text that contains it.
+    if (q.q && CASE_NO.test(q.q.trim())) {
+      const id = await caseNumbers?.caseIdOf(q.q.trim());
+      if (!id) return { cases: [] };
+      const found = await asHttp(archive.cases.get(id, viewer(request)));
+      return {
+        cases: await numbered([
+          {
+            id: found.id,
+            agent_id: found.agent_id,
+            status: found.status,
+            started_at: found.started_at,
+            ended_at: found.ended_at,
+            category: found.category,
+            agency: found.agency,
+            legal_hold: found.legal_hold,
+          },
+        ]),
+      };
+    }
     const cases = await asHttp(
       archive.cases.search(
         {
@@ -56,12 +87,13 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { a
         viewer(request),
       ),
     );
-    return { cases };
+    return { cases: await numbered(cases) };
   });
 
   app.get('/api/case/:id', { config: { roles: ['agent', 'supervisor', 'service'] } }, async (request) => {
     const { id } = request.params as { id: string };
-    return asHttp(archive.cases.get(id, viewer(request)));
+    const [view] = await numbered([await asHttp(archive.cases.get(await caseIdOf(id), viewer(request)))]);
+    return view;
   });
 
   app.get(

@@ -60,13 +60,14 @@ describe('text channel', () => {
     expect(hot.statusCode).toBe(200);
     const body = hot.json();
     expect(body).toMatchObject({ tier: 'hot', handoff: null, cited_faq_ids: [entry.id] });
-    expect(Object.keys(body.faq_candidates[0]).sort()).toEqual([
-      'agency',
-      'answer',
-      'faq_id',
-      'question',
-      'score',
-    ]);
+    // The same cards a call's suggestion shows, and the router's agency.
+    expect(body.faq_candidates[0]).toMatchObject({
+      faq_id: entry.id,
+      agency: entry.agency,
+      tier: 'hot',
+      confidence: expect.any(Number),
+    });
+    expect(body.agency).toMatchObject({ agency: expect.any(String), confidence: expect.any(Number) });
     expect(body.answer).toContain('02-27208889分機6422');
 
     // A case number alone only means something because of the question before it.

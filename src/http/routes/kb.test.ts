@@ -9,6 +9,7 @@ import { createKnowledgeService } from '../../knowledge/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { createHttpServer } from '../server.js';
 import { kbRoutes } from './kb.js';
+import { kbContentRoutes } from './kb-content.js';
 
 const csv = [
   'Time,Url,Question,Answer,點閱數',
@@ -33,6 +34,7 @@ beforeAll(async () => {
     for (const method of [route.method].flat()) routeRoles.set(`${method} ${route.url}`, route.config?.roles);
   });
   await app.register(kbRoutes, { knowledge });
+  await app.register(kbContentRoutes, { knowledge });
   await app.ready();
 });
 afterAll(async () => {
@@ -42,16 +44,29 @@ afterAll(async () => {
 
 describe('knowledge-base REST routes', () => {
   it('declares who may search and who may change a KB', () => {
-    expect(routeRoles.get('GET /api/faq/query')).toEqual(['agent', 'supervisor', 'admin', 'service']);
+    expect(routeRoles.get('GET /api/faq/query')).toEqual([
+      'agent',
+      'supervisor',
+      'admin',
+      'editor',
+      'service',
+    ]);
+    expect(routeRoles.get('POST /api/kb/:kb/rollback')).toEqual(['admin']);
     for (const route of [
       'POST /api/kb/:kb/import',
-      'POST /api/kb/:kb/rollback',
       'POST /api/kb/:kb/entries',
       'PUT /api/kb/:kb/entries/:id',
       'DELETE /api/kb/:kb/entries/:id',
+      'POST /api/kb/:kb/entries/:id/phrasings',
+      'DELETE /api/kb/:kb/entries/:id/phrasings',
+      'POST /api/kb/:kb/entries/:id/phrasings/approve',
+      'POST /api/kb/:kb/vocabulary',
+      'GET /api/kb/:kb/export',
     ]) {
-      expect(routeRoles.get(route)).toEqual(['admin']);
+      expect(routeRoles.get(route), route).toEqual(['admin', 'editor']);
     }
+    expect(routeRoles.get('POST /api/feedback')).toEqual(['agent', 'supervisor', 'service']);
+    expect(routeRoles.get('GET /api/kb/:kb/learned')).toEqual(['supervisor', 'admin', 'editor']);
   });
 
   it('imports a CSV with a column mapping, then answers queries with score, tier and what matched', async () => {
@@ -80,6 +95,7 @@ describe('knowledge-base REST routes', () => {
     expect(Object.keys(body.results[0]).sort()).toEqual([
       'agency',
       'answer',
+      'confidence',
       'faq_id',
       'matched',
       'question',
@@ -151,5 +167,139 @@ describe('knowledge-base REST routes', () => {
     });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('unknown_version');
+  });
+});
+
+describe('similar questions, vocabulary, learning and export over REST', () => {
+  const json = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+    app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+  /** A new KB holding these entries (imported as JSONL). */
+  const kbWith = (kb: string, entries: Array<{ id: string; question: string; answer: string }>) =>
+    app.inject({
+      method: 'POST',
+      url: `/api/kb/${kb}/import`,
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: entries.map((e) => JSON.stringify(e)).join('\n'),
+    });
+
+  it('adds, lists and removes similar questions; an edit of the answer marks them for review until approved', async () => {
+    await kbWith('sim', [
+      {
+        id: 'e1',
+        question: '敬老卡遺失如何補發？',
+        answer: '請至區公所補發。',
+      },
+    ]);
+    const added = await json('POST', '/api/kb/sim/entries/e1/phrasings', {
+      texts: ['我阿公的老人卡掉了要去哪裡補'],
+    });
+    expect(added.statusCode).toBe(201);
+    expect(added.json().phrasings).toEqual([
+      expect.objectContaining({ source: 'editor', status: 'approved' }),
+    ]);
+    const found = await json('GET', `/api/faq/query?kb=sim&q=${encodeURIComponent('我阿公的老人卡掉了')}`);
+    expect(found.json().results[0]).toMatchObject({ faq_id: 'e1', phrasing: '我阿公的老人卡掉了要去哪裡補' });
+    expect(found.json().results[0].confidence).toBeGreaterThan(0);
+
+    await json('PUT', '/api/kb/sim/entries/e1', { answer: '請至戶籍地區公所補發，費用50元。' });
+    const review = await json('GET', '/api/kb/sim/phrasings?status=review');
+    expect(review.json().entries).toEqual([expect.objectContaining({ id: 'e1' })]);
+    const approved = await json('POST', '/api/kb/sim/entries/e1/phrasings/approve', {
+      text: '我阿公的老人卡掉了要去哪裡補',
+    });
+    expect(approved.json().phrasings[0].status).toBe('approved');
+    const removed = await json(
+      'DELETE',
+      `/api/kb/sim/entries/e1/phrasings?text=${encodeURIComponent('我阿公的老人卡掉了要去哪裡補')}`,
+    );
+    expect(removed.json().phrasings).toEqual([]);
+    const missing = await json('POST', '/api/kb/sim/entries/e1/phrasings/approve', { text: '沒有這句' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('unknown_phrasing');
+  });
+
+  it('keeps admin vocabulary as a KB version, rolls it back with the KB, and rejects bad terms', async () => {
+    await kbWith('voc', [
+      {
+        id: 'w1',
+        question: '巨大垃圾如何清運？',
+        answer: '請預約清潔隊。',
+      },
+    ]);
+    const before = await json('GET', `/api/faq/query?kb=voc&q=${encodeURIComponent('那個大傢伙要丟')}`);
+    const added = await json('POST', '/api/kb/voc/vocabulary', {
+      terms: [{ colloquial: '大傢伙', official: ['巨大垃圾'] }],
+    });
+    expect(added.statusCode).toBe(201);
+    expect(added.json()).toMatchObject({
+      terms: [{ colloquial: '大傢伙' }],
+      version: { kind: 'vocabulary' },
+    });
+    const after = await json('GET', `/api/faq/query?kb=voc&q=${encodeURIComponent('那個大傢伙要丟')}`);
+    expect(after.json().results[0].score).toBeGreaterThan(before.json().results[0]?.score ?? 0);
+    expect(after.json().results[0].matched).toContain('巨大垃圾←大傢伙');
+    const bad = await json('POST', '/api/kb/voc/vocabulary', {
+      terms: [{ colloquial: '丟', official: ['丟'] }],
+    });
+    expect(bad.statusCode).toBe(400);
+    await json('POST', '/api/kb/voc/rollback', { version: 1 });
+    expect((await json('GET', '/api/kb/voc/vocabulary')).json().terms).toEqual([]);
+  });
+
+  it('learns from POST /api/feedback, lists what it learned and lets a reviewer remove it', async () => {
+    await kbWith('fb', [
+      { id: 'f1', question: '國民年金保費如何繳納？', answer: '超商或銀行。' },
+      { id: 'f2', question: '勞保費怎麼繳？', answer: '由雇主繳納。' },
+    ]);
+    const fed = await json('POST', '/api/feedback', {
+      kb: 'fb',
+      text: '我沒工作了那個每個月寄來的單子要去哪裡繳',
+      faq_id: 'f1',
+      action: 'adopted',
+    });
+    expect(fed.statusCode).toBe(201);
+    expect(fed.json().learned).toMatchObject({ entry_id: 'f1', status: 'learned' });
+    const learned = (await json('GET', '/api/kb/fb/learned')).json().learned;
+    expect(learned).toHaveLength(1);
+    const removed = await json('POST', `/api/kb/fb/learned/${learned[0].id}/remove`);
+    expect(removed.json().learned.status).toBe('removed');
+    const unknown = await json('POST', '/api/feedback', {
+      kb: 'fb',
+      text: '隨便說說',
+      faq_id: 'nope',
+      action: 'adopted',
+    });
+    expect(unknown.statusCode).toBe(404);
+    const invalid = await json('POST', '/api/feedback', {
+      kb: 'fb',
+      text: '隨便說說',
+      faq_id: 'f1',
+      action: 'maybe',
+    });
+    expect(invalid.statusCode).toBe(400);
+  });
+
+  it('exports a KB with its similar questions in a form kb import reads back', async () => {
+    await kbWith('exp', [
+      {
+        id: 'x1',
+        question: '路燈壞了找誰？',
+        answer: '請通報1999。',
+      },
+    ]);
+    await json('POST', '/api/kb/exp/entries/x1/phrasings', { texts: ['我家門口那盞燈都不會亮'] });
+    for (const format of ['jsonl', 'csv'] as const) {
+      const exported = await json('GET', `/api/kb/exp/export?format=${format}`);
+      expect(exported.statusCode).toBe(200);
+      const reimported = await app.inject({
+        method: 'POST',
+        url: `/api/kb/exp-${format}/import?format=${format}`,
+        headers: { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
+        payload: exported.body,
+      });
+      expect(reimported.statusCode).toBe(201);
+      const entry = (await json('GET', `/api/kb/exp-${format}/entries/x1`)).json();
+      expect(entry.phrasings.map((p: { text: string }) => p.text)).toEqual(['我家門口那盞燈都不會亮']);
+    }
   });
 });

@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   KnowledgeError,
   parseColumnMap,
+  type Actor,
   type KnowledgeErrorCode,
   type KnowledgeService,
 } from '../../knowledge/index.js';
@@ -26,7 +27,7 @@ const status: Record<KnowledgeErrorCode, number> = {
 };
 
 /** Runs a knowledge-stage call; its `KnowledgeError`s become HTTP errors with the same stable code. */
-async function asHttp<T>(work: () => T | Promise<T>): Promise<T> {
+export async function asHttp<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -83,8 +84,14 @@ const entryParam = z.object({ kb: z.string().min(1), id: z.string().min(1) });
  */
 export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options) => {
   const { knowledge } = options;
-  const readers = { config: { roles: ['agent', 'supervisor', 'admin', 'service'] as const } };
+  const readers = { config: { roles: ['agent', 'supervisor', 'admin', 'editor', 'service'] as const } };
   const admins = { config: { roles: ['admin'] as const } };
+  const editors = { config: { roles: ['admin', 'editor'] as const } };
+  const actorOf = (request: FastifyRequest): Actor => ({
+    id: request.principal?.id ?? null,
+    role: request.principal?.role ?? null,
+    source: request.ip,
+  });
 
   // Import bodies are files, not JSON: take them as text whatever they are labelled.
   for (const type of ['text/csv', 'application/x-ndjson', 'application/jsonl', 'application/octet-stream']) {
@@ -101,27 +108,19 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
       }),
     );
     return {
-      results: result.results.map((r) => ({
-        faq_id: r.faq_id,
-        question: r.question,
-        answer: r.answer,
-        agency: r.agency,
-        score: r.score,
-        tier: r.tier,
-        matched: r.matched ?? [],
-        ...(r.url ? { url: r.url } : {}),
-      })),
+      results: result.results.map((r) => ({ ...r, matched: r.matched ?? [] })),
       took_ms: result.took_ms,
       kb: result.kb,
       kb_version: result.kb_version,
       tier: result.tier,
       handoff: result.handoff,
+      agency: result.agency,
     };
   });
 
   app.get('/api/kb', readers, async () => ({ kbs: knowledge.kbs() }));
 
-  app.post('/api/kb/:kb/import', admins, async (request, reply) => {
+  app.post('/api/kb/:kb/import', editors, async (request, reply) => {
     const { kb } = kbParam.parse(request.params);
     const params = importParams.parse(request.query);
     const body = typeof request.body === 'string' ? request.body : null;
@@ -133,20 +132,25 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
       );
     }
     const result = await asHttp(() =>
-      knowledge.import(kb, body, {
-        mode: params.mode,
-        ...(params.format ? { format: params.format } : {}),
-        ...(params.map ? { map: parseColumnMap(params.map) } : {}),
-        ...(params.agency ? { agency: params.agency } : {}),
-        ...(params.note ? { note: params.note } : {}),
-      }),
+      knowledge.import(
+        kb,
+        body,
+        {
+          mode: params.mode,
+          ...(params.format ? { format: params.format } : {}),
+          ...(params.map ? { map: parseColumnMap(params.map) } : {}),
+          ...(params.agency ? { agency: params.agency } : {}),
+          ...(params.note ? { note: params.note } : {}),
+        },
+        actorOf(request),
+      ),
     );
     return reply.code(result.created ? 201 : 200).send(result);
   });
 
   app.get(
     '/api/kb/:kb/versions',
-    { config: { roles: ['supervisor', 'admin'] as const } },
+    { config: { roles: ['supervisor', 'admin', 'editor'] as const } },
     async (request) => {
       const { kb } = kbParam.parse(request.params);
       return { kb, versions: await asHttp(() => knowledge.versions(kb)) };
@@ -156,7 +160,7 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
   app.post('/api/kb/:kb/rollback', admins, async (request) => {
     const { kb } = kbParam.parse(request.params);
     const { version } = z.object({ version: z.number().int().min(1) }).parse(request.body);
-    return { kb, version: await asHttp(() => knowledge.rollback(kb, version)) };
+    return { kb, version: await asHttp(() => knowledge.rollback(kb, version, actorOf(request))) };
   });
 
   app.get('/api/kb/:kb/entries/:id', readers, async (request) => {
@@ -166,22 +170,22 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
     return entry;
   });
 
-  app.post('/api/kb/:kb/entries', admins, async (request, reply) => {
+  app.post('/api/kb/:kb/entries', editors, async (request, reply) => {
     const { kb } = kbParam.parse(request.params);
     const entry = entryBody.parse(request.body);
-    const version = await asHttp(() => knowledge.createEntry(kb, entry));
+    const version = await asHttp(() => knowledge.createEntry(kb, entry, actorOf(request)));
     return reply.code(201).send({ kb, entry: knowledge.entry(kb, entry.id), version });
   });
 
-  app.put('/api/kb/:kb/entries/:id', admins, async (request) => {
+  app.put('/api/kb/:kb/entries/:id', editors, async (request) => {
     const { kb, id } = entryParam.parse(request.params);
     const patch = entryPatch.parse(request.body);
-    const version = await asHttp(() => knowledge.updateEntry(kb, id, patch));
+    const version = await asHttp(() => knowledge.updateEntry(kb, id, patch, actorOf(request)));
     return { kb, entry: knowledge.entry(kb, id), version };
   });
 
-  app.delete('/api/kb/:kb/entries/:id', admins, async (request) => {
+  app.delete('/api/kb/:kb/entries/:id', editors, async (request) => {
     const { kb, id } = entryParam.parse(request.params);
-    return { kb, version: await asHttp(() => knowledge.deleteEntry(kb, id)) };
+    return { kb, version: await asHttp(() => knowledge.deleteEntry(kb, id, actorOf(request))) };
   });
 };

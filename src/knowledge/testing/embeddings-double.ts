@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface EmbeddingsDouble {
   url: string;
   requests: Array<{ model: string; input: string[] }>;
+  /** While down, every request is answered 503 (an endpoint restarting, a GPU node away). */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ export async function startEmbeddingsDouble(
   concepts: readonly (readonly string[])[],
 ): Promise<EmbeddingsDouble> {
   const requests: EmbeddingsDouble['requests'] = [];
+  let down = false;
   const vector = (text: string) => [
     ...concepts.map((words) => words.filter((w) => text.includes(w)).length),
     0.01,
@@ -26,6 +29,10 @@ export async function startEmbeddingsDouble(
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
         res.writeHead(404).end();
+        return;
+      }
+      if (down) {
+        res.writeHead(503).end();
         return;
       }
       const parsed = JSON.parse(body) as { model: string; input: string[] };
@@ -44,6 +51,7 @@ export async function startEmbeddingsDouble(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
+    setDown: (value) => (down = value),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,6 +1,7 @@
 import { PhoneticIndex } from '../phonetic.js';
 import type { LexiconTerm } from '../lexicon.js';
 import { phoneticKey } from '../pinyin.js';
+import { mulberry32 } from '../seeded-random.js';
 
 /**
  * Builds the homophone-noised evaluation set: sentences that contain a lexicon term (3+ characters),
@@ -13,17 +14,6 @@ export interface NoisedPair {
   source: string;
   target: string;
   term: string;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const VARIANT = new Set(['台', '臺', '裏', '裡']);

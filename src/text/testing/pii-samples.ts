@@ -1,4 +1,4 @@
-import { mulberry32 } from './homophone-noise.js';
+import { mulberry32 } from '../seeded-random.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LEXICON_FILES } from '../lexicon.js';

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as OpenCC from 'opencc-js';
-import { mulberry32 } from './homophone-noise.js';
+import { mulberry32 } from '../seeded-random.js';
 
 /**
  * The script-conversion evaluation set: what a mainland-trained recognizer writes (Simplified), long and

@@ -1,17 +1,21 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FaqCandidate } from '../../../src/protocol/index.js';
 import { copyText } from '../clipboard.js';
-import { formatDuration, speakerLabel } from '../labels.js';
+import { errorMessage, formatDuration, speakerLabel } from '../labels.js';
+import type { LinkReason, LinkState } from '../net/callFollower.js';
 import type { UserSession } from '../net/session.js';
 import {
   currentSuggestion,
   streamingReply,
   verifiedText,
+  type CallState,
   type SuggestionView,
 } from '../state/callReducer.js';
 import { useCall } from '../state/useCall.js';
+import type { TypedQuestion } from '../state/wrapUp.js';
 import { FaqCards } from './FaqCards.js';
-import { ReplyPanel, type ReplyView } from './ReplyPanel.js';
+import { SearchBox, typedSuggestion, useKnowledgeSearch, type TypedQuery } from './KnowledgeSearch.js';
+import { ReplyPanel, type ReplyActions, type ReplyView } from './ReplyPanel.js';
 import { AlertList, ToolResults } from './SidePanels.js';
 import { Transcript } from './Transcript.js';
 import { WrapUp } from './WrapUp.js';
@@ -29,16 +33,38 @@ interface Props {
   audioStatus?: string | null;
 }
 
-const linkLabel = {
-  connecting: '連線中…',
-  open: '已連線',
-  reconnecting: '連線中斷，重新連線中…',
-  closed: '已結束',
-  failed: '無法連線',
-} as const;
+/** What the call bar says about the link to the call (zh-TW). */
+function linkText(link: LinkState, reason: LinkReason | null): string {
+  if (link === 'reconnecting' && reason === 'server_restart')
+    return '伺服器重新啟動中，恢復後通話會自動接續…';
+  if (link === 'failed') return `無法跟隨這通電話：${errorMessage(reason ?? 'network')}`;
+  return { connecting: '連線中…', open: '已連線', reconnecting: '連線中斷，重新連線中…', closed: '' }[link];
+}
+
+function statusText(state: CallState): string {
+  switch (state.status) {
+    case 'waiting':
+      return '等待通話開始';
+    case 'live':
+      return '通話中';
+    case 'interrupted':
+      return '伺服器已停止，通話暫停';
+    case 'ended':
+      return state.closedReason === 'timeout' ? '通話已中斷（逾時）' : '通話已結束';
+  }
+}
+
+const asTypedQuestion = (q: TypedQuery): TypedQuestion => ({
+  id: q.id,
+  text: q.text,
+  at: q.at,
+  cards: q.answer.faq_candidates,
+  agency: q.answer.agency?.agency ?? null,
+  procedure: q.answer.tier === 'procedure',
+});
 
 export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioStatus }: Props) {
-  const { state, link, linkDetail, sendFeedback, undoCorrection } = useCall(caseId, session.token);
+  const { state, link, linkReason, sendFeedback, undoCorrection } = useCall(caseId, session.token);
   const latest = currentSuggestion(state);
   const [held, setHeld] = useState({ pointer: false, focus: false, editing: false });
   const holding = held.pointer || held.focus || held.editing;
@@ -47,23 +73,39 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   const [editRequest, setEditRequest] = useState(0);
   const [wrapUpOpen, setWrapUpOpen] = useState(false);
   const [toast, setToast] = useState<string | null>(null);
+  const search = useKnowledgeSearch(session.token);
+  const [typed, setTyped] = useState<TypedQuery[]>([]);
+  /** A typed search's result on screen instead of the live suggestion, with the live seq it covered. */
+  const [typedShown, setTypedShown] = useState<{ query: TypedQuery; liveSeq: number } | null>(null);
   const ended = state.status === 'ended';
-  const now = useNow(state.status === 'live');
+  const now = useNow(state.status === 'live' || state.status === 'interrupted');
   const suggestionsBox = useRef<HTMLDivElement>(null);
+  const searchInput = useRef<HTMLInputElement>(null);
+  /** The call runs without speech recognition: no transcript will come, typing is the way to search. */
+  const noSpeechText =
+    state.startedAt !== null &&
+    (state.asr === null || state.errors.some((e) => e.code === 'asr_unavailable'));
+
+  useEffect(() => {
+    if (noSpeechText && !ended) searchInput.current?.focus();
+  }, [noSpeechText, ended]);
 
   // New suggestions replace the shown one only while the agent is not reading or pointing at it.
   // With nothing shown yet there is nothing under the cursor to protect.
   useEffect(() => {
     if (!holding || shown === null) setShown(latest);
   }, [latest, holding, shown]);
-  useEffect(() => setSelected(0), [shown?.utteranceId]);
   const newestKb = Math.max(0, ...Object.values(state.kbVersions));
-  const view = shown && { ...shown, stale: shown.kbVersion !== null && shown.kbVersion < newestKb };
-  const newerWaiting = holding && latest !== null && latest !== shown;
+  const live = shown && { ...shown, stale: shown.kbVersion !== null && shown.kbVersion < newestKb };
+  const view = typedShown ? typedSuggestion(typedShown.query) : live;
+  useEffect(() => setSelected(0), [view?.utteranceId]);
+  const newerWaiting = typedShown
+    ? latest !== null && latest.seq > typedShown.liveSeq
+    : holding && latest !== null && latest !== shown;
 
   const draft = streamingReply(state);
   const reply: ReplyView | null =
-    draft && (!view || (!holding && draft.utteranceId !== view.utteranceId))
+    !typedShown && draft && (!view || (!holding && draft.utteranceId !== view.utteranceId))
       ? { utteranceId: draft.utteranceId, script: draft.text, streaming: true, source: null, handoff: null }
       : view && view.replyScript
         ? {
@@ -81,7 +123,8 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
       new Set(state.feedback.filter((f) => f.action === 'adopt' && f.faqId).map((f) => f.faqId as string)),
     [state.feedback],
   );
-  const replyStatus = useMemo(() => {
+  // What the server recorded for the reply on screen: the edited text is what the caller heard.
+  const replyOutcome = useMemo(() => {
     if (!reply) return null;
     const last = [...state.feedback]
       .reverse()
@@ -89,9 +132,11 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
         (f) =>
           f.utteranceId === reply.utteranceId && !f.faqId && ['adopt', 'edit', 'reject'].includes(f.action),
       );
-    return last
-      ? ({ adopt: 'adopted', edit: 'edited', reject: 'rejected' } as const)[last.action as 'adopt']
-      : null;
+    if (!last) return null;
+    const status = ({ adopt: 'adopted', edit: 'edited', reject: 'rejected' } as const)[
+      last.action as 'adopt' | 'edit' | 'reject'
+    ];
+    return { status, text: last.action === 'edit' ? (last.text ?? null) : null };
   }, [state.feedback, reply]);
 
   const flash = useCallback((message: string) => {
@@ -99,27 +144,55 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
     setTimeout(() => setToast(null), 2_000);
   }, []);
 
+  /**
+   * After an action the agent is done with what is on screen: focus leaves the suggestion area and
+   * nothing holds it any more, so the panel follows the newest utterance again.
+   */
+  const release = () => {
+    const active = document.activeElement;
+    if (active instanceof HTMLElement && suggestionsBox.current?.contains(active)) active.blur();
+    setHeld({ pointer: false, focus: false, editing: false });
+  };
+
+  const feedback = (message: Parameters<typeof sendFeedback>[0], done: string) => {
+    sendFeedback(message);
+    flash(done);
+    release();
+  };
   const adoptReply = () => {
     if (!reply || reply.streaming) return;
-    sendFeedback({ action: 'adopt', utterance_id: reply.utteranceId, text: reply.script });
-    flash('已採用建議回覆');
+    feedback({ action: 'adopt', utterance_id: reply.utteranceId, text: reply.script }, '已採用建議回覆');
   };
   const copyReply = async () => {
     if (!reply) return;
-    await copyText(reply.script);
-    sendFeedback({ action: 'copy', utterance_id: reply.utteranceId, text: reply.script });
-    flash('已複製建議回覆');
+    const text = replyOutcome?.text ?? reply.script;
+    await copyText(text);
+    if (readOnly) return flash('已複製建議回覆');
+    feedback({ action: 'copy', utterance_id: reply.utteranceId, text }, '已複製建議回覆');
+  };
+  const rejectReply = () => {
+    if (!reply) return;
+    feedback({ action: 'reject', utterance_id: reply.utteranceId }, '已標記為不採用');
+  };
+  const editReply = (text: string) => {
+    if (!reply) return;
+    feedback({ action: 'edit', utterance_id: reply.utteranceId, text }, '已採用修改後的回覆');
   };
   const adoptCard = (card: FaqCandidate) => {
     if (!view) return;
-    sendFeedback({ action: 'adopt', utterance_id: view.utteranceId, faq_id: card.faq_id, text: card.answer });
-    flash(`已採用：${card.question}`);
+    feedback(
+      { action: 'adopt', utterance_id: view.utteranceId, faq_id: card.faq_id, text: card.answer },
+      `已採用：${card.question}`,
+    );
   };
   const copyCard = async (card: FaqCandidate) => {
     if (!view) return;
     await copyText(card.answer);
-    sendFeedback({ action: 'copy', utterance_id: view.utteranceId, faq_id: card.faq_id, text: card.answer });
-    flash('已複製答案');
+    if (readOnly) return flash('已複製答案');
+    feedback(
+      { action: 'copy', utterance_id: view.utteranceId, faq_id: card.faq_id, text: card.answer },
+      '已複製答案',
+    );
   };
 
   const select = (index: number) => {
@@ -130,7 +203,21 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
     suggestionsBox.current?.querySelector<HTMLElement>(`[data-select-target="${target}"]`)?.focus();
   };
 
+  const showNewer = () => {
+    setTypedShown(null);
+    setShown(latest);
+    setHeld((h) => ({ ...h, pointer: false, focus: false }));
+  };
+
+  const ask = async (text: string) => {
+    const query = await search.ask(text);
+    if (!query) return;
+    setTyped((list) => [...list, query]);
+    setTypedShown({ query, liveSeq: latest?.seq ?? 0 });
+  };
+
   // Keyboard: Alt+A adopt, Alt+C copy, Alt+N / Alt+P next / previous card, Alt+E edit, Alt+R reject.
+  // Always on what is on screen now (the handler is rebuilt with every render).
   useEffect(() => {
     if (readOnly) return;
     const onKey = (event: KeyboardEvent) => {
@@ -142,7 +229,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
         KeyN: () => (newerWaiting ? showNewer() : select(selected + 1)),
         KeyP: () => select(selected - 1),
         KeyE: () => setEditRequest((n) => n + 1),
-        KeyR: () => reply && sendFeedback({ action: 'reject', utterance_id: reply.utteranceId }),
+        KeyR: rejectReply,
       };
       const handler = handlers[event.code];
       if (!handler) return;
@@ -153,23 +240,28 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const showNewer = () => {
-    setShown(latest);
-    setHeld((h) => ({ ...h, pointer: false, focus: false }));
-  };
-
   const duration = state.startedAt ? (state.endedAt ?? now) - state.startedAt : 0;
   const showWrapUp = !readOnly && (wrapUpOpen || ended);
+  const replyActions: ReplyActions | null = !reply
+    ? null
+    : readOnly
+      ? { onCopy: () => void copyReply() }
+      : {
+          onAdopt: adoptReply,
+          onCopy: () => void copyReply(),
+          onReject: rejectReply,
+          onEdited: editReply,
+          onEditingChange: (editing) => setHeld((h) => ({ ...h, editing })),
+          editRequest,
+        };
 
   return (
     <div className="call">
       <div className="callbar" role="region" aria-label="通話狀態">
-        <span className="case-id">
-          案件 <strong>{caseId}</strong>
+        <span className="case-id" data-case-id={caseId} title={`內部編號 ${caseId}`}>
+          案號 <strong>{state.caseNo ?? caseId}</strong>
         </span>
-        <span className={`call-status ${state.status}`}>
-          {state.status === 'live' ? '通話中' : ended ? '通話已結束' : '等待通話開始'}
-        </span>
+        <span className={`call-status ${state.status}`}>{statusText(state)}</span>
         <span className="duration" aria-label="通話時間">
           {formatDuration(duration)}
         </span>
@@ -183,13 +275,17 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           ))}
         </span>
         <span className={`link link-${ended ? 'closed' : link}`} role="status">
-          {ended ? '' : linkLabel[link]}
-          {linkDetail ? `（${linkDetail}）` : ''}
+          {ended ? '' : linkText(link, linkReason)}
         </span>
         {audioStatus && <span className="audio-status">{audioStatus}</span>}
         {state.errors.length > 0 && (
-          <span className="call-error" title={state.errors.map((e) => `${e.code}: ${e.message}`).join('\n')}>
-            {state.errors.some((e) => e.code === 'asr_unavailable') ? '未設定語音辨識模型' : '伺服器回報錯誤'}
+          <span
+            className="call-error"
+            title={[...new Set(state.errors.map((e) => errorMessage(e.code)))].join('\n')}
+          >
+            {noSpeechText
+              ? '未設定語音辨識模型'
+              : errorMessage(state.errors[state.errors.length - 1]?.code ?? '')}
           </span>
         )}
         {state.alerts.length > 0 && (
@@ -206,7 +302,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
             結束通話
           </button>
         )}
-        {!readOnly && !onHangUp && !showWrapUp && (
+        {!readOnly && !showWrapUp && (!onHangUp || state.status === 'interrupted') && (
           <button type="button" onClick={() => setWrapUpOpen(true)}>
             整理結案
           </button>
@@ -217,9 +313,29 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           </button>
         )}
       </div>
+      {!showWrapUp && (
+        <div className="call-search">
+          {noSpeechText && (
+            <p className="notice" role="status">
+              此通話沒有語音辨識（伺服器未設定語音辨識模型），不會有逐字稿：請把民眾的問題輸入「查詢知識庫」。
+            </p>
+          )}
+          <SearchBox
+            onAsk={(text) => void ask(text)}
+            busy={search.busy}
+            error={search.error}
+            inputRef={searchInput}
+          />
+        </div>
+      )}
       <div className="call-grid">
         <Transcript
           utterances={state.utterances}
+          emptyText={
+            noSpeechText
+              ? '沒有語音辨識，通話不會有逐字稿。可在上方「查詢知識庫」輸入民眾的問題。'
+              : '等待通話內容…'
+          }
           onUndo={
             readOnly
               ? undefined
@@ -228,7 +344,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           }
         />
         {showWrapUp ? (
-          <WrapUp state={state} session={session} onDone={onLeave} />
+          <WrapUp state={state} typed={typed.map(asTypedQuestion)} session={session} onDone={onLeave} />
         ) : (
           <div
             className="suggestions"
@@ -243,37 +359,38 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           >
             <FaqCards
               suggestion={view}
+              title={typedShown ? '查詢結果' : '建議問答'}
+              queryLabel={typedShown ? `查詢：${typedShown.query.text}` : undefined}
+              actions={
+                typedShown && (
+                  <button type="button" className="quiet" onClick={() => setTypedShown(null)}>
+                    回到即時建議
+                  </button>
+                )
+              }
               selected={readOnly ? -1 : selected - 1}
               adoptedFaqIds={adoptedFaqIds}
-              readOnly={readOnly}
               newerWaiting={newerWaiting}
               onShowNewer={showNewer}
               onSelect={(i) => setSelected(i + 1)}
-              onAdopt={adoptCard}
+              onAdopt={readOnly ? undefined : adoptCard}
               onCopy={(card) => void copyCard(card)}
             />
             <div className="column side">
               <ReplyPanel
                 reply={reply}
-                status={replyStatus}
+                status={replyOutcome?.status ?? null}
+                editedText={replyOutcome?.text ?? null}
                 selected={!readOnly && selected === 0}
-                readOnly={readOnly}
                 onSelect={() => setSelected(0)}
-                onAdopt={adoptReply}
-                onCopy={() => void copyReply()}
-                onReject={() => reply && sendFeedback({ action: 'reject', utterance_id: reply.utteranceId })}
-                onEdited={(text) =>
-                  reply && sendFeedback({ action: 'edit', utterance_id: reply.utteranceId, text })
-                }
-                onEditingChange={(editing) => setHeld((h) => ({ ...h, editing }))}
-                editRequest={editRequest}
+                actions={replyActions}
               />
               <ToolResults results={state.toolResults} />
               <AlertList alerts={state.alerts} />
               {!readOnly && (
                 <p className="shortcuts" aria-label="鍵盤快速鍵">
-                  <kbd>Alt+N</kbd>/<kbd>Alt+P</kbd> 下／上一張卡片・<kbd>Alt+A</kbd> 採用・<kbd>Alt+C</kbd>{' '}
-                  複製
+                  <kbd>/</kbd> 查詢・<kbd>Alt+N</kbd>/<kbd>Alt+P</kbd> 下／上一張卡片・<kbd>Alt+A</kbd> 採用・
+                  <kbd>Alt+C</kbd> 複製
                 </p>
               )}
             </div>
@@ -287,13 +404,13 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   );
 }
 
-/** The current time, ticking every second while `live`. */
-function useNow(live: boolean): number {
+/** The current time, ticking every second while `running`. */
+function useNow(running: boolean): number {
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
-    if (!live) return;
+    if (!running) return;
     const timer = setInterval(() => setNow(Date.now()), 1_000);
     return () => clearInterval(timer);
-  }, [live]);
+  }, [running]);
   return now;
 }

@@ -5,25 +5,36 @@ import { tierLabel } from '../labels.js';
 
 interface Props {
   suggestion: SuggestionView | null;
+  /** Heading of the list (the live suggestion, or a typed search's result). */
+  title?: string;
+  /** Prefix of element ids, so two lists can share a page. */
+  idPrefix?: string;
+  /** Shown instead of the suggestion's recognised text (a typed search shows what was typed). */
+  queryLabel?: string;
   /** Index of the selected card, or -1. */
   selected: number;
   adoptedFaqIds: ReadonlySet<string>;
-  readOnly: boolean;
   newerWaiting: boolean;
   onShowNewer: () => void;
   onSelect: (index: number) => void;
-  onAdopt: (card: FaqCandidate) => void;
-  onCopy: (card: FaqCandidate) => void;
+  /** Absent where cards cannot be adopted (read-only views, a search outside a call). */
+  onAdopt?: (card: FaqCandidate) => void;
+  /** Absent in read-only views. */
+  onCopy?: (card: FaqCandidate) => void;
+  /** Extra controls in the header (e.g. back to the live suggestion). */
+  actions?: ReactNode;
 }
 
 const ANSWER_PREVIEW = 110;
 
 export function FaqCards(props: Props) {
   const { suggestion } = props;
+  const prefix = props.idPrefix ?? 'faq';
   return (
-    <section className="column cards" aria-labelledby="cards-title">
+    <section className="column cards" aria-labelledby={`${prefix}-cards-title`}>
       <div className="column-head">
-        <h2 id="cards-title">建議問答</h2>
+        <h2 id={`${prefix}-cards-title`}>{props.title ?? '建議問答'}</h2>
+        {props.actions}
         {/* Reserved slot: the notice never pushes the cards down. */}
         <span className="notice-slot">
           {props.newerWaiting && (
@@ -42,7 +53,7 @@ export function FaqCards(props: Props) {
             </span>
           )}
           <span className="query" title="用於查詢的文字">
-            「{suggestion.correctedText}」
+            「{props.queryLabel ?? suggestion.correctedText}」
           </span>
         </p>
       )}
@@ -53,14 +64,14 @@ export function FaqCards(props: Props) {
           <FaqCard
             key={`${suggestion.utteranceId}:${card.faq_id}`}
             card={card}
+            titleId={`${prefix}-${index}-title`}
             index={index}
             stale={suggestion.stale}
             selected={props.selected === index}
             adopted={props.adoptedFaqIds.has(card.faq_id)}
-            readOnly={props.readOnly}
             onSelect={() => props.onSelect(index)}
-            onAdopt={() => props.onAdopt(card)}
-            onCopy={() => props.onCopy(card)}
+            onAdopt={props.onAdopt && (() => props.onAdopt?.(card))}
+            onCopy={props.onCopy && (() => props.onCopy?.(card))}
           />
         ))}
       </ol>
@@ -70,21 +81,20 @@ export function FaqCards(props: Props) {
 
 interface CardProps {
   card: FaqCandidate;
+  titleId: string;
   index: number;
   stale: boolean;
   selected: boolean;
   adopted: boolean;
-  readOnly: boolean;
   onSelect: () => void;
-  onAdopt: () => void;
-  onCopy: () => void;
+  onAdopt: (() => void) | undefined;
+  onCopy: (() => void) | undefined;
 }
 
-function FaqCard({ card, index, stale, selected, adopted, readOnly, onSelect, onAdopt, onCopy }: CardProps) {
+function FaqCard({ card, titleId, index, stale, selected, adopted, onSelect, onAdopt, onCopy }: CardProps) {
   const [expanded, setExpanded] = useState(false);
   const long = card.answer.length > ANSWER_PREVIEW;
   const answer = expanded || !long ? card.answer : `${card.answer.slice(0, ANSWER_PREVIEW)}…`;
-  const titleId = `faq-${index}-title`;
   return (
     <li
       className={`card tier-${card.tier}${selected ? ' selected' : ''}${stale ? ' stale' : ''}${adopted ? ' adopted' : ''}`}
@@ -96,8 +106,9 @@ function FaqCard({ card, index, stale, selected, adopted, readOnly, onSelect, on
     >
       <div className="card-head">
         <span className={`badge tier tier-${card.tier}`}>{tierLabel[card.tier]}</span>
-        <span className="score" title="相關程度">
-          {Math.round(card.score * 100)}%
+        {/* Calibrated: how likely this card answers the caller (the score only ranks within a query). */}
+        <span className="score" title="這張卡片回答民眾問題的可能性（校準後）">
+          信心 {Math.round((card.confidence ?? card.score) * 100)}%
         </span>
         <span className="agency">{card.agency}</span>
         {adopted && <span className="badge adopted-badge">已採用</span>}
@@ -105,6 +116,11 @@ function FaqCard({ card, index, stale, selected, adopted, readOnly, onSelect, on
       <h3 id={titleId} className="question">
         {highlight(card.question, card.matched ?? [])}
       </h3>
+      {card.phrasing && (
+        <p className="phrasing">
+          <span className="label">相似問法</span>「{highlight(card.phrasing, card.matched ?? [])}」
+        </p>
+      )}
       <p className="answer">{highlight(answer, card.matched ?? [])}</p>
       <div className="card-actions">
         {long && (
@@ -122,15 +138,15 @@ function FaqCard({ card, index, stale, selected, adopted, readOnly, onSelect, on
             來源頁面<span className="sr-only">（另開視窗）</span>
           </a>
         )}
-        {!readOnly && (
-          <>
-            <button type="button" onClick={onCopy}>
-              複製答案
-            </button>
-            <button type="button" className="primary" onClick={onAdopt}>
-              採用
-            </button>
-          </>
+        {onCopy && (
+          <button type="button" onClick={onCopy}>
+            複製答案
+          </button>
+        )}
+        {onAdopt && (
+          <button type="button" className="primary" onClick={onAdopt}>
+            採用
+          </button>
         )}
       </div>
     </li>

@@ -10,51 +10,62 @@ export interface ReplyView {
   handoff: AgencyContact | null;
 }
 
+/** What the agent can do with the reply; absent in read-only views. */
+export interface ReplyActions {
+  onAdopt?: () => void;
+  onCopy: () => void;
+  onReject?: () => void;
+  onEdited?: (text: string) => void;
+  onEditingChange?: (editing: boolean) => void;
+  /** Bumped by the edit shortcut. */
+  editRequest?: number;
+}
+
 interface Props {
   reply: ReplyView | null;
   status: 'adopted' | 'edited' | 'rejected' | null;
+  /** The agent's own version, once they edited and adopted it: shown instead of the suggestion. */
+  editedText: string | null;
   selected: boolean;
-  readOnly: boolean;
+  /** Prefix of element ids, so two panels can share a page. */
+  idPrefix?: string;
   onSelect: () => void;
-  onAdopt: () => void;
-  onCopy: () => void;
-  onReject: () => void;
-  onEdited: (text: string) => void;
-  onEditingChange: (editing: boolean) => void;
-  /** Bumped by the edit shortcut. */
-  editRequest: number;
+  actions: ReplyActions | null;
 }
 
 export function ReplyPanel(props: Props) {
-  const { reply } = props;
+  const { reply, actions } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState('');
+  const prefix = props.idPrefix ?? 'reply';
+  const shownText = props.status === 'edited' && props.editedText !== null ? props.editedText : reply?.script;
 
   const startEdit = () => {
-    if (!reply || props.readOnly) return;
-    setDraft(reply.script);
+    if (!reply || !actions?.onEdited) return;
+    setDraft(shownText ?? reply.script);
     setEditing(true);
-    props.onEditingChange(true);
+    actions.onEditingChange?.(true);
   };
   const stopEdit = () => {
     setEditing(false);
-    props.onEditingChange(false);
+    actions?.onEditingChange?.(false);
   };
   useEffect(() => {
-    if (props.editRequest > 0) startEdit();
+    if (actions?.editRequest) startEdit();
     // Only the request counter triggers an edit.
-  }, [props.editRequest]);
+  }, [actions?.editRequest]);
 
   return (
     <section
       className={`reply panel-block${props.selected ? ' selected' : ''}`}
-      aria-labelledby="reply-title"
+      aria-labelledby={`${prefix}-title`}
       tabIndex={-1}
       onFocus={props.onSelect}
       data-select-target="reply"
+      data-utterance={reply?.utteranceId}
     >
       <div className="column-head">
-        <h2 id="reply-title">建議回覆</h2>
+        <h2 id={`${prefix}-title`}>建議回覆</h2>
         {reply?.source && (
           <span className="badge">{reply.source === 'llm' ? '語言模型' : '官方答案範本'}</span>
         )}
@@ -64,22 +75,22 @@ export function ReplyPanel(props: Props) {
       {!reply && <p className="empty">尚無建議回覆。</p>}
       {reply && !editing && (
         <p className="script" aria-live="polite">
-          {reply.script}
+          {shownText}
         </p>
       )}
       {reply && editing && (
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            props.onEdited(draft);
+            actions?.onEdited?.(draft);
             stopEdit();
           }}
         >
-          <label htmlFor="reply-edit" className="sr-only">
+          <label htmlFor={`${prefix}-edit`} className="sr-only">
             修改回覆內容
           </label>
           <textarea
-            id="reply-edit"
+            id={`${prefix}-edit`}
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
             rows={6}
@@ -113,20 +124,26 @@ export function ReplyPanel(props: Props) {
           )}
         </dl>
       )}
-      {reply && !editing && !props.readOnly && (
+      {reply && !editing && actions && (
         <div className="actions">
-          <button type="button" className="primary" onClick={props.onAdopt} disabled={reply.streaming}>
-            採用 <kbd>Alt+A</kbd>
-          </button>
-          <button type="button" onClick={props.onCopy}>
+          {actions.onAdopt && (
+            <button type="button" className="primary" onClick={actions.onAdopt} disabled={reply.streaming}>
+              採用 <kbd>Alt+A</kbd>
+            </button>
+          )}
+          <button type="button" onClick={actions.onCopy}>
             複製 <kbd>Alt+C</kbd>
           </button>
-          <button type="button" onClick={startEdit} disabled={reply.streaming}>
-            編輯 <kbd>Alt+E</kbd>
-          </button>
-          <button type="button" onClick={props.onReject}>
-            不採用 <kbd>Alt+R</kbd>
-          </button>
+          {actions.onEdited && (
+            <button type="button" onClick={startEdit} disabled={reply.streaming}>
+              編輯 <kbd>Alt+E</kbd>
+            </button>
+          )}
+          {actions.onReject && (
+            <button type="button" onClick={actions.onReject}>
+              不採用 <kbd>Alt+R</kbd>
+            </button>
+          )}
         </div>
       )}
     </section>

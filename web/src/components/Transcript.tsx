@@ -4,6 +4,8 @@ import { formatDuration, speakerLabel } from '../labels.js';
 
 interface Props {
   utterances: UtteranceView[];
+  /** Said while there are no lines yet. */
+  emptyText: string;
   /** Undo one correction; absent in read-only views. */
   onUndo?: (utterance: UtteranceView, editIndex: number) => void;
 }
@@ -12,7 +14,7 @@ interface Props {
  * The call's transcript. New lines are appended; it follows the newest line only while the reader
  * is at the bottom, so scrolling back to read is never interrupted.
  */
-export function Transcript({ utterances, onUndo }: Props) {
+export function Transcript({ utterances, emptyText, onUndo }: Props) {
   const box = useRef<HTMLOListElement>(null);
   const atBottom = useRef(true);
 
@@ -34,7 +36,7 @@ export function Transcript({ utterances, onUndo }: Props) {
   return (
     <section className="column transcript" aria-labelledby="transcript-title">
       <h2 id="transcript-title">逐字稿</h2>
-      {utterances.length === 0 && <p className="empty">等待通話內容…</p>}
+      {utterances.length === 0 && <p className="empty">{emptyText}</p>}
       <ol ref={box} className="lines" role="log" aria-live="polite" aria-relevant="additions text">
         {utterances.map((u) => (
           <li

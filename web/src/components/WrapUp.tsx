@@ -8,21 +8,25 @@ import {
   agenciesSeen,
   buildCaseRecord,
   draftWrapUp,
+  type TypedQuestion,
   type WrapUpForm,
 } from '../state/wrapUp.js';
+import { ErrorLine } from './ErrorLine.js';
 
 interface Props {
   state: CallState;
+  /** Questions the agent typed into the knowledge search during the call. */
+  typed: readonly TypedQuestion[];
   session: UserSession;
   onDone: () => void;
 }
 
-export function WrapUp({ state, session, onDone }: Props) {
-  const [form, setForm] = useState<WrapUpForm>(() => draftWrapUp(state));
+export function WrapUp({ state, typed, session, onDone }: Props) {
+  const [form, setForm] = useState<WrapUpForm>(() => draftWrapUp(state, typed));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const agencies = agenciesSeen(state);
+  const agencies = agenciesSeen(state, typed);
   const adopted = adoptedActions(state);
   const set = (key: keyof WrapUpForm) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
 
@@ -33,11 +37,11 @@ export function WrapUp({ state, session, onDone }: Props) {
     try {
       await apiRequest('/api/case/record', {
         token: session.token,
-        body: buildCaseRecord(state, form, session.user.id, Date.now()),
+        body: buildCaseRecord(state, form, session.user.id, Date.now(), typed),
       });
       setSaved(true);
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message}（${err.code}）` : '送出失敗');
+      setError(err instanceof ApiError ? err.message : '送出失敗，請再試一次');
     } finally {
       setBusy(false);
     }
@@ -48,7 +52,7 @@ export function WrapUp({ state, session, onDone }: Props) {
       <section className="wrapup column" aria-labelledby="wrapup-title">
         <h2 id="wrapup-title">結案紀錄</h2>
         <p role="status" className="saved">
-          案件 {state.caseId} 已存檔。
+          案件 {state.caseNo ?? state.caseId} 已存檔。
         </p>
         <button type="button" className="primary" onClick={onDone} autoFocus>
           返回專員桌面
@@ -61,6 +65,7 @@ export function WrapUp({ state, session, onDone }: Props) {
     <form className="wrapup column" aria-labelledby="wrapup-title" onSubmit={(e) => void submit(e)}>
       <h2 id="wrapup-title">結案整理</h2>
       {state.status !== 'ended' && <p className="hint">通話尚未結束，逐字稿仍會持續更新。</p>}
+      <p className="hint">摘要、類別與承辦機關已依通話內容與採用的答案預先填好，請確認後送出。</p>
       <label>
         通話摘要
         <textarea value={form.summary} onChange={(e) => set('summary')(e.target.value)} rows={6} required />
@@ -103,11 +108,7 @@ export function WrapUp({ state, session, onDone }: Props) {
           ))}
         </ul>
       </details>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
           送出結案紀錄

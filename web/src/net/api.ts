@@ -1,13 +1,16 @@
 /** REST calls to the Hotline Assist server with the signed-in user's token. */
+import type { AgencyContact, FaqCandidate, Tier } from '../../../src/protocol/index.js';
+import { errorMessage } from '../labels.js';
 import type { Role } from './session.js';
 
+/** A refused request: `message` is zh-TW for the user; `detail` is the server's own (English) words. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(message);
+    super(errorMessage(code));
   }
 }
 
@@ -15,6 +18,16 @@ export async function apiRequest<T>(
   path: string,
   options: { token?: string | null; method?: string; body?: unknown } = {},
 ): Promise<T> {
+  const response = await send(path, options);
+  const text = await response.text();
+  return (text ? safeJson(text) : null) as T;
+}
+
+/** The response of a request that succeeded (2xx), else an ApiError. */
+async function send(
+  path: string,
+  options: { token?: string | null; method?: string; body?: unknown },
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -28,17 +41,22 @@ export async function apiRequest<T>(
   } catch {
     throw new ApiError(0, 'network', '無法連線到伺服器');
   }
-  const text = await response.text();
-  const data: unknown = text ? safeJson(text) : null;
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    const text = await response.text();
+    const error = (safeJson(text) as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(
       response.status,
       error?.code ?? `http_${response.status}`,
       error?.message ?? response.statusText,
     );
   }
-  return data as T;
+  return response;
+}
+
+/** A binary resource (archived audio) as an object URL the page can play. */
+export async function apiBlobUrl(path: string, token: string): Promise<string> {
+  const response = await send(path, { token });
+  return URL.createObjectURL(await response.blob());
 }
 
 function safeJson(text: string): unknown {
@@ -60,8 +78,16 @@ export const signIn = (username: string, password: string) =>
 export const devSignIn = (name: string, role: Role) =>
   apiRequest<SignInResult>('/api/auth/dev', { body: { name, role } });
 
+/** First run: whether the administrator still has to be created. */
+export const setupNeeded = () => apiRequest<{ needed: boolean }>('/api/setup');
+export const createAdmin = (code: string, username: string, name: string, password: string) =>
+  apiRequest<SignInResult>('/api/setup/admin', { body: { code, username, name, password } });
+
 export interface CallSummary {
   case_id: string;
+  case_no: string | null;
+  /** False when no speech recognition runs for the call (speech events, no text). */
+  speech_to_text: boolean;
   started_at: string | number;
   agent_id: string | null;
   agent_name?: string | null;
@@ -81,6 +107,101 @@ export interface AlertItem {
 }
 
 export const listCalls = (token: string) => apiRequest<{ calls: CallSummary[] }>('/api/calls', { token });
+
+/** `POST /api/query`: the call assistant's engine over typed text (cards, reply script, hand-off). */
+export interface KnowledgeAnswer {
+  answer: string;
+  faq_candidates: FaqCandidate[];
+  tier: Tier;
+  agency: { agency: string; confidence: number } | null;
+  handoff: AgencyContact | null;
+  cited_faq_ids: string[];
+  source: 'template' | 'llm';
+  case_status: Record<string, unknown> | null;
+}
+
+export const startConversation = (token: string) =>
+  apiRequest<{ conversation_id: string }>('/api/conversation', { token, body: {} });
+export const askKnowledge = (token: string, conversationId: string, text: string) =>
+  apiRequest<KnowledgeAnswer>('/api/query', { token, body: { conversation_id: conversationId, text } });
+
+export interface ArchivedCaseSummary {
+  id: string;
+  case_no: string | null;
+  agent_id: string | null;
+  status: string;
+  started_at: number;
+  ended_at: number | null;
+  category: string | null;
+  agency: string | null;
+  legal_hold: boolean;
+}
+
+export interface ArchivedCase extends ArchivedCaseSummary {
+  end_reason: string | null;
+  notes: string | null;
+  revision: number;
+  transcript: Array<{
+    utterance_id: string;
+    speaker: string;
+    start_ms: number;
+    end_ms: number;
+    text: string | null;
+    verified: boolean;
+  }>;
+  suggestions: Array<{
+    utterance_id: string;
+    kb_version: number | null;
+    faq_ids: string[];
+    cited_faq_ids: string[];
+    reply_script: string;
+    tier: string | null;
+    source: string | null;
+    ts: number;
+  }>;
+  feedback: Array<{
+    id: string;
+    utterance_id: string | null;
+    action: string;
+    faq_id: string | null;
+    text: string | null;
+    by: string | null;
+    ts: number;
+  }>;
+  audio: Array<{
+    segment_id: string;
+    kind: string;
+    speaker: string | null;
+    start_ms: number;
+    end_ms: number;
+    format: string;
+    bytes: number;
+  }>;
+}
+
+export interface CaseQuery {
+  from?: string;
+  to?: string;
+  agent?: string;
+  agency?: string;
+  q?: string;
+}
+
+export function searchCases(token: string, query: CaseQuery) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+  return apiRequest<{ cases: ArchivedCaseSummary[] }>(`/api/cases?${params.toString()}`, { token });
+}
+export const readCase = (token: string, id: string) =>
+  apiRequest<ArchivedCase>(`/api/case/${encodeURIComponent(id)}`, { token });
+export const caseAudioUrl = (token: string, id: string, segment: string) =>
+  apiBlobUrl(`/api/case/${encodeURIComponent(id)}/audio/${encodeURIComponent(segment)}`, token);
+/** One FAQ entry of the default knowledge base (the archive shows which answers a call got). */
+export const readFaqEntry = (token: string, id: string) =>
+  apiRequest<{ id: string; question: string; agency: string }>(
+    `/api/kb/default/entries/${encodeURIComponent(id)}`,
+    { token },
+  );
 export const listAlerts = (token: string) => apiRequest<{ alerts: AlertItem[] }>('/api/alerts', { token });
 
 /** WebSocket URL on this server, with the token as a query parameter (browsers cannot set WS headers). */

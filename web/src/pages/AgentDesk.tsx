@@ -1,10 +1,28 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { CallStream } from '../audio/callStream.js';
+import { CallStream, StreamRefused, type StreamLink } from '../audio/callStream.js';
 import { decodeRecording, replayRecording, startMicrophone, type AudioSource } from '../audio/sources.js';
 import { CallView } from '../components/CallView.js';
+import { FaqCards } from '../components/FaqCards.js';
+import {
+  SearchBox,
+  typedSuggestion,
+  useKnowledgeSearch,
+  type TypedQuery,
+} from '../components/KnowledgeSearch.js';
+import { ReplyPanel } from '../components/ReplyPanel.js';
 import { useCallList } from '../components/useCallList.js';
-import { formatClock } from '../labels.js';
+import { copyText } from '../clipboard.js';
+import { errorMessage, formatClock } from '../labels.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
+
+/** What the softphone leg's state means for the agent (zh-TW), shown in the call bar. */
+const legText: Record<StreamLink, string | null> = {
+  open: null,
+  reconnecting: '音訊連線中斷，正在重新連線（恢復後自動接續同一案件）…',
+  closed: null,
+  failed: '音訊無法恢復，請結束通話後重新撥打',
+};
 
 interface ActiveCall {
   caseId: string;
@@ -18,8 +36,11 @@ export function AgentDesk({ session }: { session: UserSession }) {
   const [audioStatus, setAudioStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [legStatus, setLegStatus] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const { calls } = useCallList(session.token, active === null);
+  const search = useKnowledgeSearch(session.token);
+  const [found, setFound] = useState<TypedQuery | null>(null);
 
   const hangUp = async (call: ActiveCall) => {
     await call.source?.stop();
@@ -41,7 +62,7 @@ export function AgentDesk({ session }: { session: UserSession }) {
         sampleRate: 16000,
         channels,
         agentId: session.user.id,
-        onFailure: (message) => setError(`音訊連線錯誤：${message}`),
+        onLink: (state) => setLegStatus(legText[state]),
       });
       const call: ActiveCall = { caseId: stream.caseId, stream, source: null };
       setActive(call);
@@ -49,7 +70,7 @@ export function AgentDesk({ session }: { session: UserSession }) {
       // A replayed recording is the whole call: hang up when it ends.
       void call.source.done.then(() => stream.end()).then(() => setAudioStatus(null));
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(`無法開始通話：${errorMessage(err instanceof StreamRefused ? err.code : 'network')}`);
     } finally {
       setBusy(false);
     }
@@ -90,16 +111,60 @@ export function AgentDesk({ session }: { session: UserSession }) {
         caseId={active.caseId}
         session={session}
         readOnly={false}
-        audioStatus={audioStatus}
+        audioStatus={legStatus ?? audioStatus}
         onHangUp={active.stream ? () => void hangUp(active) : undefined}
-        onLeave={() => setActive(null)}
+        onLeave={() => {
+          setActive(null);
+          setLegStatus(null);
+        }}
       />
     );
   }
 
   const live = calls.filter((c) => c.status === 'live');
+  const foundView = found && typedSuggestion(found);
   return (
     <div className="desk-home">
+      <section className="panel desk-search" aria-labelledby="search-title">
+        <h2 id="search-title">知識庫查詢</h2>
+        <p className="hint">不在通話中也可以查：輸入民眾的問題，看到與通話中相同的問答卡片和建議回覆。</p>
+        <SearchBox
+          onAsk={(text) => void search.ask(text).then((q) => q && setFound(q))}
+          busy={search.busy}
+          error={search.error}
+        />
+        {foundView && (
+          <div className="search-results">
+            <FaqCards
+              suggestion={foundView}
+              title="查詢結果"
+              idPrefix="desk"
+              queryLabel={`查詢：${foundView.correctedText}`}
+              selected={-1}
+              adoptedFaqIds={new Set()}
+              newerWaiting={false}
+              onShowNewer={() => {}}
+              onSelect={() => {}}
+              onCopy={(card) => void copyText(card.answer)}
+            />
+            <ReplyPanel
+              reply={{
+                utteranceId: foundView.utteranceId,
+                script: foundView.replyScript,
+                streaming: false,
+                source: foundView.source,
+                handoff: foundView.handoff,
+              }}
+              status={null}
+              editedText={null}
+              selected={false}
+              idPrefix="desk-reply"
+              onSelect={() => {}}
+              actions={{ onCopy: () => void copyText(foundView.replyScript) }}
+            />
+          </div>
+        )}
+      </section>
       <section className="panel" aria-labelledby="softphone-title">
         <h2 id="softphone-title">示範軟體電話</h2>
         <p className="hint">在這台電腦上試用：以麥克風通話，或播放一段錄音當作來電。</p>
@@ -122,7 +187,9 @@ export function AgentDesk({ session }: { session: UserSession }) {
         <ul className="call-list">
           {live.map((c) => (
             <li key={c.case_id}>
-              <span className="case-id">{c.case_id}</span>
+              <span className="case-id" title={`內部編號 ${c.case_id}`}>
+                {c.case_no ?? c.case_id}
+              </span>
               <span className="at">{formatClock(c.started_at)} 開始</span>
               <span className="last">{c.last_utterance ?? ''}</span>
               <button
@@ -135,11 +202,7 @@ export function AgentDesk({ session }: { session: UserSession }) {
           ))}
         </ul>
       </section>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </div>
   );
 }

@@ -1,15 +1,27 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError, devSignIn, signIn } from '../net/api.js';
-import type { Role, UserSession } from '../net/session.js';
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError, devSignIn, setupNeeded, signIn } from '../net/api.js';
+import type { UserSession } from '../net/session.js';
 import { roleLabel } from '../labels.js';
+import { ErrorLine } from '../components/ErrorLine.js';
+
+/** The dev sign-in has no password, so it never opens an administrator session. */
+const devRoles = ['agent', 'supervisor'] as const;
+type DevRole = (typeof devRoles)[number];
 
 export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [devName, setDevName] = useState('');
-  const [devRole, setDevRole] = useState<Role>('agent');
+  const [devRole, setDevRole] = useState<DevRole>('agent');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [firstRun, setFirstRun] = useState(false);
+
+  useEffect(() => {
+    setupNeeded()
+      .then((s) => setFirstRun(s.needed))
+      .catch(() => setFirstRun(false));
+  }, []);
 
   const run = async (action: () => Promise<UserSession>) => {
     setBusy(true);
@@ -35,6 +47,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => v
   return (
     <main className="signin">
       <h1>1999 話務輔助</h1>
+      {firstRun && (
+        <p className="notice" role="status">
+          第一次使用：尚未建立管理員。請開啟伺服器啟動時在終端機顯示的設定連結（只能使用一次）建立管理員帳號。
+        </p>
+      )}
       <form onSubmit={submit} className="panel" aria-labelledby="signin-title">
         <h2 id="signin-title">登入</h2>
         <label>
@@ -71,8 +88,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => v
         </label>
         <label>
           角色
-          <select value={devRole} onChange={(e) => setDevRole(e.target.value as Role)}>
-            {(Object.keys(roleLabel) as Role[]).map((role) => (
+          <select value={devRole} onChange={(e) => setDevRole(e.target.value as DevRole)}>
+            {devRoles.map((role) => (
               <option key={role} value={role}>
                 {roleLabel[role]}
               </option>
@@ -83,11 +100,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => v
           以開發身分登入
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine error={error} />
     </main>
   );
 }
@@ -95,8 +108,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: UserSession) => v
 function describe(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return '帳號或密碼錯誤';
-    if (err.status === 404 || err.status === 403) return `此伺服器未開放這種登入方式（${err.code}）`;
-    if (err.status === 429) return '嘗試次數過多，請稍後再試';
+    if (err.status === 404 || err.status === 403) return '此伺服器未開放這種登入方式';
     return `登入失敗：${err.message}`;
   }
   return '登入失敗';

@@ -3,6 +3,7 @@ import { CallView } from '../components/CallView.js';
 import { useCallList } from '../components/useCallList.js';
 import { alertLevelLabel, formatClock, formatDuration } from '../labels.js';
 import type { UserSession } from '../net/session.js';
+import { ErrorLine } from '../components/ErrorLine.js';
 
 export function SupervisorBoard({ session }: { session: UserSession }) {
   const [watching, setWatching] = useState<string | null>(null);
@@ -20,11 +21,7 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
         <h2 id="board-title">
           通話看板 <span className="count">進行中 {calls.filter((c) => c.status === 'live').length} 通</span>
         </h2>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <ErrorLine error={error} />
         <table className="calls">
           <thead>
             <tr>
@@ -56,18 +53,23 @@ export function SupervisorBoard({ session }: { session: UserSession }) {
                     <span className="muted">無</span>
                   )}
                 </td>
-                <td className="case-id">{c.case_id}</td>
+                <td className="case-id" title={`內部編號 ${c.case_id}`}>
+                  {c.case_no ?? c.case_id}
+                </td>
                 <td>{c.agent_name ?? c.agent_id ?? '—'}</td>
                 <td>
                   {c.status === 'live' ? formatDuration(now - new Date(c.started_at).getTime()) : '已結束'}
                 </td>
                 <td>{c.agency ?? '—'}</td>
-                <td className="last">{c.last_utterance ?? ''}</td>
+                <td className="last">
+                  {c.last_utterance ??
+                    (c.speech_to_text ? '' : <span className="muted">無語音文字（未設定語音辨識）</span>)}
+                </td>
                 <td>
                   <button
                     type="button"
                     onClick={() => setWatching(c.case_id)}
-                    aria-label={`監看案件 ${c.case_id}`}
+                    aria-label={`監看案件 ${c.case_no ?? c.case_id}`}
                   >
                     監看
                   </button>

@@ -241,3 +241,51 @@ describe('callReducer', () => {
     expect(receiveEvents(s, [])).toBe(s);
   });
 });
+
+describe('server restarts', () => {
+  const CASE_R = 'call-restart';
+  const at = (runTs: number) => (b: EventBody, i: number) =>
+    ({ ...b, seq: i + 1, case_id: CASE_R, ts: runTs + i * 10 }) as ServerEvent;
+  const started: EventBody = {
+    type: 'started',
+    sample_rate: 16000,
+    channels: 1,
+    format: 'pcm_s16le',
+    asr: null,
+    resumed: false,
+    case_no: '1999-20261202-000007',
+  };
+  const final = (id: string, text: string): EventBody => ({
+    type: 'final',
+    utterance_id: id,
+    text,
+    corrected_text: text,
+    edits: [],
+    start_ms: 0,
+    end_ms: 500,
+    speaker: 'caller',
+    channel: 0,
+  });
+
+  it('a server stop pauses the call (not a hang-up); the next run continues it with everything kept', () => {
+    const first = [
+      started,
+      final('a-u1', '我想問垃圾車'),
+      { type: 'closed', reason: 'server_shutdown' } as EventBody,
+    ].map(at(1_000));
+    let s = callReducer(initialCallState(CASE_R), { type: 'events', events: first });
+    expect(s.status).toBe('interrupted');
+    expect(s.endedAt).toBeNull();
+    expect(s.caseNo).toBe('1999-20261202-000007');
+
+    // The restarted server's run of the same case numbers its events from 1 again.
+    const second = [started, final('b-u1', '幾點會來')].map(at(9_000));
+    s = callReducer(s, { type: 'events', events: second });
+    expect(s.status).toBe('live');
+    expect(s.utterances.map((u) => u.text)).toEqual(['我想問垃圾車', '幾點會來']);
+    expect(s.lastSeq).toBe(2);
+    expect(s.runTs).toBe(9_000);
+    // A replay of the new run (reconnect) changes nothing.
+    expect(callReducer(s, { type: 'events', events: second })).toBe(s);
+  });
+});

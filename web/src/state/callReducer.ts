@@ -44,6 +44,8 @@ export interface SuggestionView {
   citedFaqIds: string[];
   /** Made from a knowledge-base version older than the newest one announced. */
   stale: boolean;
+  /** The responsible agency by the suggestion stage's router, with its confidence (0..1), if any. */
+  intent?: { agency: string | null; confidence: number | null };
 }
 
 export interface ToolResultView {
@@ -89,8 +91,16 @@ export interface CallState {
   pending: Readonly<Record<number, ServerEvent>>;
   /** A gap exists: the socket should resume from `lastSeq`. */
   gap: boolean;
-  status: 'waiting' | 'live' | 'ended';
+  /**
+   * Server time of the current run's first event. A case started again after a server restart is a
+   * new run whose `seq` starts over; everything shown so far stays.
+   */
+  runTs: number | null;
+  /** `interrupted`: the server stopped (`server_shutdown`); the call goes on once it is back. */
+  status: 'waiting' | 'live' | 'interrupted' | 'ended';
   closedReason: 'end' | 'timeout' | 'server_shutdown' | null;
+  /** Readable number of the case (`1999-20261202-000123`), from `started`. */
+  caseNo: string | null;
   startedAt: number | null;
   endedAt: number | null;
   asr: { engine: string; version: string } | null;
@@ -114,8 +124,10 @@ export function initialCallState(caseId: string): CallState {
     lastSeq: 0,
     pending: {},
     gap: false,
+    runTs: null,
     status: 'waiting',
     closedReason: null,
+    caseNo: null,
     startedAt: null,
     endedAt: null,
     asr: null,
@@ -167,6 +179,11 @@ export function receiveEvents(state: CallState, events: readonly ServerEvent[]):
       next = { ...next, errors: [...next.errors, error] };
       continue;
     }
+    // The first event of a new run of the case (server restarted): its numbering starts over.
+    if (event.seq === 1 && next.runTs !== null && event.ts !== next.runTs) {
+      next = { ...next, lastSeq: 0, pending: {}, gap: false, runTs: null };
+      pending = null;
+    }
     if (event.seq <= next.lastSeq) continue;
     if (event.seq === next.lastSeq + 1) {
       next = applyEvent(next, event);
@@ -189,10 +206,17 @@ export function receiveEvents(state: CallState, events: readonly ServerEvent[]):
 }
 
 function applyEvent(state: CallState, event: ServerEvent): CallState {
-  const s: CallState = { ...state, lastSeq: event.seq };
+  const s: CallState = { ...state, lastSeq: event.seq, runTs: event.seq === 1 ? event.ts : state.runTs };
   switch (event.type) {
     case 'started':
-      return { ...s, status: 'live', startedAt: s.startedAt ?? event.ts, asr: event.asr };
+      return {
+        ...s,
+        status: 'live',
+        closedReason: null,
+        startedAt: s.startedAt ?? event.ts,
+        asr: event.asr,
+        caseNo: event.case_no ?? s.caseNo,
+      };
     case 'speech_start':
       return { ...s, speaking: { ...s.speaking, [event.speaker]: true } };
     case 'speech_end':
@@ -263,9 +287,10 @@ function applyEvent(state: CallState, event: ServerEvent): CallState {
     case 'closed':
       return {
         ...s,
-        status: 'ended',
+        // A server stop is not the citizen hanging up: the call resumes when the server is back.
+        status: event.reason === 'server_shutdown' ? 'interrupted' : 'ended',
         closedReason: event.reason,
-        endedAt: event.ts,
+        endedAt: event.reason === 'server_shutdown' ? null : event.ts,
         speaking: { caller: false, agent: false },
       };
   }
@@ -342,6 +367,9 @@ function applySuggestion(s: CallState, event: EventOf<'suggestion'>): CallState 
       source: event.source,
       citedFaqIds: event.cited_faq_ids,
       stale: false,
+      ...(event.intent
+        ? { intent: { agency: event.intent.agency, confidence: event.intent.confidence } }
+        : {}),
     },
     s.kbVersions,
   );

@@ -1,7 +1,7 @@
 /** Follows a call: the reducer's state plus the socket's link state and a way to send feedback. */
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { FeedbackMessage } from '../../../src/protocol/index.js';
-import { CallFollower, type LinkState } from '../net/callFollower.js';
+import { CallFollower, type LinkReason, type LinkState } from '../net/callFollower.js';
 import { callReducer, initialCallState, type CallState } from './callReducer.js';
 
 export type Feedback = Omit<FeedbackMessage, 'type' | 'case_id'>;
@@ -9,7 +9,8 @@ export type Feedback = Omit<FeedbackMessage, 'type' | 'case_id'>;
 export interface FollowedCall {
   state: CallState;
   link: LinkState;
-  linkDetail: string | null;
+  /** Why the link is in its state (a server error code, or `server_restart`). */
+  linkReason: LinkReason | null;
   sendFeedback: (feedback: Feedback) => void;
   undoCorrection: (utteranceId: string, editIndex: number, verified: string) => void;
 }
@@ -20,22 +21,26 @@ const GAP_GRACE_MS = 500;
 export function useCall(caseId: string, token: string): FollowedCall {
   const [state, dispatch] = useReducer(callReducer, caseId, initialCallState);
   const [link, setLink] = useState<LinkState>('connecting');
-  const [linkDetail, setLinkDetail] = useState<string | null>(null);
+  const [linkReason, setLinkReason] = useState<LinkReason | null>(null);
   const lastSeq = useRef(0);
   lastSeq.current = state.lastSeq;
+  const runTs = useRef<number | null>(null);
+  runTs.current = state.runTs;
   const follower = useRef<CallFollower | null>(null);
 
   useEffect(() => {
     dispatch({ type: 'reset', caseId });
     lastSeq.current = 0;
+    runTs.current = null;
     const f = new CallFollower({
       caseId,
       token,
       lastSeq: () => lastSeq.current,
+      runTs: () => runTs.current,
       onEvents: (events) => dispatch({ type: 'events', events }),
-      onLink: (next, detail) => {
+      onLink: (next, reason) => {
         setLink(next);
-        setLinkDetail(detail ?? null);
+        setLinkReason(reason ?? null);
       },
     });
     follower.current = f;
@@ -68,5 +73,5 @@ export function useCall(caseId: string, token: string): FollowedCall {
     },
     [caseId],
   );
-  return { state, link, linkDetail, sendFeedback, undoCorrection };
+  return { state, link, linkReason, sendFeedback, undoCorrection };
 }
