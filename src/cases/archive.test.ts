@@ -280,21 +280,20 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     ]);
     expect(readdirSync(journalDir)).toHaveLength(0);
 
-    // Streaming again under an archived case's id is refused: nothing is added or overwritten.
+    // A call cut off by a crash may go on as a new run, but only for its owner: not for another agent.
     await expect(
       fresh.recorder.callStarted({
         caseId: 'live-1',
         agentId: 'bob',
+        principal: bob.principal,
         startedAt: new Date(now),
         format: 'pcm_s16le',
         sampleRate: 16000,
         channels: 1,
         asrVersion: null,
       }),
-    ).rejects.toMatchObject({ code: 'case_archived' });
+    ).rejects.toMatchObject({ code: 'forbidden' });
     await expect(fresh.cases.get('live-1', bob)).rejects.toMatchObject({ code: 'not_your_case' });
-    expect((await fresh.cases.get('live-1', amy)).agent_id).toBe('amy');
-
     // A call that ends normally leaves no journal, and the whole-call audio is written at the end.
     await fresh.recorder.callStarted({
       caseId: 'live-2',
@@ -326,6 +325,19 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
       { segment_id: 'call-0001', kind: 'call', start_ms: 1000, end_ms: 1500 },
     ]);
+    // A call its client ended is archived evidence: a new stream under its id is refused, whoever asks.
+    await expect(
+      fresh.recorder.callStarted({
+        caseId: 'live-2',
+        agentId: 'amy',
+        principal: amy.principal,
+        startedAt: new Date(now),
+        format: 'pcm_s16le',
+        sampleRate: 16000,
+        channels: 1,
+        asrVersion: null,
+      }),
+    ).rejects.toMatchObject({ code: 'case_archived' });
   });
 
   it('retention purges by class on a fake clock, keeps held cases, finishes a killed run', async () => {
