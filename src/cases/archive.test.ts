@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../store/index.js';
 import { storeBackends } from '../store/testing/backends.js';
@@ -255,10 +255,15 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       utterance_id: 'u1',
       by: 'amy',
     });
-    rec.callAudio('live-1', [new Int16Array(16000)]);
-    // The "crash": the process is gone before the database writes or callEnded; only the journal and files remain.
+    // One second of received audio: a full batch, written to the audio journal at once.
+    rec.callAudio('live-1', [new Int16Array(16000).fill(1000)]);
+    // The "crash": the process is gone before the database writes or callEnded; only the journals and files remain.
     const journalDir = join(config.dataDir, 'journal');
-    expect(readdirSync(journalDir)).toHaveLength(1);
+    expect(
+      readdirSync(journalDir)
+        .map((f) => extname(f))
+        .sort(),
+    ).toEqual(['.jsonl', '.pcm']);
     await rec.flush();
     await store?.close();
     store = await openStore(await backend.options());
@@ -269,23 +274,27 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     expect(view.transcript).toMatchObject([{ utterance_id: 'u1', text: '路燈壞了。' }]);
     expect(view.suggestions).toMatchObject([{ kb_version: 3, faq_ids: ['faq-12'] }]);
     expect(view.feedback).toMatchObject([{ action: 'adopted', faq_id: 'faq-12' }]);
-    expect(view.audio.map((a) => a.segment_id)).toEqual(['u1']);
+    // The received audio never put in a chunk comes back from the audio journal.
+    expect(view.audio).toMatchObject([
+      { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
+      { segment_id: 'u1', kind: 'utterance' },
+    ]);
     expect(readdirSync(journalDir)).toHaveLength(0);
 
-    // Streaming again under an archived case's id does not hand the case to another agent.
-    await fresh.recorder.callStarted({
-      caseId: 'live-1',
-      agentId: 'bob',
-      startedAt: new Date(now),
-      format: 'pcm_s16le',
-      sampleRate: 16000,
-      channels: 1,
-      asrVersion: null,
-    });
-    await fresh.recorder.callEnded('live-1', 'end');
+    // A call cut off by a crash may go on as a new run, but only for its owner: not for another agent.
+    await expect(
+      fresh.recorder.callStarted({
+        caseId: 'live-1',
+        agentId: 'bob',
+        principal: bob.principal,
+        startedAt: new Date(now),
+        format: 'pcm_s16le',
+        sampleRate: 16000,
+        channels: 1,
+        asrVersion: null,
+      }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     await expect(fresh.cases.get('live-1', bob)).rejects.toMatchObject({ code: 'not_your_case' });
-    expect((await fresh.cases.get('live-1', amy)).agent_id).toBe('amy');
-
     // A call that ends normally leaves no journal, and the whole-call audio is written at the end.
     await fresh.recorder.callStarted({
       caseId: 'live-2',
@@ -317,6 +326,19 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
       { segment_id: 'call-0001', kind: 'call', start_ms: 1000, end_ms: 1500 },
     ]);
+    // A call its client ended is archived evidence: a new stream under its id is refused, whoever asks.
+    await expect(
+      fresh.recorder.callStarted({
+        caseId: 'live-2',
+        agentId: 'amy',
+        principal: amy.principal,
+        startedAt: new Date(now),
+        format: 'pcm_s16le',
+        sampleRate: 16000,
+        channels: 1,
+        asrVersion: null,
+      }),
+    ).rejects.toMatchObject({ code: 'case_archived' });
   });
 
   it('retention purges by class on a fake clock, keeps held cases, finishes a killed run', async () => {
@@ -355,8 +377,8 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       corrected_text: null,
       text: '我身分證是[身分證]，電話[電話]。',
     });
-    expect(existsSync(join(config.dataDir, 'audio', 'cases', 'old'))).toBe(true);
-    expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'old'))).toEqual([]);
+    // No empty folder is left behind.
+    expect(existsSync(join(config.dataDir, 'audio', 'cases', 'old'))).toBe(false);
     expect((await archive.cases.get('held', sup)).audio).toHaveLength(1);
 
     now += 60 * DAY;
@@ -382,7 +404,7 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'held'))).toHaveLength(1);
     const rerun = await archive.retention.run({});
     expect(rerun.blobsDeleted).toBe(1);
-    expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'held'))).toHaveLength(0);
+    expect(existsSync(join(config.dataDir, 'audio', 'cases', 'held'))).toBe(false);
     expect(await archive.repository.pendingBlobPurges()).toEqual([]);
   });
 

@@ -1,12 +1,17 @@
-import { join } from 'node:path';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { createAuditRepository, type AuditRepository } from '../store/audit-repository.js';
 import { createFsBlobStore, type BlobStore } from '../store/blob-store.js';
 import { createCaseRepository, type CaseRepository } from '../store/case-repository.js';
+import {
+  createConversationRepository,
+  type ConversationRepository,
+} from '../store/conversation-repository.js';
+import type { StorageHealth } from '../store/storage-health.js';
 import type { TextNormalizer } from '../text/types.js';
 import { createArchiveWriter, type ArchiveWriter } from './archive-writer.js';
+import { createAuditTrail, type AuditTrail } from './audit-trail.js';
 import { createCaseService, type CaseService } from './case-service.js';
+import { privateConversations } from './conversations.js';
 import { createRedactor } from './redaction.js';
 import { createRetentionService, type RetentionService } from './retention.js';
 import { createTrainingExport, type TrainingExport } from './training-export.js';
@@ -21,6 +26,13 @@ export interface ArchiveOptions {
   blobs?: BlobStore;
   /** Injected for tests (retention, expiry). */
   clock?: () => number;
+  /** Storage failures are reported here (`/readyz`), and no call starts while it is red. */
+  health?: StorageHealth;
+  /**
+   * Replay call journals a killed process left and adopt orphan files: only for the process that
+   * holds the data-dir lock (the server), never a CLI command running beside it. Default true.
+   */
+  recover?: boolean;
 }
 
 export interface Archive {
@@ -29,20 +41,24 @@ export interface Archive {
   cases: CaseService;
   retention: RetentionService;
   exports: TrainingExport;
-  audit: AuditRepository;
+  /** The keyed audit chain with its exported checkpoints. */
+  audit: AuditTrail;
   repository: CaseRepository;
   blobs: BlobStore;
+  /** Text-channel conversations, stored redacted; the conversation service uses this one. */
+  conversations: ConversationRepository;
 }
 
 /** Builds the cases stage and replays calls a crashed process left half-archived. */
 export async function createArchive(options: ArchiveOptions): Promise<Archive> {
-  const { store, config, logger } = options;
+  const { store, config, logger, health } = options;
   const clock = options.clock ?? Date.now;
   const paths = resolvePaths(config);
   const blobs = options.blobs ?? createFsBlobStore(paths.audioDir);
-  const audit = await createAuditRepository(store, clock);
+  const audit = await createAuditTrail({ store, config, logger, clock });
   const repository = await createCaseRepository(store);
   const redact = createRedactor(options.text);
+  const conversations = privateConversations(await createConversationRepository(store), redact);
   const recorder = createArchiveWriter({
     cases: repository,
     audit,
@@ -50,16 +66,30 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     redact,
     logger,
     clock,
-    journalDir: join(paths.dataDir, 'journal'),
+    journalDir: paths.journalDir,
+    health,
   });
-  await recorder.recover();
+  if (options.recover !== false) {
+    await recorder.recover();
+    await recorder.sweepOrphans();
+  }
   return {
     recorder,
     cases: createCaseService({ cases: repository, audit, blobs, redact, clock }),
-    retention: createRetentionService({ cases: repository, audit, blobs, config, logger, clock }),
+    retention: createRetentionService({
+      cases: repository,
+      conversations,
+      audit,
+      blobs,
+      store,
+      config,
+      logger,
+      clock,
+    }),
     exports: createTrainingExport({ cases: repository, blobs, audit, redact }),
     audit,
     repository,
     blobs,
+    conversations,
   };
 }

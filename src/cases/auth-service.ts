@@ -8,7 +8,8 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../store/user-repository.js';
-import { createAuditRepository, type AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
+import { weakSecretReason } from '../config/index.js';
 // Roles and the principal shape are declared next to the route-level role declarations.
 import { roles, type Principal, type Role } from '../protocol/index.js';
 import { CaseError } from './errors.js';
@@ -84,8 +85,8 @@ export interface AuthServiceOptions {
   config: Config;
   /** Injected for tests (token expiry). */
   clock?: () => number;
-  /** Shared with the archive when given, so both write one chain. */
-  audit?: AuditRepository;
+  /** The archive's audit trail: accounts and tokens write into the same keyed chain. */
+  audit: AuditRepository;
 }
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -128,23 +129,14 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   const { store, config } = options;
   const clock = options.clock ?? Date.now;
   const users: UserRepository = await createUserRepository(store);
-  const audit = options.audit ?? (await createAuditRepository(store, clock));
+  const { audit } = options;
   const record = (
     actor: Actor,
     action: string,
     targetType: string,
     targetId: string | null,
     detail?: Record<string, unknown>,
-  ) =>
-    audit.append({
-      actorId: actor.principal?.id ?? null,
-      actorRole: actor.principal?.role ?? null,
-      action,
-      targetType,
-      targetId,
-      source: actor.source,
-      detail,
-    });
+  ) => audit.append(auditEntry(actor, action, { type: targetType, id: targetId }, detail));
 
   const issue = async (input: {
     name: string;
@@ -183,9 +175,10 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       throw new CaseError('invalid', 'invalid_role', `unknown role ${role}; one of ${roles.join(', ')}`);
     return role;
   };
-  const requirePassword = (password: string) => {
-    if (password.length < 10)
-      throw new CaseError('invalid', 'weak_password', 'passwords need at least 10 characters');
+  /** At least 12 characters and not trivially guessable (config/secrets.ts says what that means). */
+  const requirePassword = (password: string, username?: string) => {
+    const reason = weakSecretReason(password, { minLength: 12, what: 'the password', name: username });
+    if (reason) throw new CaseError('invalid', 'weak_password', reason);
   };
 
   return {
@@ -279,7 +272,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       if (!USERNAME.test(input.username))
         throw new CaseError('invalid', 'invalid_username', 'usernames are 1-64 letters, digits, . _ @ -');
       const role = requireRole(input.role);
-      requirePassword(input.password);
+      requirePassword(input.password, input.username);
       if (await users.findUserByUsername(input.username)) {
         throw new CaseError('conflict', 'user_exists', `user ${input.username} already exists`);
       }
@@ -309,7 +302,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
       const user = await users.findUserById(id);
       if (!user) throw new CaseError('not_found', 'unknown_user', `no user ${id}`);
       if (patch.role !== undefined) requireRole(patch.role);
-      if (patch.password !== undefined) requirePassword(patch.password);
+      if (patch.password !== undefined) requirePassword(patch.password, user.username);
       await users.updateUser(id, {
         name: patch.name,
         role: patch.role,

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore, StoredBlob } from '../store/blob-store.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import type {
   CaseRepository,
   CaseRow,
   CaseSearch,
   FeedbackRow,
+  HistoryRow,
   SegmentRow,
   SuggestionRow,
   UtteranceRow,
@@ -88,6 +89,17 @@ export interface CaseView {
     bytes: number;
     sha256: string;
   }>;
+  /**
+   * Supervisors only: what later revisions replaced (notes, fields, utterance text), oldest first,
+   * until the class of the old value expires.
+   */
+  history?: Array<{
+    revision: number;
+    item: string;
+    previous: unknown;
+    changed_by: string | null;
+    changed_at: number;
+  }>;
 }
 
 export interface CaseSummary {
@@ -143,20 +155,12 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       throw new CaseError('forbidden', 'not_your_case', 'this case belongs to another agent');
     return row;
   };
-  const auditEntry = (
+  const caseEntry = (
     viewer: Actor,
     action: string,
     caseId: string | null,
     detail?: Record<string, unknown>,
-  ) => ({
-    actorId: viewer.principal?.id ?? null,
-    actorRole: viewer.principal?.role ?? null,
-    action,
-    targetType: 'case',
-    targetId: caseId,
-    source: viewer.source,
-    detail,
-  });
+  ) => auditEntry(viewer, action, { type: 'case', id: caseId }, detail);
 
   /** Supervisors see everything stored; the owning agent sees display-redacted text; services archive-redacted. */
   const transcriptFor = (u: UtteranceRow, principal: Principal): TranscriptView => {
@@ -198,6 +202,19 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         if (existing && !mayRead(existing, principal))
           throw new CaseError('forbidden', 'not_your_case', 'this case belongs to another agent');
       }
+      // Only supervisors assign a case to an agent: an integration could otherwise hand any case
+      // (and its caller's data) to whichever agent it names.
+      if (
+        principal.role === 'service' &&
+        body.agent_id !== undefined &&
+        body.agent_id !== (existing?.agentId ?? undefined)
+      ) {
+        throw new CaseError(
+          'forbidden',
+          'agent_id_not_allowed',
+          'service tokens may not assign a case to an agent',
+        );
+      }
       const seen = await cases.getRevision(body.case_id, body.revision);
       if (seen) {
         if (seen.bodySha256 === bodySha)
@@ -237,6 +254,8 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
             await blobs.put(segmentBlobKey(body.case_id, u.item.segment_id, u.item.format), u.bytes),
           );
         await cases.transaction(async (repo, trx) => {
+          const replaced = existing ? await replacedValues(repo, existing, body, principal, now) : [];
+          await repo.addHistory(replaced);
           await repo.upsertCase({
             id: body.case_id,
             updatedAt: now,
@@ -324,11 +343,15 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
           for (const f of feedback) await repo.putFeedback(f);
           await repo.addRevision(body.case_id, body.revision, bodySha, now);
           await audit.append(
-            auditEntry(viewer, 'case.record', body.case_id, {
+            caseEntry(viewer, 'case.record', body.case_id, {
               revision: body.revision,
               utterances: body.transcript.length,
               audio: body.audio.length,
               feedback: feedback.length,
+              replaced: replaced.map((h) => h.item),
+              ...(existing && body.agent_id !== undefined && body.agent_id !== existing.agentId
+                ? { reassigned: { from: existing.agentId, to: body.agent_id } }
+                : {}),
             }),
             trx,
           );
@@ -344,14 +367,15 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
 
     async get(caseId, viewer) {
       const row = await readable(caseId, viewer);
-      const [utterances, suggestions, feedback, segments] = await Promise.all([
+      const p = viewer.principal;
+      const [utterances, suggestions, feedback, segments, history] = await Promise.all([
         cases.listUtterances(caseId),
         cases.listSuggestions(caseId),
         cases.listFeedback(caseId),
         cases.listSegments(caseId),
+        p.role === 'supervisor' ? cases.listHistory(caseId) : Promise.resolve(null),
       ]);
-      await audit.append(auditEntry(viewer, 'case.read', caseId));
-      const p = viewer.principal;
+      await audit.append(caseEntry(viewer, 'case.read', caseId));
       return {
         id: row.id,
         agent_id: row.agentId,
@@ -396,6 +420,17 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
           bytes: s.bytes,
           sha256: s.sha256,
         })),
+        ...(history
+          ? {
+              history: history.map((h) => ({
+                revision: h.revision,
+                item: h.item,
+                previous: h.previous,
+                changed_by: h.changedBy,
+                changed_at: h.changedAt,
+              })),
+            }
+          : {}),
       };
     },
 
@@ -406,7 +441,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       }
       const rows = await cases.search({ ...query, ownedBy: p.role === 'agent' ? p.id : undefined });
       await audit.append(
-        auditEntry(viewer, 'case.search', null, {
+        caseEntry(viewer, 'case.search', null, {
           query: { ...query, text: query.text === undefined ? undefined : redact(query.text, 'logs').text },
           results: rows.length,
         }),
@@ -430,7 +465,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
         throw new CaseError('not_found', 'unknown_segment', `case ${caseId} has no segment ${segmentId}`);
       const data = await blobs.get(segment.blobKey, segment.sha256);
       if (!data) throw new CaseError('not_found', 'audio_missing', `audio of segment ${segmentId} is gone`);
-      await audit.append(auditEntry(viewer, 'case.audio', caseId, { segment: segmentId }));
+      await audit.append(caseEntry(viewer, 'case.audio', caseId, { segment: segmentId }));
       return { format: segment.format, data, sha256: segment.sha256 };
     },
 
@@ -438,8 +473,62 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
       await cases.transaction(async (repo, trx) => {
         if (!(await repo.setHold(caseId, hold, reason)))
           throw new CaseError('not_found', 'unknown_case', `no case ${caseId}`);
-        await audit.append(auditEntry(actor, hold ? 'case.hold' : 'case.release', caseId, { reason }), trx);
+        await audit.append(caseEntry(actor, hold ? 'case.hold' : 'case.release', caseId, { reason }), trx);
       });
     },
   };
+}
+
+/**
+ * What a new revision is about to replace: notes and case fields (annotations class) and the
+ * text of utterances it rewrites (raw-transcript class, as it holds the unredacted text). Kept as
+ * history so a correction never erases the record it corrects.
+ */
+async function replacedValues(
+  repo: CaseRepository,
+  existing: CaseRow,
+  body: CaseRecordBody,
+  principal: Principal,
+  now: number,
+): Promise<HistoryRow[]> {
+  const out: HistoryRow[] = [];
+  const add = (item: string, previous: unknown, dataClass: HistoryRow['dataClass']) =>
+    out.push({
+      caseId: existing.id,
+      revision: body.revision,
+      item,
+      previous,
+      changedBy: principal.id,
+      changedAt: now,
+      dataClass,
+    });
+  const fields: Array<[string, string | null, string | undefined]> = [
+    ['notes', existing.notes, body.notes],
+    ['category', existing.category, body.category],
+    ['agency', existing.agency, body.agency],
+    ['agent_id', existing.agentId, principal.role === 'agent' ? undefined : body.agent_id],
+  ];
+  for (const [item, before, after] of fields)
+    if (after !== undefined && before !== null && before !== after) add(item, before, 'annotations');
+  const stored = new Map((await repo.listUtterances(existing.id)).map((u) => [u.utteranceId, u]));
+  for (const t of body.transcript) {
+    const before = stored.get(t.utterance_id);
+    if (!before) continue;
+    const changed =
+      (t.text ?? null) !== before.rawText ||
+      t.corrected_text !== before.correctedText ||
+      t.verified !== before.verified;
+    if (changed)
+      add(
+        `utterance:${t.utterance_id}`,
+        {
+          raw_text: before.rawText,
+          corrected_text: before.correctedText,
+          redacted_text: before.redactedText,
+          verified: before.verified,
+        },
+        'raw_transcript',
+      );
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -29,16 +30,15 @@ export class CallJournal {
 
   append(entry: JournalEntry): void {
     if (this.fd === null) return;
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`);
-    let offset = 0;
-    while (offset < line.byteLength) offset += writeSync(this.fd, line, offset);
+    writeAll(this.fd, Buffer.from(`${JSON.stringify(entry)}\n`));
     fsyncSync(this.fd);
   }
 
-  /** Everything is in the database: the journal can go. */
+  /** Everything is in the database: the journal (and its audio journal) can go. */
   remove(): void {
     this.close();
     rmSync(this.path, { force: true });
+    rmSync(audioJournalPath(this.path), { force: true });
   }
 
   close(): void {
@@ -55,6 +55,9 @@ export type JournalEntry =
       openedBy: string | null;
       startedAt: number;
       asrVersion: string | null;
+      /** Of the call audio as received (the audio journal's layout). */
+      sampleRate?: number;
+      channels?: number;
     }
   | {
       t: 'segment';
@@ -69,6 +72,8 @@ export type JournalEntry =
       sha256: string;
       bytes: number;
       at: number;
+      /** Call chunks: the exact sample the chunk ends at (the audio journal continues from there). */
+      endSample?: number;
     }
   | {
       t: 'utterance';
@@ -109,6 +114,60 @@ export type JournalEntry =
     }
   | { t: 'end'; caseId: string; reason: string; at: number };
 
+function writeAll(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.byteLength) offset += writeSync(fd, data, offset);
+}
+
+const HEADER_BYTES = 8;
+
+/**
+ * The call's received audio not yet in a call chunk: an 8-byte header (the sample index it starts
+ * at) then interleaved PCM16. Batches are written as they fill (at most a second apart), without
+ * fsync: the page cache survives SIGKILL. Reset to empty each time a call chunk is stored.
+ */
+export class AudioJournal {
+  private fd: number | null;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+    this.reset(0);
+  }
+
+  append(pcm: Uint8Array): void {
+    if (this.fd !== null) writeAll(this.fd, pcm);
+  }
+
+  /** The audio up to `startSample` is in a fsynced chunk: start over from there. */
+  reset(startSample: number): void {
+    if (this.fd === null) return;
+    ftruncateSync(this.fd, 0);
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeDoubleLE(startSample, 0);
+    writeSync(this.fd, header, 0, HEADER_BYTES, 0);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+export const audioJournalPath = (journalFile: string): string => journalFile.replace(/\.jsonl$/, '.pcm');
+
+/** What an audio journal left by a killed process holds: interleaved PCM16 from `startSample`. */
+export function readAudioJournal(journalFile: string): { startSample: number; pcm: Buffer } | null {
+  const path = audioJournalPath(journalFile);
+  if (!existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  if (bytes.byteLength < HEADER_BYTES) return null;
+  return { startSample: bytes.readDoubleLE(0), pcm: bytes.subarray(HEADER_BYTES) };
+}
+
+export function openAudioJournal(journal: CallJournal): AudioJournal {
+  return new AudioJournal(audioJournalPath(journal.path));
+}
+
 export function journalPath(dir: string, caseId: string): string {
   return join(dir, `${createHash('sha256').update(caseId).digest('hex').slice(0, 40)}.jsonl`);
 }
@@ -136,4 +195,12 @@ export function leftoverJournals(dir: string): Array<{ path: string; entries: Jo
       }
       return { path, entries };
     });
+}
+
+/** Audio journals whose item journal is gone (removed between the two files): nothing to recover. */
+export function strayAudioJournals(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pcm') && !existsSync(join(dir, f.replace(/\.pcm$/, '.jsonl'))))
+    .map((f) => join(dir, f));
 }

@@ -1,7 +1,9 @@
 import type { Config, Logger } from '../config/index.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import type { Store } from '../store/index.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { CaseRepository, DataClass } from '../store/case-repository.js';
+import type { ConversationRepository } from '../store/conversation-repository.js';
 import type { Actor } from './auth-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,7 +17,7 @@ export const dataClasses: readonly DataClass[] = [
 
 export interface RetentionPolicy {
   /** Days each class is kept after the call ended (or was last changed, for calls never ended). */
-  days: Record<DataClass | 'audit', number>;
+  days: Record<DataClass | 'audit' | 'conversations', number>;
   purgeIntervalMinutes: number;
 }
 
@@ -29,6 +31,8 @@ export interface PurgeReport {
   /** Audio files deleted (including ones a killed earlier run had left queued). */
   blobsDeleted: number;
   auditEntriesDeleted: number;
+  /** Text-channel conversations (with their turns) past `conversations` days. */
+  conversationsDeleted: number;
 }
 
 export interface RetentionService {
@@ -40,6 +44,9 @@ export interface RetentionService {
 
 export interface RetentionDeps {
   cases: CaseRepository;
+  conversations: ConversationRepository;
+  /** Scrubbed after a run that deleted anything, so deleted text is not left readable on disk. */
+  store: Store;
   audit: AuditRepository;
   blobs: BlobStore;
   config: Config;
@@ -49,6 +56,19 @@ export interface RetentionDeps {
 
 const systemActor: Actor = { principal: null, source: 'retention' };
 
+/** Tables a purge deletes personal data from; scrubbed after a run that deleted anything. */
+const PURGED_TABLES = [
+  'cases',
+  'case_utterances',
+  'case_suggestions',
+  'case_feedback',
+  'case_history',
+  'case_segments',
+  'text_conversations',
+  'text_conversation_turns',
+  'audit_log',
+];
+
 /**
  * Deletes expired data class by class, case by case. Each (case, class) deletion and its audit
  * entry commit in one transaction; audio rows leave their file keys in a purge queue in that same
@@ -56,7 +76,7 @@ const systemActor: Actor = { principal: null, source: 'retention' };
  * database consistent, and the next run finishes the queue.
  */
 export function createRetentionService(deps: RetentionDeps): RetentionService {
-  const { cases, audit, blobs, config, logger, clock } = deps;
+  const { cases, conversations, audit, blobs, store, config, logger, clock } = deps;
   const r = config.retention;
   const policy: RetentionPolicy = {
     days: {
@@ -65,6 +85,7 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
       corrected_transcript: r.correctedTranscriptDays,
       annotations: r.annotationsDays,
       audit: r.auditDays,
+      conversations: r.conversationDays,
     },
     purgeIntervalMinutes: r.purgeIntervalMinutes,
   };
@@ -83,15 +104,8 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
   const run = async (dryRun: boolean, actor: Actor): Promise<PurgeReport> => {
     const now = clock();
     const cutoff = (days: number) => now - days * DAY_MS;
-    const entry = (action: string, targetId: string | null, detail: Record<string, unknown>) => ({
-      actorId: actor.principal?.id ?? null,
-      actorRole: actor.principal?.role ?? null,
-      action,
-      targetType: 'case',
-      targetId,
-      source: actor.source,
-      detail,
-    });
+    const entry = (action: string, targetId: string | null, detail: Record<string, unknown>) =>
+      auditEntry(actor, action, { type: 'case', id: targetId }, detail);
     const report: PurgeReport = {
       dryRun,
       now,
@@ -99,6 +113,7 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
       casesDeleted: [],
       blobsDeleted: 0,
       auditEntriesDeleted: 0,
+      conversationsDeleted: 0,
     };
     if (!dryRun) report.blobsDeleted += await drainBlobQueue();
 
@@ -123,6 +138,9 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
         });
       }
       report.blobsDeleted += await drainBlobQueue();
+      report.conversationsDeleted = (
+        await conversations.purgeBefore(cutoff(policy.days.conversations))
+      ).length;
       report.auditEntriesDeleted = await audit.purgeBefore(cutoff(policy.days.audit));
       await audit.append({
         ...entry('retention.run', null, {
@@ -130,9 +148,14 @@ export function createRetentionService(deps: RetentionDeps): RetentionService {
           casesDeleted: report.casesDeleted.length,
           blobsDeleted: report.blobsDeleted,
           auditEntriesDeleted: report.auditEntriesDeleted,
+          conversationsDeleted: report.conversationsDeleted,
         }),
         targetType: 'retention',
       });
+      const deletedAnything =
+        dataClasses.some((c) => report.classes[c].length > 0) ||
+        report.casesDeleted.length + report.conversationsDeleted + report.auditEntriesDeleted > 0;
+      if (deletedAnything) await store.scrub(PURGED_TABLES);
     }
     return report;
   };

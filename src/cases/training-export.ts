@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { AuditRepository } from '../store/audit-repository.js';
+import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { CaseRepository } from '../store/case-repository.js';
 import type { Actor } from './auth-service.js';
@@ -35,15 +35,19 @@ export function createTrainingExport(deps: {
     skipped[reason] = (skipped[reason] ?? 0) + 1;
   };
   const log = (actor: Actor, kind: string, since: number, report: ExportReport) =>
-    audit.append({
-      actorId: actor.principal?.id ?? null,
-      actorRole: actor.principal?.role ?? null,
-      action: `export.${kind}`,
-      targetType: 'export',
-      targetId: null,
-      source: actor.source,
-      detail: { since, written: report.written, skipped: report.skipped, out: report.manifest },
-    });
+    audit.append(
+      auditEntry(
+        actor,
+        `export.${kind}`,
+        { type: 'export', id: null },
+        {
+          since,
+          written: report.written,
+          skipped: report.skipped,
+          out: report.manifest,
+        },
+      ),
+    );
 
   return {
     async asr({ since, out, actor }) {

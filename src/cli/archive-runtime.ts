@@ -17,11 +17,15 @@ export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
   const runtime = await openTextCli();
   const { store, config, archive } = runtime;
   const auth = await createAuthService({ store, config, audit: archive.audit });
-  const actor: Actor = {
+  return { ...runtime, auth, actor: cliActor() };
+}
+
+/** Audit identity of whoever runs a command on this machine. */
+export function cliActor(): Actor {
+  return {
     principal: { id: `cli:${userInfo().username}`, role: 'admin', kind: 'token', name: 'hotline-assist CLI' },
     source: 'cli',
   };
-  return { ...runtime, archive, auth, actor };
 }
 
 /** Runs a command against the archive and always closes the store. */

@@ -26,7 +26,8 @@ export async function openTextCli(): Promise<TextCliRuntime> {
   const runtime = await openCliRuntime();
   const { store, config, logger } = runtime;
   const text = await createTextNormalizer({ config, logger });
-  const archive = await createArchive({ store, config, text, logger });
+  // Never replays journals: a server may be running on this data dir with those calls live.
+  const archive = await createArchive({ store, config, text, logger, recover: false });
   const knowledge = await createKnowledgeService({
     store,
     config,
@@ -45,6 +46,8 @@ export async function openTextCli(): Promise<TextCliRuntime> {
     archive,
     async close() {
       unfollow();
+      // What this command appended to the audit log is checkpointed outside the database too.
+      await archive.audit.writeCheckpoint().catch(() => undefined);
       await runtime.close();
     },
   };

@@ -8,3 +8,4 @@ export {
   type ResolvedPaths,
 } from './paths.js';
 export { createLogger, type Logger } from './logger.js';
+export { weakSecretReason } from './secrets.js';

@@ -32,6 +32,14 @@ export interface ResolvedPaths {
   extraLexiconFile: string;
   /** Colloquial → official vocabulary file. */
   vocabularyFile: string;
+  /** Write-ahead journals of live calls (items and received audio). */
+  journalDir: string;
+  /** HMAC key of the audit chain (kept outside the database). */
+  auditKeyFile: string;
+  /** Signed audit checkpoints, exported outside the database. */
+  auditCheckpointFile: string;
+  /** Held by the one server process that owns this data dir. */
+  lockFile: string;
   /** Knowledge bases' derived index fields, kept between starts (a cache: safe to delete). */
   indexCacheDir: string;
 }
@@ -51,6 +59,10 @@ export function resolvePaths(config: Config): ResolvedPaths {
     vocabularyFile: resolve(
       config.knowledge.vocabularyFile ?? join(BUNDLED_DATA_DIR, 'vocabulary', 'colloquial.tsv'),
     ),
+    journalDir: join(dataDir, 'journal'),
+    auditKeyFile: resolve(config.audit.keyFile ?? join(dataDir, 'audit.key')),
+    auditCheckpointFile: resolve(config.audit.checkpointFile ?? join(dataDir, 'audit-checkpoints.jsonl')),
+    lockFile: join(dataDir, 'hotline.lock'),
     indexCacheDir: join(dataDir, 'cache', 'kb-index'),
   };
 }

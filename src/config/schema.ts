@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { weakSecretReason } from './secrets.js';
 
 /**
  * The one typed configuration of Hotline Assist. Every setting has a default suited to the
@@ -39,7 +40,17 @@ export const configSchema = z.object({
         .int()
         .positive()
         .default(10 * 1024 * 1024),
+      /** Requests per minute per client address (the real client's, behind a trusted proxy). */
       rateLimitPerMinute: z.coerce.number().int().positive().default(600),
+      /** Requests per minute per signed-in principal (token or account), wherever they come from. */
+      rateLimitPerPrincipalPerMinute: z.coerce.number().int().positive().default(600),
+      /**
+       * Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs);
+       * empty = none, so every request counts against its peer address.
+       */
+      trustedProxies: z.string().default(''),
+      /** How long a SIGTERM waits for live calls to flush their last finals before exiting anyway. */
+      shutdownTimeoutMs: ms.default(15_000),
       tlsCert: z.string().optional(),
       tlsKey: z.string().optional(),
       /** Built agent-desktop assets; served at / when the folder exists. */
@@ -162,10 +173,30 @@ export const configSchema = z.object({
     .prefault({}),
   auth: z
     .object({
-      /** Bootstraps the first admin. */
-      adminToken: z.string().optional(),
+      /** Bootstraps the first admin: at least 32 characters and not trivially guessable. */
+      adminToken: z
+        .string()
+        .superRefine((token, ctx) => {
+          const reason = weakSecretReason(token, { minLength: 32, what: 'the admin token' });
+          if (reason) ctx.addIssue({ code: 'custom', message: reason });
+        })
+        .optional(),
       /** Allows the desktop's clearly-marked local dev sign-in (no password). */
       devSignIn: bool.default(false),
+      /** Agents may follow (and work) calls that came in with no agent assigned (e.g. from the PBX). */
+      agentsSeeUnassignedCalls: bool.default(false),
+    })
+    .prefault({}),
+  audit: z
+    .object({
+      /** The audit key itself (base64 or hex, ≥ 32 bytes); unset = read or create `keyFile`. */
+      key: z.string().optional(),
+      /** Where the audit key lives, outside the database; unset = `<dataDir>/audit.key` (created at first start). */
+      keyFile: z.string().optional(),
+      /** Signed checkpoints of the audit chain (JSONL); unset = `<dataDir>/audit-checkpoints.jsonl`. */
+      checkpointFile: z.string().optional(),
+      /** How often a checkpoint is written while the chain grows. */
+      checkpointSeconds: z.coerce.number().positive().default(60),
     })
     .prefault({}),
   /** Telephony ingress (docs/telephony.md): every listener is off until its setting turns it on. */
@@ -223,6 +254,8 @@ export const configSchema = z.object({
       correctedTranscriptDays: days.default(365),
       annotationsDays: days.default(365),
       auditDays: days.default(1825),
+      /** Text-channel conversations (stored redacted), counted from their last turn. */
+      conversationDays: days.default(90),
       purgeIntervalMinutes: z.coerce.number().positive().default(60),
     })
     .prefault({}),

@@ -4,7 +4,7 @@ import { testConfig } from '../cases/testing/fixtures.js';
 import { roles } from './principal.js';
 import { formatMatrix, probeDeclaredRoutes, type MatrixColumn } from './testing/matrix.js';
 
-const ADMIN = 'full-app-matrix-admin-token';
+const ADMIN = 'full-app-matrix-admin-token-2c9f4e71ab';
 
 /**
  * The authorization matrix of the whole app as `startApp` wires it: every route the running app

@@ -2,13 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createAsrRegistry, VadService, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
 import { openStore } from '../store/index.js';
-import { createConversationRepository } from '../store/conversation-repository.js';
+import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.js';
+import { createStorageHealth } from '../store/storage-health.js';
+import { auditEntry } from '../store/audit-repository.js';
 import { createCaseNumberRepository } from '../store/case-number-repository.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
-import { CallSessionManager } from '../session/index.js';
+import { CallSessionManager, type CallAccessAudit } from '../session/index.js';
 import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
@@ -50,16 +52,49 @@ export interface AppOverrides {
   listen?: boolean;
 }
 
-/** The composition root: builds every stage from the one config and starts listening. */
+/**
+ * The composition root: builds every stage from the one config and starts listening. The data
+ * directory is locked first: a second server on it refuses (DataDirLockedError) before touching
+ * anything.
+ */
 export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<RunningApp> {
+  const paths = resolvePaths(config);
+  const lock = lockDataDir(paths.lockFile, paths.dataDir);
+  try {
+    return await assemble(config, overrides, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLock): Promise<RunningApp> {
   const logger = createLogger(config.logLevel);
   const paths = resolvePaths(config);
   const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
   const stops: Array<() => void | Promise<void>> = [];
+  const health = await createStorageHealth({
+    dataDir: paths.dataDir,
+    store,
+    onChange: (ok, reason) =>
+      ok
+        ? logger.warn('storage is writable again: ready')
+        : logger.error({ reason }, 'storage failed: not ready'),
+  });
+  stops.push(health.watch());
 
   // Queries go through the text stage as transcripts do; KB changes are audited.
   const text = await createTextNormalizer({ config, logger });
-  const archive = await createArchive({ store, config, text, logger });
+  const archive = await createArchive({ store, config, text, logger, health });
+  stops.push(archive.audit.scheduleCheckpoints());
+  const auditAppend = (entry: Parameters<typeof archive.audit.append>[0]) =>
+    archive.audit.append(entry).catch((err: unknown) => {
+      health.report(err, 'audit');
+      throw err;
+    });
+  const callAudit: CallAccessAudit = async (e) => {
+    await auditAppend(auditEntry(e, e.action, { type: 'call', id: e.caseId }, e.detail));
+  };
   const knowledge = await createKnowledgeService({
     store,
     config,
@@ -90,7 +125,8 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     knowledge,
     config,
     caseSystem,
-    repository: await createConversationRepository(store),
+    // Stored redacted, purged by retention (the archive's).
+    repository: archive.conversations,
     logger,
   });
 
@@ -141,9 +177,14 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
   const server = await createHttpServer({
     config,
     logger,
-    readiness: { store: () => true, vad: () => paths.vadModel !== undefined },
+    storage: health,
+    readiness: {
+      store: () => health.ok(),
+      vad: () => paths.vadModel !== undefined,
+      accepting_calls: () => !calls.shuttingDown,
+    },
   });
-  await server.register(authPlugin, { auth, config });
+  await server.register(authPlugin, { auth, config, audit: auditAppend, logger });
   await server.register(metrics.plugin);
   await server.register(authRoutes, { auth });
   await server.register(setupRoutes, { setup });
@@ -153,6 +194,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     logger,
     onFrameProcessed: metrics.onFrameProcessed,
     onPartialsCoalesced: metrics.onPartialsCoalesced,
+    audit: callAudit,
   });
   const telephony = await startTelephony({ config, logger, manager: calls });
   await server.register(telephonyRoutes, {
@@ -164,11 +206,11 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       return result.ok ? result.principal : null;
     },
   });
-  await server.register(callRoutes, { manager: calls, config });
+  await server.register(callRoutes, { manager: calls, config, audit: callAudit });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
   await server.register(kbContentRoutes, { knowledge });
-  await server.register(conversationRoutes, { conversations });
+  await server.register(conversationRoutes, { conversations, audit: auditAppend });
   await server.register(caseRoutes, { archive, caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
@@ -192,6 +234,7 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
       { host: config.server.host },
       'dev sign-in (no password) is on while listening beyond this machine',
     );
+  let closing: Promise<void> | null = null;
   return {
     server,
     url,
@@ -199,12 +242,36 @@ export async function startApp(config: Config, overrides: AppOverrides = {}): Pr
     telephony,
     logger,
     setupUrl,
-    async close() {
-      await telephony.close();
-      await calls.shutdown();
-      await server.close();
-      for (const stop of stops.reverse()) await stop();
-      await store.close();
+    close() {
+      closing ??= (async () => {
+        // Drain: /readyz goes red, new calls and resumes are refused, live calls flush their last
+        // finals into the archive and their clients get `closed` with `server_shutdown`.
+        const live = calls.liveCount;
+        if (live > 0) logger.info({ live }, 'shutting down: finishing live calls');
+        await telephony.close();
+        if (!(await calls.shutdown(config.server.shutdownTimeoutMs)))
+          logger.warn(
+            'shutdown: some calls did not finish in time; their journals are recovered at the next start',
+          );
+        await archive.recorder.flush();
+        await settleSockets(server, 2_000);
+        await server.close();
+        for (const stop of stops.reverse()) await stop();
+        await archive.audit
+          .writeCheckpoint()
+          .catch((err: unknown) => logger.error({ err }, 'audit: last checkpoint not written'));
+        await store.close();
+        lock.release();
+      })();
+      return closing;
     },
   };
+}
+
+/** Gives WebSocket clients a moment to receive what is already queued for them before the server closes them. */
+async function settleSockets(server: FastifyInstance, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  const clients = [...(server.websocketServer?.clients ?? [])];
+  while (Date.now() < deadline && clients.some((c) => c.readyState === c.OPEN && c.bufferedAmount > 0))
+    await new Promise((r) => setTimeout(r, 10));
 }

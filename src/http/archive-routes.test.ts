@@ -20,7 +20,7 @@ import {
   type MatrixColumn,
 } from './testing/matrix.js';
 
-const ADMIN_TOKEN = 'bootstrap-admin-token-for-tests';
+const ADMIN_TOKEN = 'bootstrap-admin-token-for-tests-6b1e9d';
 const PASSWORD = 'correct horse battery';
 
 /** The archive's routes on a real server (SQLite): the auth plugin first, then the route plugins. */

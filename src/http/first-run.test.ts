@@ -63,7 +63,7 @@ describe('first run: the administrator', () => {
   });
 
   it('offers no setup link when HOTLINE_ADMIN_TOKEN bootstraps the administrator', async () => {
-    const app = await start({ adminToken: 'first-run-test-admin-token' });
+    const app = await start({ adminToken: 'first-run-test-admin-token-3b7e91c5' });
     expect(app.setupUrl).toBeNull();
     expect((await app.server.inject({ method: 'GET', url: '/api/setup' })).json()).toEqual({ needed: false });
   });

@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
 import type { Config, Logger } from '../config/index.js';
+import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/storage-health.js';
 import { HttpError } from './errors.js';
 import './principal.js';
 
@@ -13,6 +14,17 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Readiness probe details: each check returns true when ready. */
   readiness?: Record<string, () => boolean>;
+  /** Storage failures in any route are answered 503 `storage_unavailable` and reported here. */
+  storage?: StorageHealth;
+}
+
+/** `HOTLINE_TRUSTED_PROXIES` → fastify's trustProxy: only these peers' X-Forwarded-For is believed. */
+export function trustedProxies(config: Config): string[] | false {
+  const list = config.server.trustedProxies
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : false;
 }
 
 /**
@@ -30,10 +42,23 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     bodyLimit: config.server.bodyLimitBytes,
     // Request lines would drown the per-call event logs; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // Behind a reverse proxy, the client's own address (rate limits, audit) comes from X-Forwarded-For.
+    trustProxy: trustedProxies(config),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: FastifyError | HttpError | ZodError, request, reply) => {
+    // Fail closed and say so: a full or failing disk is not an "internal error", and nothing was stored.
+    if (err instanceof StorageUnavailableError || isStorageError(err)) {
+      options.storage?.report(err, `${request.method} ${request.routeOptions.url ?? request.url}`);
+      request.log.error({ err }, 'storage failed under a request');
+      return reply.code(503).send({
+        error: {
+          code: 'storage_unavailable',
+          message: 'storage is unavailable (disk full or failing); nothing was stored, retry later',
+        },
+      });
+    }
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
     }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config, Logger } from '../config/index.js';
-import type { CallSessionManager } from '../session/index.js';
+import type { CallAccessAudit, CallSessionManager } from '../session/index.js';
 import { StreamSocket } from './stream-socket.js';
 
 export interface StreamRoutesOptions {
@@ -9,12 +9,14 @@ export interface StreamRoutesOptions {
   logger: Logger;
   onFrameProcessed?: (seconds: number) => void;
   onPartialsCoalesced?: () => void;
+  /** Where resumes and refused attempts are audited. */
+  audit?: CallAccessAudit;
 }
 
 /** `WS /api/stream/asr`: live call audio in, the call's ordered events out. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
   app,
-  { manager, config, logger, onFrameProcessed, onPartialsCoalesced },
+  { manager, config, logger, onFrameProcessed, onPartialsCoalesced, audit },
 ) => {
   app.get(
     '/api/stream/asr',
@@ -26,6 +28,9 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
         highWaterBytes: config.stream.clientHighWaterBytes,
         logger,
         principal: request.principal ?? null,
+        source: request.ip,
+        policy: { agentsSeeUnassignedCalls: config.auth.agentsSeeUnassignedCalls },
+        audit,
         onFrameProcessed,
         onPartialsCoalesced,
       });

@@ -8,9 +8,19 @@ import {
   type ErrorCode,
   type FeedbackMessage,
   type Principal,
+  type ServerEvent,
   type StartMessage,
 } from '../protocol/index.js';
-import { CallError, type CallSession, type CallSessionManager } from '../session/index.js';
+import {
+  CallError,
+  mayAnnotateCall,
+  mayDriveCall,
+  type CallAccessAudit,
+  type CallAccessPolicy,
+  type CallSession,
+  type CallSessionManager,
+  type EventSubscriber,
+} from '../session/index.js';
 
 import { ClientQueue } from './client-queue.js';
 import { toBytes } from './ws-leg.js';
@@ -22,6 +32,12 @@ export interface StreamSocketOptions {
   logger: Logger;
   /** Whoever opened the socket (recorded with feedback; owns the call). */
   principal: Principal | null;
+  /** The client's address, for the audit log. */
+  source?: string | null;
+  /** Who may work unassigned calls. */
+  policy?: CallAccessPolicy;
+  /** Resumes (access to a call's events) and refused attempts are audited here before anything is sent. */
+  audit?: CallAccessAudit;
   /** Time from an audio frame's arrival to its events being emitted (metrics). */
   onFrameProcessed?: (seconds: number) => void;
   onPartialsCoalesced?: () => void;
@@ -33,7 +49,7 @@ const knownTypes = new Set(['start', 'end', 'resume', 'feedback']);
  * One `WS /api/stream/asr` connection: the protocol state machine of ARCHITECTURE.md. Bad input is
  * answered with an `error` of a stable code and the connection stays usable where it can.
  */
-export class StreamSocket {
+export class StreamSocket implements EventSubscriber {
   private session: CallSession | null = null;
   private ended = false;
   private readonly out: ClientQueue;
@@ -120,6 +136,30 @@ export class StreamSocket {
     }
   }
 
+  /** The call's events go to the client; a call the server closes (shutdown) closes the connection too. */
+  deliver(event: ServerEvent): void {
+    this.out.deliver(event);
+    if (event.type === 'closed' && event.reason === 'server_shutdown')
+      void this.closeAfterDrain(1001, 'server shutdown');
+  }
+
+  private async closeAfterDrain(code: number, reason: string): Promise<void> {
+    await this.out.drained();
+    this.socket.close(code, reason);
+  }
+
+  private audit(action: string, caseId: string, detail?: Record<string, unknown>): Promise<void> {
+    return (
+      this.options.audit?.({
+        action,
+        caseId,
+        principal: this.options.principal,
+        source: this.options.source ?? null,
+        detail,
+      }) ?? Promise.resolve()
+    );
+  }
+
   private async onStart(start: StartMessage): Promise<void> {
     if (this.ended)
       return this.error('already_ended', 'this call has ended; open a new connection for a new call');
@@ -135,12 +175,14 @@ export class StreamSocket {
       const session = await this.options.manager.open(owned, principal);
       this.attach(session, 0);
     } catch (err) {
-      if (err instanceof CallError) return this.error(err.code, err.message);
-      throw err;
+      if (!(err instanceof CallError)) throw err;
+      if ((err.code === 'case_archived' || err.code === 'forbidden') && start.case_id)
+        await this.audit('call.denied', start.case_id, { via: 'start', code: err.code });
+      return this.error(err.code, err.message);
     }
   }
 
-  private onResume(caseId: string, lastSeq: number): void {
+  private async onResume(caseId: string, lastSeq: number): Promise<void> {
     if (this.session)
       return this.error('already_started', `call ${this.session.caseId} is already on this connection`);
     let session: CallSession;
@@ -150,16 +192,49 @@ export class StreamSocket {
       if (err instanceof CallError) return this.error(err.code, err.message);
       throw err;
     }
-    if (!session.log.subscribe(this.out, lastSeq)) {
+    // Only whoever drives the call continues it: another agent's resume would read its events and
+    // put their audio into its recording.
+    if (!mayDriveCall(session.ownership, this.options.principal)) {
+      await this.audit('call.denied', caseId, { via: 'resume' });
+      return this.error(
+        'forbidden',
+        `call ${caseId} belongs to someone else; it cannot be resumed from here`,
+      );
+    }
+    if (lastSeq > session.log.lastSeq) {
+      return this.error(
+        'future_seq',
+        `last_seq ${lastSeq} is ahead of call ${caseId}, which is at seq ${session.log.lastSeq}; resume with the last seq you received`,
+      );
+    }
+    try {
+      await this.audit('call.resume', caseId, { last_seq: lastSeq });
+    } catch {
+      return this.error(
+        'storage_unavailable',
+        'the access could not be recorded; try again once the server is ready',
+      );
+    }
+    if (!session.log.subscribe(this, lastSeq)) {
       return this.error('resume_expired', `events after seq ${lastSeq} are no longer kept; start a new call`);
     }
     this.session = session;
+    this.watch(session);
     if (session.state === 'ended') this.ended = true;
   }
 
   private attach(session: CallSession, afterSeq: number): void {
     this.session = session;
-    session.log.subscribe(this.out, afterSeq);
+    session.log.subscribe(this, afterSeq);
+    this.watch(session);
+  }
+
+  /** Storage failed under the call: the fatal error is the last event; then the connection goes. */
+  private watch(session: CallSession): void {
+    session.onFailure(() => {
+      this.ended = true;
+      void this.closeAfterDrain(1011, 'storage unavailable');
+    });
   }
 
   private onEnd(): void {
@@ -183,14 +258,28 @@ export class StreamSocket {
     if (!session || session.caseId !== message.case_id) {
       return this.error('not_started', 'feedback must name the call started on this connection');
     }
+    if (!mayAnnotateCall(session.ownership, this.options.principal, this.policy))
+      return this.error(
+        'forbidden',
+        `role ${this.options.principal?.role ?? 'none'} may not annotate this call`,
+      );
     session.feedback(message, this.options.principal?.id ?? null);
+  }
+
+  private get policy(): CallAccessPolicy {
+    return this.options.policy ?? { agentsSeeUnassignedCalls: false };
   }
 
   private onAudio(bytes: Uint8Array): void {
     const session = this.session;
     if (!session) return this.error('not_started', 'audio before {"type":"start"}: frame ignored');
+    if (session.storageFailed)
+      return this.error('storage_unavailable', 'this call could not be stored: frame ignored');
     if (this.ended || session.state !== 'live')
-      return this.error('already_ended', 'audio after "end": frame ignored');
+      return this.error(
+        'already_ended',
+        `audio after "end": frame ignored; call ${session.caseId} is ${session.state === 'live' ? 'ending' : session.state}`,
+      );
     if (bytes.byteLength > this.options.maxFrameBytes) {
       return this.error(
         'frame_too_large',
@@ -204,6 +293,8 @@ export class StreamSocket {
     } catch (err) {
       if (err instanceof AudioFormatError)
         return this.error(err.code as ErrorCode, `${err.message}: frame ignored`);
+      // Storage failed under this frame: the call already told every client (fatal error).
+      if (err instanceof CallError) return;
       throw err;
     }
   }
@@ -212,13 +303,16 @@ export class StreamSocket {
     this.out.close();
     const session = this.session;
     if (!session) return;
-    session.log.unsubscribe(this.out);
+    session.log.unsubscribe(this);
     if (!this.ended && session.state === 'live') this.options.manager.detach(session.caseId);
   }
 
-  /** Errors are part of the call's sequenced stream once a call is attached; before that seq is 0. */
+  /**
+   * Errors are part of the call's sequenced stream once a call is attached; before that (and
+   * after the call ended, so a late frame still gets its answer) they carry seq 0.
+   */
   private error(code: ErrorCode, message: string): void {
-    if (this.session && this.session.state !== 'ended') {
+    if (this.session && this.session.state !== 'ended' && !this.session.storageFailed) {
       this.session.emit({ type: 'error', code, message, fatal: false });
     } else {
       this.out.sendRaw({

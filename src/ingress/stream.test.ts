@@ -49,9 +49,19 @@ async function boot(stream: ConfigInput['stream'] = {}, withDouble = true): Prom
 /** Case ids allow no slashes: the recording's path with / → . */
 const caseIdFor = (file: string) => `rec.${file.replaceAll('/', '.')}`;
 
-const ADMIN_TOKEN = 'stream-test-admin-token';
-const wsUrl = (app: RunningApp, path = '/api/stream/asr') =>
-  `${app.url.replace('http', 'ws')}${path}${path.includes('?') ? '&' : '?'}token=${ADMIN_TOKEN}`;
+const ADMIN_TOKEN = 'stream-test-admin-token-8a2f5c7d13e9';
+const wsUrl = (app: RunningApp, path = '/api/stream/asr', token = ADMIN_TOKEN) =>
+  `${app.url.replace('http', 'ws')}${path}${path.includes('?') ? '&' : '?'}token=${token}`;
+
+/** An API token of one role, made by the bootstrap admin. */
+async function roleToken(app: RunningApp, role: 'agent' | 'supervisor'): Promise<string> {
+  const res = await fetch(`${app.url}/api/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `stream-test-${role}`, role }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
 
 function expectGapFree(events: ServerEvent[], from = 1): void {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => from + i));
@@ -202,11 +212,18 @@ describe('WS /api/stream/asr with real recordings', () => {
   });
 
   it('the desktop follows a live call from any seq and its feedback joins the stream', async () => {
-    const caller = await StreamClient.connect(wsUrl(app));
+    // The agent's desktop streams its own call and follows it; a supervisor lists it on the board.
+    const agent = await roleToken(app, 'agent');
+    const supervisor = await roleToken(app, 'supervisor');
+    const caller = await StreamClient.connect(wsUrl(app, '/api/stream/asr', agent));
     caller.send({ type: 'start', case_id: `${caseIdFor(phone8k.file)}-desk`, sample_rate: 16000 });
     await caller.nextOfType('started');
     const desk = await StreamClient.connect(
-      wsUrl(app, `/api/calls/${encodeURIComponent(`${caseIdFor(phone8k.file)}-desk`)}/events?last_seq=0`),
+      wsUrl(
+        app,
+        `/api/calls/${encodeURIComponent(`${caseIdFor(phone8k.file)}-desk`)}/events?last_seq=0`,
+        agent,
+      ),
     );
     await desk.nextOfType('started');
     desk.send({
@@ -218,7 +235,7 @@ describe('WS /api/stream/asr with real recordings', () => {
     const echoed = await caller.nextOfType('feedback');
     expect(echoed).toMatchObject({ action: 'adopt', faq_id: 'tpe2024-00001' });
     const list = await fetch(`${app.url}/api/calls`, {
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      headers: { authorization: `Bearer ${supervisor}` },
     }).then((r) => r.json() as Promise<{ calls: Array<{ case_id: string; status: string }> }>);
     expect(list.calls.find((c) => c.case_id === `${caseIdFor(phone8k.file)}-desk`)?.status).toBe('live');
     caller.send({ type: 'end' });

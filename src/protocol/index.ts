@@ -273,6 +273,14 @@ export const errorCodes = [
   'unauthorized',
   'forbidden',
   'internal',
+  /** A new stream named a case that is already archived or on legal hold. */
+  'case_archived',
+  /** Storage cannot take the call's data: nothing further is acknowledged. */
+  'storage_unavailable',
+  /** `resume` named a seq this call has not reached. */
+  'future_seq',
+  /** The server is shutting down: no new calls. */
+  'server_shutdown',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

@@ -16,6 +16,8 @@ import type { TextNormalizer } from '../text/types.js';
 import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
 import { CallEventLog } from './event-log.js';
 import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';
+import type { CallOwnership } from './access.js';
+import { CallError } from './errors.js';
 import type { CallRecorder } from './recorder.js';
 
 /** What every call shares, wired once by the app. */
@@ -81,6 +83,9 @@ export class CallSession {
   /** Seq of every alert of the call, and whether a supervisor has handled it. */
   private readonly alerts = new Map<number, { supervised: boolean }>();
   private ending: Promise<void> | null = null;
+  /** Storage failed under this call: it is over, and nothing after the failure was acknowledged. */
+  private failed = false;
+  private readonly failureListeners: Array<() => void> = [];
 
   constructor(
     readonly caseId: string,
@@ -92,7 +97,12 @@ export class CallSession {
     const { config, logger } = services;
     const now = services.now ?? Date.now;
     this.startedAt = new Date(now());
-    this.log = new CallEventLog(caseId, config.stream.replayBufferEvents, now);
+    this.log = new CallEventLog(
+      caseId,
+      config.stream.replayBufferEvents,
+      now,
+      services.recorder ? (event) => this.persist(event) : null,
+    );
     this.engine = services.asrEngineFor(caseId);
     const vad: VadSettings | null = services.vad
       ? {
@@ -128,19 +138,24 @@ export class CallSession {
     );
     this.log.tap((event) => this.observe(event));
     if (services.onEvent) this.log.tap(services.onEvent);
-    if (services.recorder) {
-      const recorder = services.recorder;
-      this.log.tap((event) => recorder.event(event));
-    }
     this.assistant =
       services.assistant?.({ caseId, kb: start.kb, emit: (event) => this.emit(event) }) ?? null;
   }
 
-  /** Announces the call (or its resumption) and any degraded mode as warnings. */
+  /** Who the call belongs to, for the access checks of `access.ts`. */
+  get ownership(): CallOwnership {
+    return { agentId: this.start.agent_id ?? null, openedBy: this.openedBy };
+  }
+
+  /**
+   * Announces the call (or its resumption) and any degraded mode as warnings. Throws the
+   * recorder's refusal (`case_archived`, `forbidden`, `storage_unavailable`); call `abort()` then.
+   */
   async begin(): Promise<void> {
     await this.services.recorder?.callStarted({
       caseId: this.caseId,
       agentId: this.start.agent_id,
+      principal: this.openedBy,
       ...(this.openedBy ? { openedBy: this.openedBy.id } : {}),
       startedAt: this.startedAt,
       format: this.start.format,
@@ -175,15 +190,27 @@ export class CallSession {
     }
   }
 
-  emit(event: EventBody): ServerEvent {
+  /** Null when the event could not be made durable (the call has failed and says so itself). */
+  emit(event: EventBody): ServerEvent | null {
+    if (this.failed) return null;
     return this.log.emit(event);
   }
 
-  /** Raw wire bytes → per-channel PCM16. Throws AudioFormatError (misaligned_audio) untouched. */
+  /**
+   * Raw wire bytes → per-channel PCM16. Throws AudioFormatError (misaligned_audio) untouched, and
+   * CallError `storage_unavailable` once the audio can no longer be stored.
+   */
   acceptAudio(bytes: Uint8Array): void {
+    if (this.failed)
+      throw new CallError('storage_unavailable', 'this call could not be stored; audio is not accepted');
     const pcm = decodeToPcm16(bytes, this.start.format, this.start.channels);
     const channels = splitChannels(pcm, this.start.channels);
-    this.services.recorder?.callAudio(this.caseId, channels);
+    try {
+      this.services.recorder?.callAudio(this.caseId, channels);
+    } catch (err) {
+      this.failStorage(err);
+      throw new CallError('storage_unavailable', 'this call could not be stored; audio is not accepted');
+    }
     channels.forEach((samples, i) => this.pipelines[i]?.push(samples));
   }
 
@@ -206,22 +233,88 @@ export class CallSession {
     return true;
   }
 
+  /** Storage failed under this call: it is over and says so (`storage_unavailable`). */
+  get storageFailed(): boolean {
+    return this.failed;
+  }
+
+  /** Told once when storage fails under this call (the stream socket closes its connection). */
+  onFailure(listener: () => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Releases what a call refused at `begin` holds (VAD detectors, the assistant). */
+  async abort(): Promise<void> {
+    this.state = 'ended';
+    this.ending ??= Promise.resolve();
+    for (const p of this.pipelines) p.abort();
+    await this.assistant?.close();
+  }
+
+  /** The archive's hook on the event log: an event it cannot store is not emitted. */
+  private persist(event: ServerEvent): void {
+    if (this.failed) {
+      if (event.type === 'error' && event.code === 'storage_unavailable') return;
+      throw new CallError('storage_unavailable', 'the call has failed');
+    }
+    try {
+      this.services.recorder?.event(event);
+    } catch (err) {
+      this.failStorage(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Storage failed: tell every client with a fatal `storage_unavailable` (the last event of the
+   * call), stop recognising, and end the call without `closed`, which would claim it was stored.
+   * Whatever the journal holds is recovered at the next start.
+   */
+  private failStorage(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.services.logger.error({ err, case_id: this.caseId }, 'storage failed under a live call; call ended');
+    this.log.emit({
+      type: 'error',
+      code: 'storage_unavailable',
+      message:
+        'storage cannot take this call (disk full or failing): nothing after this was stored and the call is closed; start it again once the server is ready',
+      fatal: true,
+    });
+    this.endedAt = new Date((this.services.now ?? Date.now)());
+    void this.abort()
+      .then(() => this.services.recorder?.callEnded(this.caseId, 'storage_unavailable'))
+      .catch((e: unknown) =>
+        this.services.logger.error({ err: e, case_id: this.caseId }, 'failed call not closed in the archive'),
+      );
+    for (const listener of this.failureListeners.splice(0)) listener();
+  }
+
   feedback(message: FeedbackMessage, by: string | null): void {
     const { type: _type, case_id: _caseId, ...rest } = message;
     this.emit({ ...rest, type: 'feedback', by });
     this.assistant?.onFeedback?.(message, by);
   }
 
-  /** Flushes every channel, waits for the last finals and suggestions, then `closed`. Idempotent. */
+  /**
+   * Flushes every channel, waits for the last finals and suggestions, makes the end durable, then
+   * `closed`. Idempotent.
+   */
   end(reason: 'end' | 'timeout' | 'server_shutdown'): Promise<void> {
     this.ending ??= (async () => {
       this.state = 'ending';
       await Promise.all(this.pipelines.map((p) => p.flush()));
       await this.assistant?.close();
+      if (this.failed) return;
+      try {
+        await this.services.recorder?.callEnded(this.caseId, reason);
+      } catch (err) {
+        this.failStorage(err);
+        return;
+      }
       this.state = 'ended';
       this.endedAt = new Date((this.services.now ?? Date.now)());
       this.emit({ type: 'closed', reason });
-      await this.services.recorder?.callEnded(this.caseId, reason);
     })();
     return this.ending;
   }
@@ -266,6 +359,16 @@ export class CallSession {
   }
 
   private onSegment(u: Parameters<ChannelHost['onSegment']>[0]): void {
+    if (this.failed) return;
+    try {
+      this.recordSegment(u);
+    } catch (err) {
+      // Its speech_end (emitted next) is then dropped: the utterance was not stored.
+      this.failStorage(err);
+    }
+  }
+
+  private recordSegment(u: Parameters<ChannelHost['onSegment']>[0]): void {
     this.services.recorder?.utteranceAudio({
       caseId: this.caseId,
       utteranceId: u.utteranceId,

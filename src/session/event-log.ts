@@ -21,6 +21,11 @@ export class CallEventLog {
     readonly caseId: string,
     private readonly capacity: number,
     private readonly now: () => number = Date.now,
+    /**
+     * Makes an event durable before anyone sees it (the archive). When it throws, the event is not
+     * emitted at all (no seq is used) and emit returns null: nothing is acknowledged that is not stored.
+     */
+    private readonly persist: ((event: ServerEvent) => void) | null = null,
   ) {}
 
   get lastSeq(): number {
@@ -40,8 +45,16 @@ export class CallEventLog {
     this.taps.push(listener);
   }
 
-  emit(body: EventBody): ServerEvent {
-    const event = { ...body, seq: this.nextSeq++, case_id: this.caseId, ts: this.now() } as ServerEvent;
+  emit(body: EventBody): ServerEvent | null {
+    const event = { ...body, seq: this.nextSeq, case_id: this.caseId, ts: this.now() } as ServerEvent;
+    if (this.persist) {
+      try {
+        this.persist(event);
+      } catch {
+        return null;
+      }
+    }
+    this.nextSeq++;
     this.first ??= event.ts;
     this.buffer.push(event);
     if (this.buffer.length > this.capacity) this.buffer.shift();

@@ -1,4 +1,19 @@
 export { CallSession, type CallServices, type CallSummary, type CallState } from './call-session.js';
 export { CallSessionManager, CallError, type AlertRecord } from './session-manager.js';
 export { CallEventLog, type EventSubscriber } from './event-log.js';
-export type { CallRecorder, CallStartInfo, UtteranceAudio } from './recorder.js';
+export {
+  RecorderError,
+  type CallRecorder,
+  type CallStartInfo,
+  type CallEndReason,
+  type UtteranceAudio,
+} from './recorder.js';
+export {
+  mayDriveCall,
+  mayFollowCall,
+  mayAnnotateCall,
+  type CallOwnership,
+  type CallAccessPolicy,
+  type CallAccessAudit,
+  type CallAccessEntry,
+} from './access.js';

@@ -1,10 +1,28 @@
-import type { AudioFormat, ServerEvent, Speaker } from '../protocol/index.js';
+import type { AudioFormat, ErrorCode, Principal, ServerEvent, Speaker } from '../protocol/index.js';
+
+/**
+ * Why the recorder refused: a new stream for a case that is already archived or on hold
+ * (`case_archived`), someone else's case (`forbidden`), or storage that cannot take the data
+ * (`storage_unavailable`: nothing that depends on it may be acknowledged).
+ */
+export class RecorderError extends Error {
+  constructor(
+    readonly code: Extract<ErrorCode, 'case_archived' | 'forbidden' | 'storage_unavailable'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type CallEndReason = 'end' | 'timeout' | 'server_shutdown' | 'storage_unavailable';
 
 export interface CallStartInfo {
   caseId: string;
   agentId?: string;
   /** Principal that opened the stream. */
   openedBy?: string;
+  /** The same principal in full (ownership checks of a case id already in the archive). */
+  principal?: Principal | null;
   startedAt: Date;
   format: AudioFormat;
   sampleRate: number;
@@ -28,14 +46,18 @@ export interface UtteranceAudio {
 /**
  * Port through which a live call is archived as it happens (implemented by the cases stage), so
  * nothing is lost if the client never sends the end-of-call record. Calls are made in order per
- * call; implementations must not throw into the pipeline (log and keep going).
+ * call. Each method returns only once what it was given is durable; when that is impossible it
+ * throws a `RecorderError` and the pipeline must not acknowledge the item (no `speech_end`,
+ * `final` or `closed` for it). Database writes behind a durable journal may lag and are never
+ * reported here.
  */
 export interface CallRecorder {
+  /** Refuses (RecorderError) a case id that is archived, on hold or someone else's, or storage that is down. */
   callStarted(info: CallStartInfo): Promise<void>;
   /** The call's audio as received, decoded to PCM16 at the call's own sample rate, one array per channel. */
   callAudio(caseId: string, channels: Int16Array[]): void;
   utteranceAudio(segment: UtteranceAudio): void;
-  /** Every event of the call's stream (finals, suggestions, alerts…) and agent feedback. */
+  /** Every event of the call's stream, before any client sees it (finals, suggestions, alerts…) and agent feedback. */
   event(event: ServerEvent): void;
-  callEnded(caseId: string, reason: 'end' | 'timeout' | 'server_shutdown'): Promise<void>;
+  callEnded(caseId: string, reason: CallEndReason): Promise<void>;
 }

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode, Principal, ServerEvent, StartMessage } from '../protocol/index.js';
+import type { Principal, ServerEvent, StartMessage } from '../protocol/index.js';
 import { CallSession, type CallServices, type CallSummary } from './call-session.js';
+import { CallError } from './errors.js';
+import { RecorderError } from './recorder.js';
 
-export class CallError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { CallError };
 
 type AlertEvent = Extract<ServerEvent, { type: 'alert' }>;
 type AlertActionEvent = Extract<ServerEvent, { type: 'alert_action' }>;
@@ -45,20 +40,26 @@ export class CallSessionManager {
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly alertFeed: AlertRecord[] = [];
   private readonly alertListeners = new Set<(alert: AlertRecord) => void>();
+  /** Set by `shutdown`: no new calls, no resumes. */
+  private draining = false;
 
   constructor(private readonly services: CallServices) {}
 
-  /** Starts a new call. */
+  /**
+   * Starts a new call. Refused (CallError) while shutting down, for a case id live here, and with
+   * the archive's refusal: an archived or held case, someone else's case, storage down.
+   */
   async open(start: StartMessage, openedBy: Principal | null = null): Promise<CallSession> {
+    this.refuseWhileDraining();
     const caseId = start.case_id ?? `call-${randomUUID()}`;
-    const existing = this.calls.get(caseId);
-    if (existing && existing.state !== 'ended') {
+    const previous = this.calls.get(caseId);
+    if (previous && previous.state !== 'ended') {
       throw new CallError(
         'case_in_use',
         `call ${caseId} is already live; send {"type":"resume"} to continue it`,
       );
     }
-    if (existing) this.forget(caseId);
+    this.clearTimer(caseId);
     const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services, openedBy);
     session.log.tap((event) => {
       if (event.type === 'alert') this.recordAlert(event);
@@ -73,7 +74,18 @@ export class CallSessionManager {
         this.services.logger.error({ err, case_id: caseId }, 'case number not assigned');
       }
     }
-    await session.begin();
+    try {
+      await session.begin();
+    } catch (err) {
+      await session.abort();
+      if (previous) {
+        this.calls.set(caseId, previous);
+        this.ended(caseId);
+      } else this.calls.delete(caseId);
+      if (err instanceof RecorderError) throw new CallError(err.code, err.message);
+      throw err;
+    }
+    session.onFailure(() => this.ended(caseId));
     return session;
   }
 
@@ -90,8 +102,9 @@ export class CallSessionManager {
     });
   }
 
-  /** A new audio connection continues the call. */
+  /** A new audio connection continues the call (whether it may is the caller's check: `mayDriveCall`). */
   resume(caseId: string): CallSession {
+    this.refuseWhileDraining();
     const session = this.calls.get(caseId);
     if (!session)
       throw new CallError(
@@ -126,11 +139,35 @@ export class CallSessionManager {
     return n;
   }
 
-  /** Ends every live call (their last finals are flushed and archived). */
-  async shutdown(): Promise<void> {
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Refuses new calls and resumes, then ends every live call: last finals flushed and archived,
+   * clients told `closed` with `server_shutdown`. Resolves false when `timeoutMs` ran out first.
+   */
+  async shutdown(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    this.draining = true;
     for (const timer of this.expiry.values()) clearTimeout(timer);
     this.expiry.clear();
-    await Promise.all([...this.calls.values()].map((s) => s.end('server_shutdown')));
+    const all = Promise.all([...this.calls.values()].map((s) => s.end('server_shutdown'))).then(() => true);
+    if (!Number.isFinite(timeoutMs)) return all;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = await Promise.race([all, late]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  private refuseWhileDraining(): void {
+    if (this.draining)
+      throw new CallError(
+        'server_shutdown',
+        'the server is shutting down: no new calls; retry on another server',
+      );
   }
 
   private recordAlert(event: AlertEvent): void {

@@ -1,16 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
   renameSync,
+  rmdirSync,
   rmSync,
   writeSync,
   readdirSync,
 } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface StoredBlob {
   key: string;
@@ -25,18 +27,23 @@ export interface StoredBlob {
 export interface BlobStore {
   /** Durable once it resolves: atomic (never a partial file under `key`), synced to disk. */
   put(key: string, data: Uint8Array): Promise<StoredBlob>;
-  /** Same as put, synchronously: for writers that must be durable before they return. */
-  putSync(key: string, data: Uint8Array): StoredBlob;
+  /**
+   * Same as put, synchronously: for writers that must be durable before they return. With
+   * `exclusive`, an existing key is never replaced (`blob_exists`): live audio is evidence.
+   */
+  putSync(key: string, data: Uint8Array, options?: { exclusive?: boolean }): StoredBlob;
   /** The bytes, or null when absent. Throws `blob_corrupt` when a checksum is given and differs. */
   get(key: string, expectedSha256?: string): Promise<Uint8Array | null>;
   exists(key: string): Promise<boolean>;
-  /** Idempotent: deleting an absent key is not an error. */
+  /** Idempotent: deleting an absent key is not an error. Folders left empty go too. */
   delete(key: string): Promise<void>;
+  /** Keys under a prefix folder (`cases/c-1`), for finding files no row refers to. */
+  list(prefix: string): Promise<string[]>;
 }
 
 export class BlobError extends Error {
   constructor(
-    readonly code: 'invalid_blob_key' | 'blob_corrupt',
+    readonly code: 'invalid_blob_key' | 'blob_corrupt' | 'blob_exists',
     message: string,
   ) {
     super(message);
@@ -61,20 +68,28 @@ export function createFsBlobStore(root: string): BlobStore {
     return path;
   };
 
-  const putSync = (key: string, data: Uint8Array): StoredBlob => {
+  const putSync = (key: string, data: Uint8Array, options: { exclusive?: boolean } = {}): StoredBlob => {
     const path = pathOf(key);
     const dir = dirname(path);
+    if (options.exclusive && existsSync(path))
+      throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
     mkdirSync(dir, { recursive: true });
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      let offset = 0;
-      while (offset < data.byteLength) offset += writeSync(fd, data, offset);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        let offset = 0;
+        while (offset < data.byteLength) offset += writeSync(fd, data, offset);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (err) {
+      // A full disk must not also leave half a file behind.
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, path);
     syncDir(dir);
     return { key, sha256: sha256Hex(data), bytes: data.byteLength };
   };
@@ -105,9 +120,42 @@ export function createFsBlobStore(root: string): BlobStore {
     async delete(key) {
       const path = pathOf(key);
       await rm(path, { force: true });
-      syncDir(dirname(path));
+      pruneEmptyDirs(dirname(path), base);
+    },
+    async list(prefix) {
+      const dir = pathOf(prefix);
+      const out: string[] = [];
+      const walk = (d: string) => {
+        let entries;
+        try {
+          entries = readdirSync(d, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const entry of entries) {
+          const path = join(d, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else if (!entry.name.endsWith('.tmp')) out.push(relative(base, path).split(sep).join('/'));
+        }
+      };
+      walk(dir);
+      return out.sort();
     },
   };
+}
+
+/** Removes `dir` and its parents up to (not including) `root` while they are empty, then syncs what remains. */
+function pruneEmptyDirs(dir: string, root: string): void {
+  let current = dir;
+  while (current.startsWith(root + sep)) {
+    try {
+      rmdirSync(current);
+    } catch {
+      break; // not empty (or already gone): stop here
+    }
+    current = dirname(current);
+  }
+  syncDir(existsSync(current) ? current : root);
 }
 
 function syncDir(dir: string): void {
@@ -123,11 +171,15 @@ function syncDir(dir: string): void {
   }
 }
 
-/** Temp files left by a writer killed mid-put are never visible under a key; remove them at start. */
-function sweepTempFiles(dir: string): void {
+/**
+ * Temp files left by a writer killed mid-put are never visible under a key; remove them at start,
+ * and folders a purge or a crash left empty.
+ */
+function sweepTempFiles(dir: string, root = dir): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) sweepTempFiles(path);
+    if (entry.isDirectory()) sweepTempFiles(path, root);
     else if (entry.name.endsWith('.tmp')) rmSync(path, { force: true });
   }
+  if (dir !== root && readdirSync(dir).length === 0) rmdirSync(dir);
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Migration, Transaction } from 'kysely';
 import type { Store } from './database.js';
 
 export type CaseTables = {
@@ -72,6 +72,16 @@ export type CaseTables = {
   };
   /** Blobs whose rows are already deleted; emptied after the files are gone (crash-safe purge). */
   blob_purge_queue: { blob_key: string; queued_at: number };
+  /** Values a later revision replaced, so a correction never erases what was there (purged with its class). */
+  case_history: {
+    case_id: string;
+    revision: number;
+    item: string;
+    previous: string;
+    changed_by: string | null;
+    changed_at: number;
+    data_class: string;
+  };
 };
 
 export type CaseStatus = 'live' | 'ended' | 'interrupted';
@@ -98,8 +108,11 @@ export interface CaseRow {
 export interface SegmentRow {
   caseId: string;
   segmentId: string;
-  /** `utterance`: cut by VAD; `call`: a chunk of the whole call as received; `upload`: sent with a record. */
-  kind: 'utterance' | 'call' | 'upload';
+  /**
+   * `utterance`: cut by VAD; `call`: a chunk of the whole call as received; `upload`: sent with a
+   * record; `recovered`: a file found on disk with no row (a crash between file and row), adopted at start.
+   */
+  kind: 'utterance' | 'call' | 'upload' | 'recovered';
   speaker: string | null;
   channel: number | null;
   startMs: number;
@@ -169,6 +182,19 @@ export interface CaseSearch {
 
 export type DataClass = 'audio' | 'raw_transcript' | 'corrected_transcript' | 'annotations';
 
+/** One replaced value: `item` names it (`notes`, `utterance:u1`, `agent_id`…), `previous` is what it held. */
+export interface HistoryRow {
+  caseId: string;
+  /** The revision that replaced it. */
+  revision: number;
+  item: string;
+  previous: unknown;
+  changedBy: string | null;
+  changedAt: number;
+  /** Retention class of the old value (utterance text: raw_transcript; notes and fields: annotations). */
+  dataClass: DataClass;
+}
+
 export interface CaseRepository {
   /** Runs `fn` in one transaction; `trx` lets the audit entry commit with the change. */
   transaction<T>(fn: (repo: CaseRepository, trx: Transaction<unknown>) => Promise<T>): Promise<T>;
@@ -200,6 +226,12 @@ export interface CaseRepository {
   deleteCase(caseId: string, at: number): Promise<void>;
   pendingBlobPurges(): Promise<string[]>;
   blobPurged(key: string): Promise<void>;
+  addHistory(rows: readonly HistoryRow[]): Promise<void>;
+  listHistory(caseId: string): Promise<HistoryRow[]>;
+  /** Blob keys rows (or the purge queue) refer to under a key prefix such as `cases/c-1/`. */
+  blobKeysUnder(prefix: string): Promise<string[]>;
+  /** Case ids in id order after `afterId` (paging through every case). */
+  caseIds(afterId: string | null, limit: number): Promise<string[]>;
   /** Utterances the agent verified, in cases started since `since`, with their audio segment. */
   verifiedUtterances(since: number): Promise<Array<{ utterance: UtteranceRow; segment: SegmentRow | null }>>;
   /** Adopted or edited suggestions since `since`. */
@@ -304,6 +336,22 @@ const migrations: Record<string, Migration> = {
         .addColumn('blob_key', 'text', (c) => c.primaryKey())
         .addColumn('queued_at', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  '002_history': {
+    async up(db) {
+      await db.schema
+        .createTable('case_history')
+        .addColumn('case_id', 'text', (c) => c.notNull())
+        .addColumn('revision', 'integer', (c) => c.notNull())
+        .addColumn('item', 'text', (c) => c.notNull())
+        .addColumn('previous', 'text', (c) => c.notNull())
+        .addColumn('changed_by', 'text')
+        .addColumn('changed_at', 'bigint', (c) => c.notNull())
+        .addColumn('data_class', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('case_history_pk', ['case_id', 'revision', 'item'])
+        .execute();
+      await db.schema.createIndex('case_segments_blob').on('case_segments').column('blob_key').execute();
     },
   },
 };
@@ -411,6 +459,25 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
       .select('id')
       .where('legal_hold', '=', 0)
       .where((eb) => eb(eb.fn.coalesce('ended_at', 'updated_at'), '<', cutoff));
+
+  const historyOf = (eb: ExpressionBuilder<CaseTables, 'cases'>, dataClass: DataClass) =>
+    eb.exists(
+      eb
+        .selectFrom('case_history')
+        .select('item')
+        .whereRef('case_history.case_id', '=', 'cases.id')
+        .where('case_history.data_class', '=', dataClass),
+    );
+  const deleteHistory = async (caseId: string, dataClass: DataClass): Promise<number> =>
+    Number(
+      (
+        await db
+          .deleteFrom('case_history')
+          .where('case_id', '=', caseId)
+          .where('data_class', '=', dataClass)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    );
 
   const repo: CaseRepository = {
     transaction: (fn) =>
@@ -645,13 +712,18 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
             )
           : dataClass === 'raw_transcript'
             ? base.where((eb) =>
-                eb.exists(
-                  eb
-                    .selectFrom('case_utterances')
-                    .select('utterance_id')
-                    .whereRef('case_utterances.case_id', '=', 'cases.id')
-                    .where((w) => w.or([w('raw_text', 'is not', null), w('corrected_text', 'is not', null)])),
-                ),
+                eb.or([
+                  eb.exists(
+                    eb
+                      .selectFrom('case_utterances')
+                      .select('utterance_id')
+                      .whereRef('case_utterances.case_id', '=', 'cases.id')
+                      .where((w) =>
+                        w.or([w('raw_text', 'is not', null), w('corrected_text', 'is not', null)]),
+                      ),
+                  ),
+                  historyOf(eb, 'raw_transcript'),
+                ]),
               )
             : dataClass === 'corrected_transcript'
               ? base.where((eb) =>
@@ -677,6 +749,7 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
                         .select('utterance_id')
                         .whereRef('case_suggestions.case_id', '=', 'cases.id'),
                     ),
+                    historyOf(eb, 'annotations'),
                   ]),
                 )
       )
@@ -715,7 +788,7 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
             .where('case_id', '=', caseId)
             .where((w) => w.or([w('raw_text', 'is not', null), w('corrected_text', 'is not', null)]))
             .executeTakeFirst();
-          return Number(result.numUpdatedRows);
+          return Number(result.numUpdatedRows) + (await deleteHistory(caseId, 'raw_transcript'));
         }
         case 'corrected_transcript': {
           const result = await db
@@ -742,7 +815,8 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
           return (
             Number(feedback.numDeletedRows) +
             Number(suggestions.numDeletedRows) +
-            Number(notes.numUpdatedRows)
+            Number(notes.numUpdatedRows) +
+            (await deleteHistory(caseId, 'annotations'))
           );
         }
       }
@@ -751,8 +825,58 @@ function repository(db: Db, root: Kysely<CaseTables>): CaseRepository {
       for (const dataClass of ['audio', 'corrected_transcript', 'annotations'] as const) {
         await repo.purgeClass(caseId, dataClass, at);
       }
+      await db.deleteFrom('case_history').where('case_id', '=', caseId).execute();
       await db.deleteFrom('case_revisions').where('case_id', '=', caseId).execute();
       await db.deleteFrom('cases').where('id', '=', caseId).execute();
+    },
+    async addHistory(rows) {
+      for (const h of rows) {
+        await db
+          .insertInto('case_history')
+          .values({
+            case_id: h.caseId,
+            revision: h.revision,
+            item: h.item,
+            previous: json(h.previous),
+            changed_by: h.changedBy,
+            changed_at: h.changedAt,
+            data_class: h.dataClass,
+          })
+          .onConflict((oc) => oc.columns(['case_id', 'revision', 'item']).doNothing())
+          .execute();
+      }
+    },
+    async listHistory(caseId) {
+      const rows = await db
+        .selectFrom('case_history')
+        .selectAll()
+        .where('case_id', '=', caseId)
+        .orderBy('revision')
+        .orderBy('item')
+        .execute();
+      return rows.map((r) => ({
+        caseId: r.case_id,
+        revision: Number(r.revision),
+        item: r.item,
+        previous: parse<unknown>(r.previous),
+        changedBy: r.changed_by,
+        changedAt: Number(r.changed_at),
+        dataClass: r.data_class as DataClass,
+      }));
+    },
+    async blobKeysUnder(prefix) {
+      // Keys hold no `%`; `_` may match any character, so the exact prefix is checked again below.
+      const pattern = `${prefix}%`;
+      const [segments, queued] = await Promise.all([
+        db.selectFrom('case_segments').select('blob_key').where('blob_key', 'like', pattern).execute(),
+        db.selectFrom('blob_purge_queue').select('blob_key').where('blob_key', 'like', pattern).execute(),
+      ]);
+      return [...segments, ...queued].map((r) => r.blob_key).filter((k) => k.startsWith(prefix));
+    },
+    async caseIds(afterId, limit) {
+      let query = db.selectFrom('cases').select('id');
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      return (await query.orderBy('id').limit(limit).execute()).map((r) => r.id);
     },
     async pendingBlobPurges() {
       return (await db.selectFrom('blob_purge_queue').select('blob_key').orderBy('blob_key').execute()).map(

@@ -26,7 +26,13 @@ describe.each(storeBackends())('conversation repository on $name', (backend) => 
     await store.close();
     store = await openStore(options);
     const again = await createConversationRepository(store);
-    expect(await again.get('c1')).toEqual({ id: 'c1', kb: null, created_at: 1000, updated_at: 3000 });
+    expect(await again.get('c1')).toEqual({
+      id: 'c1',
+      kb: null,
+      created_at: 1000,
+      updated_at: 3000,
+      owner: null,
+    });
     expect(await again.turns('c1')).toEqual([
       { seq: 1, role: 'user', text: '垃圾車幾點來', tier: null, faq_ids: [], created_at: 2000 },
       { seq: 2, role: 'assistant', text: '晚上7點。', tier: 'hot', faq_ids: ['f1'], created_at: 2000 },

@@ -3,7 +3,15 @@ import type { Store } from './database.js';
 
 /** Text-channel conversations (self-service chat and testing the engine by typing). */
 export type ConversationTables = {
-  text_conversations: { id: string; kb: string | null; created_at: number; updated_at: number };
+  text_conversations: {
+    id: string;
+    kb: string | null;
+    created_at: number;
+    updated_at: number;
+    /** Who opened it (user or token id) and as what role: only they read or continue it. */
+    owner_id: string | null;
+    owner_role: string | null;
+  };
   text_conversation_turns: {
     conversation_id: string;
     seq: number;
@@ -16,11 +24,18 @@ export type ConversationTables = {
   };
 };
 
+export interface ConversationOwner {
+  id: string;
+  role: string;
+}
+
 export interface ConversationRow {
   id: string;
   kb: string | null;
   created_at: number;
   updated_at: number;
+  /** Null only for conversations stored before owners were recorded. */
+  owner: ConversationOwner | null;
 }
 
 export interface TurnInput {
@@ -40,11 +55,13 @@ export interface TurnRow {
 }
 
 export interface ConversationRepository {
-  create(id: string, kb: string | null, now?: number): Promise<ConversationRow>;
+  create(id: string, kb: string | null, now?: number, owner?: ConversationOwner): Promise<ConversationRow>;
   get(id: string): Promise<ConversationRow | null>;
   /** Appends turns atomically (a question and its answer land together or not at all). */
   append(id: string, turns: readonly TurnInput[], now?: number): Promise<void>;
   turns(id: string): Promise<TurnRow[]>;
+  /** Deletes conversations (and their turns) with no turn since `cutoff`; returns their ids. */
+  purgeBefore(cutoff: number): Promise<string[]>;
 }
 
 const migrations: Record<string, Migration> = {
@@ -72,23 +89,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_owner': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('text_conversations').addColumn('owner_id', 'text').execute();
+      await db.schema.alterTable('text_conversations').addColumn('owner_role', 'text').execute();
+      await db.schema
+        .createIndex('text_conversations_updated')
+        .on('text_conversations')
+        .column('updated_at')
+        .execute();
+    },
+  },
 };
 
 export async function createConversationRepository(store: Store): Promise<ConversationRepository> {
   await store.migrate('conversations', migrations);
   const db = store.db.withTables<ConversationTables>();
   const toConversation = (row: ConversationTables['text_conversations']): ConversationRow => ({
-    ...row,
+    id: row.id,
+    kb: row.kb,
     created_at: Number(row.created_at),
     updated_at: Number(row.updated_at),
+    owner: row.owner_id === null ? null : { id: row.owner_id, role: row.owner_role ?? '' },
   });
   return {
-    async create(id, kb, now = Date.now()) {
+    async create(id, kb, now = Date.now(), owner) {
       await db
         .insertInto('text_conversations')
-        .values({ id, kb, created_at: now, updated_at: now })
+        .values({
+          id,
+          kb,
+          created_at: now,
+          updated_at: now,
+          owner_id: owner?.id ?? null,
+          owner_role: owner?.role ?? null,
+        })
         .execute();
-      return { id, kb, created_at: now, updated_at: now };
+      return { id, kb, created_at: now, updated_at: now, owner: owner ?? null };
     },
     async get(id) {
       const row = await db
@@ -138,6 +175,20 @@ export async function createConversationRepository(store: Store): Promise<Conver
         faq_ids: JSON.parse(r.faq_ids) as string[],
         created_at: Number(r.created_at),
       }));
+    },
+    async purgeBefore(cutoff) {
+      return db.transaction().execute(async (trx) => {
+        const ids = (
+          await trx.selectFrom('text_conversations').select('id').where('updated_at', '<', cutoff).execute()
+        ).map((r) => r.id);
+        // Turns explicitly, not only by cascade: SQLite connections without foreign_keys would keep them.
+        for (let i = 0; i < ids.length; i += 500) {
+          const batch = ids.slice(i, i + 500);
+          await trx.deleteFrom('text_conversation_turns').where('conversation_id', 'in', batch).execute();
+          await trx.deleteFrom('text_conversations').where('id', 'in', batch).execute();
+        }
+        return ids;
+      });
     },
   };
 }

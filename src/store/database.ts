@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,6 +17,12 @@ export interface Store {
   readonly db: Kysely<{}>;
   /** Applies a domain's migrations (names sort in order, e.g. `001_init`). Idempotent. */
   migrate(domain: string, migrations: Record<string, Migration>): Promise<void>;
+  /**
+   * After deleting personal data: makes the deleted bytes unreadable where the engine allows.
+   * SQLite (secure_delete is on, so freed pages are zeroed) truncates its WAL, which still holds
+   * old page images; PostgreSQL vacuums the tables so dead rows become reusable space.
+   */
+  scrub(tables: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +38,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     // BIGINT comes back as a string by default; our ids and timestamps fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));
     await pool.query('select 1');
-    return makeStore('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }));
+    const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return makeStore('postgres', db, async (tables) => {
+      for (const table of tables) await sql`vacuum ${sql.table(table)}`.execute(db);
+    });
   }
   const file = options.sqliteFile ?? ':memory:';
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -42,14 +51,23 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return makeStore('sqlite', new Kysely({ dialect: new SqliteDialect({ database }) }));
+  // Deleted rows are overwritten with zeros, not left readable in free pages.
+  database.pragma('secure_delete = ON');
+  return makeStore('sqlite', new Kysely({ dialect: new SqliteDialect({ database }) }), async () => {
+    database.pragma('wal_checkpoint(TRUNCATE)');
+  });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-function makeStore(dialect: Dialect, db: Kysely<{}>): Store {
+function makeStore(
+  dialect: Dialect,
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  db: Kysely<{}>,
+  scrub: (tables: readonly string[]) => Promise<void>,
+): Store {
   return {
     dialect,
     db,
+    scrub,
     async migrate(domain, migrations) {
       const migrator = new Migrator({
         db,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/types.js';
 import type { UrgentAlert } from '../protocol/index.js';
-import type { ConversationRepository } from '../store/conversation-repository.js';
+import type { ConversationOwner, ConversationRepository } from '../store/conversation-repository.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
@@ -48,7 +48,10 @@ export class ConversationError extends Error {
 }
 
 export interface ConversationService {
-  create(options?: { kb?: string }): Promise<{ conversation_id: string }>;
+  /** `owner`: who may continue and read it (checked by the caller, see `owner()`). */
+  create(options?: { kb?: string; owner?: ConversationOwner }): Promise<{ conversation_id: string }>;
+  /** Who opened the conversation (null for ones stored before owners were kept). */
+  owner(conversationId: string): Promise<ConversationOwner | null>;
   query(conversationId: string, text: string): Promise<ConversationAnswer>;
   history(conversationId: string): Promise<{ conversation_id: string; turns: ConversationTurn[] }>;
 }
@@ -84,8 +87,12 @@ export function createConversationService(options: ConversationServiceOptions): 
   return {
     async create(opts = {}) {
       const id = randomUUID();
-      await repo.create(id, opts.kb ?? null, now());
+      await repo.create(id, opts.kb ?? null, now(), opts.owner);
       return { conversation_id: id };
+    },
+
+    async owner(conversationId) {
+      return (await requireConversation(conversationId)).owner;
     },
 
     async query(conversationId, rawText) {

@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
-import { createAuditRepository } from '../../src/store/audit-repository.js';
+import { createAuditTrail } from '../../src/cases/audit-trail.js';
+import { createLogger, loadConfig } from '../../src/config/index.js';
 import { writeWav } from '../../src/audio/index.js';
 import { api, startServer, type ServerProcess } from './server.js';
 
-const ADMIN = 'crash-test-admin-token';
+const ADMIN = 'crash-test-admin-token-0123456789abcdef';
 const CASES = 200;
 const DAY = 86_400_000;
 
@@ -57,7 +58,11 @@ async function snapshot(dataDir: string): Promise<Snapshot> {
         detail: string;
       }>`select target_id, detail from audit_log where action = 'retention.purge'`.execute(db)
     ).rows;
-    const chainOk = (await (await createAuditRepository(store)).verify()).ok;
+    // The keyed chain with the key and checkpoints the server kept in its data dir.
+    const config = loadConfig({ env: {}, overrides: { dataDir } });
+    const chainOk = (
+      await (await createAuditTrail({ store, config, logger: createLogger('silent') })).verify()
+    ).ok;
     return { segments, rawLeft, queued, purgeEntries, chainOk };
   } finally {
     await store.close();

@@ -8,7 +8,7 @@ import { readWav } from '../../src/audio/index.js';
 import { audioManifest, sharedPaths } from '../shared.js';
 import { api, startServer, type ServerProcess } from './server.js';
 
-const ADMIN = 'crash-test-admin-token';
+const ADMIN = 'crash-test-admin-token-0123456789abcdef';
 const PASSWORD = 'supervisor-password-1';
 const hasVad = existsSync(sharedPaths.vadModel) && existsSync(join(sharedPaths.audioDir, 'manifest.tsv'));
 if (!hasVad)

@@ -20,7 +20,7 @@ import {
 } from '../../src/asr/testing/model-fixtures.js';
 import { StreamClient } from '../../src/ingress/testing/stream-client.js';
 
-const TOKEN = 'asr-fixture-admin';
+const TOKEN = 'asr-fixture-admin-token-9a4c1e7b3d52';
 const RATE = 8000;
 const GAP_MS = 1500;
 

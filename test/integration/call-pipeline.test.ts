@@ -14,7 +14,7 @@ import { startApp, type RunningApp } from '../../src/http/app.js';
 import { ReferenceTextEngineDouble } from '../../src/asr/testing/reference-text-engine.js';
 import { StreamClient } from '../../src/ingress/testing/stream-client.js';
 
-const TOKEN = 'pipeline-test-admin';
+const TOKEN = 'pipeline-test-admin-token-4d8e1b7c92af';
 /** What the test double "hears" over the recording's real speech segments (Simplified, as a mainland-trained recognizer writes). */
 const SPOKEN = '我想问一下信义区的垃圾车几点会来';
 

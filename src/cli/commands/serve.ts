@@ -45,11 +45,23 @@ export function register(program: Command): void {
       const app = await startApp(config);
       const notes = startNotices(config, app.setupUrl, app.url);
       if (notes.length > 0) process.stderr.write(`\n${notes.join('\n\n')}\n\n`);
-      const stop = async () => {
-        await app.close();
-        process.exit(0);
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        // `npm start` delivers a signal more than once (to the group, and relayed by npm): the
+        // first one drains, later ones are ignored. A persistent listener, never `once`: with none
+        // left, a wrapper's handler (tsx) would end the process mid-drain.
+        if (stopping) return;
+        stopping = true;
+        app.logger.info({ signal }, 'stopping: draining live calls');
+        void app.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            app.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }

@@ -70,7 +70,7 @@ describe('hotline-assist text', () => {
 });
 
 describe('hotline-assist text normalize and POST /api/text/normalize', () => {
-  const TOKEN = 'text-cli-rest-admin-token';
+  const TOKEN = 'text-cli-rest-admin-token-7f3a9c2e5b81';
   let app: RunningApp;
   beforeAll(async () => {
     const config = loadConfig({

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lineNormalizer, type RedactionUse } from '../../text/index.js';
+import { auditEntry } from '../../store/audit-repository.js';
+import { cliActor } from '../archive-runtime.js';
 import { withTextCli } from '../text-runtime.js';
 
 const USES: readonly RedactionUse[] = ['display', 'archive', 'logs', 'training'];
@@ -57,9 +59,13 @@ export function register(program: Command): void {
     .command('add <terms...>')
     .description('add admin terms (saved to HOTLINE_EXTRA_LEXICON_FILE, default <dataDir>/lexicon-extra.txt)')
     .action(async (terms: string[]) => {
-      await withTextCli(async ({ text: stage }) => {
+      await withTextCli(async ({ text: stage, archive }) => {
         const before = stage.adminTerms().length;
         await stage.addTerms(terms);
+        // Into the same keyed audit chain as the server's changes.
+        await archive.audit.append(
+          auditEntry(cliActor(), 'lexicon.add', { type: 'lexicon', id: null }, { terms: terms.length }),
+        );
         console.log(
           `added ${stage.adminTerms().length - before} term(s); ${stage.adminTerms().length} admin terms`,
         );

@@ -3,38 +3,64 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { alertActionRequest, feedbackMessage } from '../../protocol/index.js';
 import { ClientQueue } from '../../ingress/index.js';
-import type { CallSession, CallSessionManager } from '../../session/index.js';
-import { badRequest, forbidden, notFound } from '../errors.js';
+import {
+  mayAnnotateCall,
+  mayFollowCall,
+  type CallAccessAudit,
+  type CallAccessPolicy,
+  type CallSessionManager,
+} from '../../session/index.js';
+import { HttpError, badRequest, forbidden, notFound } from '../errors.js';
 import type { Principal } from '../principal.js';
 
 export interface CallRoutesOptions {
   manager: CallSessionManager;
   config: Config;
+  /** Every access to call content is audited before anything is sent. */
+  audit: CallAccessAudit;
 }
 
-/** An agent follows only their own calls; supervisors and admins follow all. */
-function mayFollow(principal: Principal | undefined, session: CallSession): boolean {
-  if (!principal || principal.role !== 'agent') return true;
-  return (
-    session.start.agent_id === undefined ||
-    session.start.agent_id === principal.id ||
-    session.start.agent_id === principal.name
-  );
-}
+/** The board and the alert feed are polled every few seconds: one audit entry per viewer per this long. */
+const LIST_AUDIT_WINDOW_MS = 10 * 60_000;
 
-/** Live calls for the desktop and the supervisor board. */
-export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { manager, config }) => {
-  app.get('/api/calls', { config: { roles: ['agent', 'supervisor', 'admin'] } }, async (request) => {
+/**
+ * Live calls for the desktop and the supervisor board. Who sees which call is `mayFollowCall`
+ * (session/access.ts): admins see none (no call content), agents their own.
+ */
+export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { manager, config, audit }) => {
+  const policy: CallAccessPolicy = { agentsSeeUnassignedCalls: config.auth.agentsSeeUnassignedCalls };
+  const lastListed = new Map<string, number>();
+  /** Audits a polled list of call content once per viewer per window; refuses when it cannot be recorded. */
+  const auditList = async (
+    action: string,
+    principal: Principal | undefined,
+    source: string,
+    count: number,
+  ) => {
+    if (!principal || count === 0) return;
+    const key = `${action}\u0000${principal.id}`;
+    const now = Date.now();
+    if (now - (lastListed.get(key) ?? 0) < LIST_AUDIT_WINDOW_MS) return;
+    await audit({ action, caseId: null, principal, source, detail: { calls: count } }).catch(() => {
+      throw new HttpError(503, 'storage_unavailable', 'the access could not be recorded; try again shortly');
+    });
+    lastListed.set(key, now);
+  };
+
+  app.get('/api/calls', { config: { roles: ['agent', 'supervisor'] } }, async (request) => {
     const calls = manager.list().filter((c) => {
       const session = manager.get(c.case_id);
-      return session ? mayFollow(request.principal, session) : false;
+      return session ? mayFollowCall(session.ownership, request.principal ?? null, policy) : false;
     });
+    await auditList('call.list', request.principal, request.ip, calls.length);
     return { calls };
   });
 
-  app.get('/api/alerts', { config: { roles: ['supervisor', 'admin'] } }, async (request) => {
+  app.get('/api/alerts', { config: { roles: ['supervisor'] } }, async (request) => {
     const { since } = z.object({ since: z.coerce.number().int().min(0).default(0) }).parse(request.query);
-    return { alerts: manager.alerts(since) };
+    const alerts = manager.alerts(since);
+    await auditList('call.alerts', request.principal, request.ip, alerts.length);
+    return { alerts };
   });
 
   /**
@@ -53,7 +79,8 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
       const session = manager.get(caseId);
       if (!session) throw notFound('unknown_case', `no live or recent call ${caseId}`);
       const principal = request.principal ?? null;
-      if (!mayFollow(principal ?? undefined, session)) throw forbidden('this call belongs to another agent');
+      if (!mayFollowCall(session.ownership, principal, policy))
+        throw forbidden('this call belongs to another agent');
       if (body.action === 'take_over' && principal?.role === 'agent')
         throw forbidden('only a supervisor can take a call over');
       if (body.action === 'outcome' && !body.note)
@@ -77,79 +104,85 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
         })
         .parse(request.query);
       const session = manager.get(caseId);
-      const fail = (code: string, message: string) => {
-        socket.send(
-          JSON.stringify({
-            type: 'error',
-            code,
-            message,
-            fatal: true,
-            seq: 0,
-            case_id: caseId,
-            ts: Date.now(),
-          }),
-        );
+      const principal = request.principal ?? null;
+      const error = (code: string, text: string, fatal: boolean) => ({
+        type: 'error',
+        code,
+        message: text,
+        fatal,
+        seq: 0,
+        case_id: caseId,
+        ts: Date.now(),
+      });
+      const fail = (code: string, text: string) => {
+        socket.send(JSON.stringify(error(code, text, true)));
         socket.close(1008, code);
+        return null;
       };
-      if (!session)
-        return fail('unknown_case', notFound('unknown_case', `no live or recent call ${caseId}`).message);
-      if (!mayFollow(request.principal, session))
-        return fail('forbidden', forbidden('this call belongs to another agent').message);
-      // A follower of an earlier run of this case (before a server restart) gets this run from its start.
-      const earlierRun =
-        (query.run !== undefined && query.run !== session.log.firstTs) ||
-        query.last_seq > session.log.lastSeq;
-      const lastSeq = earlierRun ? 0 : query.last_seq;
-      const out = new ClientQueue(socket, { highWaterBytes: config.stream.clientHighWaterBytes });
-      if (!session.log.subscribe(out, lastSeq))
-        return fail('resume_expired', `events after seq ${lastSeq} are no longer kept`);
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) return;
+      const entry = (action: string, detail?: Record<string, unknown>) => ({
+        action,
+        caseId,
+        principal,
+        source: request.ip,
+        detail,
+      });
+
+      /** Checks and audits the access; the follower's queue once it is granted. */
+      const admit = async (): Promise<ClientQueue | null> => {
+        if (!session)
+          return fail('unknown_case', notFound('unknown_case', `no live or recent call ${caseId}`).message);
+        if (!mayFollowCall(session.ownership, principal, policy)) {
+          await audit(entry('call.denied', { via: 'follow' })).catch(() => undefined);
+          return fail('forbidden', forbidden('this call belongs to someone else').message);
+        }
+        // A follower of an earlier run of this case (before a server restart) gets this run from its start.
+        const earlierRun =
+          (query.run !== undefined && query.run !== session.log.firstTs) ||
+          query.last_seq > session.log.lastSeq;
+        const lastSeq = earlierRun ? 0 : query.last_seq;
+        try {
+          await audit(entry('call.follow', { last_seq: lastSeq }));
+        } catch {
+          return fail('storage_unavailable', 'the access could not be recorded; try again shortly');
+        }
+        if (socket.readyState !== socket.OPEN) return null;
+        const out = new ClientQueue(socket, { highWaterBytes: config.stream.clientHighWaterBytes });
+        if (!session.log.subscribe(out, lastSeq))
+          return fail('resume_expired', `events after seq ${lastSeq} are no longer kept`);
+        return out;
+      };
+      // Listeners go on at once (messages may arrive while the access is being audited), in order.
+      const ready = admit();
+
+      const onFeedback = (out: ClientQueue, data: unknown) => {
+        if (!session) return;
         let parsed: ReturnType<typeof feedbackMessage.safeParse>;
         try {
           parsed = feedbackMessage.safeParse(JSON.parse(String(data)));
         } catch {
-          return out.sendRaw({
-            type: 'error',
-            code: 'invalid_json',
-            message: 'messages must be JSON',
-            fatal: false,
-            seq: 0,
-            case_id: caseId,
-            ts: Date.now(),
-          });
+          return out.sendRaw(error('invalid_json', 'messages must be JSON', false));
         }
-        if (!parsed.success || parsed.data.case_id !== caseId) {
-          return out.sendRaw({
-            type: 'error',
-            code: 'invalid_message',
-            message: 'expected a feedback message for this call',
-            fatal: false,
-            seq: 0,
-            case_id: caseId,
-            ts: Date.now(),
-          });
+        if (!parsed.success || parsed.data.case_id !== caseId)
+          return out.sendRaw(error('invalid_message', 'expected a feedback message for this call', false));
+        if (!mayAnnotateCall(session.ownership, principal, policy)) {
+          const why =
+            principal?.role === 'supervisor'
+              ? 'the supervisor view is read-only'
+              : `role ${principal?.role ?? 'none'} may not annotate this call`;
+          return out.sendRaw(error('forbidden', why, false));
         }
-        if (
-          request.principal?.role === 'supervisor' &&
-          session.start.agent_id &&
-          session.start.agent_id !== request.principal.id
-        ) {
-          return out.sendRaw({
-            type: 'error',
-            code: 'forbidden',
-            message: 'the supervisor view is read-only',
-            fatal: false,
-            seq: 0,
-            case_id: caseId,
-            ts: Date.now(),
-          });
-        }
-        session.feedback(parsed.data, request.principal?.id ?? null);
+        session.feedback(parsed.data, principal?.id ?? null);
+      };
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        void ready.then((out) => (out ? onFeedback(out, data) : undefined));
       });
       socket.on('close', () => {
-        out.close();
-        session.log.unsubscribe(out);
+        void ready.then((out) => {
+          if (!out) return;
+          out.close();
+          session?.log.unsubscribe(out);
+        });
       });
     },
   );

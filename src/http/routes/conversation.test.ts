@@ -33,7 +33,12 @@ beforeAll(async () => {
     repository: await createConversationRepository(store),
   });
   app = await createHttpServer({ config, logger: createLogger('silent') });
-  await app.register(conversationRoutes, { conversations });
+  // Stands in for the auth plugin: every request comes from one service token (ownership is
+  // tested over the full app in test/security).
+  app.addHook('onRequest', async (request) => {
+    request.principal = { id: 'token:chatbot', role: 'service', kind: 'token' };
+  });
+  await app.register(conversationRoutes, { conversations, audit: async () => undefined });
   await app.ready();
 });
 afterAll(async () => {

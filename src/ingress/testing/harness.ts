@@ -16,7 +16,7 @@ import { startApp, type RunningApp } from '../../http/app.js';
 import type { ServerEvent } from '../../protocol/index.js';
 import { StreamClient } from './stream-client.js';
 
-export const ADMIN_TOKEN = 'ingress-test-admin-token';
+export const ADMIN_TOKEN = 'ingress-test-admin-token-6c2d9e4f1a8b';
 
 export interface IngressTestApp {
   app: RunningApp;
