@@ -95,7 +95,7 @@ export const configSchema = z.object({
       workers: z.coerce.number().int().positive().default(1),
       /** Windows that are clearly silence (energy at the noise floor) skip the model. */
       gate: bool.default(true),
-      /** 8 kHz calls: `upsample` to 16 kHz as sherpa-onnx did (default), or Silero's own 8 kHz mode (cheaper). */
+      /** 8 kHz calls: Silero's own 8 kHz mode (`native`, default, cheaper), or `upsample` to 16 kHz as sherpa-onnx did. */
       telephone: z.enum(['upsample', 'native']).default('native'),
       /** A VAD worker that leaves audio unanswered this long is replaced. */
       stuckAfterMs: ms.default(2_000),

@@ -15,7 +15,7 @@ import { startApp, type RunningApp } from '../../src/http/app.js';
 import { ReferenceTextEngineDouble } from '../../src/asr/testing/reference-text-engine.js';
 import { StreamClient } from '../../src/ingress/testing/stream-client.js';
 
-const ADMIN = 'alert-flow-admin';
+const ADMIN = 'alert-flow-admin-token-of-32-characters';
 // Said twice so that whichever part of it a VAD segment carries is urgent.
 const SPOKEN = '失火了我家廚房整個燒起來了我出不去快來救我失火了我家廚房整個燒起來了我出不去快來救我';
 

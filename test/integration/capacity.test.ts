@@ -19,7 +19,7 @@ import { VadService } from '../../src/asr/index.js';
 import { startApp } from '../../src/http/app.js';
 import { CallSessionManager } from '../../src/session/index.js';
 
-const TOKEN = 'capacity-test-admin';
+const TOKEN = 'capacity-test-admin-token-of-32-characters';
 const speech = readWav(
   readFileSync(audioManifest().find((r) => r.file === 'paraformer-zh-2023-03-28/8k.wav')!.path),
 );
