@@ -51,7 +51,7 @@ export function Setup({ code, onSignedIn }: { code: string; onSignedIn: (session
           <input value={name} onChange={(e) => setName(e.target.value)} required />
         </label>
         <label>
-          密碼（至少 10 個字元）
+          密碼（至少 12 個字元）
           <input
             type="password"
             value={password}
