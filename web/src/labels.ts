@@ -151,7 +151,7 @@ const errorText: Record<string, string> = {
   invalid_json: '送出的資料格式不正確',
   invalid_text: '請輸入要查詢的問題',
   unknown_conversation: '查詢工作階段已失效，請再查一次',
-  weak_password: '密碼至少需要 10 個字元',
+  weak_password: '密碼至少需要 12 個字元，且不可過於簡單',
   invalid_username: '帳號只能使用英文字母、數字與 . _ @ -',
   user_exists: '這個帳號已經存在',
   invalid_setup_code: '設定連結不正確，請使用伺服器啟動時顯示的連結',

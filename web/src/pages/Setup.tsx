@@ -57,7 +57,7 @@ export function Setup({ code, onSignedIn }: { code: string; onSignedIn: (session
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             autoComplete="new-password"
-            minLength={10}
+            minLength={12}
             required
           />
         </label>
