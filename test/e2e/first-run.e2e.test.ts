@@ -98,7 +98,7 @@ describe.skipIf(missing !== null)('first run and daily use on the shipped data (
       // The administrator, through the one-time link.
       const admin = await browser.newPage();
       await admin.goto(link as string);
-      await admin.getByLabel('密碼（至少 10 個字元）').fill(PASSWORD);
+      await admin.getByLabel('密碼（至少 12 個字元）').fill(PASSWORD);
       await admin.getByLabel('再輸入一次密碼').fill(PASSWORD);
       await screenshot(admin, '20-first-run-setup');
       await admin.getByRole('button', { name: '建立管理員並登入' }).click();
