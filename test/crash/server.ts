@@ -16,6 +16,10 @@ export interface ServerProcess {
   output: () => string;
   /** SIGKILL and wait until the process is gone. */
   kill9(): Promise<void>;
+  /**
+   * SIGTERM (unless one was already sent) and wait for the drain to finish; SIGKILL only if the
+   * server outlives its own shutdown deadline.
+   */
   stop(): Promise<void>;
 }
 
@@ -37,6 +41,9 @@ export function withoutHotlineSettings(extra: Record<string, string>): NodeJS.Pr
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('HOTLINE_')) env[key] = value;
   return { ...env, ...extra };
 }
+
+/** Longer than the server's own shutdown deadline (drain timeout plus its margin). */
+const STOP_GRACE_MS = 40_000;
 
 /** Spawns `node <args>` (a server command) and waits until `/healthz` on `port` answers. */
 export async function launchServer(
@@ -77,11 +84,12 @@ export async function launchServer(
       await exited;
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A second SIGTERM is ignored by the server, and killing a slow drain early (a loaded CI
+      // machine) would turn a clean exit into a crash.
+      if (!child.killed) child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
 }

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, resolvePaths, type Config } from '../../config/index.js';
 
+/** Time after the drain deadline for the archive flush, worker threads and the database to close. */
+const SHUTDOWN_MARGIN_MS = 10_000;
+
 /** Written once the first start has said what speech recognition needs, so later starts stay quiet. */
 const ASR_NOTICE_MARK = 'asr-notice-shown';
 
@@ -53,8 +56,18 @@ export function register(program: Command): void {
         if (stopping) return;
         stopping = true;
         app.logger.info({ signal }, 'stopping: draining live calls');
+        const began = Date.now();
+        // Past the drain deadline and a margin for the archive flush, a stuck close must not keep
+        // a supervisor (systemd, Kubernetes) waiting: exit, and the journals are recovered at the next start.
+        setTimeout(() => {
+          app.logger.error({ afterMs: Date.now() - began }, 'shutdown did not finish in time; exiting');
+          process.exit(1);
+        }, config.server.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS).unref();
         void app.close().then(
-          () => process.exit(0),
+          () => {
+            app.logger.info({ tookMs: Date.now() - began }, 'stopped');
+            process.exit(0);
+          },
           (err: unknown) => {
             app.logger.error({ err }, 'shutdown failed');
             process.exit(1);
