@@ -352,6 +352,7 @@ export class CallSession {
     this.assistant?.onPartial({
       utteranceId: p.utteranceId,
       text,
+      confidence: p.confidence,
       speaker: p.speaker,
       startMs: p.startMs,
       endMs: p.startMs,

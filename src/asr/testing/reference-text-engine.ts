@@ -4,6 +4,8 @@ export interface ReferenceRecording {
   /** Known transcript of the whole recording. */
   text: string;
   durationMs: number;
+  /** What the double reports as each partial's confidence (null: an engine that gives none). */
+  partialConfidence?: number | null;
 }
 
 /**
@@ -42,7 +44,7 @@ export class ReferenceTextEngineDouble implements AsrEngine {
       },
       partial: (): AsrHypothesis | null => {
         const text = chars.slice(from(), endIndex(options.startMs + receivedMs)).join('');
-        return text ? { text, confidence: null } : null;
+        return text ? { text, confidence: recording?.partialConfidence ?? null } : null;
       },
       finish: async (): Promise<AsrHypothesis> => {
         if (aborted) throw new Error('stream aborted');
