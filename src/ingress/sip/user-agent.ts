@@ -1,47 +1,29 @@
-import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
-import type { Config, Logger } from '../../config/index.js';
-import type { Speaker } from '../../protocol/index.js';
-import type { CallLeg, CallLegs } from '../call-leg.js';
-import { IngressError, type IngressErrorCode } from '../ingress-error.js';
-import { peerPrincipal, type PeerAllowList } from '../peer-access.js';
-import { RtpStream, type RtpPortPool } from '../rtp.js';
+import { IngressError } from '../ingress-error.js';
+import { lastMediaAt, openCallMedia, renegotiateMedia, type CallMediaDeps } from './call-media.js';
 import {
-  parseNameAddr,
-  parseSipMessage,
-  parseVia,
-  requestProblem,
-  serializeSip,
-  SipHeaders,
-  SipParseError,
-  SipStreamFramer,
-  uriUser,
-  type SipRequest,
-  type SipResponse,
-} from './message.js';
-import { buildAnswer, isHold, parseOffer, payloadKinds, SdpError, type OfferedStream } from './sdp.js';
+  ALLOW,
+  answerHeaders,
+  answerSdp,
+  byeRequest,
+  dialogFromInvite,
+  dialogKey,
+  type Dialog,
+} from './dialog.js';
+import { ACCEPT, inviteBody, refusalFor, type InviteBody } from './invite.js';
+import { parseNameAddr, parseSipMessage, requestProblem, SipParseError, type SipRequest } from './message.js';
+import { parseOffer, type OfferedStream } from './sdp.js';
 import {
-  mediaType,
-  MetadataError,
-  MultipartError,
-  parseRecordingMetadata,
-  speakersByLabel,
-  splitMultipart,
-  type RecordingMetadata,
-} from './siprec.js';
+  branchOf,
+  ClientTransactions,
+  ServerTransactions,
+  T1,
+  T2,
+  TIMER_B,
+  type ResponseExtras,
+  type ServerTransaction,
+} from './transactions.js';
+import { SipTransport, type Peer } from './transport.js';
 
-/** Where a request came from and how to answer it. */
-type Peer =
-  | { transport: 'UDP'; address: string; port: number }
-  | { transport: 'TCP'; address: string; port: number; socket: Socket };
-
-const T1 = 500;
-const T2 = 4000;
-/** 64·T1: how long a transaction waits for an ACK or a response. */
-const TIMER_B = 64 * T1;
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
-const ACCEPT = 'application/sdp, multipart/mixed, application/rs-metadata+xml';
 /** Methods that exist but that a recording server does not take (405, not 501). */
 const KNOWN_METHODS = new Set([
   'REGISTER',
@@ -55,62 +37,7 @@ const KNOWN_METHODS = new Set([
 ]);
 const SUPPORTED_OPTIONS = new Set(['siprec', 'timer', 'replaces']);
 
-const SIP_STATUS: Record<IngressErrorCode, [number, string]> = {
-  ingress_busy: [503, 'Service Unavailable'],
-  unsupported_codec: [488, 'Not Acceptable Here'],
-  invalid_case_id: [400, 'Bad Request'],
-  case_in_use: [486, 'Busy Here'],
-  unauthorized: [403, 'Forbidden'],
-  forbidden_peer: [403, 'Forbidden'],
-  malformed_frame: [400, 'Bad Request'],
-  protocol_error: [400, 'Bad Request'],
-};
-
-const token = (bytes = 8) => randomBytes(bytes).toString('hex');
-
-interface Dialog {
-  callId: string;
-  localTag: string;
-  remoteTag: string;
-  /** Header values for requests we send in the dialog. */
-  localUri: string;
-  remoteUri: string;
-  remoteTarget: string;
-  routeSet: string[];
-  localCseq: number;
-  peer: Peer;
-  invite: SipRequest;
-  state: 'proceeding' | 'confirmed' | 'terminated';
-  leg: CallLeg | null;
-  streams: Array<{ offer: OfferedStream; rtp: RtpStream | null }>;
-  onHold: boolean;
-  sdpVersion: number;
-  /** 2xx retransmission until the ACK comes (UDP). */
-  okTimer: NodeJS.Timeout | null;
-  ringTimer: NodeJS.Timeout | null;
-  answeredAt: number | null;
-}
-
-interface ServerTransaction {
-  last: Buffer | null;
-  peer: Peer;
-  /** The INVITE transaction's dialog, for CANCEL. */
-  dialog: Dialog | null;
-  final: boolean;
-  retransmit: NodeJS.Timeout | null;
-}
-
-interface ClientTransaction {
-  resolve: (response: SipResponse | null) => void;
-  timer: NodeJS.Timeout;
-}
-
-export interface SipUserAgentOptions {
-  config: Config;
-  logger: Logger;
-  legs: CallLegs;
-  allow: PeerAllowList;
-  rtpPorts: RtpPortPool;
+export interface SipUserAgentOptions extends CallMediaDeps {
   /** Bind address. */
   host: string;
   /** Address written in SDP, Contact and Via. */
@@ -123,56 +50,36 @@ export interface SipUserAgentOptions {
  * calls, and SIPREC recording sessions from an SBC) with a recvonly SDP answer, receives their RTP
  * into a call leg, and handles ACK, CANCEL, BYE, re-INVITE (hold/resume, new metadata), OPTIONS.
  * It sends BYE itself when RTP stops without a hold, the ACK never comes, or the server stops.
+ * The transport (`transport.ts`) and the transaction layer (`transactions.ts`) sit below it.
  */
 export class SipUserAgent {
   private readonly dialogs = new Map<string, Dialog>();
-  private readonly transactions = new Map<string, ServerTransaction>();
-  private readonly clients = new Map<string, ClientTransaction>();
-  private readonly tcpSockets = new Set<Socket>();
+  private readonly transactions: ServerTransactions<Dialog>;
+  private readonly clients: ClientTransactions;
   private readonly watchdog: NodeJS.Timeout;
   private readonly now: () => number;
   private closing = false;
 
   private constructor(
-    private readonly udp: UdpSocket,
-    private readonly tcp: Server,
-    readonly port: number,
+    private readonly transport: SipTransport,
     private readonly options: SipUserAgentOptions,
   ) {
     this.now = options.now ?? Date.now;
-    udp.on('message', (bytes: Buffer, from) =>
-      this.receive(bytes, { transport: 'UDP', address: from.address, port: from.port }),
-    );
-    udp.on('error', (err) => options.logger.warn({ err }, 'sip: udp socket error'));
-    tcp.on('connection', (socket) => this.accept(socket));
+    transport.onMessage = (bytes, peer) => this.receive(bytes, peer);
+    const send = (peer: Peer, bytes: Buffer) => transport.send(peer, bytes);
+    this.transactions = new ServerTransactions(send);
+    this.clients = new ClientTransactions(send);
     this.watchdog = setInterval(() => this.checkMedia(), 1000);
     this.watchdog.unref();
   }
 
   /** Binds UDP and TCP on the same port (0 = one free port for both). */
   static async start(port: number, options: SipUserAgentOptions): Promise<SipUserAgent> {
-    const family = options.host.includes(':') ? 'udp6' : 'udp4';
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const udp = createSocket(family);
-      const udpPort = await new Promise<number | null>((resolve) => {
-        udp.once('error', () => resolve(null));
-        udp.bind(port, options.host, () => resolve(udp.address().port));
-      });
-      if (udpPort === null) {
-        udp.close();
-        if (port !== 0) throw new Error(`SIP port ${port}/udp is in use`);
-        continue;
-      }
-      const tcp = createServer();
-      const ok = await new Promise<boolean>((resolve) => {
-        tcp.once('error', () => resolve(false));
-        tcp.listen(udpPort, options.host, () => resolve(true));
-      });
-      if (ok) return new SipUserAgent(udp, tcp, udpPort, options);
-      udp.close();
-      if (port !== 0) throw new Error(`SIP port ${port}/tcp is in use`);
-    }
-    throw new Error('no port free for SIP on both UDP and TCP');
+    return new SipUserAgent(await SipTransport.bind(port, options.host, options.logger), options);
+  }
+
+  get port(): number {
+    return this.transport.port;
   }
 
   get liveDialogs(): number {
@@ -188,42 +95,8 @@ export class SipUserAgent {
         d.state === 'confirmed' ? this.hangUp(d, 'server shutting down') : this.terminate(d),
       ),
     );
-    for (const tx of this.transactions.values()) if (tx.retransmit) clearTimeout(tx.retransmit);
-    for (const socket of this.tcpSockets) socket.destroy();
-    await new Promise<void>((resolve) => this.tcp.close(() => resolve()));
-    await new Promise<void>((resolve) => this.udp.close(() => resolve()));
-  }
-
-  // ---- transport -----------------------------------------------------------------------------
-
-  private accept(socket: Socket): void {
-    this.tcpSockets.add(socket);
-    const peer: Peer = {
-      transport: 'TCP',
-      address: socket.remoteAddress ?? '',
-      port: socket.remotePort ?? 0,
-      socket,
-    };
-    const framer = new SipStreamFramer();
-    socket.on('data', (chunk: Buffer) => {
-      let messages: Buffer[];
-      try {
-        messages = framer.push(chunk);
-      } catch (err) {
-        // A stream without framing cannot be resynchronised: drop the connection.
-        this.options.logger.warn({ err, peer: peer.address }, 'sip: unreadable TCP stream; closed');
-        socket.destroy();
-        return;
-      }
-      for (const message of messages) this.receive(message, peer);
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.tcpSockets.delete(socket));
-  }
-
-  private send(peer: Peer, bytes: Buffer): void {
-    if (peer.transport === 'UDP') this.udp.send(bytes, peer.port, peer.address);
-    else if (!peer.socket.destroyed) peer.socket.write(bytes);
+    this.transactions.close();
+    await this.transport.close();
   }
 
   private receive(bytes: Buffer, peer: Peer): void {
@@ -239,7 +112,7 @@ export class SipUserAgent {
       );
       return;
     }
-    if (message.kind === 'response') return this.onResponse(message);
+    if (message.kind === 'response') return this.clients.onResponse(message);
     const problem = requestProblem(message);
     if (problem) {
       this.options.logger.warn({ peer: peer.address, reason: problem }, 'sip: malformed request');
@@ -262,27 +135,22 @@ export class SipUserAgent {
     }
   }
 
+  private respond(request: SipRequest, peer: Peer, status: number, reason: string, extra?: ResponseExtras) {
+    this.transactions.respond(request, peer, status, reason, extra);
+  }
+
   // ---- requests ------------------------------------------------------------------------------
 
   private onRequest(request: SipRequest, peer: Peer): void {
-    const branch = this.branchOf(request);
-    const key = `${branch}|${request.method}`;
-    if (request.method === 'ACK') return this.onAck(request, key);
-    const existing = this.transactions.get(key);
-    if (existing) {
-      // A retransmission: the last response again.
-      if (existing.last) this.send(peer, existing.last);
-      return;
-    }
-    const tx: ServerTransaction = { last: null, peer, dialog: null, final: false, retransmit: null };
-    this.transactions.set(key, tx);
-    setTimeout(() => this.transactions.delete(key), TIMER_B).unref();
+    if (request.method === 'ACK') return this.onAck(request);
+    const tx = this.transactions.begin(request, peer);
+    if (!tx) return; // a retransmission, answered again
     const toTag = parseNameAddr(request.headers.get('to') ?? '').params.get('tag');
     switch (request.method) {
       case 'INVITE':
         return toTag ? this.onReInvite(request, peer) : void this.onInvite(request, peer, tx);
       case 'CANCEL':
-        return this.onCancel(request, peer, branch);
+        return this.onCancel(request, peer);
       case 'BYE':
         return this.onBye(request, peer);
       case 'OPTIONS':
@@ -302,7 +170,7 @@ export class SipUserAgent {
     }
   }
 
-  private async onInvite(request: SipRequest, peer: Peer, tx: ServerTransaction): Promise<void> {
+  private async onInvite(request: SipRequest, peer: Peer, tx: ServerTransaction<Dialog>): Promise<void> {
     const unsupported = request.headers
       .all('require')
       .filter((tag) => !SUPPORTED_OPTIONS.has(tag.toLowerCase()));
@@ -311,10 +179,10 @@ export class SipUserAgent {
         headers: [['Unsupported', unsupported.join(', ')]],
       });
     }
-    let body: { sdp: string; metadata: RecordingMetadata | null; siprec: boolean };
+    let body: InviteBody;
     let offer: OfferedStream[];
     try {
-      body = this.inviteBody(request);
+      body = inviteBody(request);
       offer = parseOffer(body.sdp, this.options.config.ingress.codecs);
       this.options.legs.checkCapacity();
     } catch (err) {
@@ -332,33 +200,13 @@ export class SipUserAgent {
         ),
       );
     }
-    const from = parseNameAddr(request.headers.get('from') ?? '');
-    const dialog: Dialog = {
-      callId: request.headers.get('call-id') as string,
-      localTag: token(),
-      remoteTag: from.params.get('tag') ?? '',
-      localUri: request.headers.get('to') as string,
-      remoteUri: request.headers.get('from') as string,
-      remoteTarget: parseNameAddr(request.headers.get('contact') ?? from.uri).uri,
-      routeSet: request.headers.all('record-route'),
-      localCseq: 0,
-      peer,
-      invite: request,
-      state: 'proceeding',
-      leg: null,
-      streams: offer.map((o) => ({ offer: o, rtp: null })),
-      onHold: false,
-      sdpVersion: 1,
-      okTimer: null,
-      ringTimer: null,
-      answeredAt: null,
-    };
-    tx.dialog = dialog;
-    this.dialogs.set(this.dialogKey(dialog.callId, dialog.localTag), dialog);
-    this.respond(request, peer, 100, 'Trying', { dialog });
+    const dialog = dialogFromInvite(request, peer, offer);
+    tx.context = dialog;
+    this.dialogs.set(dialogKey(dialog.callId, dialog.localTag), dialog);
+    this.respond(request, peer, 100, 'Trying', { localTag: dialog.localTag });
     const delay = this.options.config.ingress.answerDelayMs;
     if (delay > 0) {
-      this.respond(request, peer, 180, 'Ringing', { dialog });
+      this.respond(request, peer, 180, 'Ringing', { localTag: dialog.localTag });
       await new Promise<void>((resolve) => {
         dialog.ringTimer = setTimeout(resolve, delay);
       });
@@ -368,7 +216,7 @@ export class SipUserAgent {
     try {
       await this.answer(dialog, request, peer, tx, wanted, body);
     } catch (err) {
-      this.terminate(dialog);
+      void this.terminate(dialog);
       this.refuse(request, peer, err, dialog);
     }
   }
@@ -377,89 +225,19 @@ export class SipUserAgent {
     dialog: Dialog,
     request: SipRequest,
     peer: Peer,
-    tx: ServerTransaction,
+    tx: ServerTransaction<Dialog>,
     wanted: OfferedStream[],
-    body: { metadata: RecordingMetadata | null; siprec: boolean },
+    body: InviteBody,
   ): Promise<void> {
-    const { config, legs } = this.options;
-    const extensions = new Set(config.ingress.agentExtensions.map((e) => e.split('=')[0]?.trim()));
-    let speakers: Speaker[] = ['caller'];
-    let agentExtension: string | null = uriUser(parseNameAddr(dialog.localUri).uri);
-    if (body.siprec) {
-      const mapped = speakersByLabel(
-        body.metadata,
-        wanted.map((s) => s.label),
-        (user) => extensions.has(user),
-      );
-      speakers = mapped.map((m) => m.speaker);
-      // Two streams of one speaker cannot be two channels: keep m-line order.
-      if (speakers.length === 2 && speakers[0] === speakers[1]) speakers = ['caller', 'agent'];
-      const agent = mapped.find((m) => m.speaker === 'agent')?.participant;
-      agentExtension = agent?.aor ? uriUser(agent.aor) : null;
-      if (speakers[0] === 'agent' && speakers.length === 2) {
-        // Channel 0 is always the caller.
-        wanted.reverse();
-        speakers = ['caller', 'agent'];
-      }
-    }
-    const leg = await legs.open({
-      protocol: body.siprec ? 'siprec' : 'sip',
-      callId: dialog.callId,
-      caseId: request.headers.get(config.ingress.sipCaseHeader),
-      agentId: request.headers.get(config.ingress.sipAgentHeader),
-      agentExtension: agentExtension ?? undefined,
-      speakers,
-      sampleRate: 8000,
-      principal: peerPrincipal(body.siprec ? 'siprec' : 'sip', peer.address),
-    });
-    if (dialog.state !== 'proceeding') {
-      // CANCEL won the race while the call was opening.
-      await leg.end();
-      return;
-    }
-    dialog.leg = leg;
-    for (const [channel, offer] of wanted.entries()) {
-      const slot = dialog.streams.find((s) => s.offer === offer) as Dialog['streams'][number];
-      const { socket, port } = await this.options.rtpPorts.bind();
-      slot.rtp = new RtpStream(socket, port, {
-        leg,
-        channel,
-        payloads: payloadKinds(offer),
-        allow: this.options.allow,
-        logger: this.options.logger,
-        now: this.now,
-      });
-    }
-    dialog.onHold = wanted.every(isHold);
+    if (!(await openCallMedia(dialog, request, wanted, body, this.options, this.now))) return;
     dialog.answeredAt = this.now();
     this.respond(request, peer, 200, 'OK', {
-      dialog,
-      body: this.answerSdp(dialog),
-      headers: this.answerHeaders(dialog),
+      localTag: dialog.localTag,
+      body: answerSdp(dialog, this.options.address),
+      headers: answerHeaders(dialog, this.hostPort()),
     });
     tx.final = true;
     if (tx.last) this.awaitAck(dialog, peer, tx.last);
-  }
-
-  private answerHeaders(dialog: Dialog): Array<[string, string]> {
-    const transport = dialog.peer.transport === 'TCP' ? ';transport=tcp' : '';
-    const srs = dialog.leg?.spec.protocol === 'siprec' ? ';+sip.srs' : '';
-    return [
-      ['Contact', `<sip:hotline@${this.hostPort()}${transport}>${srs}`],
-      ['Allow', ALLOW],
-      ['Supported', 'siprec'],
-      ['Content-Type', 'application/sdp'],
-    ];
-  }
-
-  private answerSdp(dialog: Dialog): Buffer {
-    return Buffer.from(
-      buildAnswer(
-        this.options.address,
-        dialog.sdpVersion,
-        dialog.streams.map((s) => ({ offer: s.offer, port: s.rtp?.port ?? null })),
-      ),
-    );
   }
 
   /**
@@ -477,16 +255,15 @@ export class SipUserAgent {
         void this.hangUp(dialog, 'no ACK');
         return;
       }
-      if (peer.transport === 'UDP') this.send(peer, response);
+      if (peer.transport === 'UDP') this.transport.send(peer, response);
       interval = Math.min(interval * 2, T2);
       dialog.okTimer = setTimeout(tick, interval);
     };
     dialog.okTimer = setTimeout(tick, interval);
   }
 
-  private onAck(request: SipRequest, key: string): void {
-    const tx = this.transactions.get(key.replace(/\|ACK$/, '|INVITE'));
-    if (tx?.retransmit) clearTimeout(tx.retransmit);
+  private onAck(request: SipRequest): void {
+    this.transactions.acknowledge(request);
     const dialog = this.inDialog(request);
     if (dialog && dialog.state === 'proceeding' && dialog.leg) {
       if (dialog.okTimer) clearTimeout(dialog.okTimer);
@@ -499,7 +276,7 @@ export class SipUserAgent {
     if (!dialog || dialog.state === 'terminated') return this.noDialog(request, peer);
     let offer: OfferedStream[];
     try {
-      const body = this.inviteBody(request);
+      const body = inviteBody(request);
       offer = parseOffer(body.sdp, this.options.config.ingress.codecs);
       if (body.metadata)
         this.options.logger.info({ case_id: dialog.leg?.caseId }, 'siprec: metadata updated');
@@ -511,46 +288,31 @@ export class SipUserAgent {
         warning: ['unsupported_codec', 're-INVITE must keep the number of m-lines'],
       });
     }
-    offer.forEach((o, i) => {
-      const slot = dialog.streams[i] as Dialog['streams'][number];
-      slot.offer = o;
-      slot.rtp?.renegotiate(payloadKinds(o));
-    });
-    const active = dialog.streams.filter((s) => s.rtp);
-    const hold = active.length > 0 && active.every((s) => isHold(s.offer));
-    if (hold !== dialog.onHold) {
-      this.options.logger.info(
-        { case_id: dialog.leg?.caseId, hold },
-        hold ? 'sip: call on hold' : 'sip: call resumed',
-      );
-      // The media watchdog restarts its count when the call comes off hold.
-      if (!hold) for (const s of active) if (s.rtp) s.rtp.lastPacketAt = this.now();
-    }
-    dialog.onHold = hold;
+    renegotiateMedia(dialog, offer, this.now(), this.options.logger);
     dialog.sdpVersion++;
     this.respond(request, peer, 200, 'OK', {
-      dialog,
-      body: this.answerSdp(dialog),
-      headers: this.answerHeaders(dialog),
+      localTag: dialog.localTag,
+      body: answerSdp(dialog, this.options.address),
+      headers: answerHeaders(dialog, this.hostPort()),
     });
   }
 
-  private onCancel(request: SipRequest, peer: Peer, branch: string): void {
-    const invite = this.transactions.get(`${branch}|INVITE`);
+  private onCancel(request: SipRequest, peer: Peer): void {
+    const invite = this.transactions.find(branchOf(request), 'INVITE');
     if (!invite) return this.respond(request, peer, 481, 'Call/Transaction Does Not Exist');
     this.respond(request, peer, 200, 'OK');
-    const dialog = invite.dialog;
+    const dialog = invite.context;
     if (invite.final || !dialog || dialog.state !== 'proceeding') return;
     this.options.logger.info({ call_id: dialog.callId }, 'sip: INVITE cancelled before it was answered');
-    this.terminate(dialog);
-    this.respond(dialog.invite, invite.peer, 487, 'Request Terminated', { dialog });
+    void this.terminate(dialog);
+    this.respond(dialog.invite, invite.peer, 487, 'Request Terminated', { localTag: dialog.localTag });
     invite.final = true;
   }
 
   private onBye(request: SipRequest, peer: Peer): void {
     const dialog = this.inDialog(request);
     if (!dialog || dialog.state === 'terminated') return this.noDialog(request, peer);
-    this.respond(request, peer, 200, 'OK', { dialog });
+    this.respond(request, peer, 200, 'OK', { localTag: dialog.localTag });
     this.options.logger.info({ case_id: dialog.leg?.caseId }, 'sip: BYE from the peer');
     void this.terminate(dialog);
   }
@@ -559,147 +321,26 @@ export class SipUserAgent {
     this.respond(request, peer, 481, 'Call/Transaction Does Not Exist');
   }
 
-  /** The body of an INVITE: plain SDP, or SIPREC's multipart SDP + rs-metadata. */
-  private inviteBody(request: SipRequest): {
-    sdp: string;
-    metadata: RecordingMetadata | null;
-    siprec: boolean;
-  } {
-    const type = mediaType(request.headers.get('content-type'));
-    if (request.body.length === 0) {
-      throw new IngressError('protocol_error', 'an INVITE without an SDP offer is not supported');
-    }
-    if (type === 'application/sdp')
-      return { sdp: request.body.toString('utf8'), metadata: null, siprec: false };
-    if (type !== 'multipart/mixed') throw new UnsupportedMedia(type);
-    const parts = splitMultipart(request.headers.get('content-type') as string, request.body);
-    const sdp = parts.find((p) => mediaType(p.contentType) === 'application/sdp');
-    if (!sdp) throw new IngressError('protocol_error', 'multipart INVITE without an application/sdp part');
-    const xml = parts.find((p) => mediaType(p.contentType) === 'application/rs-metadata+xml');
-    const siprec =
-      xml !== undefined ||
-      request.headers.all('require').some((t) => t.toLowerCase() === 'siprec') ||
-      (request.headers.get('contact') ?? '').includes('+sip.src');
-    return { sdp: sdp.body, metadata: xml ? parseRecordingMetadata(xml.body) : null, siprec };
-  }
-
   /** Answers a request the product refuses, with the stable code in a Warning header. */
   private refuse(request: SipRequest, peer: Peer, err: unknown, dialog?: Dialog): void {
-    if (err instanceof UnsupportedMedia) {
-      return this.respond(request, peer, 415, 'Unsupported Media Type', {
-        headers: [['Accept', ACCEPT]],
-        ...(dialog ? { dialog } : {}),
-      });
-    }
-    let code: IngressErrorCode;
-    let message: string;
-    if (err instanceof IngressError) [code, message] = [err.code, err.message];
-    else if (err instanceof SdpError || err instanceof MultipartError || err instanceof MetadataError)
-      [code, message] = ['malformed_frame', err.message];
-    else throw err;
-    const [status, reason] = SIP_STATUS[code];
-    this.options.logger.warn(
-      { code, call_id: request.headers.get('call-id'), reason: message },
-      'sip: call refused',
-    );
-    this.respond(request, peer, status, reason, {
-      warning: [code, message],
-      headers: code === 'ingress_busy' ? [['Retry-After', '30']] : [],
-      ...(dialog ? { dialog } : {}),
-    });
-  }
-
-  private respond(
-    request: SipRequest,
-    peer: Peer,
-    status: number,
-    reason: string,
-    extra: {
-      dialog?: Dialog;
-      headers?: Array<[string, string]>;
-      body?: Buffer;
-      warning?: [string, string];
-    } = {},
-  ): void {
-    const headers = new SipHeaders();
-    for (const via of request.headers.raw('via')) headers.add('Via', this.stampVia(via, peer));
-    headers.add('From', request.headers.get('from') ?? '');
-    let to = request.headers.get('to') ?? '';
-    if (status > 100 && !parseNameAddr(to).params.has('tag')) {
-      to = `${to};tag=${extra.dialog?.localTag ?? token()}`;
-    }
-    headers.add('To', to);
-    headers.add('Call-ID', request.headers.get('call-id') ?? '');
-    headers.add('CSeq', request.headers.get('cseq') ?? '');
-    if (status >= 200 && status < 300 && request.method === 'INVITE')
-      for (const rr of request.headers.raw('record-route')) headers.add('Record-Route', rr);
-    headers.add('Server', 'hotline-assist');
-    for (const [name, value] of extra.headers ?? []) headers.add(name, value);
-    if (extra.warning) {
-      headers.add(
-        'Warning',
-        `399 hotline-assist "${extra.warning[0]}: ${extra.warning[1].replace(/"/g, "'")}"`,
+    const refusal = refusalFor(err);
+    if (refusal.code)
+      this.options.logger.warn(
+        { code: refusal.code, call_id: request.headers.get('call-id'), reason: refusal.message },
+        'sip: call refused',
       );
-    }
-    const bytes = serializeSip({
-      kind: 'response',
-      status,
-      reason,
-      headers,
-      body: extra.body ?? Buffer.alloc(0),
+    this.respond(request, peer, refusal.status, refusal.reason, {
+      headers: refusal.headers,
+      ...(refusal.code ? { warning: [refusal.code, refusal.message] as [string, string] } : {}),
+      ...(dialog ? { localTag: dialog.localTag } : {}),
     });
-    this.send(peer, bytes);
-    const key = `${this.branchOf(request)}|${request.method}`;
-    const tx = this.transactions.get(key);
-    if (tx) {
-      tx.last = bytes;
-      if (status >= 200) tx.final = true;
-      // Non-2xx finals to an INVITE over UDP are resent until the ACK (RFC 3261 §17.2.1).
-      if (request.method === 'INVITE' && status >= 300 && peer.transport === 'UDP')
-        this.retransmitFinal(tx, bytes);
-    }
-  }
-
-  private retransmitFinal(tx: ServerTransaction, bytes: Buffer): void {
-    let interval = T1;
-    let elapsed = 0;
-    const tick = () => {
-      if (elapsed >= TIMER_B) return;
-      this.send(tx.peer, bytes);
-      elapsed += interval;
-      interval = Math.min(interval * 2, T2);
-      tx.retransmit = setTimeout(tick, interval);
-      tx.retransmit.unref();
-    };
-    tx.retransmit = setTimeout(tick, interval);
-    tx.retransmit.unref();
-  }
-
-  /** RFC 3581: the top Via gets `received` and `rport` filled with where the request came from. */
-  private stampVia(via: string, peer: Peer): string {
-    if (via !== undefined && peer.transport === 'UDP' && /;rport(?=;|$)/.test(via)) {
-      return via.replace(/;rport(?=;|$)/, `;rport=${peer.port}`) + `;received=${peer.address}`;
-    }
-    return via;
   }
 
   // ---- dialogs -------------------------------------------------------------------------------
 
-  private dialogKey(callId: string, localTag: string): string {
-    return `${callId}|${localTag}`;
-  }
-
   private inDialog(request: SipRequest): Dialog | undefined {
     const tag = parseNameAddr(request.headers.get('to') ?? '').params.get('tag');
-    return tag ? this.dialogs.get(this.dialogKey(request.headers.get('call-id') ?? '', tag)) : undefined;
-  }
-
-  private branchOf(request: SipRequest): string {
-    try {
-      return parseVia(request.headers.raw('via')[0] ?? '').params.get('branch') ?? '';
-    } catch {
-      return '';
-    }
+    return tag ? this.dialogs.get(dialogKey(request.headers.get('call-id') ?? '', tag)) : undefined;
   }
 
   /** Ends a dialog without a BYE of ours (it was cancelled, or the peer said BYE). */
@@ -710,70 +351,19 @@ export class SipUserAgent {
     if (dialog.ringTimer) clearTimeout(dialog.ringTimer);
     for (const stream of dialog.streams) stream.rtp?.close();
     await dialog.leg?.end();
-    setTimeout(() => this.dialogs.delete(this.dialogKey(dialog.callId, dialog.localTag)), TIMER_B).unref();
+    setTimeout(() => this.dialogs.delete(dialogKey(dialog.callId, dialog.localTag)), TIMER_B).unref();
   }
 
   /** Sends BYE (retransmitted over UDP until answered or 64·T1) and ends the call. */
   private async hangUp(dialog: Dialog, why: string): Promise<void> {
     if (dialog.state === 'terminated') return;
     this.options.logger.info({ case_id: dialog.leg?.caseId, why }, 'sip: hanging up');
-    const bye = this.byeRequest(dialog);
-    const branch = parseVia(bye.headers.get('via') as string).params.get('branch') as string;
-    const bytes = serializeSip(bye);
-    const answered = new Promise<SipResponse | null>((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.clients.delete(branch);
-          resolve(null);
-        },
-        this.closing ? 2000 : TIMER_B,
-      );
-      this.clients.set(branch, { resolve, timer });
-    });
-    this.send(dialog.peer, bytes);
-    if (dialog.peer.transport === 'UDP') {
-      let interval = T1;
-      const resend = () => {
-        if (!this.clients.has(branch)) return;
-        this.send(dialog.peer, bytes);
-        interval = Math.min(interval * 2, T2);
-        setTimeout(resend, interval).unref();
-      };
-      setTimeout(resend, interval).unref();
-    }
-    const ending = this.terminate(dialog);
-    await Promise.all([answered, ending]);
-  }
-
-  private byeRequest(dialog: Dialog): SipRequest {
-    dialog.localCseq = Math.max(dialog.localCseq, 1) + 1;
-    const transport = dialog.peer.transport;
-    const headers = SipHeaders.from([
-      ['Via', `SIP/2.0/${transport} ${this.hostPort()};branch=z9hG4bK${token()};rport`],
-      ['Max-Forwards', '70'],
-      ['From', `${dialog.localUri.replace(/;tag=[^;]*/, '')};tag=${dialog.localTag}`],
-      ['To', dialog.remoteUri],
-      ['Call-ID', dialog.callId],
-      ['CSeq', `${dialog.localCseq} BYE`],
-      ...dialog.routeSet.map((r) => ['Route', r] as [string, string]),
-      ['User-Agent', 'hotline-assist'],
-    ]);
-    return { kind: 'request', method: 'BYE', uri: dialog.remoteTarget, headers, body: Buffer.alloc(0) };
-  }
-
-  private onResponse(response: SipResponse): void {
-    const branch = (() => {
-      try {
-        return parseVia(response.headers.raw('via')[0] ?? '').params.get('branch') ?? '';
-      } catch {
-        return '';
-      }
-    })();
-    const client = this.clients.get(branch);
-    if (!client || response.status < 200) return;
-    clearTimeout(client.timer);
-    this.clients.delete(branch);
-    client.resolve(response);
+    const answered = this.clients.request(
+      dialog.peer,
+      byeRequest(dialog, this.hostPort()),
+      this.closing ? 2000 : TIMER_B,
+    );
+    await Promise.all([answered, this.terminate(dialog)]);
   }
 
   /** RTP that stops without a hold ends the call (the peer vanished without BYE). */
@@ -782,20 +372,12 @@ export class SipUserAgent {
     const limit = this.options.config.ingress.rtpTimeoutMs;
     for (const dialog of this.dialogs.values()) {
       if (dialog.state !== 'confirmed' || dialog.onHold || limit === 0) continue;
-      const last = Math.max(...dialog.streams.map((s) => s.rtp?.lastPacketAt ?? 0));
-      if (now - last > limit) void this.hangUp(dialog, `no RTP for ${limit} ms`);
+      if (now - lastMediaAt(dialog) > limit) void this.hangUp(dialog, `no RTP for ${limit} ms`);
     }
   }
 
   private hostPort(): string {
     const address = this.options.address.includes(':') ? `[${this.options.address}]` : this.options.address;
     return `${address}:${this.port}`;
-  }
-}
-
-/** A body the SIP side cannot read (415 with Accept). */
-class UnsupportedMedia extends Error {
-  constructor(type: string) {
-    super(`unsupported body type ${type || '(none)'}`);
   }
 }
