@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { protocolLabel, urgencyCategoryLabel, formatClock } from '../labels.js';
-import type { AlertView } from '../state/callReducer.js';
+import type { AlertView } from '../state/callState.js';
 
 interface Props {
   /** Alerts the agent has not acknowledged, newest first. */

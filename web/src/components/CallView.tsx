@@ -1,8 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FaqCandidate } from '../../../src/protocol/index.js';
 import { copyText } from '../clipboard.js';
-import { errorMessage, formatDuration, speakerLabel } from '../labels.js';
-import type { LinkReason, LinkState } from '../net/callFollower.js';
 import { actOnAlert } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
 import {
@@ -10,15 +8,15 @@ import {
   pendingAlerts,
   streamingReply,
   verifiedText,
-  type CallState,
   type SuggestionView,
-} from '../state/callReducer.js';
+} from '../state/callState.js';
 import { useCall } from '../state/useCall.js';
 import type { TypedQuestion } from '../state/wrapUp.js';
 import { FaqCards } from './FaqCards.js';
 import { SearchBox, typedSuggestion, useKnowledgeSearch, type TypedQuery } from './KnowledgeSearch.js';
 import { ReplyPanel, type ReplyActions, type ReplyView } from './ReplyPanel.js';
 import { AlertBanner } from './AlertBanner.js';
+import { CallBar } from './CallBar.js';
 import { AlertList, ReplyLinks, ToolResults } from './SidePanels.js';
 import { Transcript } from './Transcript.js';
 import { WrapUp } from './WrapUp.js';
@@ -34,27 +32,6 @@ interface Props {
   onLeave: () => void;
   /** Extra controls for the call bar (e.g. the replay progress). */
   audioStatus?: string | null;
-}
-
-/** What the call bar says about the link to the call (zh-TW). */
-function linkText(link: LinkState, reason: LinkReason | null): string {
-  if (link === 'reconnecting' && reason === 'server_restart')
-    return '伺服器重新啟動中，恢復後通話會自動接續…';
-  if (link === 'failed') return `無法跟隨這通電話：${errorMessage(reason ?? 'network')}`;
-  return { connecting: '連線中…', open: '已連線', reconnecting: '連線中斷，重新連線中…', closed: '' }[link];
-}
-
-function statusText(state: CallState): string {
-  switch (state.status) {
-    case 'waiting':
-      return '等待通話開始';
-    case 'live':
-      return '通話中';
-    case 'interrupted':
-      return '伺服器已停止，通話暫停';
-    case 'ended':
-      return state.closedReason === 'timeout' ? '通話已中斷（逾時）' : '通話已結束';
-  }
 }
 
 const asTypedQuestion = (q: TypedQuery): TypedQuestion => ({
@@ -81,7 +58,6 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
   /** A typed search's result on screen instead of the live suggestion, with the live seq it covered. */
   const [typedShown, setTypedShown] = useState<{ query: TypedQuery; liveSeq: number } | null>(null);
   const ended = state.status === 'ended';
-  const now = useNow(state.status === 'live' || state.status === 'interrupted');
   const suggestionsBox = useRef<HTMLDivElement>(null);
   const searchInput = useRef<HTMLInputElement>(null);
   /** The call runs without speech recognition: no transcript will come, typing is the way to search. */
@@ -243,7 +219,6 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
     return () => window.removeEventListener('keydown', onKey);
   });
 
-  const duration = state.startedAt ? (state.endedAt ?? now) - state.startedAt : 0;
   const showWrapUp = !readOnly && (wrapUpOpen || ended);
   const replyActions: ReplyActions | null = !reply
     ? null
@@ -267,62 +242,18 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           await actOnAlert(session.token, caseId, seq, 'acknowledge');
         }}
       />
-      <div className="callbar" role="region" aria-label="通話狀態">
-        <span className="case-id" data-case-id={caseId} title={`內部編號 ${caseId}`}>
-          案號 <strong>{state.caseNo ?? caseId}</strong>
-        </span>
-        <span className={`call-status ${state.status}`}>{statusText(state)}</span>
-        <span className="duration" aria-label="通話時間">
-          {formatDuration(duration)}
-        </span>
-        <span className="speech" aria-live="polite">
-          {(['caller', 'agent'] as const).map((speaker) => (
-            <span key={speaker} className={`vu ${state.speaking[speaker] ? 'on' : ''}`}>
-              <span className="dot" aria-hidden="true" />
-              {speakerLabel[speaker]}
-              {state.speaking[speaker] ? '說話中' : ''}
-            </span>
-          ))}
-        </span>
-        <span className={`link link-${ended ? 'closed' : link}`} role="status">
-          {ended ? '' : linkText(link, linkReason)}
-        </span>
-        {audioStatus && <span className="audio-status">{audioStatus}</span>}
-        {state.errors.length > 0 && (
-          <span
-            className="call-error"
-            title={[...new Set(state.errors.map((e) => errorMessage(e.code)))].join('\n')}
-          >
-            {noSpeechText
-              ? '未設定語音辨識模型'
-              : errorMessage(state.errors[state.errors.length - 1]?.code ?? '')}
-          </span>
-        )}
-        {state.alerts.length > 0 && (
-          <span
-            className={`badge level-${state.alerts.some((a) => a.level === 'critical') ? 'critical' : 'warning'}`}
-          >
-            警示 {state.alerts.length}
-          </span>
-        )}
-        <span className="spacer" />
-        {readOnly && <span className="badge">唯讀監看</span>}
-        {onHangUp && !ended && (
-          <button type="button" className="danger" onClick={onHangUp}>
-            結束通話
-          </button>
-        )}
-        {!readOnly && !showWrapUp && (!onHangUp || state.status === 'interrupted') && (
-          <button type="button" onClick={() => setWrapUpOpen(true)}>
-            整理結案
-          </button>
-        )}
-        {(readOnly || ended) && (
-          <button type="button" className="quiet" onClick={onLeave}>
-            返回
-          </button>
-        )}
-      </div>
+      <CallBar
+        caseId={caseId}
+        state={state}
+        link={link}
+        linkReason={linkReason}
+        audioStatus={audioStatus ?? null}
+        noSpeechText={noSpeechText}
+        readOnly={readOnly}
+        onHangUp={onHangUp}
+        onWrapUp={!readOnly && !showWrapUp ? () => setWrapUpOpen(true) : undefined}
+        onLeave={onLeave}
+      />
       {!showWrapUp && (
         <div className="call-search">
           {noSpeechText && (
@@ -413,15 +344,4 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
       </div>
     </div>
   );
-}
-
-/** The current time, ticking every second while `running`. */
-function useNow(running: boolean): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, [running]);
-  return now;
 }

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import type { FaqCandidate } from '../../../src/protocol/index.js';
-import type { SuggestionView } from '../state/callReducer.js';
+import type { SuggestionView } from '../state/callState.js';
 import { tierLabel } from '../labels.js';
 
 interface Props {

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { askKnowledge, startConversation, ApiError, type KnowledgeAnswer } from '../net/api.js';
-import type { SuggestionView } from '../state/callReducer.js';
+import type { SuggestionView } from '../state/callState.js';
 import { ErrorLine } from './ErrorLine.js';
 
 export interface TypedQuery {

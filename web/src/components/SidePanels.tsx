@@ -1,4 +1,4 @@
-import type { AlertView, ToolResultView } from '../state/callReducer.js';
+import type { AlertView, ToolResultView } from '../state/callState.js';
 import { alertLevelLabel, formatClock, protocolLabel } from '../labels.js';
 
 export function AlertList({ alerts }: { alerts: AlertView[] }) {

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, type ReactNode } from 'react';
-import type { UtteranceView } from '../state/callReducer.js';
+import type { UtteranceView } from '../state/callState.js';
 import { formatDuration, speakerLabel } from '../labels.js';
 
 interface Props {

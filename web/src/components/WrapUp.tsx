@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { apiRequest, ApiError } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
 import { caseCategories, feedbackLabel } from '../labels.js';
-import type { CallState } from '../state/callReducer.js';
+import type { CallState } from '../state/callState.js';
 import {
   adoptedActions,
   agenciesSeen,

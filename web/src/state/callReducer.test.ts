@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EventBody, ServerEvent } from '../../../src/protocol/index.js';
+import { callReducer, receiveEvents } from './callReducer.js';
 import {
-  callReducer,
   currentSuggestion,
   initialCallState,
   pendingAlerts,
-  receiveEvents,
   streamingReply,
   verifiedText,
   type CallState,
-} from './callReducer.js';
+} from './callState.js';
 
 const CASE = 'case-1';
 

@@ -2,7 +2,8 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { FeedbackMessage } from '../../../src/protocol/index.js';
 import { CallFollower, type LinkReason, type LinkState } from '../net/callFollower.js';
-import { callReducer, initialCallState, type CallState } from './callReducer.js';
+import { callReducer } from './callReducer.js';
+import { initialCallState, type CallState } from './callState.js';
 
 export type Feedback = Omit<FeedbackMessage, 'type' | 'case_id'>;
 

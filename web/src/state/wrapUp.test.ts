@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventBody, ServerEvent } from '../../../src/protocol/index.js';
 // Contract check only: the web app itself never imports server code.
 import { caseRecordBody } from '../../../src/cases/record-schema.js';
-import { callReducer, initialCallState } from './callReducer.js';
+import { callReducer } from './callReducer.js';
+import { initialCallState } from './callState.js';
 import { buildCaseRecord, callerQuestions, draftWrapUp, type TypedQuestion } from './wrapUp.js';
 
 const CASE = 'call-42';

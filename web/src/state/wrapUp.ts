@@ -1,8 +1,7 @@
 /** The end-of-call record: the wrap-up form's pre-filled values and the body of `POST /api/case/record`. */
 import type { FaqCandidate } from '../../../src/protocol/index.js';
 import { suggestCategory } from '../labels.js';
-import type { CallState, FeedbackView } from './callReducer.js';
-import { findCandidate, verifiedText } from './callReducer.js';
+import { findCandidate, verifiedText, type CallState, type FeedbackView } from './callState.js';
 
 export interface WrapUpForm {
   summary: string;
