@@ -75,6 +75,27 @@ describe('urgency on realistic caller turns', () => {
   });
 });
 
+describe('kinds of situations beyond the dev sets', () => {
+  it('reads annoyance as hyperbole and fever as an illness, not as threats, suicide or fire', () => {
+    expect(detectUrgency('樓上裝潢吵到我想殺人了')).toBeNull();
+    expect(detectUrgency('這個月瓦斯費貴到我想跳樓')).toBeNull();
+    expect(detectUrgency('我兒子發燒到四十度 假日哪裡有開小兒科')).toBeNull();
+  });
+
+  it('recognises a scam remittance under way, a partner with a weapon, affairs put in order', () => {
+    expect(detectUrgency('我爸現在在郵局要匯款 說是警察打電話叫他匯的 我們勸不聽')).toMatchObject({
+      category: 'crime_in_progress',
+      protocol: '110',
+    });
+    expect(detectUrgency('我太太拿著剪刀站在門口 說我今天不准出門')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+    expect(detectUrgency('我把狗跟存摺都交給我姊了 以後也沒什麼好牽掛的')?.category).toBe('suicide');
+    expect(detectUrgency('我們全家被大水困在三樓 樓梯都淹了')?.category).toBe('disaster');
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
