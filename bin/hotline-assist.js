@@ -1,6 +1,20 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so `npx hotline-assist …` works in a checkout.
-import { register } from 'tsx/esm/api';
+// Runs the CLI from its JavaScript build (bin/compiled.js: rebuilt whenever src/ changes), or through
+// tsx from the TypeScript sources where no build can be written (a read-only install).
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compiledCli } from './compiled.js';
 
-register();
-await import('../src/cli/main.ts');
+/** @type {string | null} */
+let entry;
+try {
+  entry = await compiledCli(fileURLToPath(new globalThis.URL('..', import.meta.url)));
+} catch {
+  entry = null;
+}
+if (entry) {
+  await import(pathToFileURL(entry).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

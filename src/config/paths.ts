@@ -1,10 +1,17 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './schema.js';
 
+/** The package root: the nearest folder above this module with a package.json (from src/ or from its build in dist/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 /** Data that ships with the product (Taipei FAQ, similar questions, vocabulary, lexicons, VAD model). */
-export const BUNDLED_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+export const BUNDLED_DATA_DIR = join(packageRoot(), 'data');
 
 /**
  * The shipped data `npm start` and the CLI use for a setting given nowhere (file, environment,

@@ -20,28 +20,36 @@ export interface TrainOptions {
 
 export type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency' | 'phrasings'>;
 
+/** What the router learned from a KB: per agency, its entries and weighted bigram counts (kept in index snapshots). */
+export interface AgencyCounts {
+  entries: number;
+  alpha: number;
+  agencies: Array<{ agency: string; docs: number; total: number; grams: string[]; counts: number[] }>;
+}
+
 /**
  * Multinomial naive Bayes over character bigrams, trained from the knowledge base's own labels
  * (the agency of each FAQ entry, over its question, similar questions and the start of its answer).
- * Retrains in milliseconds, so each KB version gets its own router.
+ * Retrains in well under a second, so each KB version gets its own router.
  */
 export function trainAgencyRouter(
   entries: readonly LabelledEntry[],
   options: TrainOptions = {},
 ): AgencyRouter {
+  return agencyRouter(countAgencies(entries, options));
+}
+
+export function countAgencies(entries: readonly LabelledEntry[], options: TrainOptions = {}): AgencyCounts {
   const answerWeight = options.answerWeight ?? 0.1;
-  const alpha = options.alpha ?? 0.01;
   const counts = new Map<string, Map<string, number>>();
   const totals = new Map<string, number>();
   const docs = new Map<string, number>();
-  const vocabulary = new Set<string>();
   const add = (agency: string, text: string, weight: number) => {
     let table = counts.get(agency);
     if (!table) counts.set(agency, (table = new Map()));
     for (const gram of bigrams(text)) {
       table.set(gram, (table.get(gram) ?? 0) + weight);
       totals.set(agency, (totals.get(agency) ?? 0) + weight);
-      vocabulary.add(gram);
     }
   };
   for (const entry of entries) {
@@ -52,18 +60,37 @@ export function trainAgencyRouter(
     for (const p of indexedPhrasings(entry as FaqEntry)) add(entry.agency, p, 1);
     add(entry.agency, entry.answer.slice(0, 400), answerWeight);
   }
-  const agencies = [...counts.keys()];
-  const n = entries.length || 1;
+  return {
+    entries: entries.length,
+    alpha: options.alpha ?? 0.01,
+    agencies: [...counts].map(([agency, table]) => ({
+      agency,
+      docs: docs.get(agency) ?? 0,
+      total: totals.get(agency) ?? 0,
+      grams: [...table.keys()],
+      counts: [...table.values()],
+    })),
+  };
+}
+
+/** The router over learned counts. */
+export function agencyRouter(learned: AgencyCounts): AgencyRouter {
+  const { alpha } = learned;
+  const agencies = learned.agencies.map((a) => a.agency);
+  const tables = learned.agencies.map((a) => new Map(a.grams.map((g, i) => [g, a.counts[i] as number])));
+  const vocabulary = new Set(learned.agencies.flatMap((a) => a.grams));
+  const n = learned.entries || 1;
   const v = vocabulary.size || 1;
-  const priors = new Map(agencies.map((a) => [a, Math.log((docs.get(a) ?? 0) / n)]));
+  const priors = learned.agencies.map((a) => Math.log(a.docs / n));
+  const denominators = learned.agencies.map((a) => Math.log(a.total + alpha * v));
   return {
     agencies,
     route(text, k = 3) {
       const grams = [...bigrams(text)].filter((g) => vocabulary.has(g));
-      const logs = agencies.map((agency) => {
-        const table = counts.get(agency) as Map<string, number>;
-        const denominator = Math.log((totals.get(agency) ?? 0) + alpha * v);
-        let score = priors.get(agency) ?? 0;
+      const logs = agencies.map((_, a) => {
+        const table = tables[a] as Map<string, number>;
+        const denominator = denominators[a] as number;
+        let score = priors[a] as number;
         for (const gram of grams) score += Math.log((table.get(gram) ?? 0) + alpha) - denominator;
         return score;
       });

@@ -105,13 +105,18 @@ export function* buildFieldSteps(
       tf[id] = 0;
     }
   }
+  return frozenField({ docCount: n, termIds, offsets, docs, weights }, idfFrom);
+}
+
+/** The stored arrays of a field (as built, or as read back from an index snapshot). */
+export type BM25Arrays = Omit<BM25Field, 'idf'>;
+
+/** A field over built arrays; term rarity from its own postings, or from `idfFrom`. */
+export function frozenField(arrays: BM25Arrays, idfFrom?: BM25Field): BM25Field {
+  const { docCount: n, termIds, offsets } = arrays;
   const unseenIdf = idfOf(n, 1);
   return {
-    docCount: n,
-    termIds,
-    offsets,
-    docs,
-    weights,
+    ...arrays,
     idf: (term) => {
       if (idfFrom) return idfFrom.idf(term);
       const id = termIds.get(term);

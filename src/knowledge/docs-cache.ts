@@ -101,7 +101,8 @@ export function dictionaryKey(terms: Iterable<string>): string {
  * read is ignored (it is rebuilt), never an error.
  */
 export class PersistedDerivedCache implements EntryDerivedCache {
-  private stored = new Map<string, Stored>();
+  /** Read on first use: a restart served from the index snapshot never needs it. */
+  private storedEntries: Map<string, Stored> | null = null;
   private readonly used = new Map<string, Stored>();
   private computed = 0;
   private readonly file: string;
@@ -113,18 +114,27 @@ export class PersistedDerivedCache implements EntryDerivedCache {
     readonly dictionary: string,
   ) {
     this.file = join(dir, `${encodeURIComponent(kb)}.json`);
-    if (!existsSync(this.file)) return;
+  }
+
+  private get stored(): Map<string, Stored> {
+    this.storedEntries ??= this.read();
+    return this.storedEntries;
+  }
+
+  private read(): Map<string, Stored> {
+    if (!existsSync(this.file)) return new Map();
     try {
       const body = JSON.parse(readFileSync(this.file, 'utf8')) as {
         format?: number;
         dictionary?: string;
         entries?: Record<string, Stored>;
       };
-      if (body.format === FORMAT && body.dictionary === dictionary && body.entries)
-        this.stored = new Map(Object.entries(body.entries));
+      if (body.format === FORMAT && body.dictionary === this.dictionary && body.entries)
+        return new Map(Object.entries(body.entries));
     } catch {
-      this.stored = new Map();
+      // unreadable: rebuilt
     }
+    return new Map();
   }
 
   get(entry: FaqEntry, cut: AnswerCut): EntryDerived | undefined {
@@ -148,7 +158,7 @@ export class PersistedDerivedCache implements EntryDerivedCache {
     // Written aside and renamed: a crash mid-write leaves the previous cache, not half a file.
     writeFileSync(`${this.file}.tmp`, JSON.stringify(body));
     renameSync(`${this.file}.tmp`, this.file);
-    this.stored = new Map(this.used);
+    this.storedEntries = new Map(this.used);
     this.used.clear();
     this.computed = 0;
   }

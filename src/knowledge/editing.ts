@@ -3,7 +3,8 @@ import { KbRepositoryError, type KbRepository, type KbVersion } from '../store/k
 import { KnowledgeError } from './errors.js';
 import type { AgentLearning, FeedbackAction, LearnedPhrasing } from './learning.js';
 import { markStalePhrasings, newPhrasing, phrasingBasis, phrasingKey, withPhrasings } from './phrasings.js';
-import type { Actor, ImportOptions, ImportResult, KnowledgeAudit, LoadedKb } from './service.js';
+import type { LoadedKb } from './index-holder.js';
+import type { Actor, ImportOptions, ImportResult, KnowledgeAudit } from './service.js';
 import type { FaqEntry, Phrasing } from './types.js';
 import type { VocabularyTerm } from './vocabulary.js';
 

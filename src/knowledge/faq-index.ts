@@ -1,217 +1,40 @@
 import type { Segmenter } from '../text/segment.js';
 import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
-import type { EntryDerived, EntryDerivedCache } from './docs-cache.js';
+import type { EntryDerivedCache } from './docs-cache.js';
+import {
+  buildParts,
+  CHANNELS,
+  defaultTuning,
+  FIELDS,
+  fieldIndex,
+  finish,
+  type ChannelName,
+  type FieldIndex,
+  type IndexedEntry,
+  type IndexParts,
+  type IndexTuning,
+  type FieldScores,
+  PhrasingOverlay,
+  type RankedEntry,
+  type RankOptions,
+} from './index-build.js';
 import { indexedPhrasings } from './phrasings.js';
-import { indexText, queryTerms, soundGrams, textTerms, type QueryTerms } from './query-terms.js';
+import { indexText, queryTerms, textTerms, type QueryTerms } from './query-terms.js';
 import type { FaqEntry, QueryPart } from './types.js';
 import type { Vocabulary } from './vocabulary.js';
 
-/** Weights of the retrieval channels and fields in the fused score, and how answers are cut. */
-export interface IndexTuning {
-  words: number;
-  chars: number;
-  sounds: number;
-  /** Field weights: the official question, the similar questions (best one counts), the answer (best chunk counts). */
-  question: number;
-  phrasings: number;
-  answer: number;
-  /** Answer chunks are whole sentences packed up to this many characters. */
-  answerChunkChars: number;
-  /** Answer text past this length is not indexed. */
-  answerChars: number;
-  /** Weight of vocabulary-added official wording, and of question-frame wording, in a query. */
-  expansion: number;
-  frame: number;
-  /** Exponent applied to each field's fused score: above 1 favours one strong field match over several weak ones. */
-  sharpen: number;
-  /** Similar questions scored one by one (best counts) or as one text per entry. */
-  phrasingDocs: 'each' | 'joined';
-}
-
-export const defaultTuning: IndexTuning = {
-  words: 0.4,
-  chars: 0.4,
-  sounds: 0.2,
-  question: 1,
-  phrasings: 0.7,
-  answer: 0.5,
-  answerChunkChars: 120,
-  answerChars: 4000,
-  expansion: 0.7,
-  frame: 0.3,
-  sharpen: 2,
-  phrasingDocs: 'each',
-};
-
-export interface RankOptions {
-  k: number;
-  agency?: string;
-  /**
-   * Cosine similarity of the query to each entry (same order as the entries), when vectors exist:
-   * the dense ranking is fused with the lexical one by reciprocal rank.
-   */
-  dense?: Float32Array;
-  /** Extra similar questions (learned from agents), scored as part of the phrasings field. */
-  overlay?: PhrasingOverlay | null;
-  /** Per-entry score multipliers (demotions learned from rejections), by entry index. */
-  demote?: ReadonlyMap<number, number>;
-}
-
-/** Field scores of an entry (0..1 each, before channel fusion), for explanations and calibration. */
-export interface FieldScores {
-  question: number;
-  phrasings: number;
-  answer: number;
-}
-
-export interface RankedEntry {
-  entry: FaqEntry;
-  /** Fused lexical score in 0..1. */
-  score: number;
-  /** With dense retrieval: the entry's best cosine similarity to the query. */
-  dense?: number;
-  matched: string[];
-  fields: FieldScores;
-  /** The similar question that matched best, when that field counted. */
-  phrasing?: string;
-  /**
-   * Share (by rarity) of the caller's own content words — not frame wording, not vocabulary additions —
-   * found anywhere in the entry: low when the question is about something the entry never mentions.
-   */
-  coverage: number;
-}
+export {
+  answerChunks,
+  defaultTuning,
+  PhrasingOverlay,
+  type IndexTuning,
+  type RankedEntry,
+  type RankOptions,
+} from './index-build.js';
 
 /** Reciprocal rank fusion constant (Cormack et al.'s 60) and how deep each ranking is fused. */
 const RRF_K = 60;
 const FUSION_DEPTH = 50;
-
-const CHANNELS = ['words', 'chars', 'sounds'] as const;
-type ChannelName = (typeof CHANNELS)[number];
-const FIELDS = ['question', 'phrasings', 'answer'] as const;
-type FieldName = (typeof FIELDS)[number];
-
-/** A BM25 field whose documents belong to entries (one per entry, or several: phrasings, answer chunks). */
-interface FieldIndex {
-  bm25: BM25Field;
-  /** Entry index of each document. */
-  owner: Int32Array;
-}
-
-function fieldIndex(bm25: BM25Field, owner: readonly number[]): FieldIndex {
-  return { bm25, owner: Int32Array.from(owner) };
-}
-
-function finish<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-/**
- * What one entry contributes to the index, kept so a re-index can reuse unchanged entries. The
- * question's sound bigrams and their characters (`soundKeys`, `soundChars`) explain `matched`.
- */
-interface EntryDocs extends EntryDerived {
-  source: FaqEntry;
-}
-
-const SENTENCE = /[^。！？!?；;\n]+[。！？!?；;\n]*/g;
-
-/** Splits an answer into chunks of whole sentences, each up to `size` characters (a longer sentence is one chunk). */
-export function answerChunks(answer: string, size: number): string[] {
-  const chunks: string[] = [];
-  let current = '';
-  for (const m of answer.matchAll(SENTENCE)) {
-    const sentence = m[0].trim();
-    if (!sentence) continue;
-    if (current && current.length + sentence.length > size) {
-      chunks.push(current);
-      current = '';
-    }
-    current += sentence;
-  }
-  if (current) chunks.push(current);
-  return chunks;
-}
-
-function entryDocs(
-  e: FaqEntry,
-  segmenter: Segmenter,
-  tuning: IndexTuning,
-  cache: EntryDerivedCache | undefined,
-): EntryDocs {
-  const cached = cache?.get(e, tuning);
-  if (cached) return { ...cached, source: e };
-  const derived = deriveEntry(e, segmenter, tuning);
-  cache?.set(e, tuning, derived);
-  return { ...derived, source: e };
-}
-
-function deriveEntry(e: FaqEntry, segmenter: Segmenter, tuning: IndexTuning): EntryDerived {
-  const question = indexText(e.question);
-  const phrasings = indexedPhrasings(e).map(indexText);
-  const chunks = answerChunks(indexText(e.answer.slice(0, tuning.answerChars)), tuning.answerChunkChars);
-  const sounds = soundGrams(question);
-  return {
-    question,
-    phrasings,
-    chunks,
-    terms: {
-      question: [textTerms(question, segmenter)],
-      phrasings: phrasings.map((p) => textTerms(p, segmenter)),
-      answer: chunks.map((c) => textTerms(c, segmenter)),
-    },
-    soundKeys: sounds.map((g) => g.key),
-    soundChars: sounds.map((g) => g.chars),
-  };
-}
-
-function sameContent(a: FaqEntry, b: FaqEntry): boolean {
-  return (
-    a.question === b.question &&
-    a.answer === b.answer &&
-    JSON.stringify(indexedPhrasings(a)) === JSON.stringify(indexedPhrasings(b))
-  );
-}
-
-function* fieldSteps(
-  docs: readonly EntryDocs[],
-  field: FieldName,
-  channel: ChannelName,
-  joined: boolean,
-): Generator<void, FieldIndex> {
-  const owner: number[] = [];
-  const terms: string[][] = [];
-  docs.forEach((d, i) => {
-    if (joined) {
-      owner.push(i);
-      terms.push(d.terms[field].flatMap((t) => t[channel]));
-      return;
-    }
-    for (const t of d.terms[field]) {
-      owner.push(i);
-      terms.push(t[channel]);
-    }
-  });
-  return fieldIndex(yield* buildFieldSteps(terms), owner);
-}
-
-/**
- * Similar questions outside the KB version (learned from agents' adoptions): a small index scored
- * with the main index's term statistics, rebuilt in milliseconds whenever one is added or removed.
- */
-export class PhrasingOverlay {
-  constructor(
-    private readonly fields: Record<ChannelName, FieldIndex>,
-    /** Text of each overlay document. */
-    readonly texts: readonly string[],
-  ) {}
-
-  field(channel: ChannelName): FieldIndex {
-    return this.fields[channel];
-  }
-}
 
 /**
  * The in-memory hybrid index of one KB version. Three fields — the official question, the similar
@@ -221,27 +44,31 @@ export class PhrasingOverlay {
  * matching every query term once would score, so channels and fields fuse on one 0..1 scale.
  */
 export class FaqIndex {
+  readonly entries: readonly FaqEntry[];
+  readonly tuning: IndexTuning;
+  private readonly docs: readonly IndexedEntry[];
+  private readonly fields: IndexParts['fields'];
   private readonly fused: Float64Array;
-  private readonly fieldBuffers: Record<FieldName, Float64Array>;
+  private readonly fieldBuffers: Record<(typeof FIELDS)[number], Float64Array>;
   private readonly best: Int32Array;
   private readonly byId: Map<string, number>;
 
-  private constructor(
-    readonly entries: readonly FaqEntry[],
+  /** An index over built parts (from `build`, or read back from a snapshot). */
+  constructor(
+    readonly parts: IndexParts,
     private readonly segmenter: Segmenter,
-    private readonly docs: readonly EntryDocs[],
-    private readonly fields: Record<ChannelName, Record<FieldName, FieldIndex>>,
-    readonly tuning: IndexTuning,
   ) {
+    ({ entries: this.entries, tuning: this.tuning, docs: this.docs, fields: this.fields } = parts);
+    const n = this.entries.length;
     // Buffers reused by every query: rank() is synchronous, so one set per index is enough.
-    this.fused = new Float64Array(entries.length);
+    this.fused = new Float64Array(n);
     this.fieldBuffers = {
-      question: new Float64Array(entries.length),
-      phrasings: new Float64Array(entries.length),
-      answer: new Float64Array(entries.length),
+      question: new Float64Array(n),
+      phrasings: new Float64Array(n),
+      answer: new Float64Array(n),
     };
-    this.best = new Int32Array(entries.length);
-    this.byId = new Map(entries.map((e, i) => [e.id, i]));
+    this.best = new Int32Array(n);
+    this.byId = new Map(this.entries.map((e, i) => [e.id, i]));
   }
 
   /** Builds synchronously (tests, CLI, benchmarks). */
@@ -252,7 +79,7 @@ export class FaqIndex {
     previous?: FaqIndex,
     cache?: EntryDerivedCache,
   ): FaqIndex {
-    return finish(FaqIndex.buildSteps(entries, segmenter, tuning, previous, cache));
+    return new FaqIndex(finish(buildParts(entries, segmenter, tuning, previous?.parts, cache)), segmenter);
   }
 
   /**
@@ -266,59 +93,23 @@ export class FaqIndex {
     segmenter: Segmenter,
     options: { tuning?: IndexTuning; previous?: FaqIndex; sliceMs?: number; cache?: EntryDerivedCache } = {},
   ): Promise<FaqIndex> {
-    const steps = FaqIndex.buildSteps(
+    const steps = buildParts(
       entries,
       segmenter,
       options.tuning ?? defaultTuning,
-      options.previous,
+      options.previous?.parts,
       options.cache,
     );
     const sliceMs = options.sliceMs ?? 15;
     let sliceStart = performance.now();
     for (;;) {
       const step = steps.next();
-      if (step.done) return step.value;
+      if (step.done) return new FaqIndex(step.value, segmenter);
       if (performance.now() - sliceStart >= sliceMs) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
     }
-  }
-
-  private static *buildSteps(
-    entries: readonly FaqEntry[],
-    segmenter: Segmenter,
-    tuning: IndexTuning,
-    previous: FaqIndex | undefined,
-    cache: EntryDerivedCache | undefined,
-  ): Generator<void, FaqIndex> {
-    const reusable =
-      previous &&
-      previous.tuning.answerChars === tuning.answerChars &&
-      previous.tuning.answerChunkChars === tuning.answerChunkChars
-        ? new Map(previous.docs.map((d) => [d.source.id, d]))
-        : null;
-    const docs: EntryDocs[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      // Segmenting an entry's texts (answers up to 4,000 characters, with pinyin) costs up to tens
-      // of milliseconds: offer the event loop a turn after every entry (taken when the slice is used up).
-      yield;
-      const e = entries[i] as FaqEntry;
-      const before = reusable?.get(e.id);
-      if (before && sameContent(before.source, e)) {
-        cache?.set(e, tuning, before);
-        docs.push({ ...before, source: e });
-      } else docs.push(entryDocs(e, segmenter, tuning, cache));
-    }
-    const fields = {} as Record<ChannelName, Record<FieldName, FieldIndex>>;
-    for (const channel of CHANNELS) {
-      fields[channel] = {
-        question: yield* fieldSteps(docs, 'question', channel, false),
-        phrasings: yield* fieldSteps(docs, 'phrasings', channel, tuning.phrasingDocs === 'joined'),
-        answer: yield* fieldSteps(docs, 'answer', channel, false),
-      };
-    }
-    return new FaqIndex(entries, segmenter, docs, fields, tuning);
   }
 
   get size(): number {
@@ -533,7 +324,7 @@ export class FaqIndex {
   }
 
   private contains(d: number, word: string): boolean {
-    const { question, phrasings, chunks } = this.docs[d] as EntryDocs;
+    const { question, phrasings, chunks } = this.docs[d] as IndexedEntry;
     return (
       question.includes(word) ||
       phrasings.some((p) => p.includes(word)) ||
@@ -561,7 +352,7 @@ export class FaqIndex {
    * then sound-alike pairs the text does not explain, written `query≈entry (pinyin)`, e.g. `新義≈信義 (xin yi)`.
    */
   private explain(d: number, terms: QueryTerms): string[] {
-    const { soundKeys, soundChars } = this.docs[d] as EntryDocs;
+    const { soundKeys, soundChars } = this.docs[d] as IndexedEntry;
     const has = (w: string) => this.contains(d, w);
     const matched = [...terms.words.keys()].filter(has);
     for (const expansion of terms.expansions) {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createKbLearningRepository } from '../store/kb-learning-repository.js';
-import { createKbVectorRepository } from '../store/kb-vector-repository.js';
 import {
   createKbRepository,
   KbRepositoryError,
@@ -10,24 +9,18 @@ import {
 } from '../store/kb-repository.js';
 import type { AuditInput } from '../store/audit-repository.js';
 import type { Store } from '../store/index.js';
-import { loadTaipeiLexicon } from '../text/lexicon.js';
-import { createSegmenter, type Segmenter } from '../text/segment.js';
-import { trainAgencyRouter, type AgencyRouter } from './agency-router.js';
 import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';
+import { createDenseChannel } from './dense-backfill.js';
+import { embedQuery } from './dense.js';
 import { createEditing, type KnowledgeEditing } from './editing.js';
-import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';
 import { KnowledgeError } from './errors.js';
-import { buildDenseIndex, embedQuery, type DenseIndex, type DenseSettings } from './dense.js';
-import { createOpenAiEmbedder } from './embeddings.js';
-import { FaqIndex, type PhrasingOverlay } from './faq-index.js';
 import { chooseHandoff } from './handoff.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
-import { mineTerms } from './kb-terms.js';
+import { createIndexHolder } from './index-holder.js';
 import { AgentLearning, demotionsFor } from './learning.js';
 import { readSeed } from './seed.js';
-import { synonymTerms } from './synonyms.js';
 import { candidateTier, queryTier } from './tiers.js';
 import type {
   FaqCandidate,
@@ -38,7 +31,7 @@ import type {
   SearchOptions,
   SearchResult,
 } from './types.js';
-import { loadVocabularyFile, Vocabulary, type VocabularyTerm } from './vocabulary.js';
+import { loadVocabularyFile, Vocabulary } from './vocabulary.js';
 
 export type { KbVersion };
 
@@ -121,30 +114,8 @@ export interface KnowledgeServiceOptions {
   lazyIndex?: boolean;
 }
 
-/** One KB's active version as searched. */
-export interface LoadedKb {
-  version: number;
-  /** Null until first needed when the service was asked for a lazy index (CLI commands that never search). */
-  index: FaqIndex | null;
-  buildIndex: () => FaqIndex;
-  byId: Map<string, FaqEntry>;
-  terms: string[];
-  router: AgencyRouter;
-  /** Shipped vocabulary plus this version's admin terms. */
-  vocabulary: Vocabulary;
-  /** This version's admin vocabulary terms. */
-  adminVocabulary: VocabularyTerm[];
-  /** Similar questions learned from agents, over this version's index. */
-  overlay: PhrasingOverlay | null;
-  /** Passage vectors of this version, once an embeddings endpoint answered for all of them. */
-  dense: DenseIndex | null;
-}
-
 /** A call must not wait long for the query vector: past this, the lexical result is used. */
 const QUERY_EMBED_TIMEOUT_MS = 800;
-/** First retry of an embedding back-fill after the endpoint failed; doubles up to the maximum. */
-const BACKFILL_FIRST_MS = 30_000;
-const BACKFILL_MAX_MS = 15 * 60_000;
 /** Ranked deeper than the cards shown: confidence looks at the next different question. */
 const RANK_DEPTH = 10;
 
@@ -167,164 +138,38 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
   const learning = new AgentLearning(await createKbLearningRepository(store), settings.learnAfterAdoptions);
   const directory = loadAgencyDirectory(config.text.lexiconDir);
 
-  const dense: DenseSettings | null = settings.embeddingsUrl
-    ? {
-        embedder: createOpenAiEmbedder({
-          url: settings.embeddingsUrl,
-          ...(settings.embeddingsModel ? { model: settings.embeddingsModel } : {}),
-          ...(settings.embeddingsApiKey ? { apiKey: settings.embeddingsApiKey } : {}),
-        }),
-        vectors: await createKbVectorRepository(store),
-        queryPrefix: settings.embeddingsQueryPrefix,
-        passagePrefix: settings.embeddingsPassagePrefix,
-      }
-    : null;
-  const backfills = new Map<string, NodeJS.Timeout>();
-
   const shipped = new Vocabulary(loadVocabularyFile(resolvePaths(config).vocabularyFile));
-  const lexiconTerms: string[] = [];
-  if (config.text.lexiconDir) {
-    try {
-      lexiconTerms.push(...loadTaipeiLexicon(config.text.lexiconDir).terms.map((t) => t.text));
-    } catch (err) {
-      logger?.warn({ err: (err as Error).message }, 'knowledge: lexicon not usable for segmentation');
-    }
-  }
-  // Colloquial words stay whole in segmentation, so 老人卡 is one query word and not 老人 + 卡.
-  const dictionary = [
-    ...synonymTerms(),
-    ...lexiconTerms,
-    ...shipped.terms().flatMap((t) => [t.colloquial, ...t.official]),
-  ];
-  const segmenter: Segmenter = createSegmenter(dictionary);
-  const derivedCaches = new Map<string, PersistedDerivedCache>();
-  /** The KB's cache of derived fields for the dictionary as it is now (a changed dictionary starts anew). */
-  function derivedCache(kb: string): PersistedDerivedCache | undefined {
-    if (!options.indexCacheDir) return undefined;
-    const key = dictionaryKey(dictionary);
-    const known = derivedCaches.get(kb);
-    if (known?.dictionary === key) return known;
-    const cache = new PersistedDerivedCache(options.indexCacheDir, kb, key);
-    derivedCaches.set(kb, cache);
-    return cache;
-  }
-
-  const loaded = new Map<string, LoadedKb>();
   const listeners = new Set<(update: KbUpdate) => void>();
-
-  /**
-   * Embeds a version's passages (stored vectors reused). When the endpoint fails the version stays
-   * lexical + phonetic and a back-fill retries with backoff until it answers, then swaps the dense
-   * side in — unless a newer version took over meanwhile (that one embeds itself).
-   */
-  function embedVersion(
-    kb: string,
-    version: number,
-    entries: readonly FaqEntry[],
-    waitMs = options.backfillMs ?? BACKFILL_FIRST_MS,
-  ): Promise<void> {
-    if (!dense) return Promise.resolve();
-    clearTimeout(backfills.get(kb));
-    backfills.delete(kb);
-    return buildDenseIndex(entries, dense).then(
-      (index) => {
-        const state = loaded.get(kb);
-        if (state?.version === version) state.dense = index;
-      },
-      (err: unknown) => {
-        logger?.warn(
-          { kb, version, err: (err as Error).message, retry_ms: waitMs },
-          'knowledge: embeddings unavailable, lexical + phonetic only until the back-fill succeeds',
-        );
-        const timer = setTimeout(() => {
-          if (loaded.get(kb)?.version === version)
-            void embedVersion(kb, version, entries, Math.min(waitMs * 2, BACKFILL_MAX_MS));
-        }, waitMs);
-        timer.unref();
-        backfills.set(kb, timer);
-      },
-    );
-  }
-
-  async function activate(
-    kb: string,
-    version: KbVersion | { version: number; vocabulary: KbVersion['vocabulary'] },
-    entries: FaqEntry[],
-  ): Promise<void> {
-    const started = performance.now();
-    const previous = loaded.get(kb)?.index ?? undefined;
-    const cache = derivedCache(kb);
-    const saveCache = () => {
-      try {
-        cache?.save();
-      } catch (err) {
-        logger?.warn({ kb, err: (err as Error).message }, 'knowledge: index cache not written');
+  const dense = await createDenseChannel({
+    store,
+    config,
+    logger,
+    backfillMs: options.backfillMs,
+    isActive: (kb, version) => loaded.get(kb)?.version === version,
+    attach(kb, _version, index) {
+      const state = loaded.get(kb);
+      if (state) state.dense = index;
+    },
+  });
+  const { loaded, activate, searchIndex, current } = createIndexHolder({
+    config,
+    logger,
+    learning,
+    shipped,
+    indexCacheDir: options.indexCacheDir,
+    lazyIndex: options.lazyIndex,
+    onActivated(kb, version, entries) {
+      // The lexical index serves at once; the dense side joins when its passages are embedded.
+      void dense.embed(kb, version, entries);
+      for (const listener of listeners) {
+        try {
+          listener({ kb, version });
+        } catch (err) {
+          logger?.error({ err }, 'knowledge: kb_updated listener failed');
+        }
       }
-    };
-    const buildIndex = () => {
-      const built = FaqIndex.build(entries, segmenter, undefined, previous, cache);
-      saveCache();
-      return built;
-    };
-    let index: FaqIndex | null = null;
-    if (!options.lazyIndex) {
-      index = await FaqIndex.buildAsync(entries, segmenter, {
-        ...(previous ? { previous } : {}),
-        ...(cache ? { cache } : {}),
-      });
-      saveCache();
-    }
-    // Mined terms go to the text stage and ASR only: adding them to the shared segmenter would change
-    // how queries split while indexes built before still hold the old split.
-    const terms = mineTerms(entries, segmenter);
-    if (!loaded.has(kb)) await learning.load(kb);
-    const vocabulary = version.vocabulary.length ? shipped.with(version.vocabulary) : shipped;
-    if (version.vocabulary.length) {
-      const added = version.vocabulary.flatMap((t) => [t.colloquial, ...t.official]);
-      segmenter.addTerms(added);
-      dictionary.push(...added);
-    }
-    loaded.set(kb, {
-      version: version.version,
-      index,
-      buildIndex,
-      byId: new Map(entries.map((e) => [e.id, e])),
-      terms,
-      router: trainAgencyRouter(entries),
-      vocabulary,
-      adminVocabulary: version.vocabulary,
-      overlay: index ? learning.overlay(kb, index) : null,
-      dense: null,
-    });
-    // The lexical index serves at once; the dense side joins when its passages are embedded.
-    void embedVersion(kb, version.version, entries);
-    logger?.info(
-      { kb, version: version.version, entries: entries.length, ms: Math.round(performance.now() - started) },
-      'knowledge: index ready',
-    );
-    for (const listener of listeners) {
-      try {
-        listener({ kb, version: version.version });
-      } catch (err) {
-        logger?.error({ err }, 'knowledge: kb_updated listener failed');
-      }
-    }
-  }
-
-  /** A KB version's search index, built now if it was left for first use. */
-  function searchIndex(kb: string, state: LoadedKb): FaqIndex {
-    if (!state.index) {
-      state.index = state.buildIndex();
-      state.overlay = learning.overlay(kb, state.index);
-    }
-    return state.index;
-  }
-
-  function current(kb: string): LoadedKb {
-    const state = loaded.get(kb);
-    if (!state) throw new KnowledgeError('unknown_kb', `no knowledge base "${kb}"`);
-    return state;
-  }
+    },
+  });
 
   const editing = createEditing({
     repo,
@@ -445,12 +290,12 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     search: (query, opts = {}) => searchWith(query, opts, null),
     async searchAsync(query, opts = {}) {
       const side = loaded.get(opts.kb ?? settings.defaultKb)?.dense;
-      if (!dense || !side) return searchWith(query, opts, null);
+      if (!dense.settings || !side) return searchWith(query, opts, null);
       const joined = prepare(query)
         .map((p) => p.text)
         .join('\n');
       try {
-        const vector = await embedQuery(joined, dense, QUERY_EMBED_TIMEOUT_MS);
+        const vector = await embedQuery(joined, dense.settings, QUERY_EMBED_TIMEOUT_MS);
         return searchWith(query, opts, side.scores(vector));
       } catch (err) {
         logger?.debug(
@@ -476,9 +321,6 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       const states = kb ? [current(kb)] : [...loaded.values()];
       return [...new Set(states.flatMap((s) => s.terms))];
     },
-    close() {
-      for (const timer of backfills.values()) clearTimeout(timer);
-      backfills.clear();
-    },
+    close: () => dense.close(),
   };
 }

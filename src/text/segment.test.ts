@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { createSegmenter } from './segment.js';
 
 describe('Traditional-Chinese segmenter', () => {
@@ -23,5 +26,27 @@ describe('Traditional-Chinese segmenter', () => {
 
   it('still segments Simplified input', () => {
     expect(segmenter.cut('垃圾车时间')).toEqual(['垃圾车', '时间']);
+  });
+});
+
+describe('converted dictionary kept between starts', () => {
+  /** The segmenter module as a new process loads it (its in-memory dictionary not yet made). */
+  async function freshSegmenter(cacheDir: string) {
+    vi.resetModules();
+    const { createSegmenter: create } = await import('./segment.js');
+    return create(['悠遊卡'], cacheDir);
+  }
+
+  it('is written once under a hash of the dictionary and converter, and read back by the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jieba-cache-'));
+    const first = await freshSegmenter(dir);
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^jieba-zh-tw-[\w-]{20}\.dict$/);
+    const second = await freshSegmenter(dir);
+    for (const text of ['垃圾車時間', '悠遊卡遺失', '垃圾车时间'])
+      expect(second.cut(text)).toEqual(first.cut(text));
+    // What the next start reads is the file: a word written into it segments whole.
+    appendFileSync(join(dir, file as string), '\n垃圾車時間 100000 n\n');
+    expect((await freshSegmenter(dir)).cut('垃圾車時間')).toEqual(['垃圾車時間']);
   });
 });

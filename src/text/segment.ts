@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Jieba } from '@node-rs/jieba';
 import * as OpenCC from 'opencc-js';
 
@@ -18,16 +21,43 @@ export interface Segmenter {
 const require = createRequire(import.meta.url);
 let baseDict: Buffer | undefined;
 
-/** The bilingual (Traditional + Simplified) jieba dictionary, converted once and shared. */
-function traditionalDictionary(): Buffer {
-  if (!baseDict) {
-    const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
-    const simplified = dict.toString('utf8');
-    const toTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
-    baseDict = Buffer.from(`${toTaiwan(simplified)}\n${simplified}`, 'utf8');
+/**
+ * The bilingual (Traditional + Simplified) jieba dictionary, converted once and shared. Converting
+ * takes about a second, so with `cacheDir` the result is kept on disk under a hash of the bundled
+ * dictionary and of the converter (a new version of either converts again).
+ */
+function traditionalDictionary(cacheDir: string | undefined): Buffer {
+  if (baseDict) return baseDict;
+  const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
+  const file = cacheDir && join(cacheDir, `jieba-zh-tw-${converterKey(dict)}.dict`);
+  if (file && existsSync(file)) {
+    try {
+      return (baseDict = readFileSync(file));
+    } catch {
+      // unreadable: converted again below
+    }
+  }
+  const simplified = dict.toString('utf8');
+  const toTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
+  baseDict = Buffer.from(`${toTaiwan(simplified)}\n${simplified}`, 'utf8');
+  if (file) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(`${file}.${process.pid}.tmp`, baseDict);
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+      // not kept: the next start converts again
+    }
   }
   return baseDict;
 }
+
+const converterKey = (dict: Buffer) =>
+  createHash('sha256')
+    .update(dict)
+    .update(readFileSync(require.resolve('opencc-js')))
+    .digest('base64url')
+    .slice(0, 20);
 
 /** Frequency given to domain terms: high enough to beat the split into common words. */
 const DOMAIN_TERM_FREQ = 50_000;
@@ -44,8 +74,9 @@ function termLines(terms: readonly string[]): string {
 
 const SKIP = /^[\s\p{P}\p{S}]+$/u;
 
-export function createSegmenter(extraTerms: readonly string[] = []): Segmenter {
-  const jieba = Jieba.withDict(traditionalDictionary());
+/** `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every process). */
+export function createSegmenter(extraTerms: readonly string[] = [], cacheDir?: string): Segmenter {
+  const jieba = Jieba.withDict(traditionalDictionary(cacheDir));
   const extra = termLines(extraTerms);
   if (extra) jieba.loadDict(Buffer.from(extra, 'utf8'));
   return {
