@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from '../config/index.js';
-import type { Principal, ServerEvent } from '../protocol/index.js';
+import { archivedActionOf, type Principal, type ServerEvent } from '../protocol/index.js';
 import {
   RecorderError,
   type CallEndReason,
@@ -35,15 +35,6 @@ import type { Redactor } from './redaction.js';
 const CALL_CHUNK_MS = 30_000;
 /** Received audio is written to the audio journal at least this often: the most a SIGKILL loses. */
 const AUDIO_JOURNAL_BATCH_MS = 1_000;
-
-const FEEDBACK_ACTIONS: Record<string, string> = {
-  adopt: 'adopted',
-  edit: 'edited',
-  reject: 'rejected',
-  copy: 'copied',
-  undo_correction: 'undo_correction',
-  annotate: 'annotation',
-};
 
 interface LiveCall {
   journal: CallJournal;
@@ -357,7 +348,7 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         caseId,
         feedbackId: `ws-${event.seq}`,
         utteranceId: event.utterance_id ?? null,
-        action: FEEDBACK_ACTIONS[event.action] ?? event.action,
+        action: archivedActionOf[event.action],
         faqId: event.faq_id ?? null,
         text: event.text ?? null,
         by: event.by,

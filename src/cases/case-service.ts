@@ -11,12 +11,11 @@ import type {
   SuggestionRow,
   UtteranceRow,
 } from '../store/case-repository.js';
-import type { Principal } from '../protocol/index.js';
+import { caseRecordBody, type CaseRecordBody, type Principal } from '../protocol/index.js';
 import { checkAudio } from './audio-check.js';
 import { segmentBlobKey } from './blob-keys.js';
 import { CaseError } from './errors.js';
 import type { Redactor } from './redaction.js';
-import { caseRecordBody, type CaseRecordBody } from './record-schema.js';
 import type { Actor } from './auth-service.js';
 
 /** A viewer is always a signed-in principal (the HTTP layer refused everyone else). */

@@ -13,4 +13,3 @@ export type { CaseService, CaseView, CaseSummary, Viewer } from './case-service.
 export type { RetentionService, PurgeReport, RetentionPolicy } from './retention.js';
 export type { TrainingExport, ExportReport } from './training-export.js';
 export { CaseError, type CaseErrorKind } from './errors.js';
-export { caseRecordBody, type CaseRecordBody } from './record-schema.js';

@@ -3,8 +3,9 @@ import { weakSecretReason } from './secrets.js';
 
 /**
  * The one typed configuration of Hotline Assist. Every setting has a default suited to the
- * embedded mode (one process, SQLite under the state directory); `ENV_BINDINGS` in load.ts maps
- * environment variables onto these keys. Each stage owns its own section.
+ * embedded mode (one process, SQLite under the state directory). Each stage owns its own section.
+ * Environment names are derived from this schema (`ENV_BINDINGS` in load.ts): `HOTLINE_` + the
+ * section's `envPrefix` + the key in capitals, or the setting's own `env` (`false`: file only).
  */
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -74,11 +75,12 @@ export const configSchema = z.object({
         .number()
         .int()
         .positive()
-        .default(256 * 1024),
+        .default(256 * 1024)
+        .meta({ env: false }),
       /** Events kept per call for resume replay. */
-      replayBufferEvents: z.coerce.number().int().positive().default(5_000),
+      replayBufferEvents: z.coerce.number().int().positive().default(5_000).meta({ env: false }),
       /** How often partial text is emitted while speech goes on. */
-      partialIntervalMs: ms.default(300),
+      partialIntervalMs: ms.default(300).meta({ env: false }),
     })
     .prefault({}),
   vad: z
@@ -88,7 +90,7 @@ export const configSchema = z.object({
       threshold: z.coerce.number().min(0).max(1).default(0.5),
       /** Trailing silence that ends an utterance. */
       minSilenceMs: ms.default(800),
-      minSpeechMs: ms.default(250),
+      minSpeechMs: ms.default(250).meta({ env: false }),
       /** Longest utterance before it is cut. */
       maxUtteranceMs: ms.default(20_000),
       /** Worker threads running Silero for every call (one model session each). */
@@ -98,11 +100,12 @@ export const configSchema = z.object({
       /** 8 kHz calls: Silero's own 8 kHz mode (`native`, default, cheaper), or `upsample` to 16 kHz as sherpa-onnx did. */
       telephone: z.enum(['upsample', 'native']).default('native'),
       /** A VAD worker that leaves audio unanswered this long is replaced. */
-      stuckAfterMs: ms.default(2_000),
+      stuckAfterMs: ms.default(2_000).meta({ env: false }),
       /** Audio of all calls is sent to the VAD workers in batches this far apart (latency added at most). */
-      batchMs: ms.default(10),
+      batchMs: ms.default(10).meta({ env: false }),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ envPrefix: 'VAD_' }),
   asr: z
     .object({
       /** none | sherpa-online | two-pass | remote */
@@ -119,12 +122,16 @@ export const configSchema = z.object({
       numThreads: z.coerce.number().int().positive().default(1),
       provider: z.enum(['cpu', 'cuda', 'coreml']).default('cpu'),
       /** Where `models fetch` puts archives; unset = `<dataDir>/models`. */
-      modelsDir: z.string().optional(),
-      hotwordsScore: z.coerce.number().default(1.5),
+      modelsDir: z.string().optional().meta({ env: 'HOTLINE_MODELS_DIR' }),
+      hotwordsScore: z.coerce.number().default(1.5).meta({ env: false }),
       /** Where `models fetch` downloads release archives from (a mirror, or a local server in tests). */
-      modelsBaseUrl: z.string().default('https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models'),
+      modelsBaseUrl: z
+        .string()
+        .default('https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models')
+        .meta({ env: 'HOTLINE_MODELS_BASE_URL' }),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ envPrefix: 'ASR_' }),
   text: z
     .object({
       /** Folder with taipei-villages.tsv, taipei-roads.tsv, taipei-agencies.csv, taipei-agency-contacts.json. */
@@ -138,18 +145,24 @@ export const configSchema = z.object({
   knowledge: z
     .object({
       /** JSONL/CSV file or folder imported into an empty default KB at first start. */
-      seed: z.string().optional(),
+      seed: z.string().optional().meta({ env: 'HOTLINE_KB_SEED' }),
       defaultKb: z.string().default('default'),
       /** Colloquial → official vocabulary (TSV); unset = the reviewed file shipped in `data/vocabulary/`. */
-      vocabularyFile: z.string().optional(),
+      vocabularyFile: z.string().optional().meta({ env: 'HOTLINE_KB_VOCABULARY' }),
       /**
        * Calibrated confidence (0..1) at or above which the top card is answered directly (`hot`).
        * Cross-validated at 0.75: hot answers right 98% of the time on the hand-written caller dev set and
        * ~87% on held-out similar questions; 0–8% of out-of-scope questions hot (docs/knowledge.md).
        */
-      hotConfidence: z.coerce.number().min(0).max(1).default(0.75),
+      hotConfidence: z.coerce.number().min(0).max(1).default(0.75).meta({ env: 'HOTLINE_KB_HOT_CONFIDENCE' }),
       /** Adoptions after which a caller's utterance becomes a searched similar question (0 = only by an editor). */
-      learnAfterAdoptions: z.coerce.number().int().min(0).max(100).default(1),
+      learnAfterAdoptions: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .default(1)
+        .meta({ env: 'HOTLINE_KB_LEARN_AFTER_ADOPTIONS' }),
       /** OpenAI-compatible /v1/embeddings base URL (vLLM, TEI, Ollama, llama.cpp…): enables dense retrieval. */
       embeddingsUrl: z.string().optional(),
       embeddingsModel: z.string().optional(),
@@ -166,7 +179,7 @@ export const configSchema = z.object({
       llmApiKey: z.string().optional(),
       llmTimeoutMs: ms.default(2_500),
       /** Minimum time between two suggestion refreshes of one call. */
-      refreshMs: ms.default(1_000),
+      refreshMs: ms.default(1_000).meta({ env: 'HOTLINE_SUGGEST_REFRESH_MS' }),
       caseSystemUrl: z.string().optional(),
       caseSystemToken: z.string().optional(),
     })
@@ -198,7 +211,8 @@ export const configSchema = z.object({
       /** How often a checkpoint is written while the chain grows. */
       checkpointSeconds: z.coerce.number().positive().default(60),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ envPrefix: 'AUDIT_' }),
   /** Telephony ingress (docs/telephony.md): every listener is off until its setting turns it on. */
   ingress: z
     .object({
@@ -209,11 +223,11 @@ export const configSchema = z.object({
       /** Asterisk AudioSocket TCP listener; unset = off. */
       audiosocketPort: port.optional(),
       /** `POST /api/ingress/external-media`: RTP ports for Asterisk ExternalMedia channels. */
-      externalMedia: bool.default(false),
+      externalMedia: bool.default(false).meta({ env: 'HOTLINE_INGRESS_EXTERNAL_MEDIA' }),
       /** WebSocket paths on the main port. */
-      freeswitch: bool.default(false),
-      twilio: bool.default(false),
-      audiohook: bool.default(false),
+      freeswitch: bool.default(false).meta({ env: 'HOTLINE_INGRESS_FREESWITCH' }),
+      twilio: bool.default(false).meta({ env: 'HOTLINE_INGRESS_TWILIO' }),
+      audiohook: bool.default(false).meta({ env: 'HOTLINE_INGRESS_AUDIOHOOK' }),
       /** UDP ports handed to RTP streams (SIP and ExternalMedia), `first-last`. */
       rtpPorts: z
         .string()
@@ -222,23 +236,27 @@ export const configSchema = z.object({
       /** A live RTP stream that sends nothing this long (not on hold) is hung up with BYE. */
       rtpTimeoutMs: ms.default(30_000),
       /** Ring time before a SIP call is answered (a PBX can still CANCEL a fork nobody picked up). */
-      answerDelayMs: ms.default(0),
+      answerDelayMs: ms.default(0).meta({ env: 'HOTLINE_SIP_ANSWER_DELAY_MS' }),
       /** Wire codecs accepted: PCMU, PCMA (G.711) and L16 (linear PCM). */
-      codecs: list.pipe(z.array(z.enum(['PCMU', 'PCMA', 'L16'])).min(1)).default(['PCMU', 'PCMA', 'L16']),
+      codecs: list
+        .pipe(z.array(z.enum(['PCMU', 'PCMA', 'L16'])).min(1))
+        .default(['PCMU', 'PCMA', 'L16'])
+        .meta({ env: 'HOTLINE_INGRESS_CODECS' }),
       /** Telephony legs live at once, all protocols together; more are refused with `ingress_busy`. */
-      maxCalls: z.coerce.number().int().positive().default(200),
+      maxCalls: z.coerce.number().int().positive().default(200).meta({ env: 'HOTLINE_INGRESS_MAX_CALLS' }),
       /** Peers admitted to the IP-only protocols (SIP/RTP, AudioSocket), as addresses or CIDRs. */
-      allowFrom: list.default(['127.0.0.1/32', '::1/128']),
+      allowFrom: list.default(['127.0.0.1/32', '::1/128']).meta({ env: 'HOTLINE_INGRESS_ALLOW_FROM' }),
       /** SIP headers carrying the case id and agent id. */
       sipCaseHeader: z.string().default('X-Case-Id'),
       sipAgentHeader: z.string().default('X-Agent-Id'),
       /** Field of the call's metadata (FreeSWITCH JSON, Twilio parameters, AudioHook customConfig) holding the case id. */
-      caseField: z.string().default('case_id'),
-      agentField: z.string().default('agent_id'),
+      caseField: z.string().default('case_id').meta({ env: 'HOTLINE_INGRESS_CASE_FIELD' }),
+      agentField: z.string().default('agent_id').meta({ env: 'HOTLINE_INGRESS_AGENT_FIELD' }),
       /** Extension or number → agent id, `1001=agent-7,1002=agent-9`. */
       agentExtensions: list
         .pipe(z.array(z.string().regex(/^[^=]+=[^=]+$/, 'agentExtensions: extension=agent-id')))
-        .default([]),
+        .default([])
+        .meta({ env: 'HOTLINE_INGRESS_AGENT_EXTENSIONS' }),
       /** Twilio account auth token: verifies `X-Twilio-Signature` on the WebSocket upgrade. */
       twilioAuthToken: z.string().optional(),
       /** The exact wss:// URL given to Twilio's <Stream url>, which Twilio signs. */
@@ -258,7 +276,8 @@ export const configSchema = z.object({
       conversationDays: days.default(90),
       purgeIntervalMinutes: z.coerce.number().positive().default(60),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ envPrefix: 'RETENTION_' }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventBody, ServerEvent } from '../protocol/index.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { useContract } from './contract.js';
 
 let seq = 0;
 function event(caseId: string, ts: number, body: EventBody): ServerEvent {
@@ -46,10 +47,17 @@ afterEach(async () => {
   app = null;
 });
 
+/** A bare server with the route contract (zod schemas) installed, as the app has it. */
+async function contractApp() {
+  const bare = Fastify();
+  await useContract(bare, { openApi: false });
+  return bare;
+}
+
 async function scrape(
   metrics: Metrics,
 ): Promise<{ status: number; type: string; values: Map<string, number> }> {
-  app ??= Fastify();
+  app ??= await contractApp();
   if (!app.hasRoute({ method: 'GET', url: '/metrics' })) await app.register(metrics.plugin);
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   return { status: res.statusCode, type: String(res.headers['content-type']), values: samples(res.body) };
@@ -57,7 +65,7 @@ async function scrape(
 
 describe('metrics', () => {
   it('serves GET /metrics in the Prometheus text format, declared for admin and service only', async () => {
-    app = Fastify();
+    app = await contractApp();
     const declared: unknown[] = [];
     app.addHook('onRoute', (route) => {
       if (route.url === '/metrics' && route.method === 'GET') declared.push(route.config?.roles);

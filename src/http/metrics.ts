@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ServerEvent } from '../protocol/index.js';
+import { z } from 'zod';
+import { errorBody, type ServerEvent } from '../protocol/index.js';
 import './principal.js';
 
 export interface MetricsOptions {
@@ -97,7 +98,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
 
   const plugin: FastifyPluginAsync = async (app) => {
-    app.get('/metrics', { config: { roles: ['admin', 'service'] } }, async (_request, reply) => {
+    const schema = {
+      response: { 200: z.string().describe('Prometheus text format'), '4xx': errorBody },
+    };
+    app.get('/metrics', { config: { roles: ['admin', 'service'] }, schema }, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.header('content-type', registry.contentType).send(body);
     });

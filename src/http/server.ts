@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import { ZodError } from 'zod';
 import type { Config, Logger } from '../config/index.js';
-import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/storage-health.js';
-import { HttpError } from './errors.js';
+import { z } from 'zod';
+import type { StorageHealth } from '../store/storage-health.js';
+import { errorResponses, useContract } from './contract.js';
 import './principal.js';
 
 export interface HttpServerOptions {
@@ -47,46 +47,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
-  app.setErrorHandler((err: FastifyError | HttpError | ZodError, request, reply) => {
-    // Fail closed and say so: a full or failing disk is not an "internal error", and nothing was stored.
-    if (err instanceof StorageUnavailableError || isStorageError(err)) {
-      options.storage?.report(err, `${request.method} ${request.routeOptions.url ?? request.url}`);
-      request.log.error({ err }, 'storage failed under a request');
-      return reply.code(503).send({
-        error: {
-          code: 'storage_unavailable',
-          message: 'storage is unavailable (disk full or failing); nothing was stored, retry later',
-        },
-      });
-    }
-    if (err instanceof HttpError) {
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-    }
-    if (err instanceof ZodError) {
-      const message = err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      return reply.code(400).send({ error: { code: 'invalid_body', message } });
-    }
-    const status = err.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    const code =
-      status === 413
-        ? 'body_too_large'
-        : status === 429
-          ? 'rate_limited'
-          : err.validation
-            ? 'invalid_request'
-            : status >= 500
-              ? 'internal'
-              : (err.code?.toLowerCase() ?? 'bad_request');
-    return reply
-      .code(status)
-      .send({ error: { code, message: status >= 500 ? 'internal server error' : err.message } });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-    }),
-  );
+  await useContract(app, { storage: options.storage });
 
   await app.register(websocket, {
     options: {
@@ -97,12 +58,27 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     },
   });
 
-  app.get('/healthz', { config: { roles: 'public' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { roles: 'public' } }, async (_request, reply) => {
-    const checks = Object.fromEntries(Object.entries(options.readiness ?? {}).map(([k, f]) => [k, f()]));
-    const ready = Object.values(checks).every(Boolean);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  app.get(
+    '/healthz',
+    { config: { roles: 'public' }, schema: { response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' }),
+  );
+  const readiness = z.object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.record(z.string(), z.boolean()),
   });
+  app.get(
+    '/readyz',
+    {
+      config: { roles: 'public' },
+      schema: { response: { 200: readiness, 503: readiness, ...errorResponses } },
+    },
+    async (_request, reply) => {
+      const checks = Object.fromEntries(Object.entries(options.readiness ?? {}).map(([k, f]) => [k, f()]));
+      const ready = Object.values(checks).every(Boolean);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    },
+  );
 
   const webDir = resolve(config.server.webDir);
   if (existsSync(webDir)) {

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { errorBody } from '../protocol/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { CallAccessAudit, CallSessionManager } from '../session/index.js';
 import { StreamSocket } from './stream-socket.js';
@@ -20,7 +22,15 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (
 ) => {
   app.get(
     '/api/stream/asr',
-    { websocket: true, config: { roles: ['ingress', 'agent', 'supervisor', 'admin', 'service'] } },
+    {
+      websocket: true,
+      config: { roles: ['ingress', 'agent', 'supervisor', 'admin', 'service'] },
+      schema: {
+        description:
+          "live call audio in (binary frames after a `start` message), the call's ordered events out (src/protocol)",
+        response: { 101: z.null().describe('switching protocols: WebSocket'), '4xx': errorBody },
+      },
+    },
     (socket, request) => {
       new StreamSocket(socket, {
         manager,

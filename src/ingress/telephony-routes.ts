@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { errorBody } from '../protocol/index.js';
 import type { Config, Logger } from '../config/index.js';
 import { AudiohookConnection } from './audiohook.js';
 import { verifyAudiohookSignature } from './audiohook-signature.js';
 import { FreeswitchConnection } from './freeswitch.js';
-import { IngressError, type IngressErrorCode } from './ingress-error.js';
 import { peerPrincipal } from './peer-access.js';
 import type { Telephony } from './telephony.js';
 import { twilioSignatureValid, TwilioConnection } from './twilio.js';
@@ -17,23 +17,18 @@ export interface TelephonyRoutesOptions {
   checkToken: TokenCheck;
 }
 
-const HTTP_STATUS: Record<IngressErrorCode, number> = {
-  ingress_busy: 503,
-  unsupported_codec: 400,
-  invalid_case_id: 400,
-  case_in_use: 409,
-  unauthorized: 401,
-  forbidden_peer: 403,
-  malformed_frame: 400,
-  protocol_error: 400,
-};
-
 const externalMediaBody = z.object({
   format: z.string(),
   case_id: z.string().optional(),
   agent_id: z.string().optional(),
   speaker: z.enum(['caller', 'agent']).optional(),
   channel_id: z.string().optional(),
+});
+
+/** The OpenAPI description of a telephony WebSocket (messages are the platform's own protocol). */
+const upgrade = (description: string) => ({
+  description,
+  response: { 101: z.null().describe('switching protocols: WebSocket'), '4xx': errorBody },
 });
 
 /**
@@ -68,7 +63,12 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
   if (ingress.freeswitch) {
     app.get(
       '/ingress/freeswitch',
-      { websocket: true, config: { roles: 'public' }, preValidation: byToken },
+      {
+        websocket: true,
+        config: { roles: 'public' },
+        schema: upgrade('FreeSWITCH mod_audio_fork leg (ingress token)'),
+        preValidation: byToken,
+      },
       (socket, request) => {
         new FreeswitchConnection(socket, {
           legs,
@@ -88,6 +88,7 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
       {
         websocket: true,
         config: { roles: 'public' },
+        schema: upgrade('Genesys AudioHook session (ingress token, signed request)'),
         preValidation: async (request, reply) => {
           await byToken(request, reply);
           if (reply.sent || !secret) return;
@@ -122,6 +123,7 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
       {
         websocket: true,
         config: { roles: 'public' },
+        schema: upgrade('Twilio Media Streams (signed request or stream token)'),
         preValidation: async (request, reply) => {
           // Without an auth token configured, the stream's `token` parameter is checked at `start`.
           if (!ingress.twilioAuthToken) return;
@@ -154,27 +156,36 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
 
   const externalMedia = telephony.externalMedia;
   if (externalMedia) {
-    const fail = (reply: FastifyReply, err: unknown) => {
-      if (!(err instanceof IngressError)) throw err;
-      return reply.code(HTTP_STATUS[err.code]).send({ error: { code: err.code, message: err.message } });
-    };
-    app.post('/api/ingress/external-media', { config: { roles: ['ingress'] } }, async (request, reply) => {
-      const body = externalMediaBody.parse(request.body);
-      try {
-        return reply
+    app.post<{ Body: z.output<typeof externalMediaBody> }>(
+      '/api/ingress/external-media',
+      {
+        config: { roles: ['ingress'] },
+        schema: {
+          body: externalMediaBody,
+          response: { 201: z.looseObject({ case_id: z.string() }), '4xx': errorBody, '5xx': errorBody },
+        },
+      },
+      async (request, reply) =>
+        reply
           .code(201)
           .send(
-            await externalMedia.start(body, request.principal ?? peerPrincipal('external-media', request.ip)),
-          );
-      } catch (err) {
-        return fail(reply, err);
-      }
-    });
-    app.delete(
+            await externalMedia.start(
+              request.body,
+              request.principal ?? peerPrincipal('external-media', request.ip),
+            ),
+          ),
+    );
+    app.delete<{ Params: { case_id: string } }>(
       '/api/ingress/external-media/:case_id',
-      { config: { roles: ['ingress'] } },
+      {
+        config: { roles: ['ingress'] },
+        schema: {
+          params: z.object({ case_id: z.string() }),
+          response: { 204: z.null().describe('stopped'), '4xx': errorBody },
+        },
+      },
       async (request, reply) => {
-        const { case_id: caseId } = request.params as { case_id: string };
+        const caseId = request.params.case_id;
         if (!(await externalMedia.stop(caseId))) {
           return reply
             .code(404)

@@ -1,8 +1,14 @@
 /**
- * The published wire protocol of `WS /api/stream/asr` and the desktop event stream.
+ * The published wire protocol of `WS /api/stream/asr`, the desktop event stream and the REST bodies
+ * both sides share (case record, feedback vocabulary, error body).
  * Pure types and schemas (zod only): the web desktop imports this and nothing else of the server.
  */
 import { z } from 'zod';
+import { feedbackActions } from './feedback.js';
+
+export * from './feedback.js';
+export * from './record.js';
+export * from './http.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -49,7 +55,7 @@ export const feedbackMessage = z.object({
   type: z.literal('feedback'),
   case_id: z.string().min(1),
   utterance_id: z.string().optional(),
-  action: z.enum(['adopt', 'edit', 'reject', 'copy', 'undo_correction', 'annotate']),
+  action: z.enum(feedbackActions),
   faq_id: z.string().optional(),
   text: z.string().max(10_000).optional(),
 });

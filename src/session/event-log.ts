@@ -78,8 +78,4 @@ export class CallEventLog {
   unsubscribe(subscriber: EventSubscriber): void {
     this.subscribers.delete(subscriber);
   }
-
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
 }

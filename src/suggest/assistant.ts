@@ -9,7 +9,7 @@ import {
   type SuggestEngine,
 } from './engine.js';
 import type { ReplyScript } from './template.js';
-import type { FeedbackMessage } from '../protocol/index.js';
+import { learnedVerdictOf, type FeedbackMessage } from '../protocol/index.js';
 import type {
   AssistUtterance,
   LearnFromAgent,
@@ -36,13 +36,6 @@ export interface CallAssistantFactoryOptions {
   /** Adopted and rejected cards go here, with the caller's words they answered (retrieval learns). */
   learn?: LearnFromAgent;
 }
-
-/** Card actions retrieval learns from: adopting (or adopting edited) is a yes, rejecting a no. */
-const LEARNED_ACTIONS: Partial<Record<FeedbackMessage['action'], 'adopted' | 'rejected'>> = {
-  adopt: 'adopted',
-  edit: 'adopted',
-  reject: 'rejected',
-};
 
 /** A partial shorter than this says too little to retrieve on. */
 const MIN_PARTIAL_CHARS = 6;
@@ -184,7 +177,7 @@ class Assistant implements CallAssistant {
   }
 
   onFeedback(message: FeedbackMessage, by: string | null): void {
-    const action = LEARNED_ACTIONS[message.action];
+    const action = learnedVerdictOf[message.action];
     const answered = message.utterance_id ? this.answered.get(message.utterance_id) : undefined;
     // Only a card of a suggestion this call made: its caller's words are what the card answered.
     if (!action || !message.faq_id || !answered || !this.learn) return;

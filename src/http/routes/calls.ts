@@ -11,6 +11,7 @@ import {
   type CallSessionManager,
 } from '../../session/index.js';
 import { HttpError, badRequest, forbidden, notFound } from '../errors.js';
+import { errorResponses, webSocketUpgrade, type ZodTypeProvider } from '../contract.js';
 import type { Principal } from '../principal.js';
 
 export interface CallRoutesOptions {
@@ -23,11 +24,58 @@ export interface CallRoutesOptions {
 /** The board and the alert feed are polled every few seconds: one audit entry per viewer per this long. */
 const LIST_AUDIT_WINDOW_MS = 10 * 60_000;
 
+const step = z.object({ by: z.string().nullable(), at: z.number() }).loose().nullable();
+const alertRecord = z
+  .object({
+    case_id: z.string(),
+    utterance_id: z.string(),
+    seq: z.number().int(),
+    ts: z.number(),
+    level: z.enum(['warning', 'critical']),
+    category: z.string(),
+    protocol: z.string(),
+    script: z.string(),
+    reason: z.string(),
+    text: z.string(),
+    acknowledged_by_agent: step,
+    acknowledged_by_supervisor: step,
+    taken_over_by: step,
+    outcome: step,
+    updated_at: z.number(),
+  })
+  .loose();
+const callSummary = z.object({
+  case_id: z.string(),
+  case_no: z.string().nullable(),
+  speech_to_text: z.boolean(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  agent_id: z.string().nullable(),
+  agent_name: z.string().nullable(),
+  status: z.enum(['live', 'ended']),
+  last_utterance: z.string().nullable(),
+  agency: z.string().nullable(),
+  alert_level: z.enum(['warning', 'critical']).nullable(),
+  open_alerts: z.number().int(),
+  last_seq: z.number().int(),
+});
+const caseParams = z.object({ case_id: z.string().min(1) });
+const followQuery = z.object({
+  last_seq: z.coerce.number().int().min(0).default(0),
+  /** `ts` of the first event the follower saw (the run of the case it followed). */
+  run: z.coerce.number().int().min(0).optional(),
+  token: z.string().optional().describe('bearer token (browsers cannot set headers on a WebSocket)'),
+});
+
 /**
  * Live calls for the desktop and the supervisor board. Who sees which call is `mayFollowCall`
  * (session/access.ts): admins see none (no call content), agents their own.
  */
-export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { manager, config, audit }) => {
+export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (
+  fastify,
+  { manager, config, audit },
+) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const policy: CallAccessPolicy = { agentsSeeUnassignedCalls: config.auth.agentsSeeUnassignedCalls };
   const lastListed = new Map<string, number>();
   /** Audits a polled list of call content once per viewer per window; refuses when it cannot be recorded. */
@@ -47,21 +95,37 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
     lastListed.set(key, now);
   };
 
-  app.get('/api/calls', { config: { roles: ['agent', 'supervisor'] } }, async (request) => {
-    const calls = manager.list().filter((c) => {
-      const session = manager.get(c.case_id);
-      return session ? mayFollowCall(session.ownership, request.principal ?? null, policy) : false;
-    });
-    await auditList('call.list', request.principal, request.ip, calls.length);
-    return { calls };
-  });
+  app.get(
+    '/api/calls',
+    {
+      config: { roles: ['agent', 'supervisor'] },
+      schema: { response: { 200: z.object({ calls: z.array(callSummary) }), ...errorResponses } },
+    },
+    async (request) => {
+      const calls = manager.list().filter((c) => {
+        const session = manager.get(c.case_id);
+        return session ? mayFollowCall(session.ownership, request.principal ?? null, policy) : false;
+      });
+      await auditList('call.list', request.principal, request.ip, calls.length);
+      return { calls };
+    },
+  );
 
-  app.get('/api/alerts', { config: { roles: ['supervisor'] } }, async (request) => {
-    const { since } = z.object({ since: z.coerce.number().int().min(0).default(0) }).parse(request.query);
-    const alerts = manager.alerts(since);
-    await auditList('call.alerts', request.principal, request.ip, alerts.length);
-    return { alerts };
-  });
+  app.get(
+    '/api/alerts',
+    {
+      config: { roles: ['supervisor'] },
+      schema: {
+        querystring: z.object({ since: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ alerts: z.array(alertRecord) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const alerts = manager.alerts(request.query.since);
+      await auditList('call.alerts', request.principal, request.ip, alerts.length);
+      return { alerts };
+    },
+  );
 
   /**
    * Acting on an alert: the agent acknowledges it (the panel stops showing it first), a supervisor
@@ -70,12 +134,18 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
    */
   app.post(
     '/api/calls/:case_id/alerts/:seq',
-    { config: { roles: ['agent', 'supervisor', 'admin'] } },
+    {
+      config: { roles: ['agent', 'supervisor', 'admin'] },
+      schema: {
+        params: caseParams.extend({ seq: z.coerce.number().int().min(1) }),
+        // No body parses as {}: the answer then names the missing action.
+        body: alertActionRequest.prefault({} as z.input<typeof alertActionRequest>),
+        response: { 200: z.object({ alert: alertRecord.nullable() }), ...errorResponses },
+      },
+    },
     async (request) => {
-      const { case_id: caseId, seq } = z
-        .object({ case_id: z.string().min(1), seq: z.coerce.number().int().min(1) })
-        .parse(request.params);
-      const body = alertActionRequest.parse(request.body ?? {});
+      const { case_id: caseId, seq } = request.params;
+      const body = request.body;
       const session = manager.get(caseId);
       if (!session) throw notFound('unknown_case', `no live or recent call ${caseId}`);
       const principal = request.principal ?? null;
@@ -91,18 +161,23 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
     },
   );
 
-  app.get(
+  app.get<{ Params: z.output<typeof caseParams>; Querystring: z.output<typeof followQuery> }>(
     '/api/calls/:case_id/events',
-    { websocket: true, config: { roles: ['agent', 'supervisor', 'admin'] } },
+    {
+      websocket: true,
+      config: { roles: ['agent', 'supervisor', 'admin'] },
+      schema: webSocketUpgrade({
+        params: caseParams,
+        querystring: followQuery,
+        description:
+          "the call's events (`ServerEvent`s) from `last_seq` on; the agent sends `feedback` messages",
+      }),
+      attachValidation: true,
+    },
     (socket, request) => {
-      const { case_id: caseId } = request.params as { case_id: string };
-      const query = z
-        .object({
-          last_seq: z.coerce.number().int().min(0).default(0),
-          /** `ts` of the first event the follower saw (the run of the case it followed). */
-          run: z.coerce.number().int().min(0).optional(),
-        })
-        .parse(request.query);
+      if (request.validationError) throw request.validationError;
+      const { case_id: caseId } = request.params;
+      const query = request.query;
       const session = manager.get(caseId);
       const principal = request.principal ?? null;
       const error = (code: string, text: string, fatal: boolean) => ({

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Archive } from '../../cases/index.js';
+import { caseRecordBody } from '../../protocol/index.js';
 import { CASE_NO, type CaseNumberRepository } from '../../store/case-number-repository.js';
+import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { unauthorized } from '../errors.js';
-import { asHttp } from './case-errors.js';
 
 export interface CaseRoutesOptions {
   archive: Archive;
@@ -19,9 +20,49 @@ const time = z.union([
   z.coerce.number().int().nonnegative(),
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
+const searchQuery = z.object({
+  from: time.optional(),
+  to: time.optional(),
+  agent: z.string().max(128).optional(),
+  agency: z.string().max(200).optional(),
+  q: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const idParams = z.object({ id: z.string().describe('case id or readable number (1999-YYYYMMDD-NNNNNN)') });
+
+const caseSummary = z.object({
+  id: z.string(),
+  case_no: z.string().nullable(),
+  agent_id: z.string().nullable(),
+  status: z.string(),
+  started_at: z.number(),
+  ended_at: z.number().nullable(),
+  category: z.string().nullable(),
+  agency: z.string().nullable(),
+  legal_hold: z.boolean(),
+});
+const caseView = caseSummary
+  .extend({
+    end_reason: z.string().nullable(),
+    notes: z.string().nullable(),
+    revision: z.number().int(),
+    hold_reason: z.string().nullable(),
+    transcript: z.array(z.looseObject({ utterance_id: z.string(), text: z.string().nullable() })),
+    suggestions: z.array(z.looseObject({ utterance_id: z.string(), faq_ids: z.array(z.string()) })),
+    feedback: z.array(z.looseObject({ id: z.string(), action: z.string() })),
+    audio: z.array(z.looseObject({ segment_id: z.string(), format: z.string(), sha256: z.string() })),
+    history: z.array(z.looseObject({ revision: z.number(), item: z.string() })).optional(),
+  })
+  .describe('what this viewer may read of the case (docs/archive.md "who sees what")');
+const recorded = z.object({ case_id: z.string(), revision: z.number().int(), applied: z.boolean() });
 
 /** The case archive: end-of-call records, reading, search, audio, legal hold. */
-export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { archive, caseNumbers }) => {
+export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (
+  fastify,
+  { archive, caseNumbers },
+) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   /** The internal id of a case asked for by id or by readable number. */
   const caseIdOf = async (idOrNumber: string) =>
     (CASE_NO.test(idOrNumber) ? await caseNumbers?.caseIdOf(idOrNumber) : null) ?? idOrNumber;
@@ -32,49 +73,53 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { a
 
   app.post(
     '/api/case/record',
-    { config: { roles: ['agent', 'supervisor', 'service'] } },
+    {
+      config: { roles: ['agent', 'supervisor', 'service'] },
+      schema: {
+        body: caseRecordBody,
+        response: { 200: recorded.describe('already applied'), 201: recorded, ...errorResponses },
+      },
+    },
     async (request, reply) => {
-      const result = await asHttp(archive.cases.record(request.body, viewer(request)));
+      const result = await archive.cases.record(request.body, viewer(request));
       return reply
         .code(result.applied ? 201 : 200)
         .send({ case_id: result.caseId, revision: result.revision, applied: result.applied });
     },
   );
 
-  app.get('/api/cases', { config: { roles: ['agent', 'supervisor', 'service'] } }, async (request) => {
-    const q = z
-      .object({
-        from: time.optional(),
-        to: time.optional(),
-        agent: z.string().max(128).optional(),
-        agency: z.string().max(200).optional(),
-        q: z.string().min(1).max(200).optional(),
-        limit: z.coerce.number().int().min(1).max(500).default(50),
-        offset: z.coerce.number().int().min(0).default(0),
-      })
-      .parse(request.query);
-    // A readable case number finds that case (if the viewer may read it), not text that contains it.
-    if (q.q && CASE_NO.test(q.q.trim())) {
-      const id = await caseNumbers?.caseIdOf(q.q.trim());
-      if (!id) return { cases: [] };
-      const found = await asHttp(archive.cases.get(id, viewer(request)));
-      return {
-        cases: await numbered([
-          {
-            id: found.id,
-            agent_id: found.agent_id,
-            status: found.status,
-            started_at: found.started_at,
-            ended_at: found.ended_at,
-            category: found.category,
-            agency: found.agency,
-            legal_hold: found.legal_hold,
-          },
-        ]),
-      };
-    }
-    const cases = await asHttp(
-      archive.cases.search(
+  app.get(
+    '/api/cases',
+    {
+      config: { roles: ['agent', 'supervisor', 'service'] },
+      schema: {
+        querystring: searchQuery,
+        response: { 200: z.object({ cases: z.array(caseSummary) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      // A readable case number finds that case (if the viewer may read it), not text that contains it.
+      if (q.q && CASE_NO.test(q.q.trim())) {
+        const id = await caseNumbers?.caseIdOf(q.q.trim());
+        if (!id) return { cases: [] };
+        const found = await archive.cases.get(id, viewer(request));
+        return {
+          cases: await numbered([
+            {
+              id: found.id,
+              agent_id: found.agent_id,
+              status: found.status,
+              started_at: found.started_at,
+              ended_at: found.ended_at,
+              category: found.category,
+              agency: found.agency,
+              legal_hold: found.legal_hold,
+            },
+          ]),
+        };
+      }
+      const cases = await archive.cases.search(
         {
           from: q.from,
           to: q.to,
@@ -85,23 +130,40 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { a
           offset: q.offset,
         },
         viewer(request),
-      ),
-    );
-    return { cases: await numbered(cases) };
-  });
+      );
+      return { cases: await numbered(cases) };
+    },
+  );
 
-  app.get('/api/case/:id', { config: { roles: ['agent', 'supervisor', 'service'] } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const [view] = await numbered([await asHttp(archive.cases.get(await caseIdOf(id), viewer(request)))]);
-    return view;
-  });
+  app.get(
+    '/api/case/:id',
+    {
+      config: { roles: ['agent', 'supervisor', 'service'] },
+      schema: { params: idParams, response: { 200: caseView, ...errorResponses } },
+    },
+    async (request) => {
+      const [view] = await numbered([
+        await archive.cases.get(await caseIdOf(request.params.id), viewer(request)),
+      ]);
+      return view;
+    },
+  );
 
   app.get(
     '/api/case/:id/audio/:segment',
-    { config: { roles: ['agent', 'supervisor'] } },
+    {
+      config: { roles: ['agent', 'supervisor'] },
+      schema: {
+        params: z.object({ id: z.string(), segment: z.string() }),
+        response: {
+          200: z.string().describe('audio/wav or audio/ogg; `digest: sha-256=…`'),
+          ...errorResponses,
+        },
+      },
+    },
     async (request, reply) => {
-      const { id, segment } = request.params as { id: string; segment: string };
-      const audio = await asHttp(archive.cases.audio(id, segment, viewer(request)));
+      const { id, segment } = request.params;
+      const audio = await archive.cases.audio(id, segment, viewer(request));
       return reply
         .type(audio.format === 'wav' ? 'audio/wav' : 'audio/ogg')
         .header('digest', `sha-256=${Buffer.from(audio.sha256, 'hex').toString('base64')}`)
@@ -110,13 +172,21 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (app, { a
     },
   );
 
-  app.post('/api/case/:id/hold', { config: { roles: ['supervisor', 'admin'] } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const body = z
-      .object({ hold: z.boolean(), reason: z.string().max(500).optional() })
-      .strict()
-      .parse(request.body);
-    await asHttp(archive.cases.setHold(id, body.hold, body.reason ?? null, viewer(request)));
-    return { case_id: id, legal_hold: body.hold };
-  });
+  app.post(
+    '/api/case/:id/hold',
+    {
+      config: { roles: ['supervisor', 'admin'] },
+      schema: {
+        params: z.object({ id: z.string() }),
+        body: z.object({ hold: z.boolean(), reason: z.string().max(500).optional() }).strict(),
+        response: { 200: z.object({ case_id: z.string(), legal_hold: z.boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const body = request.body;
+      await archive.cases.setHold(id, body.hold, body.reason ?? null, viewer(request));
+      return { case_id: id, legal_hold: body.hold };
+    },
+  );
 };

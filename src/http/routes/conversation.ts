@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { auditEntry, type AuditInput } from '../../store/audit-repository.js';
-import { ConversationError, type ConversationService } from '../../suggest/index.js';
+import type { ConversationService } from '../../suggest/index.js';
+import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError, unauthorized } from '../errors.js';
+import { agencyContact, agencyGuess, faqCandidate, tier } from './shapes.js';
 
 export interface ConversationRoutesOptions {
   conversations: ConversationService;
@@ -18,12 +20,22 @@ const createBody = z
 const queryBody = z.object({ conversation_id: z.string().min(1).max(128), text: z.string().max(2000) });
 const idParams = z.object({ id: z.string().min(1).max(128) });
 
-function toHttp(err: unknown): never {
-  if (err instanceof ConversationError) {
-    throw new HttpError(err.code === 'unknown_conversation' ? 404 : 400, err.code, err.message);
-  }
-  throw err;
-}
+const answer = z.looseObject({
+  answer: z.string(),
+  faq_candidates: z.array(faqCandidate),
+  tier,
+  agency: agencyGuess,
+  handoff: agencyContact.nullable(),
+  cited_faq_ids: z.array(z.string()),
+  source: z.enum(['template', 'llm']),
+  case_status: z.record(z.string(), z.unknown()).nullable(),
+  alerts: z.array(z.looseObject({ level: z.string(), category: z.string(), script: z.string() })),
+  links: z.array(z.object({ label: z.string(), url: z.string() })),
+});
+const historyReply = z.object({
+  conversation_id: z.string(),
+  turns: z.array(z.looseObject({ role: z.string(), text: z.string() })),
+});
 
 /**
  * The text channel: `POST /api/conversation` → `{conversation_id}`, `POST /api/query
@@ -31,7 +43,8 @@ function toHttp(err: unknown): never {
  * /api/conversation/:id/history` → `{conversation_id,turns}`. A conversation belongs to whoever
  * opened it: only they continue it; they and supervisors read its history (audited).
  */
-export const conversationRoutes: FastifyPluginAsync<ConversationRoutesOptions> = async (app, options) => {
+export const conversationRoutes: FastifyPluginAsync<ConversationRoutesOptions> = async (fastify, options) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { conversations, audit } = options;
 
   const principalOf = (request: FastifyRequest) => {
@@ -50,7 +63,7 @@ export const conversationRoutes: FastifyPluginAsync<ConversationRoutesOptions> =
   /** The owner continues and reads; a supervisor only reads. Refusals are audited. */
   const requireAccess = async (request: FastifyRequest, id: string, use: 'continue' | 'read') => {
     const principal = principalOf(request);
-    const owner = await conversations.owner(id).catch(toHttp);
+    const owner = await conversations.owner(id);
     const allowed = owner?.id === principal.id || (use === 'read' && principal.role === 'supervisor');
     if (!allowed) {
       await record(request, 'conversation.denied', id, { use });
@@ -58,25 +71,43 @@ export const conversationRoutes: FastifyPluginAsync<ConversationRoutesOptions> =
     }
   };
 
-  app.post('/api/conversation', { config: { roles } }, async (request, reply) => {
-    const body = createBody.parse(request.body ?? undefined);
-    const principal = principalOf(request);
-    return reply
-      .code(201)
-      .send(await conversations.create({ ...body, owner: { id: principal.id, role: principal.role } }));
-  });
+  app.post(
+    '/api/conversation',
+    {
+      config: { roles },
+      schema: {
+        body: createBody,
+        response: { 201: z.object({ conversation_id: z.string() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const principal = principalOf(request);
+      return reply
+        .code(201)
+        .send(await conversations.create({ ...body, owner: { id: principal.id, role: principal.role } }));
+    },
+  );
 
-  app.post('/api/query', { config: { roles } }, async (request) => {
-    const body = queryBody.parse(request.body);
-    await requireAccess(request, body.conversation_id, 'continue');
-    return conversations.query(body.conversation_id, body.text).catch(toHttp);
-  });
+  app.post(
+    '/api/query',
+    { config: { roles }, schema: { body: queryBody, response: { 200: answer, ...errorResponses } } },
+    async (request) => {
+      const body = request.body;
+      await requireAccess(request, body.conversation_id, 'continue');
+      return conversations.query(body.conversation_id, body.text);
+    },
+  );
 
-  app.get('/api/conversation/:id/history', { config: { roles } }, async (request) => {
-    const { id } = idParams.parse(request.params);
-    await requireAccess(request, id, 'read');
-    const history = await conversations.history(id).catch(toHttp);
-    await record(request, 'conversation.read', id, { turns: history.turns.length });
-    return history;
-  });
+  app.get(
+    '/api/conversation/:id/history',
+    { config: { roles }, schema: { params: idParams, response: { 200: historyReply, ...errorResponses } } },
+    async (request) => {
+      const { id } = request.params;
+      await requireAccess(request, id, 'read');
+      const history = await conversations.history(id);
+      await record(request, 'conversation.read', id, { turns: history.turns.length });
+      return history;
+    },
+  );
 };

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { exportEntries, type Actor, type KnowledgeService } from '../../knowledge/index.js';
+import { learnedVerdicts } from '../../protocol/index.js';
+import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
-import { asHttp } from './kb.js';
+import { entryParam, kbParam } from './kb.js';
+import { kbChange } from './shapes.js';
 
 export interface KbContentRoutesOptions {
   knowledge: KnowledgeService;
@@ -14,124 +17,248 @@ const actorOf = (request: FastifyRequest): Actor => ({
   source: request.ip,
 });
 
-const kbParam = z.object({ kb: z.string().min(1) });
-const entryParam = z.object({ kb: z.string().min(1), id: z.string().min(1) });
 const phrasingText = z.string().trim().min(2).max(200);
+const phrasing = z.looseObject({ text: z.string(), status: z.enum(['review', 'pending', 'approved']) });
+const phrasings = kbChange({ id: z.string(), phrasings: z.array(phrasing) });
+const vocabularyTerm = z.object({
+  colloquial: z.string().trim().min(2).max(40),
+  official: z.array(z.string().trim().min(1).max(40)).min(1).max(10),
+});
+const terms = z.array(z.looseObject({ colloquial: z.string(), official: z.array(z.string()) }));
+const learnedPhrasing = z.looseObject({
+  id: z.string(),
+  entry_id: z.string(),
+  text: z.string(),
+  adoptions: z.number().int(),
+  rejections: z.number().int(),
+  status: z.string(),
+});
+const feedbackBody = z.object({
+  text: z.string().trim().min(2).max(500),
+  faq_id: z.string().min(1),
+  action: z.enum(learnedVerdicts),
+  kb: z.string().min(1).optional(),
+});
 
 /**
  * What editors maintain besides entries — similar questions (相似問法), the colloquial → official
  * vocabulary, what agents taught retrieval — plus the agents' own feedback and KB export. Every change
  * is a new KB version (similar questions, vocabulary) or a learned-phrasing change, and is audited.
  */
-export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async (app, { knowledge }) => {
+export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async (fastify, { knowledge }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const editors = { config: { roles: ['admin', 'editor'] as const } };
   const reviewers = { config: { roles: ['supervisor', 'admin', 'editor'] as const } };
   const readers = { config: { roles: ['agent', 'supervisor', 'admin', 'editor', 'service'] as const } };
 
-  app.get('/api/kb/:kb/export', editors, async (request, reply) => {
-    const { kb } = kbParam.parse(request.params);
-    const { format } = z.object({ format: z.enum(['jsonl', 'csv']).default('jsonl') }).parse(request.query);
-    const body = exportEntries(await asHttp(() => knowledge.entries(kb)), format);
-    return reply
-      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${kb}.${format}"`)
-      .send(body);
-  });
+  app.get(
+    '/api/kb/:kb/export',
+    {
+      ...editors,
+      schema: {
+        params: kbParam,
+        querystring: z.object({ format: z.enum(['jsonl', 'csv']).default('jsonl') }),
+        response: { 200: z.string().describe('the entries as a JSONL or CSV file'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { kb } = request.params;
+      const { format } = request.query;
+      const body = exportEntries(knowledge.entries(kb), format);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${kb}.${format}"`)
+        .send(body);
+    },
+  );
 
-  app.get('/api/kb/:kb/entries/:id/phrasings', readers, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const entry = knowledge.entry(kb, id);
-    if (!entry) throw new HttpError(404, 'unknown_entry', `no entry "${id}" in "${kb}"`);
-    return { kb, id, question: entry.question, phrasings: entry.phrasings ?? [] };
-  });
+  app.get(
+    '/api/kb/:kb/entries/:id/phrasings',
+    {
+      ...readers,
+      schema: {
+        params: entryParam,
+        response: {
+          200: z.object({
+            kb: z.string(),
+            id: z.string(),
+            question: z.string(),
+            phrasings: z.array(phrasing),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { kb, id } = request.params;
+      const entry = knowledge.entry(kb, id);
+      if (!entry) throw new HttpError(404, 'unknown_entry', `no entry "${id}" in "${kb}"`);
+      return { kb, id, question: entry.question, phrasings: entry.phrasings ?? [] };
+    },
+  );
 
-  app.post('/api/kb/:kb/entries/:id/phrasings', editors, async (request, reply) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const { texts } = z.object({ texts: z.array(phrasingText).min(1).max(50) }).parse(request.body);
-    const version = await asHttp(() => knowledge.addPhrasings(kb, id, texts, actorOf(request)));
-    return reply.code(201).send({ kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version });
-  });
+  app.post(
+    '/api/kb/:kb/entries/:id/phrasings',
+    {
+      ...editors,
+      schema: {
+        params: entryParam,
+        body: z.object({ texts: z.array(phrasingText).min(1).max(50) }),
+        response: { 201: phrasings, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { kb, id } = request.params;
+      const version = await knowledge.addPhrasings(kb, id, request.body.texts, actorOf(request));
+      return reply.code(201).send({ kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version });
+    },
+  );
 
-  app.delete('/api/kb/:kb/entries/:id/phrasings', editors, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const { text } = z.object({ text: phrasingText }).parse(request.query);
-    const version = await asHttp(() => knowledge.removePhrasing(kb, id, text, actorOf(request)));
-    return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-  });
+  app.delete(
+    '/api/kb/:kb/entries/:id/phrasings',
+    {
+      ...editors,
+      schema: {
+        params: entryParam,
+        querystring: z.object({ text: phrasingText }),
+        response: { 200: phrasings, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb, id } = request.params;
+      const version = await knowledge.removePhrasing(kb, id, request.query.text, actorOf(request));
+      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
+    },
+  );
 
-  app.post('/api/kb/:kb/entries/:id/phrasings/approve', editors, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const { text } = z.object({ text: phrasingText }).parse(request.body);
-    const version = await asHttp(() => knowledge.approvePhrasing(kb, id, text, actorOf(request)));
-    return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-  });
+  app.post(
+    '/api/kb/:kb/entries/:id/phrasings/approve',
+    {
+      ...editors,
+      schema: {
+        params: entryParam,
+        body: z.object({ text: phrasingText }),
+        response: { 200: phrasings, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb, id } = request.params;
+      const version = await knowledge.approvePhrasing(kb, id, request.body.text, actorOf(request));
+      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
+    },
+  );
 
   /** Similar questions waiting for an editor: marked for review after an edit, or pending. */
-  app.get('/api/kb/:kb/phrasings', reviewers, async (request) => {
-    const { kb } = kbParam.parse(request.params);
-    const { status } = z
-      .object({ status: z.enum(['review', 'pending', 'approved']).default('review') })
-      .parse(request.query);
-    const entries = await asHttp(() => knowledge.entries(kb));
-    return {
-      kb,
-      status,
-      entries: entries
-        .map((e) => ({
-          id: e.id,
-          question: e.question,
-          phrasings: (e.phrasings ?? []).filter((p) => p.status === status),
-        }))
-        .filter((e) => e.phrasings.length),
-    };
-  });
+  app.get(
+    '/api/kb/:kb/phrasings',
+    {
+      ...reviewers,
+      schema: {
+        params: kbParam,
+        querystring: z.object({ status: z.enum(['review', 'pending', 'approved']).default('review') }),
+        response: {
+          200: z.object({
+            kb: z.string(),
+            status: z.string(),
+            entries: z.array(
+              z.object({ id: z.string(), question: z.string(), phrasings: z.array(phrasing) }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { kb } = request.params;
+      const { status } = request.query;
+      const entries = knowledge.entries(kb);
+      return {
+        kb,
+        status,
+        entries: entries
+          .map((e) => ({
+            id: e.id,
+            question: e.question,
+            phrasings: (e.phrasings ?? []).filter((p) => p.status === status),
+          }))
+          .filter((e) => e.phrasings.length),
+      };
+    },
+  );
 
-  app.get('/api/kb/:kb/vocabulary', readers, async (request) => {
-    const { kb } = kbParam.parse(request.params);
-    return { kb, terms: await asHttp(() => knowledge.vocabulary(kb)) };
-  });
+  app.get(
+    '/api/kb/:kb/vocabulary',
+    {
+      ...readers,
+      schema: { params: kbParam, response: { 200: z.object({ kb: z.string(), terms }), ...errorResponses } },
+    },
+    async (request) => {
+      const { kb } = request.params;
+      return { kb, terms: knowledge.vocabulary(kb) };
+    },
+  );
 
-  app.post('/api/kb/:kb/vocabulary', editors, async (request, reply) => {
-    const { kb } = kbParam.parse(request.params);
-    const { terms } = z
-      .object({
-        terms: z
-          .array(
-            z.object({
-              colloquial: z.string().trim().min(2).max(40),
-              official: z.array(z.string().trim().min(1).max(40)).min(1).max(10),
-            }),
-          )
-          .min(1)
-          .max(200),
-      })
-      .parse(request.body);
-    const version = await asHttp(() => knowledge.addVocabulary(kb, terms, actorOf(request)));
-    return reply.code(201).send({ kb, terms: knowledge.vocabulary(kb), version });
-  });
+  app.post(
+    '/api/kb/:kb/vocabulary',
+    {
+      ...editors,
+      schema: {
+        params: kbParam,
+        body: z.object({ terms: z.array(vocabularyTerm).min(1).max(200) }),
+        response: { 201: kbChange({ terms }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { kb } = request.params;
+      const version = await knowledge.addVocabulary(kb, request.body.terms, actorOf(request));
+      return reply.code(201).send({ kb, terms: knowledge.vocabulary(kb), version });
+    },
+  );
 
-  app.delete('/api/kb/:kb/vocabulary/:term', editors, async (request) => {
-    const { kb, term } = z.object({ kb: z.string().min(1), term: z.string().min(1) }).parse(request.params);
-    const version = await asHttp(() => knowledge.removeVocabulary(kb, term, actorOf(request)));
-    return { kb, terms: knowledge.vocabulary(kb), version };
-  });
+  app.delete(
+    '/api/kb/:kb/vocabulary/:term',
+    {
+      ...editors,
+      schema: {
+        params: kbParam.extend({ term: z.string().min(1) }),
+        response: { 200: kbChange({ terms }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb, term } = request.params;
+      const version = await knowledge.removeVocabulary(kb, term, actorOf(request));
+      return { kb, terms: knowledge.vocabulary(kb), version };
+    },
+  );
 
-  app.get('/api/kb/:kb/learned', reviewers, async (request) => {
-    const { kb } = kbParam.parse(request.params);
-    return { kb, learned: await asHttp(() => knowledge.learned(kb)) };
-  });
+  const learnedReply = z.object({ kb: z.string(), learned: z.array(learnedPhrasing) });
+  app.get(
+    '/api/kb/:kb/learned',
+    { ...reviewers, schema: { params: kbParam, response: { 200: learnedReply, ...errorResponses } } },
+    async (request) => {
+      const { kb } = request.params;
+      return { kb, learned: await knowledge.learned(kb) };
+    },
+  );
 
   for (const [path, status] of [
     ['approve', 'learned'],
     ['remove', 'removed'],
   ] as const) {
-    app.post(`/api/kb/:kb/learned/:id/${path}`, reviewers, async (request) => {
-      const { kb, id } = entryParam.parse(request.params);
-      return {
-        kb,
-        learned: await asHttp(() => knowledge.setLearnedStatus(kb, id, status, actorOf(request))),
-      };
-    });
+    app.post(
+      `/api/kb/:kb/learned/:id/${path}`,
+      {
+        ...reviewers,
+        schema: {
+          params: entryParam,
+          response: { 200: z.object({ kb: z.string(), learned: learnedPhrasing }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { kb, id } = request.params;
+        return { kb, learned: await knowledge.setLearnedStatus(kb, id, status, actorOf(request)) };
+      },
+    );
   }
 
   /**
@@ -140,22 +267,27 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
    */
   app.post(
     '/api/feedback',
-    { config: { roles: ['agent', 'supervisor', 'service'] as const } },
+    {
+      config: { roles: ['agent', 'supervisor', 'service'] as const },
+      schema: {
+        body: feedbackBody,
+        response: {
+          201: z.object({
+            kb: z.string(),
+            faq_id: z.string(),
+            action: z.enum(learnedVerdicts),
+            learned: learnedPhrasing,
+          }),
+          ...errorResponses,
+        },
+      },
+    },
     async (request, reply) => {
-      const body = z
-        .object({
-          text: z.string().trim().min(2).max(500),
-          faq_id: z.string().min(1),
-          action: z.enum(['adopted', 'rejected']),
-          kb: z.string().min(1).optional(),
-        })
-        .parse(request.body);
+      const body = request.body;
       const kb = body.kb ?? knowledge.defaultKb;
-      const learned = await asHttp(() =>
-        knowledge.feedback(
-          { kb, entryId: body.faq_id, text: body.text, action: body.action },
-          actorOf(request),
-        ),
+      const learned = await knowledge.feedback(
+        { kb, entryId: body.faq_id, text: body.text, action: body.action },
+        actorOf(request),
       );
       return reply.code(201).send({ kb, faq_id: body.faq_id, action: body.action, learned });
     },

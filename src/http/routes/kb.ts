@@ -1,39 +1,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import {
-  KnowledgeError,
-  parseColumnMap,
-  type Actor,
-  type KnowledgeErrorCode,
-  type KnowledgeService,
-} from '../../knowledge/index.js';
+import { parseColumnMap, type Actor, type KnowledgeService } from '../../knowledge/index.js';
+import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
+import { agencyContact, agencyGuess, faqCandidate, faqEntry, kbChange, kbVersion, tier } from './shapes.js';
 
 export interface KbRoutesOptions {
   knowledge: KnowledgeService;
-}
-
-const status: Record<KnowledgeErrorCode, number> = {
-  invalid_import: 400,
-  invalid_entry: 400,
-  unknown_kb: 404,
-  unknown_version: 404,
-  unknown_entry: 404,
-  duplicate_entry: 409,
-  fetch_failed: 502,
-  invalid_vocabulary: 400,
-  invalid_phrasing: 400,
-  unknown_phrasing: 404,
-};
-
-/** Runs a knowledge-stage call; its `KnowledgeError`s become HTTP errors with the same stable code. */
-export async function asHttp<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof KnowledgeError) throw new HttpError(status[err.code], err.code, err.message);
-    throw err;
-  }
 }
 
 const queryParams = z.object({
@@ -52,7 +25,7 @@ const importParams = z.object({
   note: z.string().max(500).optional(),
 });
 
-const tier = z.enum(['hot', 'cold', 'procedure']).nullable().optional();
+const entryTier = tier.nullable().optional();
 const entryBody = z.object({
   id: z.string().trim().min(1).max(200),
   question: z.string().trim().min(1),
@@ -61,7 +34,7 @@ const entryBody = z.object({
   maintainer: z.string().optional(),
   url: z.string().optional(),
   tags: z.array(z.string()).default([]),
-  tier,
+  tier: entryTier,
   updated: z.string().optional(),
 });
 const entryPatch = z.object({
@@ -71,18 +44,35 @@ const entryPatch = z.object({
   maintainer: z.string().optional(),
   url: z.string().optional(),
   tags: z.array(z.string()).optional(),
-  tier,
+  tier: entryTier,
   updated: z.string().optional(),
 });
 
-const kbParam = z.object({ kb: z.string().min(1) });
-const entryParam = z.object({ kb: z.string().min(1), id: z.string().min(1) });
+export const kbParam = z.object({ kb: z.string().min(1) });
+export const entryParam = z.object({ kb: z.string().min(1), id: z.string().min(1) });
+
+const searchReply = z.object({
+  results: z.array(faqCandidate.extend({ matched: z.array(z.string()) })),
+  took_ms: z.number(),
+  kb: z.string(),
+  kb_version: z.number().int(),
+  tier,
+  handoff: agencyContact.nullable(),
+  agency: agencyGuess,
+});
+const importReply = z.object({
+  kb: z.string(),
+  version: kbVersion,
+  created: z.boolean(),
+  took_ms: z.number(),
+});
 
 /**
  * FAQ search for desktops and services, and knowledge-base administration: import (JSONL or CSV
  * body), versions, rollback, entry create/update/delete. Every change swaps the live index atomically.
  */
-export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options) => {
+export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (fastify, options) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const { knowledge } = options;
   const readers = { config: { roles: ['agent', 'supervisor', 'admin', 'editor', 'service'] as const } };
   const admins = { config: { roles: ['admin'] as const } };
@@ -98,41 +88,71 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
     app.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => done(null, body));
   }
 
-  app.get('/api/faq/query', readers, async (request) => {
-    const q = queryParams.parse(request.query);
-    const result = await asHttp(() =>
-      knowledge.searchAsync(q.q, {
+  app.get(
+    '/api/faq/query',
+    { ...readers, schema: { querystring: queryParams, response: { 200: searchReply, ...errorResponses } } },
+    async (request) => {
+      const q = request.query;
+      const result = await knowledge.searchAsync(q.q, {
         k: q.k,
         ...(q.kb ? { kb: q.kb } : {}),
         ...(q.agency ? { agency: q.agency } : {}),
-      }),
-    );
-    return {
-      results: result.results.map((r) => ({ ...r, matched: r.matched ?? [] })),
-      took_ms: result.took_ms,
-      kb: result.kb,
-      kb_version: result.kb_version,
-      tier: result.tier,
-      handoff: result.handoff,
-      agency: result.agency,
-    };
-  });
+      });
+      return {
+        results: result.results.map((r) => ({ ...r, matched: r.matched ?? [] })),
+        took_ms: result.took_ms,
+        kb: result.kb,
+        kb_version: result.kb_version,
+        tier: result.tier,
+        handoff: result.handoff,
+        agency: result.agency,
+      };
+    },
+  );
 
-  app.get('/api/kb', readers, async () => ({ kbs: knowledge.kbs() }));
+  app.get(
+    '/api/kb',
+    {
+      ...readers,
+      schema: {
+        response: {
+          200: z.object({
+            kbs: z.array(z.object({ kb: z.string(), version: z.number(), entries: z.number() })),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ kbs: knowledge.kbs() }),
+  );
 
-  app.post('/api/kb/:kb/import', editors, async (request, reply) => {
-    const { kb } = kbParam.parse(request.params);
-    const params = importParams.parse(request.query);
-    const body = typeof request.body === 'string' ? request.body : null;
-    if (!body?.trim()) {
-      throw new HttpError(
-        400,
-        'invalid_import',
-        'send the JSONL or CSV file as the request body (Content-Type text/csv or application/x-ndjson)',
-      );
-    }
-    const result = await asHttp(() =>
-      knowledge.import(
+  app.post(
+    '/api/kb/:kb/import',
+    {
+      ...editors,
+      schema: {
+        params: kbParam,
+        querystring: importParams,
+        // Anything but text (a JSON body) reads as empty: answered below with the import's own error.
+        body: z
+          .string()
+          .catch('')
+          .describe('the JSONL or CSV file (Content-Type text/csv or application/x-ndjson)'),
+        response: { 200: importReply.describe('unchanged'), 201: importReply, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { kb } = request.params;
+      const params = request.query;
+      const body = request.body;
+      if (!body.trim()) {
+        throw new HttpError(
+          400,
+          'invalid_import',
+          'send the JSONL or CSV file as the request body (Content-Type text/csv or application/x-ndjson)',
+        );
+      }
+      const result = await knowledge.import(
         kb,
         body,
         {
@@ -143,49 +163,94 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (app, options
           ...(params.note ? { note: params.note } : {}),
         },
         actorOf(request),
-      ),
-    );
-    return reply.code(result.created ? 201 : 200).send(result);
-  });
-
-  app.get(
-    '/api/kb/:kb/versions',
-    { config: { roles: ['supervisor', 'admin', 'editor'] as const } },
-    async (request) => {
-      const { kb } = kbParam.parse(request.params);
-      return { kb, versions: await asHttp(() => knowledge.versions(kb)) };
+      );
+      return reply.code(result.created ? 201 : 200).send(result);
     },
   );
 
-  app.post('/api/kb/:kb/rollback', admins, async (request) => {
-    const { kb } = kbParam.parse(request.params);
-    const { version } = z.object({ version: z.number().int().min(1) }).parse(request.body);
-    return { kb, version: await asHttp(() => knowledge.rollback(kb, version, actorOf(request))) };
-  });
+  app.get(
+    '/api/kb/:kb/versions',
+    {
+      config: { roles: ['supervisor', 'admin', 'editor'] as const },
+      schema: {
+        params: kbParam,
+        response: { 200: z.object({ kb: z.string(), versions: z.array(kbVersion) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb } = request.params;
+      return { kb, versions: await knowledge.versions(kb) };
+    },
+  );
 
-  app.get('/api/kb/:kb/entries/:id', readers, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const entry = knowledge.entry(kb, id);
-    if (!entry) throw new HttpError(404, 'unknown_entry', `no entry "${id}" in "${kb}"`);
-    return entry;
-  });
+  app.post(
+    '/api/kb/:kb/rollback',
+    {
+      ...admins,
+      schema: {
+        params: kbParam,
+        body: z.object({ version: z.number().int().min(1) }),
+        response: { 200: kbChange({}), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb } = request.params;
+      return { kb, version: await knowledge.rollback(kb, request.body.version, actorOf(request)) };
+    },
+  );
 
-  app.post('/api/kb/:kb/entries', editors, async (request, reply) => {
-    const { kb } = kbParam.parse(request.params);
-    const entry = entryBody.parse(request.body);
-    const version = await asHttp(() => knowledge.createEntry(kb, entry, actorOf(request)));
-    return reply.code(201).send({ kb, entry: knowledge.entry(kb, entry.id), version });
-  });
+  app.get(
+    '/api/kb/:kb/entries/:id',
+    { ...readers, schema: { params: entryParam, response: { 200: faqEntry, ...errorResponses } } },
+    async (request) => {
+      const { kb, id } = request.params;
+      const entry = knowledge.entry(kb, id);
+      if (!entry) throw new HttpError(404, 'unknown_entry', `no entry "${id}" in "${kb}"`);
+      return entry;
+    },
+  );
 
-  app.put('/api/kb/:kb/entries/:id', editors, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    const patch = entryPatch.parse(request.body);
-    const version = await asHttp(() => knowledge.updateEntry(kb, id, patch, actorOf(request)));
-    return { kb, entry: knowledge.entry(kb, id), version };
-  });
+  app.post(
+    '/api/kb/:kb/entries',
+    {
+      ...editors,
+      schema: {
+        params: kbParam,
+        body: entryBody,
+        response: { 201: kbChange({ entry: faqEntry.nullable() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { kb } = request.params;
+      const entry = request.body;
+      const version = await knowledge.createEntry(kb, entry, actorOf(request));
+      return reply.code(201).send({ kb, entry: knowledge.entry(kb, entry.id), version });
+    },
+  );
 
-  app.delete('/api/kb/:kb/entries/:id', editors, async (request) => {
-    const { kb, id } = entryParam.parse(request.params);
-    return { kb, version: await asHttp(() => knowledge.deleteEntry(kb, id, actorOf(request))) };
-  });
+  app.put(
+    '/api/kb/:kb/entries/:id',
+    {
+      ...editors,
+      schema: {
+        params: entryParam,
+        body: entryPatch,
+        response: { 200: kbChange({ entry: faqEntry.nullable() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { kb, id } = request.params;
+      const version = await knowledge.updateEntry(kb, id, request.body, actorOf(request));
+      return { kb, entry: knowledge.entry(kb, id), version };
+    },
+  );
+
+  app.delete(
+    '/api/kb/:kb/entries/:id',
+    { ...editors, schema: { params: entryParam, response: { 200: kbChange({}), ...errorResponses } } },
+    async (request) => {
+      const { kb, id } = request.params;
+      return { kb, version: await knowledge.deleteEntry(kb, id, actorOf(request)) };
+    },
+  );
 };

@@ -3,16 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { AsrEngineRegistry } from '../../asr/index.js';
 import { ReferenceTextEngineDouble } from '../../asr/testing/reference-text-engine.js';
 import { createLogger, loadConfig } from '../../config/index.js';
-import { HttpError } from '../errors.js';
+import { useContract } from '../contract.js';
 import { modelRoutes } from './models.js';
 
 async function build(registry: AsrEngineRegistry) {
   const app = Fastify();
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
-    err instanceof HttpError
-      ? reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } })
-      : reply.code(err.statusCode ?? 500).send({ error: { code: 'invalid_body', message: err.message } }),
-  );
+  await useContract(app, { openApi: false });
   await app.register(modelRoutes, {
     registry,
     config: loadConfig({ env: {} }),

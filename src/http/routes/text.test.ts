@@ -2,12 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { ZodError } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../../test/shared.js';
 import { createTextNormalizer } from '../../text/index.js';
 import { textConfig } from '../../text/testing/fixtures.js';
-import { HttpError } from '../errors.js';
+import { useContract } from '../contract.js';
 import { textRoutes } from './text.js';
 
 async function build() {
@@ -17,13 +16,7 @@ async function build() {
     }),
   });
   const app = Fastify();
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) =>
-    err instanceof HttpError
-      ? reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } })
-      : err instanceof ZodError
-        ? reply.code(400).send({ error: { code: 'invalid_body', message: err.message } })
-        : reply.code(err.statusCode ?? 500).send({ error: { code: 'internal', message: err.message } }),
-  );
+  await useContract(app, { openApi: false });
   const routes: { url: string; method: string | string[]; roles: unknown }[] = [];
   app.addHook('onRoute', (r) => {
     routes.push({

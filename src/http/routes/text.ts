@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { TextError, lineNormalizer, type TextStage } from '../../text/index.js';
-import { HttpError } from '../errors.js';
+import { lineNormalizer, type TextStage } from '../../text/index.js';
+import { errorResponses, type ZodTypeProvider } from '../contract.js';
 
 export interface TextRoutesOptions {
   text: TextStage;
@@ -28,32 +28,39 @@ const normalizeBody = z
     message: 'give either text or lines',
   });
 
-/** Text-stage errors are the client's: 400 with their stable code. */
-const asHttp = (err: unknown): unknown =>
-  err instanceof TextError ? new HttpError(400, err.code, err.message) : err;
+const normalized = z.looseObject({ text: z.string(), edits: z.array(z.looseObject({ kind: z.string() })) });
+const lexiconReply = z.object({ count: z.number().int(), terms: z.array(z.string()) });
+const readers = { roles: ['agent', 'supervisor', 'admin', 'service'] as const };
 
 /**
  * `POST /api/text/normalize` — the text stage on demand, answered exactly as `hotline-assist text
  * normalize` answers (`lineNormalizer`: `redact_for` adds the redact step; no `raw` when it redacts);
  * `GET/POST /api/text/lexicon` — the lexicon terms, and admin additions.
  */
-export const textRoutes: FastifyPluginAsync<TextRoutesOptions> = async (app, { text }) => {
+export const textRoutes: FastifyPluginAsync<TextRoutesOptions> = async (fastify, { text }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/api/text/normalize',
-    { config: { roles: ['agent', 'supervisor', 'admin', 'service'] } },
+    {
+      config: readers,
+      schema: {
+        body: normalizeBody,
+        response: {
+          200: z
+            .union([normalized, z.object({ results: z.array(normalized) })])
+            .describe('one per text, or `results` per line'),
+          ...errorResponses,
+        },
+      },
+    },
     async (request) => {
-      const body = normalizeBody.parse(request.body);
-      let normalize;
-      try {
-        normalize = lineNormalizer({
-          steps: body.steps,
-          redactFor: body.redact_for,
-          final: body.final,
-          pauses: body.pauses?.map((p) => ({ afterChar: p.after_char, ms: p.ms })),
-        });
-      } catch (err) {
-        throw asHttp(err);
-      }
+      const body = request.body;
+      const normalize = lineNormalizer({
+        steps: body.steps,
+        redactFor: body.redact_for,
+        final: body.final,
+        pauses: body.pauses?.map((p) => ({ afterChar: p.after_char, ms: p.ms })),
+      });
       const run = (line: string) => normalize(text, line);
       if (body.text !== undefined) return run(body.text);
       return { results: (body.lines ?? []).map(run) };
@@ -62,24 +69,31 @@ export const textRoutes: FastifyPluginAsync<TextRoutesOptions> = async (app, { t
 
   app.get(
     '/api/text/lexicon',
-    { config: { roles: ['agent', 'supervisor', 'admin', 'service'] } },
+    {
+      config: readers,
+      schema: {
+        querystring: z.object({ source: z.enum(['all', 'admin']).default('all') }),
+        response: { 200: lexiconReply, ...errorResponses },
+      },
+    },
     async (request) => {
-      const q = z.object({ source: z.enum(['all', 'admin']).default('all') }).parse(request.query);
-      const terms = q.source === 'admin' ? text.adminTerms() : text.terms();
+      const terms = request.query.source === 'admin' ? text.adminTerms() : text.terms();
       return { count: terms.length, terms };
     },
   );
 
-  app.post('/api/text/lexicon', { config: { roles: ['admin'] } }, async (request, reply) => {
-    const body = z
-      .object({ terms: z.array(z.string()).min(1).max(1000) })
-      .strict()
-      .parse(request.body);
-    try {
-      await text.addTerms(body.terms);
-    } catch (err) {
-      throw asHttp(err);
-    }
-    return reply.code(201).send({ count: text.adminTerms().length, terms: text.adminTerms() });
-  });
+  app.post(
+    '/api/text/lexicon',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        body: z.object({ terms: z.array(z.string()).min(1).max(1000) }).strict(),
+        response: { 201: lexiconReply, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await text.addTerms(request.body.terms);
+      return reply.code(201).send({ count: text.adminTerms().length, terms: text.adminTerms() });
+    },
+  );
 };

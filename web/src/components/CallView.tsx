@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FaqCandidate } from '../../../src/protocol/index.js';
+import { verdictOf, type FaqCandidate } from '../../../src/protocol/index.js';
 import { copyText } from '../clipboard.js';
 import { actOnAlert } from '../net/api.js';
 import type { UserSession } from '../net/session.js';
@@ -112,9 +112,7 @@ export function CallView({ caseId, session, readOnly, onHangUp, onLeave, audioSt
           f.utteranceId === reply.utteranceId && !f.faqId && ['adopt', 'edit', 'reject'].includes(f.action),
       );
     if (!last) return null;
-    const status = ({ adopt: 'adopted', edit: 'edited', reject: 'rejected' } as const)[
-      last.action as 'adopt' | 'edit' | 'reject'
-    ];
+    const status = verdictOf[last.action as keyof typeof verdictOf];
     return { status, text: last.action === 'edit' ? (last.text ?? null) : null };
   }, [state.feedback, reply]);
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AgencyContact } from '../../../src/protocol/index.js';
+import type { AgencyContact, SuggestionVerdict } from '../../../src/protocol/index.js';
 
 export interface ReplyView {
   utteranceId: string;
@@ -23,7 +23,7 @@ export interface ReplyActions {
 
 interface Props {
   reply: ReplyView | null;
-  status: 'adopted' | 'edited' | 'rejected' | null;
+  status: SuggestionVerdict | null;
   /** The agent's own version, once they edited and adopted it: shown instead of the suggestion. */
   editedText: string | null;
   selected: boolean;

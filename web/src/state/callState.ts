@@ -6,6 +6,7 @@ import type {
   AgencyContact,
   EmergencyProtocol,
   FaqCandidate,
+  FeedbackAction,
   ServerEvent,
   Speaker,
   TextEdit,
@@ -84,7 +85,7 @@ export interface AlertView {
 export interface FeedbackView {
   seq: number;
   ts: number;
-  action: 'adopt' | 'edit' | 'reject' | 'copy' | 'undo_correction' | 'annotate';
+  action: FeedbackAction;
   utteranceId?: string;
   faqId?: string;
   /** The FAQ entry as shown when it was chosen (a later suggestion may replace the card). */

@@ -1,5 +1,5 @@
 /** The end-of-call record: the wrap-up form's pre-filled values and the body of `POST /api/case/record`. */
-import type { FaqCandidate } from '../../../src/protocol/index.js';
+import type { CaseRecordInput, FaqCandidate } from '../../../src/protocol/index.js';
 import { suggestCategory } from '../labels.js';
 import { findCandidate, verifiedText, type CallState, type FeedbackView } from './callState.js';
 
@@ -150,43 +150,11 @@ function clip(text: string, max: number): string {
 }
 
 /**
- * `POST /api/case/record` as the archive accepts it (`src/cases/record-schema.ts`, strict). The
- * agent's actions are not in it: the server archived each one when it echoed it during the call, and
- * sending them again would store them twice. The summary and the typed questions travel as
- * annotations (`summary`, `typed_query`).
+ * `POST /api/case/record` as the archive accepts it (`src/protocol/record.ts`, strict). The agent's
+ * actions are not in it: the server archived each one when it echoed it during the call, and sending
+ * them again would store them twice. The summary and the typed questions travel as annotations
+ * (`summary`, `typed_query`).
  */
-export interface CaseRecordBody {
-  case_id: string;
-  revision: number;
-  agent_id: string;
-  started_at: string;
-  ended_at: string;
-  category?: string;
-  agency?: string;
-  notes?: string;
-  transcript: {
-    utterance_id: string;
-    speaker: 'caller' | 'agent';
-    start_ms: number;
-    end_ms: number;
-    text: string;
-    corrected_text: string;
-    verified: boolean;
-  }[];
-  suggestions: {
-    utterance_id: string;
-    kb_version: number | null;
-    faq_ids: string[];
-    cited_faq_ids: string[];
-    reply_script: string;
-    tier: 'hot' | 'cold' | 'procedure';
-    source: 'template' | 'llm';
-    shown_at: string;
-  }[];
-  actions: never[];
-  annotations: { label: string; text: string; utterance_id?: string; at?: string }[];
-}
-
 export function buildCaseRecord(
   state: CallState,
   form: WrapUpForm,
@@ -194,7 +162,7 @@ export function buildCaseRecord(
   now: number,
   typed: readonly TypedQuestion[] = [],
   revision = 1,
-): CaseRecordBody {
+): CaseRecordInput {
   const iso = (ms: number) => new Date(ms).toISOString();
   const optional = (key: 'category' | 'agency' | 'notes') =>
     form[key].trim() ? { [key]: form[key].trim() } : {};

@@ -1,4 +1,9 @@
+/**
+ * `POST /api/case/record`: the end-of-call record a desktop or integration sends (strict), as the
+ * archive accepts it and the desktop's wrap-up form builds it.
+ */
 import { z } from 'zod';
+import { suggestionVerdicts } from './feedback.js';
 
 /** Ids that also name blob files: no separators, no dot-dot. */
 const id = z
@@ -42,7 +47,7 @@ export const actionItem = z.object({
   id: id.optional(),
   utterance_id: id.optional(),
   faq_id: z.string().max(128).optional(),
-  action: z.enum(['adopted', 'edited', 'rejected']),
+  action: z.enum(suggestionVerdicts),
   /** The text the agent used (for `edited`, their version). */
   text: text.optional(),
   at: time.optional(),
