@@ -63,18 +63,22 @@ interface OpenCall {
   /** Settles after the last queued item. */
   last: Promise<unknown>;
   failure: Error | null;
+  /** A batch of this call is being written: what is queued now waits for the next. */
+  committing: boolean;
 }
 
 /**
- * Group commit: items queued during one event-loop turn form a batch, written off the loop while
- * the next batch collects. Per call and batch: audio files first (each fsynced by the blob store,
- * all at once), then every journal line in one write and **one fsync**, then the audio journal.
+ * Group commit: a call's items queued during one event-loop turn form a batch, written off the loop
+ * while its next batch collects; calls commit independently (a slow disk write of one call does not
+ * hold up another's). Per call and batch: audio files first (each fsynced by the blob store, all at
+ * once), then every journal line in one write and **one fsync**, then the audio journal.
  */
 export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
   const { dir, files, blobs } = deps;
-  const dirty = new Set<OpenCall>();
+  /** Calls with items queued and no batch being written. */
+  const due = new Set<OpenCall>();
+  const writing = new Set<Promise<void>>();
   let scheduled = false;
-  let running: Promise<void> | null = null;
 
   const fail = (call: OpenCall, err: unknown): Error => {
     if (!call.failure) {
@@ -111,20 +115,26 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
     }
   };
 
-  const runBatch = (): void => {
+  const startBatches = (): void => {
     scheduled = false;
-    const calls = [...dirty];
-    dirty.clear();
-    running = Promise.all(calls.map((call) => commitCall(call, call.queue.splice(0)))).then(() => {
-      running = null;
-      if (dirty.size > 0) schedule();
-    });
+    for (const call of due) {
+      call.committing = true;
+      const done = commitCall(call, call.queue.splice(0)).then(() => {
+        writing.delete(done);
+        call.committing = false;
+        if (call.queue.length > 0) markDue(call);
+      });
+      writing.add(done);
+    }
+    due.clear();
   };
 
-  function schedule(): void {
-    if (scheduled || running) return;
+  function markDue(call: OpenCall): void {
+    if (call.committing) return; // picked up when its batch is written
+    due.add(call);
+    if (scheduled) return;
     scheduled = true;
-    setImmediate(runBatch);
+    setImmediate(startBatches);
   }
 
   const enqueue = (call: OpenCall, op: Op): Promise<JournalEntry | undefined> => {
@@ -132,8 +142,7 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
       if (call.failure) reject(call.failure);
       else {
         call.queue.push({ op, resolve, reject });
-        dirty.add(call);
-        schedule();
+        markDue(call);
       }
     });
     call.last = done.catch(() => undefined);
@@ -154,7 +163,15 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
         await files.remove(path);
         throw err;
       }
-      const call: OpenCall = { caseId, items, pcm, queue: [], last: Promise.resolve(), failure: null };
+      const call: OpenCall = {
+        caseId,
+        items,
+        pcm,
+        queue: [],
+        last: Promise.resolve(),
+        failure: null,
+        committing: false,
+      };
       const settled = async () => {
         await call.last;
         await Promise.all([call.items.close(), call.pcm.close()]);
@@ -188,7 +205,8 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
       };
     },
     async flush() {
-      while (running || dirty.size > 0) await (running ?? new Promise<void>((r) => setImmediate(r)));
+      while (writing.size > 0 || due.size > 0)
+        await (writing.size > 0 ? Promise.all(writing) : new Promise<void>((r) => setImmediate(r)));
     },
   };
 }

@@ -217,10 +217,15 @@ export class CallSession {
 
   /**
    * An agent or supervisor acts on one of this call's alerts (it goes onto the call's stream, so
-   * every desktop following the call, the alert board and the archive see it). False when the
-   * call has no alert with that seq.
+   * every desktop following the call, the alert board and the archive see it). Resolves once the
+   * action is stored and delivered; false when the call has no alert with that seq.
    */
-  alertAction(alertSeq: number, action: AlertAction, actor: Principal | null, note: string | null): boolean {
+  async alertAction(
+    alertSeq: number,
+    action: AlertAction,
+    actor: Principal | null,
+    note: string | null,
+  ): Promise<boolean> {
     if (!this.alerts.has(alertSeq)) return false;
     this.emit({
       type: 'alert_action',
@@ -231,6 +236,7 @@ export class CallSession {
       role: actor?.role ?? null,
       note,
     });
+    await this.log.settled();
     return true;
   }
 

@@ -55,7 +55,7 @@ export class CallEventLog {
     return this.first;
   }
 
-  /** Observers that see every event synchronously (archive, alert feed, metrics). */
+  /** Observers that see every event as it is delivered, before subscribers (alert feed, metrics). */
   tap(listener: (event: ServerEvent) => void): void {
     this.taps.push(listener);
   }
