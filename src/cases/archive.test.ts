@@ -306,8 +306,9 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       asrVersion: null,
     });
     fresh.recorder.callAudio('live-2', [new Int16Array(16000)]);
-    // An utterance end writes the call audio so far before the event reaches anyone.
-    fresh.recorder.event({
+    // An utterance end writes the call audio so far; what it returns resolves once that is on disk,
+    // and the event reaches no one before.
+    await fresh.recorder.event({
       case_id: 'live-2',
       ts: now,
       seq: 2,

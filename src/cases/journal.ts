@@ -1,52 +1,13 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 /**
- * Per-call write-ahead journal: one JSON line per archived item, appended and fsynced before
- * the recorder returns, so whatever the pipeline has acknowledged survives SIGKILL even when the
- * database write behind it had not happened yet. Replayed (idempotently) at the next start.
+ * What the per-call write-ahead journal (`<hash>.jsonl`, one JSON line per archived item) holds:
+ * whatever the pipeline has acknowledged, so it survives SIGKILL even when the database write
+ * behind it had not happened yet. Written by the group commit (`group-commit.ts`), replayed
+ * (idempotently) at the next start (`journal-recovery.ts`).
  */
-export class CallJournal {
-  private fd: number | null;
-
-  constructor(
-    readonly path: string,
-    readonly caseId: string,
-  ) {
-    this.fd = openSync(path, 'a');
-  }
-
-  append(entry: JournalEntry): void {
-    if (this.fd === null) return;
-    writeAll(this.fd, Buffer.from(`${JSON.stringify(entry)}\n`));
-    fsyncSync(this.fd);
-  }
-
-  /** Everything is in the database: the journal (and its audio journal) can go. */
-  remove(): void {
-    this.close();
-    rmSync(this.path, { force: true });
-    rmSync(audioJournalPath(this.path), { force: true });
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
-}
-
 export type JournalEntry =
   | {
       t: 'start';
@@ -114,43 +75,17 @@ export type JournalEntry =
     }
   | { t: 'end'; caseId: string; reason: string; at: number };
 
-function writeAll(fd: number, data: Uint8Array): void {
-  let offset = 0;
-  while (offset < data.byteLength) offset += writeSync(fd, data, offset);
-}
-
-const HEADER_BYTES = 8;
+/** Bytes before the audio journal's PCM: the sample index it starts at (float64 LE). */
+export const AUDIO_JOURNAL_HEADER_BYTES = 8;
 
 /**
- * The call's received audio not yet in a call chunk: an 8-byte header (the sample index it starts
- * at) then interleaved PCM16. Batches are written as they fill (at most a second apart), without
- * fsync: the page cache survives SIGKILL. Reset to empty each time a call chunk is stored.
+ * The call's received audio not yet in a call chunk (`<hash>.pcm`): the header, then interleaved
+ * PCM16. Written without fsync (the page cache survives SIGKILL); reset each time a chunk is stored.
  */
-export class AudioJournal {
-  private fd: number | null;
-
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-    this.reset(0);
-  }
-
-  append(pcm: Uint8Array): void {
-    if (this.fd !== null) writeAll(this.fd, pcm);
-  }
-
-  /** The audio up to `startSample` is in a fsynced chunk: start over from there. */
-  reset(startSample: number): void {
-    if (this.fd === null) return;
-    ftruncateSync(this.fd, 0);
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.writeDoubleLE(startSample, 0);
-    writeSync(this.fd, header, 0, HEADER_BYTES, 0);
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-  }
+export function audioJournalHeader(startSample: number): Buffer {
+  const header = Buffer.alloc(AUDIO_JOURNAL_HEADER_BYTES);
+  header.writeDoubleLE(startSample, 0);
+  return header;
 }
 
 export const audioJournalPath = (journalFile: string): string => journalFile.replace(/\.jsonl$/, '.pcm');
@@ -160,21 +95,12 @@ export function readAudioJournal(journalFile: string): { startSample: number; pc
   const path = audioJournalPath(journalFile);
   if (!existsSync(path)) return null;
   const bytes = readFileSync(path);
-  if (bytes.byteLength < HEADER_BYTES) return null;
-  return { startSample: bytes.readDoubleLE(0), pcm: bytes.subarray(HEADER_BYTES) };
-}
-
-export function openAudioJournal(journal: CallJournal): AudioJournal {
-  return new AudioJournal(audioJournalPath(journal.path));
+  if (bytes.byteLength < AUDIO_JOURNAL_HEADER_BYTES) return null;
+  return { startSample: bytes.readDoubleLE(0), pcm: bytes.subarray(AUDIO_JOURNAL_HEADER_BYTES) };
 }
 
 export function journalPath(dir: string, caseId: string): string {
   return join(dir, `${createHash('sha256').update(caseId).digest('hex').slice(0, 40)}.jsonl`);
-}
-
-export function openJournal(dir: string, caseId: string): CallJournal {
-  mkdirSync(dir, { recursive: true });
-  return new CallJournal(journalPath(dir, caseId), caseId);
 }
 
 /** Journals left by a process that died mid-call; a torn last line (killed mid-write) is dropped. */

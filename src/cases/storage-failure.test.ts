@@ -19,13 +19,9 @@ function fillableBlobs(root: string): BlobStore & { full: boolean } {
   const blobs = {
     ...real,
     full: false,
-    putSync(key: string, data: Uint8Array, options?: { exclusive?: boolean }) {
+    async put(key: string, data: Uint8Array, options?: { exclusive?: boolean }) {
       if (blobs.full) throw enospc();
-      return real.putSync(key, data, options);
-    },
-    async put(key: string, data: Uint8Array) {
-      if (blobs.full) throw enospc();
-      return real.put(key, data);
+      return real.put(key, data, options);
     },
   };
   return blobs;
@@ -73,7 +69,13 @@ describe('storage failures under live calls (ENOSPC injected)', () => {
       amy,
     );
     const seen: string[] = [];
-    call.log.subscribe({ deliver: (e) => seen.push(e.type === 'error' ? `error:${e.code}` : e.type) });
+    const seqs: number[] = [];
+    call.log.subscribe({
+      deliver: (e) => {
+        seen.push(e.type === 'error' ? `error:${e.code}` : e.type);
+        seqs.push(e.seq);
+      },
+    });
     call.acceptAudio(new Uint8Array(32_000 * 2));
     // An utterance end writes the call audio so far: acknowledged only because it is on disk.
     expect(
@@ -86,10 +88,12 @@ describe('storage failures under live calls (ENOSPC injected)', () => {
         end_ms: 900,
       }),
     ).not.toBeNull();
+    await call.log.settled();
+    expect(seen).toContain('speech_end');
 
     blobs.full = true;
     call.acceptAudio(new Uint8Array(32_000));
-    const next = call.emit({
+    call.emit({
       type: 'speech_end',
       utterance_id: 'u2',
       speaker: 'caller',
@@ -97,9 +101,11 @@ describe('storage failures under live calls (ENOSPC injected)', () => {
       start_ms: 1000,
       end_ms: 1400,
     });
-    expect(next).toBeNull();
+    await call.log.settled();
     expect(seen.filter((s) => s === 'speech_end')).toHaveLength(1);
     expect(seen.at(-1)).toBe('error:storage_unavailable');
+    // The refused event's seq went to the failure: the stream the client saw has no gap.
+    expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] ?? 0) + i));
     expect(call.storageFailed).toBe(true);
     expect(() => call.acceptAudio(new Uint8Array(320))).toThrow(/could not be stored/);
     expect(health.ok()).toBe(false);

@@ -102,6 +102,7 @@ export class CallSession {
       config.stream.replayBufferEvents,
       now,
       services.recorder ? (event) => this.persist(event) : null,
+      (err) => this.failStorage(err),
     );
     this.engine = services.asrEngineFor(caseId);
     const vad: VadSettings | null = services.vad
@@ -216,10 +217,15 @@ export class CallSession {
 
   /**
    * An agent or supervisor acts on one of this call's alerts (it goes onto the call's stream, so
-   * every desktop following the call, the alert board and the archive see it). False when the
-   * call has no alert with that seq.
+   * every desktop following the call, the alert board and the archive see it). Resolves once the
+   * action is stored and delivered; false when the call has no alert with that seq.
    */
-  alertAction(alertSeq: number, action: AlertAction, actor: Principal | null, note: string | null): boolean {
+  async alertAction(
+    alertSeq: number,
+    action: AlertAction,
+    actor: Principal | null,
+    note: string | null,
+  ): Promise<boolean> {
     if (!this.alerts.has(alertSeq)) return false;
     this.emit({
       type: 'alert_action',
@@ -230,6 +236,7 @@ export class CallSession {
       role: actor?.role ?? null,
       note,
     });
+    await this.log.settled();
     return true;
   }
 
@@ -251,14 +258,17 @@ export class CallSession {
     await this.assistant?.close();
   }
 
-  /** The archive's hook on the event log: an event it cannot store is not emitted. */
-  private persist(event: ServerEvent): void {
+  /**
+   * The archive's hook on the event log: an event it cannot store is not emitted, one being
+   * written is delivered once it is durable.
+   */
+  private persist(event: ServerEvent): Promise<void> | void {
     if (this.failed) {
       if (event.type === 'error' && event.code === 'storage_unavailable') return;
       throw new CallError('storage_unavailable', 'the call has failed');
     }
     try {
-      this.services.recorder?.event(event);
+      return this.services.recorder?.event(event);
     } catch (err) {
       this.failStorage(err);
       throw err;
@@ -274,6 +284,7 @@ export class CallSession {
     if (this.failed) return;
     this.failed = true;
     this.services.logger.error({ err, case_id: this.caseId }, 'storage failed under a live call; call ended');
+    this.log.dropUndelivered();
     this.log.emit({
       type: 'error',
       code: 'storage_unavailable',
@@ -315,6 +326,7 @@ export class CallSession {
       this.state = 'ended';
       this.endedAt = new Date((this.services.now ?? Date.now)());
       this.emit({ type: 'closed', reason });
+      await this.log.settled();
     })();
     return this.ending;
   }
@@ -362,15 +374,15 @@ export class CallSession {
   private onSegment(u: Parameters<ChannelHost['onSegment']>[0]): void {
     if (this.failed) return;
     try {
-      this.recordSegment(u);
+      // Its speech_end, emitted next, waits for this write and is dropped if it fails.
+      this.recordSegment(u)?.catch((err: unknown) => this.failStorage(err));
     } catch (err) {
-      // Its speech_end (emitted next) is then dropped: the utterance was not stored.
       this.failStorage(err);
     }
   }
 
-  private recordSegment(u: Parameters<ChannelHost['onSegment']>[0]): void {
-    this.services.recorder?.utteranceAudio({
+  private recordSegment(u: Parameters<ChannelHost['onSegment']>[0]): Promise<void> | undefined {
+    return this.services.recorder?.utteranceAudio({
       caseId: this.caseId,
       utteranceId: u.utteranceId,
       speaker: u.speaker,

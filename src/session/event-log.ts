@@ -6,6 +6,12 @@ export interface EventSubscriber {
 }
 
 /**
+ * Makes an event durable before anyone sees it (the archive). Throwing refuses the event at once;
+ * a returned promise holds the event (and every later one, in order) back until it settles.
+ */
+export type PersistEvent = (event: ServerEvent) => PromiseLike<void> | void;
+
+/**
  * The call's ordered event stream: assigns the per-call, gap-free `seq`, keeps the most recent
  * events for resume, and fans each event out to subscribers. Subscribers own their buffering, so
  * a slow one never holds up the call.
@@ -16,20 +22,29 @@ export class CallEventLog {
   private readonly buffer: ServerEvent[] = [];
   private readonly subscribers = new Set<EventSubscriber>();
   private readonly taps: Array<(event: ServerEvent) => void> = [];
+  /** Events with a seq, waiting for their write (group-committed) before anyone sees them. */
+  private undelivered: ServerEvent[] = [];
+  private delivery: Promise<void> = Promise.resolve();
+  /** Bumped when undelivered events are dropped: their pending deliveries then do nothing. */
+  private generation = 0;
+  private published = 0;
 
   constructor(
     readonly caseId: string,
     private readonly capacity: number,
     private readonly now: () => number = Date.now,
     /**
-     * Makes an event durable before anyone sees it (the archive). When it throws, the event is not
-     * emitted at all (no seq is used) and emit returns null: nothing is acknowledged that is not stored.
+     * When it throws, the event is not emitted at all (no seq is used) and emit returns null; when
+     * its promise rejects, the event and those after it are never delivered (`onPersistFailed`):
+     * nothing is acknowledged that is not stored.
      */
-    private readonly persist: ((event: ServerEvent) => void) | null = null,
+    private readonly persist: PersistEvent | null = null,
+    private readonly onPersistFailed: (err: unknown) => void = () => {},
   ) {}
 
+  /** The last seq anyone has seen (events still waiting for their write are not counted). */
   get lastSeq(): number {
-    return this.nextSeq - 1;
+    return this.published;
   }
 
   /**
@@ -40,27 +55,74 @@ export class CallEventLog {
     return this.first;
   }
 
-  /** Observers that see every event synchronously (archive, alert feed, metrics). */
+  /** Observers that see every event as it is delivered, before subscribers (alert feed, metrics). */
   tap(listener: (event: ServerEvent) => void): void {
     this.taps.push(listener);
   }
 
+  /**
+   * Sequences the event and hands it to `persist`; it reaches taps and subscribers once durable,
+   * after every earlier event. Null when persist refused it outright.
+   */
   emit(body: EventBody): ServerEvent | null {
     const event = { ...body, seq: this.nextSeq, case_id: this.caseId, ts: this.now() } as ServerEvent;
-    if (this.persist) {
-      try {
-        this.persist(event);
-      } catch {
-        return null;
-      }
+    let durable: PromiseLike<void> | void;
+    try {
+      durable = this.persist?.(event);
+    } catch {
+      return null;
     }
     this.nextSeq++;
+    if (!durable && this.undelivered.length === 0) {
+      this.publish(event);
+      return event;
+    }
+    this.undelivered.push(event);
+    const generation = this.generation;
+    // Settled at once, so a rejection is handled even while earlier events are still waiting.
+    const outcome = Promise.resolve(durable).then(
+      () => null,
+      (err: unknown) => err ?? new Error('persist failed'),
+    );
+    this.delivery = this.delivery
+      .then(() => outcome)
+      .then((err) => {
+        if (generation !== this.generation) return;
+        if (err) {
+          this.dropUndelivered();
+          this.onPersistFailed(err);
+          return;
+        }
+        this.undelivered.shift();
+        this.publish(event);
+      });
+    return event;
+  }
+
+  /**
+   * Storage failed: events still waiting for their write are never delivered, and their seqs are
+   * given to what comes next (the failure itself), so the stream stays gap-free.
+   */
+  dropUndelivered(): void {
+    const [oldest] = this.undelivered;
+    if (!oldest) return;
+    this.nextSeq = oldest.seq;
+    this.undelivered = [];
+    this.generation++;
+  }
+
+  /** Resolves once every event emitted so far is delivered (or dropped). */
+  settled(): Promise<void> {
+    return this.delivery;
+  }
+
+  private publish(event: ServerEvent): void {
+    this.published = event.seq;
     this.first ??= event.ts;
     this.buffer.push(event);
     if (this.buffer.length > this.capacity) this.buffer.shift();
     for (const tap of this.taps) tap(event);
     for (const subscriber of this.subscribers) subscriber.deliver(event);
-    return event;
   }
 
   /**
@@ -68,7 +130,7 @@ export class CallEventLog {
    * are no longer buffered (the caller should say `resume_expired`).
    */
   subscribe(subscriber: EventSubscriber, afterSeq = 0): boolean {
-    const oldest = this.buffer[0]?.seq ?? this.nextSeq;
+    const oldest = this.buffer[0]?.seq ?? this.undelivered[0]?.seq ?? this.nextSeq;
     if (afterSeq + 1 < oldest) return false;
     for (const event of this.buffer) if (event.seq > afterSeq) subscriber.deliver(event);
     this.subscribers.add(subscriber);

@@ -46,18 +46,26 @@ export interface UtteranceAudio {
 /**
  * Port through which a live call is archived as it happens (implemented by the cases stage), so
  * nothing is lost if the client never sends the end-of-call record. Calls are made in order per
- * call. Each method returns only once what it was given is durable; when that is impossible it
- * throws a `RecorderError` and the pipeline must not acknowledge the item (no `speech_end`,
- * `final` or `closed` for it). Database writes behind a durable journal may lag and are never
- * reported here.
+ * call. Each method takes its item at once, in order; writes are group-committed off the event
+ * loop, and the promise a method returns resolves once that item and every earlier one of the
+ * call are durable. It throws or rejects with a `RecorderError` when that is impossible, and the
+ * pipeline must not acknowledge the item before it resolves, nor at all after a failure (no
+ * `speech_end`, `final` or `closed` for it). Database writes behind a durable journal may lag and
+ * are never reported here.
  */
 export interface CallRecorder {
   /** Refuses (RecorderError) a case id that is archived, on hold or someone else's, or storage that is down. */
   callStarted(info: CallStartInfo): Promise<void>;
-  /** The call's audio as received, decoded to PCM16 at the call's own sample rate, one array per channel. */
+  /**
+   * The call's audio as received, decoded to PCM16 at the call's own sample rate, one array per
+   * channel. Nothing acknowledges audio by itself; throws once the call's storage has failed.
+   */
   callAudio(caseId: string, channels: Int16Array[]): void;
-  utteranceAudio(segment: UtteranceAudio): void;
-  /** Every event of the call's stream, before any client sees it (finals, suggestions, alerts…) and agent feedback. */
-  event(event: ServerEvent): void;
+  utteranceAudio(segment: UtteranceAudio): Promise<void>;
+  /**
+   * Every event of the call's stream, before any client sees it (finals, suggestions, alerts…)
+   * and agent feedback. Nothing returned: the event stores nothing.
+   */
+  event(event: ServerEvent): Promise<void> | void;
   callEnded(caseId: string, reason: CallEndReason): Promise<void>;
 }

@@ -5,13 +5,11 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  renameSync,
   rmdirSync,
   rmSync,
-  writeSync,
   readdirSync,
 } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface StoredBlob {
@@ -25,13 +23,12 @@ export interface StoredBlob {
  * see this interface, so an S3-compatible store can replace the filesystem one.
  */
 export interface BlobStore {
-  /** Durable once it resolves: atomic (never a partial file under `key`), synced to disk. */
-  put(key: string, data: Uint8Array): Promise<StoredBlob>;
   /**
-   * Same as put, synchronously: for writers that must be durable before they return. With
-   * `exclusive`, an existing key is never replaced (`blob_exists`): live audio is evidence.
+   * Durable once it resolves: atomic (never a partial file under `key`), synced to disk, written
+   * off the event loop. With `exclusive`, an existing key is never replaced (`blob_exists`): live
+   * audio is evidence.
    */
-  putSync(key: string, data: Uint8Array, options?: { exclusive?: boolean }): StoredBlob;
+  put(key: string, data: Uint8Array, options?: { exclusive?: boolean }): Promise<StoredBlob>;
   /** The bytes, or null when absent. Throws `blob_corrupt` when a checksum is given and differs. */
   get(key: string, expectedSha256?: string): Promise<Uint8Array | null>;
   exists(key: string): Promise<boolean>;
@@ -68,35 +65,31 @@ export function createFsBlobStore(root: string): BlobStore {
     return path;
   };
 
-  const putSync = (key: string, data: Uint8Array, options: { exclusive?: boolean } = {}): StoredBlob => {
-    const path = pathOf(key);
-    const dir = dirname(path);
-    if (options.exclusive && existsSync(path))
-      throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const fd = openSync(tmp, 'w');
-      try {
-        let offset = 0;
-        while (offset < data.byteLength) offset += writeSync(fd, data, offset);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, path);
-    } catch (err) {
-      // A full disk must not also leave half a file behind.
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-    syncDir(dir);
-    return { key, sha256: sha256Hex(data), bytes: data.byteLength };
-  };
-
   return {
-    putSync,
-    put: async (key, data) => putSync(key, data),
+    async put(key, data, options = {}) {
+      const path = pathOf(key);
+      const dir = dirname(path);
+      if (options.exclusive && (await exists(path)))
+        throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
+      await mkdir(dir, { recursive: true });
+      const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        const file = await open(tmp, 'w');
+        try {
+          await file.writeFile(data);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        await rename(tmp, path);
+      } catch (err) {
+        // A full disk must not also leave half a file behind.
+        await rm(tmp, { force: true });
+        throw err;
+      }
+      await syncDirAsync(dir);
+      return { key, sha256: sha256Hex(data), bytes: data.byteLength };
+    },
     async get(key, expectedSha256) {
       let data: Buffer;
       try {
@@ -156,6 +149,25 @@ function pruneEmptyDirs(dir: string, root: string): void {
     current = dirname(current);
   }
   syncDir(existsSync(current) ? current : root);
+}
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+async function syncDirAsync(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Directory fsync is unsupported on some platforms; the rename is still atomic.
+  }
 }
 
 function syncDir(dir: string): void {

@@ -96,7 +96,9 @@ describe.each(storeBackends())('fail closed on a full disk ($name)', (backend) =
     while (acked.length < 1 && offset < speech.length) {
       call.sendAudio(speech.subarray(offset, offset + 3200));
       offset += 3200;
-      await sleep(2);
+      // 10× real time: a speech_end comes once its audio is committed, a little after its frame,
+      // and the rest of the speech is needed below.
+      await sleep(10);
     }
     expect(acked.length).toBe(1);
 

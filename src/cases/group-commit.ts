@@ -1,0 +1,212 @@
+import type { BlobStore, StoredBlob } from '../store/blob-store.js';
+import { audioJournalHeader, audioJournalPath, journalPath, type JournalEntry } from './journal.js';
+import type { JournalFile, JournalFileSystem } from './journal-files.js';
+
+/**
+ * One live call's journals as the archive writer uses them. Every method queues its item at once,
+ * in call order, and returns a promise that resolves when that item and everything queued before
+ * it for the call are on disk. A write that fails fails the call: that item, the rest of its batch
+ * and every later one are refused with the same error.
+ */
+export interface CallJournal {
+  readonly caseId: string;
+  /** The first write that failed, if any. */
+  readonly failure: Error | null;
+  /** One journal line. */
+  entry(entry: JournalEntry): Promise<void>;
+  /** An audio file (atomic, fsynced: never replacing one already there), then the line `line` builds for it. */
+  audio(key: string, data: Uint8Array, line: (blob: StoredBlob) => JournalEntry): Promise<JournalEntry>;
+  /** Received audio appended to the audio journal (not fsynced: it only has to survive SIGKILL). */
+  receivedAudio(pcm: Uint8Array): Promise<void>;
+  /** The audio journal starts over at `startSample` (everything before is in a chunk queued earlier). */
+  resetReceivedAudio(startSample: number): Promise<void>;
+  /** Resolves once everything queued so far is durable; rejects with the failure if not. */
+  written(): Promise<void>;
+  /** After what is queued: closes both files and keeps them (for the next start to replay). */
+  close(): Promise<void>;
+  /** After what is queued: closes and deletes both files (everything is in the database). */
+  remove(): Promise<void>;
+}
+
+export interface JournalWriter {
+  /** Creates the call's item journal (kept if it exists) and an empty audio journal starting at sample 0. */
+  open(caseId: string): Promise<CallJournal>;
+  /** Resolves once everything queued so far is committed. */
+  flush(): Promise<void>;
+}
+
+export interface JournalWriterDeps {
+  dir: string;
+  files: JournalFileSystem;
+  blobs: BlobStore;
+  /** Told once per call, at its first failed write. */
+  onFailure(caseId: string, err: Error): void;
+}
+
+type Op =
+  | { kind: 'entry'; entry: JournalEntry }
+  | { kind: 'audio'; key: string; data: Uint8Array; line: (blob: StoredBlob) => JournalEntry }
+  | { kind: 'pcm'; data: Uint8Array }
+  | { kind: 'pcm-reset'; startSample: number };
+
+interface Queued {
+  op: Op;
+  resolve(entry: JournalEntry | undefined): void;
+  reject(err: Error): void;
+}
+
+interface OpenCall {
+  caseId: string;
+  items: JournalFile;
+  pcm: JournalFile;
+  queue: Queued[];
+  /** Settles after the last queued item. */
+  last: Promise<unknown>;
+  failure: Error | null;
+  /** A batch of this call is being written: what is queued now waits for the next. */
+  committing: boolean;
+}
+
+/**
+ * Group commit: a call's items queued during one event-loop turn form a batch, written off the loop
+ * while its next batch collects; calls commit independently (a slow disk write of one call does not
+ * hold up another's). Per call and batch: audio files first (each fsynced by the blob store, all at
+ * once), then every journal line in one write and **one fsync**, then the audio journal.
+ */
+export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
+  const { dir, files, blobs } = deps;
+  /** Calls with items queued and no batch being written. */
+  const due = new Set<OpenCall>();
+  const writing = new Set<Promise<void>>();
+  let scheduled = false;
+
+  const fail = (call: OpenCall, err: unknown): Error => {
+    if (!call.failure) {
+      call.failure = err instanceof Error ? err : new Error(String(err));
+      deps.onFailure(call.caseId, call.failure);
+    }
+    return call.failure;
+  };
+
+  const commitCall = async (call: OpenCall, batch: Queued[]): Promise<void> => {
+    try {
+      if (call.failure) throw call.failure;
+      const stored = await Promise.all(
+        batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
+      );
+      const lines = batch.map(({ op }, i) => {
+        if (op.kind === 'entry') return op.entry;
+        if (op.kind === 'audio') return op.line(stored[i] as StoredBlob);
+        return undefined;
+      });
+      const text = lines.flatMap((line) => (line ? [`${JSON.stringify(line)}\n`] : [])).join('');
+      if (text) {
+        await call.items.append(Buffer.from(text));
+        await call.items.sync();
+      }
+      for (const { op } of batch) {
+        if (op.kind === 'pcm') await call.pcm.append(op.data);
+        else if (op.kind === 'pcm-reset') await call.pcm.rewrite(audioJournalHeader(op.startSample));
+      }
+      batch.forEach((item, i) => item.resolve(lines[i]));
+    } catch (err) {
+      const failure = fail(call, err);
+      for (const item of batch) item.reject(failure);
+    }
+  };
+
+  const startBatches = (): void => {
+    scheduled = false;
+    for (const call of due) {
+      call.committing = true;
+      const done = commitCall(call, call.queue.splice(0)).then(() => {
+        writing.delete(done);
+        call.committing = false;
+        if (call.queue.length > 0) markDue(call);
+      });
+      writing.add(done);
+    }
+    due.clear();
+  };
+
+  function markDue(call: OpenCall): void {
+    if (call.committing) return; // picked up when its batch is written
+    due.add(call);
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(startBatches);
+  }
+
+  const enqueue = (call: OpenCall, op: Op): Promise<JournalEntry | undefined> => {
+    const done = new Promise<JournalEntry | undefined>((resolve, reject) => {
+      if (call.failure) reject(call.failure);
+      else {
+        call.queue.push({ op, resolve, reject });
+        markDue(call);
+      }
+    });
+    call.last = done.catch(() => undefined);
+    return done;
+  };
+
+  return {
+    async open(caseId) {
+      await files.mkdir(dir);
+      const path = journalPath(dir, caseId);
+      const items = await files.open(path);
+      let pcm: JournalFile;
+      try {
+        pcm = await files.open(audioJournalPath(path));
+        await pcm.rewrite(audioJournalHeader(0));
+      } catch (err) {
+        await items.close();
+        await files.remove(path);
+        throw err;
+      }
+      const call: OpenCall = {
+        caseId,
+        items,
+        pcm,
+        queue: [],
+        last: Promise.resolve(),
+        failure: null,
+        committing: false,
+      };
+      const settled = async () => {
+        await call.last;
+        await Promise.all([call.items.close(), call.pcm.close()]);
+      };
+      return {
+        caseId,
+        get failure() {
+          return call.failure;
+        },
+        entry: async (entry) => {
+          await enqueue(call, { kind: 'entry', entry });
+        },
+        audio: async (key, data, line) =>
+          (await enqueue(call, { kind: 'audio', key, data, line })) as JournalEntry,
+        receivedAudio: async (data) => {
+          await enqueue(call, { kind: 'pcm', data });
+        },
+        resetReceivedAudio: async (startSample) => {
+          await enqueue(call, { kind: 'pcm-reset', startSample });
+        },
+        written: async () => {
+          await call.last;
+          if (call.failure) throw call.failure;
+        },
+        close: settled,
+        async remove() {
+          await settled();
+          await files.remove(path);
+          await files.remove(audioJournalPath(path));
+        },
+      };
+    },
+    async flush() {
+      while (writing.size > 0 || due.size > 0)
+        await (writing.size > 0 ? Promise.all(writing) : new Promise<void>((r) => setImmediate(r)));
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { rmSync } from 'node:fs';
+import type { Logger } from '../config/index.js';
+import { writeWav } from '../audio/index.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { CaseRepository } from '../store/case-repository.js';
+import type { ApplyEntry } from './apply-entry.js';
+import { segmentBlobKey } from './blob-keys.js';
+import {
+  audioJournalPath,
+  leftoverJournals,
+  readAudioJournal,
+  strayAudioJournals,
+  type JournalEntry,
+} from './journal.js';
+
+export interface JournalRecoveryDeps {
+  cases: CaseRepository;
+  blobs: BlobStore;
+  apply: ApplyEntry;
+  logger: Logger;
+  clock: () => number;
+  journalDir: string;
+}
+
+/**
+ * Replays the journals a killed process left: every item (idempotently), then the received audio
+ * not yet in a chunk as one more chunk; a call without an `end` item becomes `interrupted`.
+ * Returns how many calls were recovered.
+ */
+export async function recoverJournals(deps: JournalRecoveryDeps): Promise<number> {
+  const { apply, logger, clock, journalDir } = deps;
+  const journals = leftoverJournals(journalDir);
+  for (const { path, entries } of journals) {
+    for (const entry of entries) await apply(entry);
+    const first = entries[0];
+    if (first?.t === 'start') await recoverAudio(deps, path, first, entries);
+    if (first && !entries.some((e) => e.t === 'end')) {
+      await apply({ t: 'end', caseId: first.caseId, reason: 'interrupted', at: clock() });
+      logger.warn(
+        { case_id: first.caseId, items: entries.length },
+        'archive: recovered a call cut off by a crash',
+      );
+    }
+    rmSync(path, { force: true });
+    rmSync(audioJournalPath(path), { force: true });
+  }
+  for (const stray of strayAudioJournals(journalDir)) rmSync(stray, { force: true });
+  return journals.length;
+}
+
+/**
+ * The received audio a killed process had not yet put in a chunk: the audio journal from where
+ * the last chunk ended, stored as one more `call-NNNN` chunk.
+ */
+async function recoverAudio(
+  deps: JournalRecoveryDeps,
+  path: string,
+  start: Extract<JournalEntry, { t: 'start' }>,
+  entries: readonly JournalEntry[],
+): Promise<void> {
+  const { cases, blobs, apply, logger, clock } = deps;
+  const journal = readAudioJournal(path);
+  const channels = start.channels ?? 0;
+  const rate = start.sampleRate ?? 0;
+  if (!journal || channels < 1 || rate < 1) return;
+  const chunks = entries.filter(
+    (e): e is Extract<JournalEntry, { t: 'segment' }> => e.t === 'segment' && e.kind === 'call',
+  );
+  const covered = Math.max(0, ...chunks.map((c) => c.endSample ?? 0));
+  const frameBytes = 2 * channels;
+  const skip = Math.max(0, covered - journal.startSample) * frameBytes;
+  const usable = journal.pcm.subarray(
+    skip,
+    skip + Math.floor((journal.pcm.byteLength - skip) / frameBytes) * frameBytes,
+  );
+  if (usable.byteLength === 0) return;
+  const samples = new Int16Array(
+    usable.buffer.slice(usable.byteOffset, usable.byteOffset + usable.byteLength),
+  );
+  const perChannel = Array.from({ length: channels }, (_, ch) => {
+    const out = new Int16Array(samples.length / channels);
+    for (let i = 0; i < out.length; i++) out[i] = samples[i * channels + ch] as number;
+    return out;
+  });
+  const from = Math.max(covered, journal.startSample);
+  // After every chunk of the case (earlier runs included), never over one.
+  const stored = (await cases.listSegments(start.caseId)).filter((s) => s.kind === 'call').length;
+  const segmentId = `call-${String(stored).padStart(4, '0')}`;
+  const blob = await blobs.put(segmentBlobKey(start.caseId, segmentId, 'wav'), writeWav(perChannel, rate), {
+    exclusive: true,
+  });
+  const length = perChannel[0]?.length ?? 0;
+  await apply({
+    t: 'segment',
+    caseId: start.caseId,
+    segmentId,
+    kind: 'call',
+    speaker: null,
+    channel: null,
+    startMs: Math.round((from / rate) * 1000),
+    endMs: Math.round(((from + length) / rate) * 1000),
+    blobKey: blob.key,
+    sha256: blob.sha256,
+    bytes: blob.bytes,
+    at: clock(),
+  });
+  logger.warn(
+    { case_id: start.caseId, ms: Math.round((length / rate) * 1000) },
+    'archive: recovered received audio from the audio journal',
+  );
+}
