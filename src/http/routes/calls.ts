@@ -49,7 +49,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
 
   app.get('/api/calls', { config: { roles: ['agent', 'supervisor'] } }, async (request) => {
     const calls = manager.list().filter((c) => {
-      const session = manager.get(c.case_id);
+      const session = manager.followed(c.case_id);
       return session ? mayFollowCall(session.ownership, request.principal ?? null, policy) : false;
     });
     await auditList('call.list', request.principal, request.ip, calls.length);
@@ -76,7 +76,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
         .object({ case_id: z.string().min(1), seq: z.coerce.number().int().min(1) })
         .parse(request.params);
       const body = alertActionRequest.parse(request.body ?? {});
-      const session = manager.get(caseId);
+      const session = manager.followed(caseId);
       if (!session) throw notFound('unknown_case', `no live or recent call ${caseId}`);
       const principal = request.principal ?? null;
       if (!mayFollowCall(session.ownership, principal, policy))
@@ -103,7 +103,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (app, { m
           run: z.coerce.number().int().min(0).optional(),
         })
         .parse(request.query);
-      const session = manager.get(caseId);
+      const session = manager.followed(caseId);
       const principal = request.principal ?? null;
       const error = (code: string, text: string, fatal: boolean) => ({
         type: 'error',
