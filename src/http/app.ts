@@ -154,7 +154,7 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   // Other nodes (docs/cluster.md): call events, case claims and KB changes; left after the calls drain.
   const cluster = await joinCluster({ config, logger, store, knowledge });
   stops.unshift(() => cluster.close());
-  const metrics = createMetrics();
+  const metrics = createMetrics({ node: cluster.bus.nodeId });
   const caseNumbers = await createCaseNumberRepository(store);
   const calls = new CallSessionManager(
     {

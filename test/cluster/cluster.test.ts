@@ -13,7 +13,16 @@ import WebSocket from 'ws';
 import { readWav } from '../../src/audio/index.js';
 import { TEST_PG_URL } from '../../src/store/testing/backends.js';
 import { audioManifest, sharedPaths } from '../shared.js';
-import { api, startServer, type ServerProcess } from '../crash/server.js';
+import { get } from 'node:http';
+import { repoRoot } from '../shared.js';
+import {
+  api,
+  freePort,
+  launchServer,
+  startServer,
+  withoutHotlineSettings,
+  type ServerProcess,
+} from '../crash/server.js';
 
 const ADMIN = 'cluster-test-admin-token-0123456789abcdef';
 const hasVad = existsSync(sharedPaths.vadModel) && existsSync(join(sharedPaths.audioDir, 'manifest.tsv'));
@@ -108,18 +117,19 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
   const audio = hasVad ? callAudio() : Buffer.alloc(0);
 
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  const settings = (name: string) => ({
+    HOTLINE_DATA_DIR: mkdtempSync(join(tmpdir(), `hotline-cluster-${name}-`)),
+    HOTLINE_DB_URL: TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`),
+    HOTLINE_BUS_URL: 'nats://127.0.0.1:4222',
+    HOTLINE_BUS_PREFIX: prefix,
+    HOTLINE_NODE_ID: name,
+    HOTLINE_CASE_LEASE_MS: '2000',
+    HOTLINE_ADMIN_TOKEN: ADMIN,
+    HOTLINE_AUDIT_KEY: 'cluster-test-audit-key-0123456789abcdef0123456789',
+    HOTLINE_VAD_MODEL: sharedPaths.vadModel,
+  });
   const node = async (name: string) => {
-    const server = await startServer({
-      HOTLINE_DATA_DIR: mkdtempSync(join(tmpdir(), `hotline-cluster-${name}-`)),
-      HOTLINE_DB_URL: TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`),
-      HOTLINE_BUS_URL: 'nats://127.0.0.1:4222',
-      HOTLINE_BUS_PREFIX: prefix,
-      HOTLINE_NODE_ID: name,
-      HOTLINE_CASE_LEASE_MS: '2000',
-      HOTLINE_ADMIN_TOKEN: ADMIN,
-      HOTLINE_AUDIT_KEY: 'cluster-test-audit-key-0123456789abcdef0123456789',
-      HOTLINE_VAD_MODEL: sharedPaths.vadModel,
-    });
+    const server = await startServer(settings(name));
     nodes.push(server);
     return server;
   };
@@ -300,4 +310,49 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     expectGapFree([...caller.events, ...moved.events].filter((e) => e.seq > 0));
     await b.stop();
   }, 180_000);
+
+  it('serve --workers 2: two server processes share one port and the bus', async () => {
+    const port = await freePort();
+    const env = withoutHotlineSettings({
+      ...settings('workers'),
+      HOTLINE_NODE_ID: 'box',
+      HOTLINE_KB_SEED: '',
+      HOTLINE_LOG_LEVEL: 'warn',
+      HOTLINE_PORT: String(port),
+    });
+    const main = join(repoRoot, 'src/cli/main.ts');
+    const server = await launchServer(
+      ['--import', 'tsx', main, 'serve', '--workers', '2'],
+      env,
+      port,
+      150_000,
+    );
+    nodes.push(server);
+    // A new connection each time (no keep-alive), so node:cluster hands them to both workers in turn.
+    const scrape = () =>
+      new Promise<string>((resolve, reject) => {
+        get(
+          `${server.url}/metrics`,
+          { agent: false, headers: { authorization: `Bearer ${ADMIN}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          },
+        ).on('error', reject);
+      });
+    const seen = new Set<string>();
+    await until(
+      'both workers answering',
+      async () => {
+        const match = /hotline_live_calls\{node="([^"]+)"\}/.exec(await scrape().catch(() => ''));
+        if (match?.[1]) seen.add(match[1]);
+        return seen.size === 2;
+      },
+      60_000,
+    );
+    expect([...seen].sort()).toEqual(['box-w1', 'box-w2']);
+    await server.stop();
+    expect(server.child.exitCode).toBe(0);
+  }, 240_000);
 });
