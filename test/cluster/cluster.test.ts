@@ -129,7 +129,8 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     HOTLINE_VAD_MODEL: sharedPaths.vadModel,
   });
   const node = async (name: string) => {
-    const server = await startServer(settings(name));
+    // Several servers loading the VAD at once on a shared CI machine start slowly.
+    const server = await startServer(settings(name), undefined, 150_000);
     nodes.push(server);
     return server;
   };
