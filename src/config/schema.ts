@@ -26,7 +26,7 @@ const list = z.preprocess(
   z.array(z.string()),
 );
 
-export const configSchema = z.object({
+const settingsSchema = z.object({
   /** State directory: database, audio segments, downloaded models, logs. */
   dataDir: z.string().default('.hotline'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -278,6 +278,40 @@ export const configSchema = z.object({
     })
     .prefault({})
     .meta({ envPrefix: 'RETENTION_' }),
+  /** Many processes and nodes as one (docs/cluster.md); unset `busUrl` = one process on its own. */
+  cluster: z
+    .object({
+      /** `nats://host:4222` (comma-separated for several servers); unset = in-process bus, one node. */
+      busUrl: z
+        .string()
+        .regex(/^nats:\/\/[^\s]+$/, 'busUrl must be nats://host:port[,nats://…]')
+        .optional(),
+      /** This node's name in metrics, leases and logs; default `<hostname>-<pid>`. */
+      nodeId: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/, 'nodeId: letters, digits, . _ -')
+        .optional(),
+      /** Subject and stream prefix on the bus (one NATS serving several deployments). */
+      busPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, 'busPrefix: letters, digits, _ -')
+        .default('hotline'),
+      /** How long the bus keeps a call's events for a resume on another node. */
+      historyMs: ms.default(60 * 60_000).meta({ env: 'HOTLINE_BUS_HISTORY_MS' }),
+      /** A node that stops renewing its claim on a live case loses it after this long. */
+      leaseMs: z.coerce.number().int().min(1000).default(10_000).meta({ env: 'HOTLINE_CASE_LEASE_MS' }),
+    })
+    .prefault({}),
+});
+
+export const configSchema = settingsSchema.superRefine((config, ctx) => {
+  // Nodes share calls through the bus and state through one database: SQLite files are per process.
+  if (config.cluster.busUrl && !config.store.dbUrl?.startsWith('postgres'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['store', 'dbUrl'],
+      message: 'cluster mode (HOTLINE_BUS_URL) needs PostgreSQL: set HOTLINE_DB_URL=postgres://…',
+    });
 });
 
 export type Config = z.infer<typeof configSchema>;

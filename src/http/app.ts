@@ -11,6 +11,7 @@ import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
 import { createArchive, createAuthService } from '../cases/index.js';
 import { CallSessionManager, type CallAccessAudit } from '../session/index.js';
+import { joinCluster } from '../cluster/index.js';
 import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
 import { textFollowsKnowledge } from './text-stage.js';
@@ -150,19 +151,25 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   if (!asrEngineFor('startup-check'))
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
-  const metrics = createMetrics();
+  // Other nodes (docs/cluster.md): call events, case claims and KB changes; left after the calls drain.
+  const cluster = await joinCluster({ config, logger, store, knowledge });
+  stops.unshift(() => cluster.close());
+  const metrics = createMetrics({ node: cluster.bus.nodeId });
   const caseNumbers = await createCaseNumberRepository(store);
-  const calls = new CallSessionManager({
-    caseNumbers,
-    config,
-    logger,
-    asrEngineFor,
-    vad,
-    text,
-    assistant,
-    recorder: archive.recorder,
-    onEvent: metrics.observeEvent,
-  });
+  const calls = new CallSessionManager(
+    {
+      caseNumbers,
+      config,
+      logger,
+      asrEngineFor,
+      vad,
+      text,
+      assistant,
+      recorder: archive.recorder,
+      onEvent: metrics.observeEvent,
+    },
+    cluster.directory,
+  );
   metrics.watchCalls(calls);
   // Desktops mark suggestions made from an older KB version.
   const unsubscribeKb = knowledge.onUpdated((update) => {

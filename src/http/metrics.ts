@@ -7,6 +7,8 @@ import './principal.js';
 export interface MetricsOptions {
   /** Node process metrics (CPU, RSS, heap, event-loop lag, GC); on unless false (tests). */
   processMetrics?: boolean;
+  /** Every series carries `node="<id>"`, so one Prometheus tells the processes of a cluster apart. */
+  node?: string;
 }
 
 /** Whatever knows how many calls are live (the CallSessionManager). */
@@ -35,6 +37,7 @@ const MAX_PENDING_PER_CALL = 32;
 /** Prometheus metrics of the stream pipeline, all prefixed `hotline_`. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
+  if (options.node) registry.setDefaultLabels({ node: options.node });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'hotline_' });
 
   let calls: LiveCallSource | null = null;

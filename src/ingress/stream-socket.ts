@@ -141,6 +141,9 @@ export class StreamSocket implements EventSubscriber {
     this.out.deliver(event);
     if (event.type === 'closed' && event.reason === 'server_shutdown')
       void this.closeAfterDrain(1001, 'server shutdown');
+    // 1012 (service restart): this node is draining; the client resumes on another one.
+    else if (event.type === 'closed' && event.reason === 'resume_elsewhere')
+      void this.closeAfterDrain(1012, 'resume elsewhere');
   }
 
   private async closeAfterDrain(code: number, reason: string): Promise<void> {
@@ -187,7 +190,7 @@ export class StreamSocket implements EventSubscriber {
       return this.error('already_started', `call ${this.session.caseId} is already on this connection`);
     let session: CallSession;
     try {
-      session = this.options.manager.resume(caseId);
+      session = await this.options.manager.resume(caseId, this.options.principal);
     } catch (err) {
       if (err instanceof CallError) return this.error(err.code, err.message);
       throw err;

@@ -93,6 +93,11 @@ export interface KnowledgeService extends KnowledgeSearch, KnowledgeEditing {
   entries(kb: string): FaqEntry[];
   /** Domain terms mined from the KB(s), for the text stage's lexicon and ASR hot-words. */
   terms(kb?: string): string[];
+  /**
+   * Loads the KB's active version from the store when it is not the one served (another node of a
+   * cluster changed it). True when a new version was swapped in.
+   */
+  reload(kb: string): Promise<boolean>;
   /** Stops background work (embedding back-fill). */
   close(): void;
 }
@@ -186,8 +191,8 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
     logger,
   });
 
-  // Load what the store has, then seed an empty default KB.
-  for (const info of await repo.list()) {
+  /** Serves the store's active version of a KB. */
+  async function load(info: { name: string; active_version: number }): Promise<void> {
     const [active] = (await repo.versions(info.name)).filter((v) => v.version === info.active_version);
     await activate(
       info.name,
@@ -195,6 +200,9 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
       await repo.entries(info.name),
     );
   }
+
+  // Load what the store has, then seed an empty default KB.
+  for (const info of await repo.list()) await load(info);
   // Only a default KB that never existed is seeded: one an admin emptied stays empty.
   if (settings.seed && !loaded.has(settings.defaultKb)) {
     if (!existsSync(settings.seed)) {
@@ -304,6 +312,12 @@ export async function createKnowledgeService(options: KnowledgeServiceOptions): 
         );
         return searchWith(query, opts, null);
       }
+    },
+    async reload(kb) {
+      const info = (await repo.list().catch(rethrow)).find((i) => i.name === kb);
+      if (!info || loaded.get(kb)?.version === info.active_version) return false;
+      await load(info);
+      return true;
     },
     onUpdated(listener) {
       listeners.add(listener);

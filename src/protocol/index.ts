@@ -247,7 +247,8 @@ export type ServerEvent =
   /** An agent's action on a suggestion, echoed so supervisors and the archive see it. */
   | (Base & Omit<FeedbackMessage, 'type' | 'case_id'> & { type: 'feedback'; by: string | null })
   | (Base & { type: 'error'; code: ErrorCode; message: string; fatal: boolean })
-  | (Base & { type: 'closed'; reason: 'end' | 'timeout' | 'server_shutdown' });
+  /** `resume_elsewhere`: the node is draining; send `resume` to another node of the cluster. */
+  | (Base & { type: 'closed'; reason: 'end' | 'timeout' | 'server_shutdown' | 'resume_elsewhere' });
 
 export type ServerEventType = ServerEvent['type'];
 /** An event before the call assigns it `seq`, `case_id` and `ts`. */

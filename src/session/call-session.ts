@@ -15,6 +15,7 @@ import type {
 import type { TextNormalizer } from '../text/types.js';
 import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
 import { CallEventLog } from './event-log.js';
+import { CallActivity } from './call-activity.js';
 import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';
 import type { CallOwnership } from './access.js';
 import { CallError } from './errors.js';
@@ -39,6 +40,8 @@ export interface CallServices {
 }
 
 export type CallState = 'live' | 'ending' | 'ended';
+/** `resume_elsewhere`: this node is draining and another node of the cluster continues the call. */
+export type CallCloseReason = Extract<ServerEvent, { type: 'closed' }>['reason'];
 
 export interface CallSummary {
   case_id: string;
@@ -77,11 +80,7 @@ export class CallSession {
   private readonly engine: AsrEngine | null;
   private utteranceCounter = 0;
   private readonly streamTag = randomBytes(3).toString('hex');
-  private lastUtterance: string | null = null;
-  private agency: string | null = null;
-  private alertLevel: 'warning' | 'critical' | null = null;
-  /** Seq of every alert of the call, and whether a supervisor has handled it. */
-  private readonly alerts = new Map<number, { supervised: boolean }>();
+  private readonly activity = new CallActivity();
   private ending: Promise<void> | null = null;
   /** Storage failed under this call: it is over, and nothing after the failure was acknowledged. */
   private failed = false;
@@ -93,6 +92,8 @@ export class CallSession {
     private readonly services: CallServices,
     /** Principal that opened the stream (owner of the call when no agent_id was given). */
     readonly openedBy: Principal | null = null,
+    /** The events of this run so far when it continues here from another node (resume anywhere). */
+    private readonly past: readonly ServerEvent[] = [],
   ) {
     const { config, logger } = services;
     const now = services.now ?? Date.now;
@@ -137,7 +138,9 @@ export class CallSession {
           config.stream.partialIntervalMs,
         ),
     );
-    this.log.tap((event) => this.observe(event));
+    this.log.restore(past);
+    for (const event of past) this.activity.observe(event);
+    this.log.tap((event) => this.activity.observe(event));
     if (services.onEvent) this.log.tap(services.onEvent);
     this.assistant =
       services.assistant?.({ caseId, kb: start.kb, emit: (event) => this.emit(event) }) ?? null;
@@ -170,7 +173,7 @@ export class CallSession {
       channels: this.start.channels,
       format: this.start.format,
       asr: this.engine ? { engine: this.engine.name, version: this.engine.version } : null,
-      resumed: false,
+      resumed: this.past.length > 0,
       ...(this.caseNo ? { case_no: this.caseNo } : {}),
     });
     if (!this.services.vad) {
@@ -226,7 +229,7 @@ export class CallSession {
     actor: Principal | null,
     note: string | null,
   ): Promise<boolean> {
-    if (!this.alerts.has(alertSeq)) return false;
+    if (!this.activity.hasAlert(alertSeq)) return false;
     this.emit({
       type: 'alert_action',
       alert_seq: alertSeq,
@@ -311,14 +314,18 @@ export class CallSession {
    * Flushes every channel, waits for the last finals and suggestions, makes the end durable, then
    * `closed`. Idempotent.
    */
-  end(reason: 'end' | 'timeout' | 'server_shutdown'): Promise<void> {
+  end(reason: CallCloseReason): Promise<void> {
     this.ending ??= (async () => {
       this.state = 'ending';
       await Promise.all(this.pipelines.map((p) => p.flush()));
       await this.assistant?.close();
       if (this.failed) return;
       try {
-        await this.services.recorder?.callEnded(this.caseId, reason);
+        // A call moving to another node is cut off here as at a shutdown: the next node starts it again.
+        await this.services.recorder?.callEnded(
+          this.caseId,
+          reason === 'resume_elsewhere' ? 'server_shutdown' : reason,
+        );
       } catch (err) {
         this.failStorage(err);
         return;
@@ -342,10 +349,10 @@ export class CallSession {
       agent_name:
         this.openedBy && this.openedBy.id === this.start.agent_id ? (this.openedBy.name ?? null) : null,
       status: this.state === 'ended' ? 'ended' : 'live',
-      last_utterance: this.lastUtterance,
-      agency: this.agency,
-      alert_level: this.alertLevel,
-      open_alerts: [...this.alerts.values()].filter((a) => !a.supervised).length,
+      last_utterance: this.activity.lastUtterance,
+      agency: this.activity.agency,
+      alert_level: this.activity.alertLevel,
+      open_alerts: this.activity.openAlerts,
       last_seq: this.log.lastSeq,
     };
   }
@@ -429,20 +436,6 @@ export class CallSession {
     } catch (err) {
       this.services.logger.error({ err, case_id: this.caseId }, 'text correction failed; raw text kept');
       return { text: raw, edits: [] };
-    }
-  }
-
-  /** Keeps what the supervisor board shows up to date. */
-  private observe(event: ServerEvent): void {
-    if (event.type === 'final') this.lastUtterance = event.corrected_text;
-    else if (event.type === 'suggestion' && event.faq_candidates[0])
-      this.agency = event.faq_candidates[0].agency;
-    else if (event.type === 'alert') {
-      if (this.alertLevel !== 'critical') this.alertLevel = event.level;
-      this.alerts.set(event.seq, { supervised: false });
-    } else if (event.type === 'alert_action' && event.role !== 'agent' && event.action !== 'outcome') {
-      const alert = this.alerts.get(event.alert_seq);
-      if (alert) alert.supervised = true;
     }
   }
 }

@@ -126,6 +126,41 @@ export class CallEventLog {
   }
 
   /**
+   * Continues a run another node started (it died or drained): these events, as the bus kept them,
+   * become this log's past, and its next event follows the last of them.
+   */
+  restore(events: readonly ServerEvent[]): void {
+    const last = events.at(-1);
+    if (!last) return;
+    this.first = events[0]?.ts ?? null;
+    this.buffer.splice(0, this.buffer.length, ...events.slice(-this.capacity));
+    this.nextSeq = last.seq + 1;
+  }
+
+  /**
+   * An event numbered by the node that holds the call (this log mirrors it). One seen before is
+   * dropped; a seq 1 after later ones is a new run of the case and starts the log over.
+   */
+  relay(event: ServerEvent): void {
+    if (event.seq === 1 && this.lastSeq > 0) {
+      this.buffer.length = 0;
+      this.first = null;
+    } else if (event.seq <= this.lastSeq) return;
+    this.nextSeq = event.seq + 1;
+    this.first ??= event.ts;
+    this.buffer.push(event);
+    if (this.buffer.length > this.capacity) this.buffer.shift();
+    for (const tap of this.taps) tap(event);
+    for (const subscriber of this.subscribers) subscriber.deliver(event);
+  }
+
+  /** Hands every subscriber to `next` (the call now runs on this node), which sends what they lack. */
+  moveSubscribersTo(next: CallEventLog): void {
+    for (const subscriber of this.subscribers) next.subscribe(subscriber, this.lastSeq);
+    this.subscribers.clear();
+  }
+
+  /**
    * Adds a subscriber after replaying what it missed. Returns false when events after `afterSeq`
    * are no longer buffered (the caller should say `resume_expired`).
    */

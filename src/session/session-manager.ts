@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, ServerEvent, StartMessage } from '../protocol/index.js';
 import { CallSession, type CallServices, type CallSummary } from './call-session.js';
+import { mayDriveCall } from './access.js';
+import type { CallCommand, CallDirectory, CallEnvelope } from './directory.js';
+import { RemoteCall, type FollowedCall } from './remote-call.js';
 import { CallError } from './errors.js';
 import { RecorderError } from './recorder.js';
 
@@ -42,8 +45,17 @@ export class CallSessionManager {
   private readonly alertListeners = new Set<(alert: AlertRecord) => void>();
   /** Set by `shutdown`: no new calls, no resumes. */
   private draining = false;
+  /** Calls other nodes hold, mirrored from the bus (cluster mode). */
+  private readonly remote = new Map<string, RemoteCall>();
 
-  constructor(private readonly services: CallServices) {}
+  /** `directory`: the other nodes of a cluster; null = this node is on its own. */
+  constructor(
+    private readonly services: CallServices,
+    private readonly directory: CallDirectory | null = null,
+  ) {
+    directory?.onRemoteEvent((envelope) => this.onRemoteEvent(envelope));
+    directory?.onCommand((command) => this.onCommand(command));
+  }
 
   /**
    * Starts a new call. Refused (CallError) while shutting down, for a case id live here, and with
@@ -59,12 +71,14 @@ export class CallSessionManager {
         `call ${caseId} is already live; send {"type":"resume"} to continue it`,
       );
     }
+    if (this.directory && !(await this.directory.claim(caseId)))
+      throw new CallError(
+        'case_in_use',
+        `call ${caseId} is live on another node; send {"type":"resume"} to continue it`,
+      );
     this.clearTimer(caseId);
     const session = new CallSession(caseId, { ...start, case_id: caseId }, this.services, openedBy);
-    session.log.tap((event) => {
-      if (event.type === 'alert') this.recordAlert(event);
-      else if (event.type === 'alert_action') this.recordAlertAction(event);
-    });
+    this.wire(session);
     this.calls.set(caseId, session);
     if (this.services.caseNumbers) {
       try {
@@ -78,6 +92,7 @@ export class CallSessionManager {
       await session.begin();
     } catch (err) {
       await session.abort();
+      await this.directory?.release(caseId);
       if (previous) {
         this.calls.set(caseId, previous);
         this.ended(caseId);
@@ -93,6 +108,11 @@ export class CallSessionManager {
     return this.calls.get(caseId);
   }
 
+  /** A call held here or, in a cluster, on another node (followers see both alike). */
+  followed(caseId: string): FollowedCall | undefined {
+    return this.calls.get(caseId) ?? this.remote.get(caseId);
+  }
+
   /** The audio connection went away without `end`: keep the call resumable for the window. */
   detach(caseId: string): void {
     const session = this.calls.get(caseId);
@@ -102,10 +122,14 @@ export class CallSessionManager {
     });
   }
 
-  /** A new audio connection continues the call (whether it may is the caller's check: `mayDriveCall`). */
-  resume(caseId: string): CallSession {
+  /**
+   * A new audio connection continues the call (whether it may is the caller's check: `mayDriveCall`).
+   * In a cluster, a call another node held (it died or drained) continues here under the same case.
+   */
+  async resume(caseId: string, principal: Principal | null = null): Promise<CallSession> {
     this.refuseWhileDraining();
-    const session = this.calls.get(caseId);
+    const session =
+      this.calls.get(caseId) ?? (this.directory ? await this.adopt(caseId, principal) : undefined);
     if (!session)
       throw new CallError(
         'unknown_case',
@@ -121,7 +145,8 @@ export class CallSessionManager {
   }
 
   list(): CallSummary[] {
-    return [...this.calls.values()].map((s) => s.summary());
+    const remote = [...this.remote.values()].filter((r) => !this.calls.has(r.caseId));
+    return [...this.calls.values(), ...remote].map((s) => s.summary());
   }
 
   alerts(sinceTs = 0): AlertRecord[] {
@@ -145,13 +170,15 @@ export class CallSessionManager {
 
   /**
    * Refuses new calls and resumes, then ends every live call: last finals flushed and archived,
-   * clients told `closed` with `server_shutdown`. Resolves false when `timeoutMs` ran out first.
+   * clients told `closed` with `server_shutdown` — or, in a cluster, `resume_elsewhere` (another
+   * node continues the call). Resolves false when `timeoutMs` ran out first.
    */
   async shutdown(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.draining = true;
     for (const timer of this.expiry.values()) clearTimeout(timer);
     this.expiry.clear();
-    const all = Promise.all([...this.calls.values()].map((s) => s.end('server_shutdown'))).then(() => true);
+    const reason = this.directory ? 'resume_elsewhere' : 'server_shutdown';
+    const all = Promise.all([...this.calls.values()].map((s) => s.end(reason))).then(() => true);
     if (!Number.isFinite(timeoutMs)) return all;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => {
@@ -160,6 +187,116 @@ export class CallSessionManager {
     const done = await Promise.race([all, late]);
     clearTimeout(timer);
     return done;
+  }
+
+  /** Alerts for the board, the bus for other nodes, and the claim given up when the call is over. */
+  private wire(session: CallSession): void {
+    const { caseId } = session;
+    let first = true;
+    session.log.tap((event) => {
+      if (event.type === 'alert') this.recordAlert(event);
+      else if (event.type === 'alert_action') this.recordAlertAction(event);
+      if (!this.directory) return;
+      this.directory.publish({
+        node: this.directory.nodeId,
+        ownership: session.ownership,
+        event,
+        ...(first ? { start: session.start } : {}),
+      });
+      first = false;
+      if (event.type === 'closed' || (event.type === 'error' && event.fatal)) void this.release(caseId);
+    });
+  }
+
+  private release(caseId: string): Promise<void> {
+    return (this.directory?.release(caseId) ?? Promise.resolve()).catch((err: unknown) =>
+      this.services.logger.error({ err, case_id: caseId }, 'cluster: case claim not released'),
+    );
+  }
+
+  /**
+   * Continues here a call whose node died or drained: its run so far comes from the bus (the
+   * client gets what it missed), the claim moves to this node, and the archive goes on under the
+   * same case. Undefined when the bus knows no live run of the case.
+   */
+  private async adopt(caseId: string, principal: Principal | null): Promise<CallSession | undefined> {
+    const directory = this.directory;
+    if (!directory) return undefined;
+    const history = await directory.history(caseId);
+    const run = history.slice(
+      Math.max(
+        0,
+        history.findLastIndex((e) => e.event.seq === 1),
+      ),
+    );
+    const first = run[0];
+    const last = run.at(-1);
+    if (!first?.start || first.event.type !== 'started' || !last) return undefined;
+    if (last.event.type === 'closed' && last.event.reason !== 'resume_elsewhere') return undefined;
+    if (!mayDriveCall(last.ownership, principal))
+      throw new CallError(
+        'forbidden',
+        `call ${caseId} belongs to someone else; it cannot be resumed from here`,
+      );
+    if (!(await directory.claim(caseId)))
+      throw new CallError(
+        'case_in_use',
+        `call ${caseId} is still held by node ${last.node}; retry the resume in a few seconds`,
+      );
+    const session = new CallSession(
+      caseId,
+      first.start,
+      this.services,
+      last.ownership.openedBy,
+      run.map((e) => e.event),
+    );
+    session.caseNo = first.event.case_no ?? null;
+    this.wire(session);
+    this.calls.set(caseId, session);
+    try {
+      await session.begin();
+    } catch (err) {
+      await session.abort();
+      this.calls.delete(caseId);
+      await this.release(caseId);
+      if (err instanceof RecorderError) throw new CallError(err.code, err.message);
+      throw err;
+    }
+    session.onFailure(() => this.ended(caseId));
+    const mirror = this.remote.get(caseId);
+    mirror?.log.moveSubscribersTo(session.log);
+    this.remote.delete(caseId);
+    this.services.logger.info({ case_id: caseId, from: last.node }, 'cluster: call continued on this node');
+    return session;
+  }
+
+  private onRemoteEvent({ ownership, event }: CallEnvelope): void {
+    const caseId = event.case_id;
+    if (!caseId || this.calls.get(caseId)?.state === 'live') return;
+    let mirror = this.remote.get(caseId);
+    if (!mirror) {
+      mirror = new RemoteCall(
+        caseId,
+        ownership,
+        this.directory as CallDirectory,
+        this.services.config.stream.replayBufferEvents,
+      );
+      this.remote.set(caseId, mirror);
+    }
+    mirror.ownership = ownership;
+    mirror.log.relay(event);
+    if (event.type === 'alert') this.recordAlert(event);
+    else if (event.type === 'alert_action') this.recordAlertAction(event);
+    // A mirror nobody feeds any more (its call ended, or its node died and nobody resumed) goes.
+    this.schedule(`remote:${caseId}`, () => this.remote.delete(caseId));
+  }
+
+  /** A follower on another node acted on a call held here (its node checked the access). */
+  private onCommand(command: CallCommand): void {
+    const session = this.calls.get(command.case_id);
+    if (!session || session.state === 'ended') return;
+    if (command.type === 'feedback') session.feedback(command.message, command.by);
+    else void session.alertAction(command.alert_seq, command.action, command.actor, command.note);
   }
 
   private refuseWhileDraining(): void {

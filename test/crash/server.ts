@@ -94,7 +94,11 @@ export async function launchServer(
   };
 }
 
-export async function startServer(env: Record<string, string>, port?: number): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  port?: number,
+  timeoutMs?: number,
+): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
   return launchServer(
     ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'],
@@ -108,6 +112,7 @@ export async function startServer(env: Record<string, string>, port?: number): P
       HOTLINE_HOST: '127.0.0.1',
     },
     chosen,
+    timeoutMs,
   );
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig, resolvePaths, type Config } from '../../config/index.js';
+import { createLogger, loadConfig, resolvePaths, type Config } from '../../config/index.js';
 
 /** Time after the drain deadline for the archive flush, worker threads and the database to close. */
 const SHUTDOWN_MARGIN_MS = 10_000;
@@ -39,12 +40,26 @@ export function register(program: Command): void {
     .command('serve')
     .description('start the server on the configured port (embedded defaults: SQLite under HOTLINE_DATA_DIR)')
     .option('-p, --port <port>', 'port to listen on (HOTLINE_PORT)')
-    .action(async (opts: { port?: string }) => {
+    .option(
+      '-w, --workers [n]',
+      'server processes on this machine sharing the port and the bus (HOTLINE_BUS_URL); without n, one per core',
+    )
+    .action(async (opts: { port?: string; workers?: string | true }) => {
       const { startApp } = await import('../../http/app.js');
       const config = loadConfig({
         bundledData: true,
         overrides: opts.port ? { server: { port: Number(opts.port) } } : {},
       });
+      const workers =
+        opts.workers === undefined
+          ? 1
+          : opts.workers === true
+            ? availableParallelism()
+            : Number(opts.workers);
+      if (!(Number.isInteger(workers) && workers >= 1))
+        throw new Error(`--workers must be a whole number of processes, at least 1 (got ${opts.workers})`);
+      const { superviseWorkers } = await import('../../cluster/workers.js');
+      if (superviseWorkers(workers, config, createLogger(config.logLevel))) return;
       const app = await startApp(config);
       const notes = startNotices(config, app.setupUrl, app.url);
       if (notes.length > 0) process.stderr.write(`\n${notes.join('\n\n')}\n\n`);

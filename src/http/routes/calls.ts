@@ -103,7 +103,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (
     },
     async (request) => {
       const calls = manager.list().filter((c) => {
-        const session = manager.get(c.case_id);
+        const session = manager.followed(c.case_id);
         return session ? mayFollowCall(session.ownership, request.principal ?? null, policy) : false;
       });
       await auditList('call.list', request.principal, request.ip, calls.length);
@@ -146,7 +146,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (
     async (request) => {
       const { case_id: caseId, seq } = request.params;
       const body = request.body;
-      const session = manager.get(caseId);
+      const session = manager.followed(caseId);
       if (!session) throw notFound('unknown_case', `no live or recent call ${caseId}`);
       const principal = request.principal ?? null;
       if (!mayFollowCall(session.ownership, principal, policy))
@@ -178,7 +178,7 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (
       if (request.validationError) throw request.validationError;
       const { case_id: caseId } = request.params;
       const query = request.query;
-      const session = manager.get(caseId);
+      const session = manager.followed(caseId);
       const principal = request.principal ?? null;
       const error = (code: string, text: string, fatal: boolean) => ({
         type: 'error',

@@ -103,7 +103,9 @@ export class CallStream {
       if (!event) return;
       if (event.seq > 0) this.lastSeq = Math.max(this.lastSeq, event.seq);
       if (event.type === 'closed') {
-        if (event.reason === 'server_shutdown') this.goneSince ??= Date.now();
+        // A draining node of a cluster (`resume_elsewhere`) is left like a stopping server: resume.
+        if (event.reason === 'server_shutdown' || event.reason === 'resume_elsewhere')
+          this.goneSince ??= Date.now();
         else this.over = true;
       }
     };

@@ -118,7 +118,8 @@ export class CallFollower {
       }
       this.followed = true;
       if (event.type === 'closed') {
-        if (event.reason === 'server_shutdown') this.goneSince = Date.now();
+        if (event.reason === 'server_shutdown' || event.reason === 'resume_elsewhere')
+          this.goneSince = Date.now();
         else this.ended = true;
       }
       this.batch.push(event);

@@ -164,9 +164,10 @@ function applyEvent(state: CallState, event: ServerEvent): CallState {
       return {
         ...s,
         // A server stop is not the citizen hanging up: the call resumes when the server is back.
-        status: event.reason === 'server_shutdown' ? 'interrupted' : 'ended',
+        status:
+          event.reason === 'server_shutdown' || event.reason === 'resume_elsewhere' ? 'interrupted' : 'ended',
         closedReason: event.reason,
-        endedAt: event.reason === 'server_shutdown' ? null : event.ts,
+        endedAt: event.reason === 'server_shutdown' || event.reason === 'resume_elsewhere' ? null : event.ts,
         speaking: { caller: false, agent: false },
       };
   }

@@ -116,7 +116,7 @@ export interface CallState {
   runTs: number | null;
   /** `interrupted`: the server stopped (`server_shutdown`); the call goes on once it is back. */
   status: 'waiting' | 'live' | 'interrupted' | 'ended';
-  closedReason: 'end' | 'timeout' | 'server_shutdown' | null;
+  closedReason: 'end' | 'timeout' | 'server_shutdown' | 'resume_elsewhere' | null;
   /** Readable number of the case (`1999-20261202-000123`), from `started`. */
   caseNo: string | null;
   startedAt: number | null;

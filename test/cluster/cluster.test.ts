@@ -1,0 +1,359 @@
+/**
+ * Several real server processes as one cluster: NATS (JetStream) at 127.0.0.1:4222 and one
+ * PostgreSQL database. Each node has its own data dir; calls, claims and KB versions are shared.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { readWav } from '../../src/audio/index.js';
+import { TEST_PG_URL } from '../../src/store/testing/backends.js';
+import { audioManifest, sharedPaths } from '../shared.js';
+import { get } from 'node:http';
+import { repoRoot } from '../shared.js';
+import {
+  api,
+  freePort,
+  launchServer,
+  startServer,
+  withoutHotlineSettings,
+  type ServerProcess,
+} from '../crash/server.js';
+
+const ADMIN = 'cluster-test-admin-token-0123456789abcdef';
+const hasVad = existsSync(sharedPaths.vadModel) && existsSync(join(sharedPaths.audioDir, 'manifest.tsv'));
+
+const reachable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+const [natsUp, pgUp] = await Promise.all([reachable(4222), reachable(5432)]);
+if (!natsUp || !pgUp || !hasVad)
+  console.warn('[cluster] skipped: needs NATS on 4222, PostgreSQL on 5432 and the shared VAD model');
+
+interface Event {
+  type: string;
+  seq: number;
+  case_id: string | null;
+  reason?: string;
+  code?: string;
+  resumed?: boolean;
+  kb?: string;
+}
+
+/** A WebSocket that records every event it is sent. */
+async function open(url: string): Promise<{ ws: WebSocket; events: Event[]; closed: Promise<void> }> {
+  const ws = new WebSocket(url);
+  const events: Event[] = [];
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) events.push(JSON.parse(data.toString()) as Event);
+  });
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, events, closed };
+}
+
+async function until<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Real recordings with silence between them, so the VAD cuts several utterances. */
+function callAudio(): Buffer {
+  const gap = Buffer.alloc(16_000 * 2);
+  const parts: Buffer[] = [gap];
+  for (const row of audioManifest()
+    .filter((r) => r.sampleRate === 16_000 && r.durationS >= 1.5 && r.durationS <= 5)
+    .slice(0, 4)) {
+    const pcm = readWav(readFileSync(row.path)).channels[0] as Int16Array;
+    parts.push(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), gap);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Sends 100 ms frames at about 4× real time, from `offset`, until `stop` says so. */
+async function stream(ws: WebSocket, audio: Buffer, from: number, stop: () => boolean): Promise<number> {
+  let offset = from;
+  for (; offset < audio.length && !stop() && ws.readyState === ws.OPEN; offset += 3200) {
+    ws.send(audio.subarray(offset, offset + 3200));
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return offset;
+}
+
+/** The seqs of a stream are 1, 2, 3… with nothing missing or repeated. */
+function expectGapFree(events: Event[]): void {
+  const seqs = events.filter((e) => e.seq > 0).map((e) => e.seq);
+  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+}
+
+describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and PostgreSQL', () => {
+  const database = `hotline_cluster_${randomBytes(4).toString('hex')}`;
+  const prefix = `hc${randomBytes(4).toString('hex')}`;
+  const nodes: ServerProcess[] = [];
+  let ingress = '';
+  let supervisor = '';
+  const audio = hasVad ? callAudio() : Buffer.alloc(0);
+
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  const settings = (name: string) => ({
+    HOTLINE_DATA_DIR: mkdtempSync(join(tmpdir(), `hotline-cluster-${name}-`)),
+    HOTLINE_DB_URL: TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`),
+    HOTLINE_BUS_URL: 'nats://127.0.0.1:4222',
+    HOTLINE_BUS_PREFIX: prefix,
+    HOTLINE_NODE_ID: name,
+    HOTLINE_CASE_LEASE_MS: '2000',
+    HOTLINE_ADMIN_TOKEN: ADMIN,
+    HOTLINE_AUDIT_KEY: 'cluster-test-audit-key-0123456789abcdef0123456789',
+    HOTLINE_VAD_MODEL: sharedPaths.vadModel,
+  });
+  const node = async (name: string) => {
+    // Several servers loading the VAD at once on a shared CI machine start slowly.
+    const server = await startServer(settings(name), undefined, 150_000);
+    nodes.push(server);
+    return server;
+  };
+  const wsUrl = (server: ServerProcess, path: string, token: string) =>
+    `ws://127.0.0.1:${server.port}${path}${path.includes('?') ? '&' : '?'}token=${token}`;
+  const start = (caseId: string) =>
+    JSON.stringify({ type: 'start', case_id: caseId, format: 'pcm_s16le', sample_rate: 16000, channels: 1 });
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`create database ${database}`);
+    const a = await node('a');
+    await node('b');
+    const token = async (role: string) =>
+      (await api<{ token: string }>(`${a.url}/api/tokens`, ADMIN, 'POST', { name: role, role })).json.token;
+    ingress = await token('ingress');
+    supervisor = await token('supervisor');
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
+    await admin.end();
+  }, 120_000);
+
+  it('a call streamed into node A is followed live on node B, in order and gap-free', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const caller = await open(wsUrl(a, '/api/stream/asr', ingress));
+    caller.ws.send(start('follow-1'));
+    await until('the call on node B', async () => {
+      const list = await api<{ calls: Array<{ case_id: string }> }>(`${b.url}/api/calls`, supervisor);
+      return list.json.calls.some((c) => c.case_id === 'follow-1');
+    });
+    const follower = await open(wsUrl(b, '/api/calls/follow-1/events?last_seq=0', supervisor));
+    await stream(caller.ws, audio, 0, () => false);
+    caller.ws.send(JSON.stringify({ type: 'end' }));
+    await caller.closed;
+    await until('closed on node B', () => follower.events.some((e) => e.type === 'closed'));
+    follower.ws.close();
+    expectGapFree(follower.events);
+    expect(follower.events.map((e) => [e.seq, e.type])).toEqual(
+      caller.events.filter((e) => e.seq > 0).map((e) => [e.seq, e.type]),
+    );
+    expect(follower.events.filter((e) => e.type === 'speech_end').length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('a KB version imported on node A is served by node B', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const body = [
+      {
+        id: 'c-1',
+        question: '路燈不亮要找哪裡報修',
+        answer: '請向工務局公園路燈工程管理處報修。',
+        agency: '工務局',
+      },
+      { id: 'c-2', question: '垃圾車幾點來', answer: '請查詢環保局垃圾車動態。', agency: '環境保護局' },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const res = await fetch(`${a.url}/api/kb/cluster-kb/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(res.status, await res.text()).toBeLessThan(300);
+    const kbsOn = async (server: ServerProcess) =>
+      (
+        await api<{ kbs: Array<{ kb: string; version: number; entries: number }> }>(
+          `${server.url}/api/kb`,
+          ADMIN,
+        )
+      ).json.kbs;
+    const onA = (await kbsOn(a)).find((k) => k.kb === 'cluster-kb');
+    expect(onA?.entries).toBe(2);
+    const onB = await until('the KB on node B', async () =>
+      (await kbsOn(b)).find((k) => k.kb === 'cluster-kb'),
+    );
+    expect(onB).toEqual(onA);
+  }, 60_000);
+
+  it('a case live on one node is refused on another (two processes never drive one case)', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const first = await open(wsUrl(a, '/api/stream/asr', ingress));
+    first.ws.send(start('owned-1'));
+    await until('started on A', () => first.events.some((e) => e.type === 'started'));
+    const second = await open(wsUrl(b, '/api/stream/asr', ingress));
+    second.ws.send(start('owned-1'));
+    const refused = await until('refused on B', () => second.events.find((e) => e.type === 'error'));
+    expect(refused.code).toBe('case_in_use');
+    // While A is alive and renewing its claim, a resume on B is refused too.
+    const third = await open(wsUrl(b, '/api/stream/asr', ingress));
+    third.ws.send(JSON.stringify({ type: 'resume', case_id: 'owned-1', last_seq: 1 }));
+    const notTaken = await until('resume refused on B', () => third.events.find((e) => e.type === 'error'));
+    expect(notTaken.code).toBe('case_in_use');
+    first.ws.send(JSON.stringify({ type: 'end' }));
+    await first.closed;
+    second.ws.close();
+    third.ws.close();
+  }, 60_000);
+
+  it('node A killed mid-call: the client resumes on node B with last_seq, same case, nothing acknowledged lost', async () => {
+    const a = nodes[0] as ServerProcess;
+    const b = nodes[1] as ServerProcess;
+    const caller = await open(wsUrl(a, '/api/stream/asr', ingress));
+    caller.ws.send(start('kill-1'));
+    const sent = await stream(
+      caller.ws,
+      audio,
+      0,
+      () => caller.events.filter((e) => e.type === 'speech_end').length >= 2,
+    );
+    const before = caller.events.filter((e) => e.seq > 0);
+    const lastSeq = before.at(-1)?.seq ?? 0;
+    await a.kill9();
+    caller.ws.terminate();
+
+    // The client retries until A's claim has lapsed (HOTLINE_CASE_LEASE_MS), then B continues the call.
+    const resumed = await until(
+      'resume on node B',
+      async () => {
+        const client = await open(wsUrl(b, '/api/stream/asr', ingress));
+        client.ws.send(JSON.stringify({ type: 'resume', case_id: 'kill-1', last_seq: lastSeq }));
+        const answer = await until('an answer', () =>
+          client.events.find((e) => e.type === 'error' || e.type === 'started'),
+        );
+        if (answer.type === 'started') return client;
+        expect(answer.code).toBe('case_in_use');
+        client.ws.close();
+        return null;
+      },
+      30_000,
+    );
+    await stream(resumed.ws, audio, sent, () => false);
+    resumed.ws.send(JSON.stringify({ type: 'end' }));
+    await resumed.closed;
+    const after = resumed.events.filter((e) => e.seq > 0);
+    expect(after[0]).toMatchObject({ type: 'started', resumed: true, seq: lastSeq + 1 });
+    expectGapFree([...before, ...after]);
+    expect(after.at(-1)).toMatchObject({ type: 'closed', reason: 'end' });
+
+    const view = await api<{ status: string; utterances: Array<{ utterance_id: string }> }>(
+      `${b.url}/api/case/kill-1`,
+      supervisor,
+    );
+    expect(view.status).toBe(200);
+    expect(view.json.status).toBe('ended');
+  }, 180_000);
+
+  it('drain: SIGTERM tells clients resume_elsewhere, /readyz goes red, and another node continues the call', async () => {
+    const b = nodes[1] as ServerProcess;
+    const c = await node('c');
+    const caller = await open(wsUrl(b, '/api/stream/asr', ingress));
+    caller.ws.send(start('drain-1'));
+    await stream(caller.ws, audio, 0, () => caller.events.filter((e) => e.type === 'speech_end').length >= 1);
+    b.child.kill('SIGTERM');
+    await until('closed', () => caller.events.find((e) => e.type === 'closed'));
+    const ready = await fetch(`${b.url}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    expect([0, 503]).toContain(ready);
+    const closed = caller.events.find((e) => e.type === 'closed');
+    expect(closed?.reason).toBe('resume_elsewhere');
+    await caller.closed;
+    const lastSeq = caller.events.filter((e) => e.seq > 0).at(-1)?.seq ?? 0;
+    const moved = await until('resume on node C', async () => {
+      const client = await open(wsUrl(c, '/api/stream/asr', ingress));
+      client.ws.send(JSON.stringify({ type: 'resume', case_id: 'drain-1', last_seq: lastSeq }));
+      const answer = await until('an answer', () =>
+        client.events.find((e) => e.type === 'error' || e.type === 'started'),
+      );
+      if (answer.type === 'started') return client;
+      client.ws.close();
+      return null;
+    });
+    moved.ws.send(JSON.stringify({ type: 'end' }));
+    await moved.closed;
+    expectGapFree([...caller.events, ...moved.events].filter((e) => e.seq > 0));
+    await b.stop();
+  }, 180_000);
+
+  it('serve --workers 2: two server processes share one port and the bus', async () => {
+    const port = await freePort();
+    const env = withoutHotlineSettings({
+      ...settings('workers'),
+      HOTLINE_NODE_ID: 'box',
+      HOTLINE_KB_SEED: '',
+      HOTLINE_LOG_LEVEL: 'warn',
+      HOTLINE_PORT: String(port),
+    });
+    const main = join(repoRoot, 'src/cli/main.ts');
+    const server = await launchServer(
+      ['--import', 'tsx', main, 'serve', '--workers', '2'],
+      env,
+      port,
+      150_000,
+    );
+    nodes.push(server);
+    // A new connection each time (no keep-alive), so node:cluster hands them to both workers in turn.
+    const scrape = () =>
+      new Promise<string>((resolve, reject) => {
+        get(
+          `${server.url}/metrics`,
+          { agent: false, headers: { authorization: `Bearer ${ADMIN}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          },
+        ).on('error', reject);
+      });
+    const seen = new Set<string>();
+    await until(
+      'both workers answering',
+      async () => {
+        const match = /hotline_live_calls\{node="([^"]+)"\}/.exec(await scrape().catch(() => ''));
+        if (match?.[1]) seen.add(match[1]);
+        return seen.size === 2;
+      },
+      60_000,
+    );
+    expect([...seen].sort()).toEqual(['box-w1', 'box-w2']);
+    await server.stop();
+    expect(server.child.exitCode).toBe(0);
+  }, 240_000);
+});
