@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Principal } from '../protocol/index.js';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /**
  * The secret that keys the audit chain. It lives outside the database (a file or the environment,
@@ -163,54 +164,6 @@ export interface AuditRepository {
   purgeBefore(before: number, trx?: Transaction<unknown>): Promise<number>;
 }
 
-const GENESIS = '0'.repeat(64);
-
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db) {
-      await db.schema
-        .createTable('audit_log')
-        .addColumn('seq', 'bigint', (c) => c.primaryKey())
-        .addColumn('ts', 'bigint', (c) => c.notNull())
-        .addColumn('actor_id', 'text')
-        .addColumn('actor_role', 'text')
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('target_type', 'text', (c) => c.notNull())
-        .addColumn('target_id', 'text')
-        .addColumn('source', 'text')
-        .addColumn('detail', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('audit_log_ts').on('audit_log').column('ts').execute();
-      await db.schema
-        .createIndex('audit_log_target')
-        .on('audit_log')
-        .columns(['target_type', 'target_id'])
-        .execute();
-      await db.schema
-        .createTable('audit_head')
-        .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('seq', 'bigint', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('anchor_seq', 'bigint', (c) => c.notNull())
-        .addColumn('anchor_hash', 'text', (c) => c.notNull())
-        .execute();
-      await db
-        .insertInto('audit_head' as never)
-        .values({ id: 1, seq: 0, hash: GENESIS, anchor_seq: 0, anchor_hash: GENESIS } as never)
-        .execute();
-    },
-  },
-  '002_keyed': {
-    async up(db) {
-      for (const column of ['head_mac', 'anchor_mac', 'key_id'])
-        await db.schema.alterTable('audit_head').addColumn(column, 'text').execute();
-      await db.schema.alterTable('audit_head').addColumn('keyed_from', 'bigint').execute();
-    },
-  },
-};
-
 const canonicalOf = (e: Omit<AuditEntry, 'hash'>): string =>
   JSON.stringify([
     e.seq,
@@ -268,7 +221,7 @@ export async function createAuditRepository(
 ): Promise<AuditRepository> {
   const { key } = options;
   const clock = options.clock ?? Date.now;
-  await store.migrate('audit', migrations);
+  await migrateDomain(store, 'audit');
   const db = store.db.withTables<AuditTables>();
   const inTrx = async <T>(
     trx: Transaction<unknown> | undefined,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /**
  * Knowledge bases as versioned snapshots. Entry contents are stored once per content hash; a version
@@ -147,52 +148,6 @@ const vocabularyJson = (terms: readonly KbVocabularyTerm[]) => JSON.stringify(te
 /** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('kb_bases')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('active_version', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('kb_versions')
-        .addColumn('kb', 'text', (c) => c.notNull().references('kb_bases.name'))
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('restored_from', 'integer')
-        .addColumn('note', 'text')
-        .addColumn('entry_count', 'integer', (c) => c.notNull())
-        .addColumn('added', 'integer', (c) => c.notNull())
-        .addColumn('changed', 'integer', (c) => c.notNull())
-        .addColumn('removed', 'integer', (c) => c.notNull())
-        .addColumn('diff_ids', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('kb_versions_pk', ['kb', 'version'])
-        .execute();
-      await db.schema
-        .createTable('kb_contents')
-        .addColumn('hash', 'text', (c) => c.primaryKey())
-        .addColumn('data', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('kb_version_entries')
-        .addColumn('kb', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('entry_id', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull().references('kb_contents.hash'))
-        .addPrimaryKeyConstraint('kb_version_entries_pk', ['kb', 'version', 'entry_id'])
-        .execute();
-    },
-  },
-  '002_vocabulary': {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('kb_versions').addColumn('vocabulary', 'text').execute();
-    },
-  },
-};
-
 type Db = Kysely<KbTables>;
 
 function toVersion(row: KbTables['kb_versions']): KbVersion {
@@ -275,7 +230,7 @@ async function insertChunked<T extends keyof KbTables>(
 }
 
 export async function createKbRepository(store: Store): Promise<KbRepository> {
-  await store.migrate('kb', migrations);
+  await migrateDomain(store, 'kb');
   const db: Db = store.db.withTables<KbTables>();
 
   /** Writes a version row and its membership, and makes it active. */
