@@ -9,10 +9,7 @@ import {
   type UtteranceAudio,
 } from '../session/recorder.js';
 import { writeWav } from '../audio/index.js';
-import type { AuditRepository } from '../store/audit-repository.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { CaseRepository, CaseRow } from '../store/case-repository.js';
-import type { StorageHealth } from '../store/storage-health.js';
+import type { AuditRepository, BlobStore, CaseRepository, CaseRow, StorageHealth } from '../store/index.js';
 import { segmentBlobKey } from './blob-keys.js';
 import {
   audioJournalPath,

@@ -1,14 +1,15 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Config } from '../config/index.js';
-import type { Store } from '../store/index.js';
 import {
+  auditEntry,
   createUserRepository,
+  type AuditRepository,
+  type Store,
   type TokenRecord,
   type UserRecord,
   type UserRepository,
-} from '../store/user-repository.js';
-import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
+} from '../store/index.js';
 import { weakSecretReason } from '../config/index.js';
 // Roles and the principal shape are declared next to the route-level role declarations.
 import { roles, type Principal, type Role } from '../protocol/index.js';

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { BlobStore, StoredBlob } from '../store/blob-store.js';
-import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
-import type {
-  CaseRepository,
-  CaseRow,
-  CaseSearch,
-  FeedbackRow,
-  HistoryRow,
-  SegmentRow,
-  SuggestionRow,
-  UtteranceRow,
-} from '../store/case-repository.js';
+import {
+  auditEntry,
+  type AuditRepository,
+  type BlobStore,
+  type CaseRepository,
+  type CaseRow,
+  type CaseSearch,
+  type FeedbackRow,
+  type HistoryRow,
+  type SegmentRow,
+  type StoredBlob,
+  type SuggestionRow,
+  type UtteranceRow,
+} from '../store/index.js';
 import type { Principal } from '../protocol/index.js';
 import { checkAudio } from './audio-check.js';
 import { segmentBlobKey } from './blob-keys.js';

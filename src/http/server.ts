@@ -5,7 +5,7 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
 import type { Config, Logger } from '../config/index.js';
-import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/storage-health.js';
+import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/index.js';
 import { HttpError } from './errors.js';
 import './principal.js';
 

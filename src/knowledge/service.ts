@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createKbLearningRepository } from '../store/kb-learning-repository.js';
-import { createKbVectorRepository } from '../store/kb-vector-repository.js';
 import {
+  createKbLearningRepository,
   createKbRepository,
+  createKbVectorRepository,
   KbRepositoryError,
+  type AuditInput,
   type KbRepository,
   type KbVersion,
-} from '../store/kb-repository.js';
-import type { AuditInput } from '../store/audit-repository.js';
-import type { Store } from '../store/index.js';
+  type Store,
+} from '../store/index.js';
 import { loadTaipeiLexicon } from '../text/lexicon.js';
 import { createSegmenter, type Segmenter } from '../text/segment.js';
 import { trainAgencyRouter, type AgencyRouter } from './agency-router.js';

@@ -22,21 +22,6 @@ import {
 import type { Store } from './database.js';
 import { migrateDomain } from './migrations/index.js';
 
-export type {
-  CaseRow,
-  CaseSearch,
-  CaseStatus,
-  CaseTables,
-  DataClass,
-  FeedbackRow,
-  HistoryRow,
-  SegmentRow,
-  SuggestionRow,
-  UtteranceRow,
-} from './case-rows.js';
-export type { CaseExportQueries } from './case-export-queries.js';
-export type { CaseRetentionQueries } from './case-retention-queries.js';
-
 /** The call archive: one case's record (rows in, rows out), plus the retention and export queries. */
 export interface CaseRepository extends CaseRetentionQueries, CaseExportQueries {
   /** Runs `fn` in one transaction; `trx` lets the audit entry commit with the change. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Archive } from '../../cases/index.js';
-import { CASE_NO, type CaseNumberRepository } from '../../store/case-number-repository.js';
+import { CASE_NO, type CaseNumberRepository } from '../../store/index.js';
 import { unauthorized } from '../errors.js';
 import { asHttp } from './case-errors.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { auditEntry, type AuditInput } from '../../store/audit-repository.js';
+import { auditEntry, type AuditInput } from '../../store/index.js';
 import { ConversationError, type ConversationService } from '../../suggest/index.js';
 import { HttpError, unauthorized } from '../errors.js';
 
