@@ -9,7 +9,9 @@ export {
   type SignIn,
 } from './auth-service.js';
 export type { ArchiveWriter } from './archive-writer.js';
-export type { CaseService, CaseView, CaseSummary, Viewer } from './case-service.js';
+export type { CaseService } from './case-service.js';
+export type { CaseView, CaseSummary } from './case-view.js';
+export type { Viewer } from './case-access.js';
 export type { RetentionService, PurgeReport, RetentionPolicy } from './retention.js';
 export type { TrainingExport, ExportReport } from './training-export.js';
 export { CaseError, type CaseErrorKind } from './errors.js';
