@@ -1,13 +1,7 @@
 export { createArchive, type Archive, type ArchiveOptions } from './archive.js';
-export {
-  createAuthService,
-  type AuthService,
-  type AuthServiceOptions,
-  type Actor,
-  type PublicUser,
-  type PublicToken,
-  type SignIn,
-} from './auth-service.js';
+export { createAuthService, type AuthService, type AuthServiceOptions, type Actor } from './auth-service.js';
+export type { PublicUser } from './auth-accounts.js';
+export type { PublicToken, SignIn } from './auth-tokens.js';
 export type { ArchiveWriter } from './archive-writer.js';
 export type { CaseService } from './case-service.js';
 export type { CaseView, CaseSummary } from './case-view.js';
