@@ -1,5 +1,5 @@
-import type { AuditRepository } from '../store/audit-repository.js';
-import type { CaseRepository } from '../store/case-repository.js';
+import type { AuditRepository } from '../store/index.js';
+import type { CaseRepository } from '../store/index.js';
 import type { JournalEntry } from './journal.js';
 
 export type ApplyEntry = (entry: JournalEntry) => Promise<void>;

@@ -8,10 +8,10 @@ import {
   type UtteranceAudio,
 } from '../session/recorder.js';
 import { writeWav } from '../audio/index.js';
-import type { AuditRepository } from '../store/audit-repository.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { CaseRepository } from '../store/case-repository.js';
-import type { StorageHealth } from '../store/storage-health.js';
+import type { AuditRepository } from '../store/index.js';
+import type { BlobStore } from '../store/index.js';
+import type { CaseRepository } from '../store/index.js';
+import type { StorageHealth } from '../store/index.js';
 import { createEntryApplier } from './apply-entry.js';
 import { segmentBlobKey } from './blob-keys.js';
 import { admitCall, storageRefusal } from './call-admission.js';

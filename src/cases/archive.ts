@@ -1,12 +1,14 @@
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import type { Store } from '../store/index.js';
-import { createFsBlobStore, type BlobStore } from '../store/blob-store.js';
-import { createCaseRepository, type CaseRepository } from '../store/case-repository.js';
 import {
+  createCaseRepository,
   createConversationRepository,
+  createFsBlobStore,
+  type BlobStore,
+  type CaseRepository,
   type ConversationRepository,
-} from '../store/conversation-repository.js';
-import type { StorageHealth } from '../store/storage-health.js';
+  type StorageHealth,
+  type Store,
+} from '../store/index.js';
 import type { TextNormalizer } from '../text/types.js';
 import { createArchiveWriter, type ArchiveWriter } from './archive-writer.js';
 import { createAuditTrail, type AuditTrail } from './audit-trail.js';

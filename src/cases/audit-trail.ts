@@ -11,7 +11,6 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import type { Store } from '../store/index.js';
 import {
   auditKeyFrom,
   createAuditRepository,
@@ -19,7 +18,8 @@ import {
   type AuditKey,
   type AuditRepository,
   type AuditVerification,
-} from '../store/audit-repository.js';
+  type Store,
+} from '../store/index.js';
 
 /**
  * The audit log as the rest of the product uses it: the keyed chain in the database plus signed

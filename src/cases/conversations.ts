@@ -1,4 +1,4 @@
-import type { ConversationRepository } from '../store/conversation-repository.js';
+import type { ConversationRepository } from '../store/index.js';
 import type { Redactor } from './redaction.js';
 
 /**

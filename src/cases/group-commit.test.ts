@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFsBlobStore } from '../store/blob-store.js';
+import { createFsBlobStore } from '../store/index.js';
 import { createJournalWriter } from './group-commit.js';
 import { journalPath, leftoverJournals, type JournalEntry } from './journal.js';
 import { countingJournalFiles } from './testing/counting-files.js';

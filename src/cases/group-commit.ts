@@ -1,4 +1,4 @@
-import type { BlobStore, StoredBlob } from '../store/blob-store.js';
+import type { BlobStore, StoredBlob } from '../store/index.js';
 import { audioJournalHeader, audioJournalPath, journalPath, type JournalEntry } from './journal.js';
 import type { JournalFile, JournalFileSystem } from './journal-files.js';
 

@@ -1,15 +1,11 @@
 export { createArchive, type Archive, type ArchiveOptions } from './archive.js';
-export {
-  createAuthService,
-  type AuthService,
-  type AuthServiceOptions,
-  type Actor,
-  type PublicUser,
-  type PublicToken,
-  type SignIn,
-} from './auth-service.js';
+export { createAuthService, type AuthService, type AuthServiceOptions, type Actor } from './auth-service.js';
+export type { PublicUser } from './auth-accounts.js';
+export type { PublicToken, SignIn } from './auth-tokens.js';
 export type { ArchiveWriter } from './archive-writer.js';
-export type { CaseService, CaseView, CaseSummary, Viewer } from './case-service.js';
+export type { CaseService } from './case-service.js';
+export type { CaseView, CaseSummary } from './case-view.js';
+export type { Viewer } from './case-access.js';
 export type { RetentionService, PurgeReport, RetentionPolicy } from './retention.js';
 export type { TrainingExport, ExportReport } from './training-export.js';
 export { CaseError, type CaseErrorKind } from './errors.js';

@@ -1,8 +1,12 @@
 import { readWav } from '../audio/index.js';
 import type { Logger } from '../config/index.js';
-import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
-import { sha256Hex, type BlobStore } from '../store/blob-store.js';
-import type { CaseRepository } from '../store/case-repository.js';
+import {
+  auditEntry,
+  sha256Hex,
+  type AuditRepository,
+  type BlobStore,
+  type CaseRepository,
+} from '../store/index.js';
 import { blobKeyPart } from './blob-keys.js';
 
 /** Audio files found with no row at start: adopted into their case, or deleted with a case that is gone. */

@@ -1,9 +1,13 @@
 import type { Config, Logger } from '../config/index.js';
-import type { Store } from '../store/index.js';
-import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { CaseRepository, DataClass } from '../store/case-repository.js';
-import type { ConversationRepository } from '../store/conversation-repository.js';
+import {
+  auditEntry,
+  type AuditRepository,
+  type BlobStore,
+  type CaseRepository,
+  type ConversationRepository,
+  type DataClass,
+  type Store,
+} from '../store/index.js';
 import type { Actor } from './auth-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -4,9 +4,13 @@
  * a tmpfs that really fills up, where mounting is allowed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.js';
-import { createFsBlobStore, type BlobStore } from '../store/blob-store.js';
-import { createStorageHealth } from '../store/storage-health.js';
+import {
+  createFsBlobStore,
+  createStorageHealth,
+  openStore,
+  type BlobStore,
+  type Store,
+} from '../store/index.js';
 import { CallSessionManager } from '../session/index.js';
 import { createArchive } from './archive.js';
 import { createRedactingTextDouble } from './testing/text-double.js';

@@ -1,8 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { auditEntry, type AuditRepository } from '../store/audit-repository.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { CaseRepository } from '../store/case-repository.js';
+import { auditEntry, type AuditRepository, type BlobStore, type CaseRepository } from '../store/index.js';
 import type { Actor } from './auth-service.js';
 import type { Redactor } from './redaction.js';
 

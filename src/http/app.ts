@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createAsrRegistry, VadService, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
-import { openStore } from '../store/index.js';
-import { lockDataDir, type DataDirLock } from '../store/data-dir-lock.js';
-import { createStorageHealth } from '../store/storage-health.js';
-import { auditEntry } from '../store/audit-repository.js';
-import { createCaseNumberRepository } from '../store/case-number-repository.js';
+import {
+  auditEntry,
+  createCaseNumberRepository,
+  createStorageHealth,
+  lockDataDir,
+  openStore,
+  type DataDirLock,
+} from '../store/index.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';

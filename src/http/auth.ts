@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Config, Logger } from '../config/index.js';
 import type { AuthService } from '../cases/index.js';
-import { auditEntry, type AuditInput } from '../store/audit-repository.js';
+import { auditEntry, type AuditInput } from '../store/index.js';
 import type { Role } from './principal.js';
 
 /** A route as declared to the auth plugin, for the authorization matrix and audits of the surface. */

@@ -17,7 +17,7 @@ import type {
 import swagger from '@fastify/swagger';
 import { z, ZodError, type ZodType } from 'zod';
 import { errorBody } from '../protocol/index.js';
-import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/storage-health.js';
+import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/index.js';
 import { docsPage } from './docs-page.js';
 import { HttpError, stageHttpError } from './errors.js';
 

@@ -5,7 +5,7 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Config, Logger } from '../config/index.js';
 import { z } from 'zod';
-import type { StorageHealth } from '../store/storage-health.js';
+import type { StorageHealth } from '../store/index.js';
 import { errorResponses, useContract } from './contract.js';
 import './principal.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { KbVectorRepository } from '../store/kb-vector-repository.js';
+import type { KbVectorRepository } from '../store/index.js';
 import { dot, type Embedder } from './embeddings.js';
 import { answerChunks } from './faq-index.js';
 import type { FaqEntry } from './types.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../config/index.js';
-import { KbRepositoryError, type KbRepository, type KbVersion } from '../store/kb-repository.js';
+import { KbRepositoryError, type KbRepository, type KbVersion } from '../store/index.js';
 import { KnowledgeError } from './errors.js';
 import type { AgentLearning, FeedbackAction, LearnedPhrasing } from './learning.js';
 import { markStalePhrasings, newPhrasing, phrasingBasis, phrasingKey, withPhrasings } from './phrasings.js';

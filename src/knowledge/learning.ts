@@ -1,8 +1,4 @@
-import type {
-  KbLearningRepository,
-  LearnedPhrasingRow,
-  LearnedStatus,
-} from '../store/kb-learning-repository.js';
+import type { KbLearningRepository, LearnedPhrasingRow, LearnedStatus } from '../store/index.js';
 import type { FaqIndex, PhrasingOverlay } from './faq-index.js';
 import { charGrams, indexText } from './query-terms.js';
 

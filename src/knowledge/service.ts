@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createKbLearningRepository } from '../store/kb-learning-repository.js';
+import { createKbLearningRepository } from '../store/index.js';
 import {
   createKbRepository,
   KbRepositoryError,
   type KbRepository,
   type KbVersion,
-} from '../store/kb-repository.js';
-import type { AuditInput } from '../store/audit-repository.js';
+} from '../store/index.js';
+import type { AuditInput } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';

@@ -1,5 +1,5 @@
 import type { AgencyContact, FaqCandidate, Tier } from '../protocol/index.js';
-import type { KbEntryRecord, KbPhrasing } from '../store/kb-repository.js';
+import type { KbEntryRecord, KbPhrasing } from '../store/index.js';
 
 export type { AgencyContact, FaqCandidate, Tier };
 

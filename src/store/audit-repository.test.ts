@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { openStore, type Store } from './index.js';
+import { auditKeyFrom, createAuditRepository, openStore, type Store } from './index.js';
 import { storeBackends } from './testing/backends.js';
-import { auditKeyFrom, createAuditRepository } from './audit-repository.js';
 
 const key = auditKeyFrom(Buffer.alloc(32, 7));
 

@@ -1,153 +1,38 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
-import type { Principal } from '../protocol/index.js';
+import type { Transaction } from 'kysely';
+import {
+  anchorMessage,
+  canonicalOf,
+  checkpointMessage,
+  checkpointSignedBy,
+  headMessage,
+  type AuditKey,
+  AuditKeyMismatchError,
+} from './audit-chain.js';
+import {
+  toEntry,
+  type AuditCheckpoint,
+  type AuditDb,
+  type AuditEntry,
+  type AuditInput,
+  type AuditQuery,
+  type AuditTables,
+  type AuditVerification,
+} from './audit-records.js';
+import { verifyChain } from './audit-verify.js';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
-/**
- * The secret that keys the audit chain. It lives outside the database (a file or the environment,
- * see src/cases/audit-trail.ts), so someone who can write the database cannot recompute a chain.
- */
-export interface AuditKey {
-  /** Fingerprint, stored with the chain, so a wrong key is named as such rather than "broken at 1". */
-  readonly id: string;
-  mac(message: string): string;
-}
-
-export function auditKeyFrom(secret: Uint8Array): AuditKey {
-  if (secret.byteLength < 32) throw new Error('the audit key must be at least 32 bytes');
-  const key = Buffer.from(secret);
-  const mac = (message: string) => createHmac('sha256', key).update(message).digest('hex');
-  return { id: mac('hotline-assist audit key id').slice(0, 16), mac };
-}
-
-export class AuditKeyMismatchError extends Error {
-  readonly code = 'audit_key_mismatch';
-}
-
-export type AuditTables = {
-  audit_log: {
-    seq: number;
-    ts: number;
-    actor_id: string | null;
-    actor_role: string | null;
-    action: string;
-    target_type: string;
-    target_id: string | null;
-    source: string | null;
-    detail: string;
-    prev_hash: string;
-    hash: string;
-  };
-  /**
-   * One row: the chain head (serialises appends) and the anchor left by retention, each signed with
-   * the key; `keyed_from` is the first seq whose entry is keyed (older ones, from before keys
-   * existed, are plain sha256).
-   */
-  audit_head: {
-    id: number;
-    seq: number;
-    hash: string;
-    anchor_seq: number;
-    anchor_hash: string;
-    head_mac: string | null;
-    anchor_mac: string | null;
-    key_id: string | null;
-    keyed_from: number | null;
-  };
-};
-
-export type AuditDb = Kysely<AuditTables> | Transaction<AuditTables>;
-
-export interface AuditInput {
-  actorId: string | null;
-  actorRole: string | null;
-  /** e.g. case.read, case.record, case.audio, case.search, case.hold, retention.purge, user.create. */
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  /** Source address (IP) or `cli`/`system`. */
-  source: string | null;
-  detail?: Record<string, unknown>;
-}
-
-/** Who did something, and from where (an address, or `cli`, `system`, `retention`…). */
-export interface AuditActor {
-  principal: Pick<Principal, 'id' | 'role'> | null;
-  source: string | null;
-}
-
-/** The entry for `who` doing `action` on a target. */
-export const auditEntry = (
-  who: AuditActor,
-  action: string,
-  target: { type: string; id: string | null },
-  detail?: Record<string, unknown>,
-): AuditInput => ({
-  actorId: who.principal?.id ?? null,
-  actorRole: who.principal?.role ?? null,
-  action,
-  targetType: target.type,
-  targetId: target.id,
-  source: who.source,
-  detail,
-});
-
-export interface AuditEntry extends Omit<AuditInput, 'detail'> {
-  seq: number;
-  ts: number;
-  detail: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export interface AuditQuery {
-  from?: number;
-  to?: number;
-  actorId?: string;
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  limit?: number;
-  /** Entries with seq below this (paging backwards). */
-  beforeSeq?: number;
-}
-
-/**
- * The chain head at one moment, signed: exported outside the database (a file and a log line), so
- * a later truncation or rewrite of the table shows against it.
- */
-export interface AuditCheckpoint {
-  seq: number;
-  hash: string;
-  anchorSeq: number;
-  ts: number;
-  keyId: string;
-  mac: string;
-}
-
-export type AuditBreak =
-  | 'wrong_key'
-  | 'head_forged'
-  | 'anchor_forged'
-  | 'entry_altered'
-  | 'entry_missing'
-  | 'tail_missing'
-  | 'truncated'
-  | 'rewritten'
-  | 'checkpoint_forged';
-
-export interface AuditVerification {
-  ok: boolean;
-  checked: number;
-  /** First seq whose hash or link does not match (or the first seq missing). */
-  brokenAt: number | null;
-  /** What is wrong, when not ok. */
-  reason: AuditBreak | null;
-  /** Entries from before the chain was keyed (checked with plain sha256 only). */
-  unkeyedEntries: number;
-  /** Checkpoints compared against the table, and the newest one's seq. */
-  checkpoints: { checked: number; latestSeq: number | null };
-}
+export {
+  auditEntry,
+  type AuditActor,
+  type AuditBreak,
+  type AuditCheckpoint,
+  type AuditEntry,
+  type AuditInput,
+  type AuditQuery,
+  type AuditTables,
+  type AuditVerification,
+} from './audit-records.js';
 
 export interface AuditRepository {
   /** Appends inside the caller's transaction when given, so the record and the change commit together. */
@@ -161,94 +46,6 @@ export interface AuditRepository {
   checkpointSigned(checkpoint: AuditCheckpoint): boolean;
   /** Deletes entries older than `before`, moving the anchor so the rest still verifies. */
   purgeBefore(before: number, trx?: Transaction<unknown>): Promise<number>;
-}
-
-const GENESIS = '0'.repeat(64);
-
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db) {
-      await db.schema
-        .createTable('audit_log')
-        .addColumn('seq', 'bigint', (c) => c.primaryKey())
-        .addColumn('ts', 'bigint', (c) => c.notNull())
-        .addColumn('actor_id', 'text')
-        .addColumn('actor_role', 'text')
-        .addColumn('action', 'text', (c) => c.notNull())
-        .addColumn('target_type', 'text', (c) => c.notNull())
-        .addColumn('target_id', 'text')
-        .addColumn('source', 'text')
-        .addColumn('detail', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('audit_log_ts').on('audit_log').column('ts').execute();
-      await db.schema
-        .createIndex('audit_log_target')
-        .on('audit_log')
-        .columns(['target_type', 'target_id'])
-        .execute();
-      await db.schema
-        .createTable('audit_head')
-        .addColumn('id', 'integer', (c) => c.primaryKey())
-        .addColumn('seq', 'bigint', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('anchor_seq', 'bigint', (c) => c.notNull())
-        .addColumn('anchor_hash', 'text', (c) => c.notNull())
-        .execute();
-      await db
-        .insertInto('audit_head' as never)
-        .values({ id: 1, seq: 0, hash: GENESIS, anchor_seq: 0, anchor_hash: GENESIS } as never)
-        .execute();
-    },
-  },
-  '002_keyed': {
-    async up(db) {
-      for (const column of ['head_mac', 'anchor_mac', 'key_id'])
-        await db.schema.alterTable('audit_head').addColumn(column, 'text').execute();
-      await db.schema.alterTable('audit_head').addColumn('keyed_from', 'bigint').execute();
-    },
-  },
-};
-
-const canonicalOf = (e: Omit<AuditEntry, 'hash'>): string =>
-  JSON.stringify([
-    e.seq,
-    e.ts,
-    e.actorId,
-    e.actorRole,
-    e.action,
-    e.targetType,
-    e.targetId,
-    e.source,
-    e.detail,
-    e.prevHash,
-  ]);
-const headMessage = (seq: number, hash: string) => `head|${seq}|${hash}`;
-const anchorMessage = (seq: number, hash: string) => `anchor|${seq}|${hash}`;
-const checkpointMessage = (c: Omit<AuditCheckpoint, 'mac'>) =>
-  `checkpoint|${c.seq}|${c.hash}|${c.anchorSeq}|${c.ts}|${c.keyId}`;
-const sameHex = (a: string | null, b: string): boolean =>
-  a !== null && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
-/** Entries from before the chain was keyed: sha256 of every field and the previous hash. */
-const legacyHash = (e: Omit<AuditEntry, 'hash'>): string =>
-  createHash('sha256').update(canonicalOf(e)).digest('hex');
-
-function toEntry(row: AuditTables['audit_log']): AuditEntry {
-  return {
-    seq: row.seq,
-    ts: row.ts,
-    actorId: row.actor_id,
-    actorRole: row.actor_role,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    source: row.source,
-    detail: JSON.parse(row.detail) as Record<string, unknown>,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
 }
 
 export interface AuditRepositoryOptions {
@@ -268,7 +65,7 @@ export async function createAuditRepository(
 ): Promise<AuditRepository> {
   const { key } = options;
   const clock = options.clock ?? Date.now;
-  await store.migrate('audit', migrations);
+  await migrateDomain(store, 'audit');
   const db = store.db.withTables<AuditTables>();
   const inTrx = async <T>(
     trx: Transaction<unknown> | undefined,
@@ -306,12 +103,7 @@ export async function createAuditRepository(
     }
   });
   const keyedFrom = Number((await readHead()).keyed_from);
-  const entryHash = (e: Omit<AuditEntry, 'hash'>): string =>
-    e.seq < keyedFrom ? legacyHash(e) : key.mac(canonicalOf(e));
-  const checkpointSigned = (c: AuditCheckpoint): boolean => {
-    const { mac, ...body } = c;
-    return sameHex(mac, key.mac(checkpointMessage(body)));
-  };
+  const checkpointSigned = (c: AuditCheckpoint): boolean => checkpointSignedBy(key, c);
 
   return {
     append: (input, trx) =>
@@ -380,65 +172,7 @@ export async function createAuditRepository(
       return rows.map(toEntry);
     },
 
-    async verify(checkpoints = []) {
-      const head = await readHead();
-      const headSeq = Number(head.seq);
-      const anchorSeq = Number(head.anchor_seq);
-      let checked = 0;
-      const result = (reason: AuditBreak | null, brokenAt: number | null): AuditVerification => ({
-        ok: reason === null,
-        checked,
-        brokenAt,
-        reason,
-        unkeyedEntries: Math.max(0, Math.min(keyedFrom - 1, headSeq) - anchorSeq),
-        checkpoints: {
-          checked: checkpoints.length,
-          latestSeq: checkpoints.reduce<number | null>((m, c) => (m === null || c.seq > m ? c.seq : m), null),
-        },
-      });
-      if (head.key_id !== key.id) return result('wrong_key', null);
-      if (!sameHex(head.anchor_mac, key.mac(anchorMessage(anchorSeq, head.anchor_hash))))
-        return result('anchor_forged', anchorSeq);
-      for (const c of checkpoints) {
-        if (c.keyId !== key.id || !checkpointSigned(c)) return result('checkpoint_forged', c.seq);
-        // The anchor only moves forward; a checkpoint past the head means the tail was cut.
-        if (c.anchorSeq > anchorSeq) return result('anchor_forged', anchorSeq);
-        if (c.seq > headSeq) return result('truncated', headSeq + 1);
-      }
-      const expectedAt = new Map<number, string>();
-      for (const c of checkpoints) if (c.seq > anchorSeq) expectedAt.set(c.seq, c.hash);
-
-      let prev = head.anchor_hash;
-      let expectedSeq = anchorSeq + 1;
-      const page = 500;
-      for (;;) {
-        const rows = await db
-          .selectFrom('audit_log')
-          .selectAll()
-          .where('seq', '>=', expectedSeq)
-          .orderBy('seq')
-          .limit(page)
-          .execute();
-        for (const row of rows) {
-          const entry = toEntry(row);
-          if (entry.seq !== expectedSeq) return result('entry_missing', expectedSeq);
-          const { hash, ...rest } = entry;
-          if (entry.prevHash !== prev || !sameHex(hash, entryHash(rest)))
-            return result('entry_altered', expectedSeq);
-          const expected = expectedAt.get(entry.seq);
-          if (expected !== undefined && expected !== hash) return result('rewritten', entry.seq);
-          prev = hash;
-          expectedSeq += 1;
-          checked += 1;
-        }
-        if (rows.length < page) break;
-      }
-      // A deleted tail shows up as a head that no row reaches; a head reset onto the cut tail is unsigned.
-      if (headSeq !== expectedSeq - 1 || head.hash !== prev) return result('tail_missing', expectedSeq);
-      if (!sameHex(head.head_mac, key.mac(headMessage(headSeq, head.hash))))
-        return result('head_forged', headSeq);
-      return result(null, null);
-    },
+    verify: (checkpoints = []) => verifyChain(db, key, keyedFrom, checkpoints),
 
     async checkpoint() {
       const head = await readHead();

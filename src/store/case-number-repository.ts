@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /**
  * Readable numbers for hotline calls, `1999-20261202-000123`: the line, the day the call came in
@@ -36,27 +36,11 @@ export function taipeiDay(at: number): string {
   return new Date(at + TAIPEI_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('hotline_case_numbers')
-        .addColumn('case_id', 'text', (c) => c.primaryKey())
-        .addColumn('case_no', 'text', (c) => c.notNull().unique())
-        .addColumn('day', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addUniqueConstraint('hotline_case_numbers_day_seq', ['day', 'seq'])
-        .execute();
-    },
-  },
-};
-
 /** Attempts at taking the next number of a day when another node took the same one first. */
 const RACE_RETRIES = 20;
 
 export async function createCaseNumberRepository(store: Store): Promise<CaseNumberRepository> {
-  await store.migrate('case_numbers', migrations);
+  await migrateDomain(store, 'case_numbers');
   const db = store.db.withTables<CaseNumberTables>();
   const table = 'hotline_case_numbers' as const;
   const existing = async (caseId: string) =>

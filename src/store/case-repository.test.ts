@@ -145,4 +145,73 @@ describe.each(storeBackends())('case repository on $name', (backend) => {
       updatedAt: DAY,
     });
   });
+  it('exports verified utterances with their audio and adopted replies with what they answered', async () => {
+    store = await openStore(await backend.options());
+    const repo = await createCaseRepository(store);
+    const feedback = (
+      caseId: string,
+      id: string,
+      utteranceId: string | null,
+      action: string,
+      ts: number,
+    ) => ({
+      caseId,
+      feedbackId: id,
+      utteranceId,
+      action,
+      faqId: 'faq-1',
+      text: action === 'edited' ? '您好，路燈報修請撥 1999' : null,
+      by: 'amy',
+      ts,
+    });
+    for (const [id, at] of [
+      ['before', 1],
+      ['c1', 10],
+      ['c2', 20],
+    ] as const) {
+      await repo.upsertCase({ id, updatedAt: at, startedAt: at });
+      await repo.putUtterance(utterance(id, 'u1', '路燈不亮'));
+      await repo.putSegment(segment(id, 'u1'));
+      await repo.putFeedback(feedback(id, 'f1', 'u1', 'adopted', at));
+    }
+    await repo.putUtterance({ ...utterance('c1', 'u2', '沒有錄音的一句'), startMs: 2000 });
+    await repo.putUtterance({ ...utterance('c1', 'u3', '沒核對'), startMs: 3000, verified: false });
+    await repo.putSuggestion({
+      caseId: 'c1',
+      utteranceId: 'u1',
+      kbVersion: 3,
+      faqIds: ['faq-1'],
+      citedFaqIds: ['faq-1'],
+      replyScript: '路燈報修請撥 1999',
+      tier: 'hot',
+      source: 'template',
+      ts: 11,
+    });
+    await repo.putFeedback(feedback('c1', 'f2', 'u2', 'edited', 12));
+    await repo.putFeedback(feedback('c1', 'f3', null, 'adopted', 13));
+    await repo.putFeedback(feedback('c1', 'f4', 'u1', 'rejected', 14));
+
+    const verified = await repo.verifiedUtterances(5);
+    expect(
+      verified.map((v) => [v.utterance.caseId, v.utterance.utteranceId, v.segment?.blobKey ?? null]),
+    ).toEqual([
+      ['c1', 'u1', 'cases/c1/u1.wav'],
+      ['c1', 'u2', null],
+      ['c2', 'u1', 'cases/c2/u1.wav'],
+    ]);
+    const replies = await repo.adoptedReplies(5);
+    expect(
+      replies.map((r) => [
+        r.feedback.caseId,
+        r.feedback.feedbackId,
+        r.suggestion?.replyScript ?? null,
+        r.utterance?.correctedText ?? null,
+      ]),
+    ).toEqual([
+      ['c1', 'f1', '路燈報修請撥 1999', '路燈不亮'],
+      ['c1', 'f2', null, '沒有錄音的一句'],
+      ['c1', 'f3', null, null],
+      ['c2', 'f1', null, '路燈不亮'],
+    ]);
+  });
 });

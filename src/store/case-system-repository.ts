@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /** The embedded demo of a city case system (the real one is reached over HTTP). */
 export type CaseSystemTables = {
@@ -46,24 +46,8 @@ export function normalizeCaseNo(raw: string): string {
   return raw.replace(/[\s-]/g, '').toUpperCase();
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('demo_case_system_cases')
-        .addColumn('case_no', 'text', (c) => c.primaryKey())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('agency', 'text', (c) => c.notNull())
-        .addColumn('summary', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-    },
-  },
-};
-
 export async function createCaseSystemRepository(store: Store): Promise<CaseSystemRepository> {
-  await store.migrate('case_system', migrations);
+  await migrateDomain(store, 'case_system');
   const db = store.db.withTables<CaseSystemTables>();
   const table = 'demo_case_system_cases' as const;
   const toCase = (row: CaseSystemTables['demo_case_system_cases']): DemoCase => ({

@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /** Text-channel conversations (self-service chat and testing the engine by typing). */
 export type ConversationTables = {
@@ -64,46 +64,8 @@ export interface ConversationRepository {
   purgeBefore(cutoff: number): Promise<string[]>;
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('text_conversations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('kb', 'text')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('text_conversation_turns')
-        .addColumn('conversation_id', 'text', (c) =>
-          c.notNull().references('text_conversations.id').onDelete('cascade'),
-        )
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('tier', 'text')
-        .addColumn('faq_ids', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('text_conversation_turns_pk', ['conversation_id', 'seq'])
-        .execute();
-    },
-  },
-  '002_owner': {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('text_conversations').addColumn('owner_id', 'text').execute();
-      await db.schema.alterTable('text_conversations').addColumn('owner_role', 'text').execute();
-      await db.schema
-        .createIndex('text_conversations_updated')
-        .on('text_conversations')
-        .column('updated_at')
-        .execute();
-    },
-  },
-};
-
 export async function createConversationRepository(store: Store): Promise<ConversationRepository> {
-  await store.migrate('conversations', migrations);
+  await migrateDomain(store, 'conversations');
   const db = store.db.withTables<ConversationTables>();
   const toConversation = (row: ConversationTables['text_conversations']): ConversationRow => ({
     id: row.id,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /**
  * What agents taught retrieval: caller utterances paired with the FAQ entry the agent adopted (a
@@ -49,30 +49,6 @@ export function learnedId(kb: string, entryId: string, text: string): string {
   return createHash('sha256').update(`${kb}\n${entryId}\n${key}`).digest('hex').slice(0, 24);
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('kb_learned_phrasings')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('kb', 'text', (c) => c.notNull())
-        .addColumn('entry_id', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('adoptions', 'integer', (c) => c.notNull())
-        .addColumn('rejections', 'integer', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('kb_learned_phrasings_kb')
-        .on('kb_learned_phrasings')
-        .column('kb')
-        .execute();
-    },
-  },
-};
-
 function toRow(row: KbLearningTables['kb_learned_phrasings']): LearnedPhrasingRow {
   return {
     ...row,
@@ -85,7 +61,7 @@ function toRow(row: KbLearningTables['kb_learned_phrasings']): LearnedPhrasingRo
 }
 
 export async function createKbLearningRepository(store: Store): Promise<KbLearningRepository> {
-  await store.migrate('kb_learning', migrations);
+  await migrateDomain(store, 'kb_learning');
   const db = store.db.withTables<KbLearningTables>();
   const get = async (id: string) => {
     const row = await db

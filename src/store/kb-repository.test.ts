@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from './index.js';
-import { createKbRepository, KbRepositoryError, type KbEntryRecord } from './kb-repository.js';
+import { createKbRepository, KbRepositoryError, openStore, type KbEntryRecord, type Store } from './index.js';
 import { storeBackends } from './testing/backends.js';
 
 const entry = (id: string, question: string, answer = `${question}的答案`): KbEntryRecord => ({

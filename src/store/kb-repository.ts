@@ -1,103 +1,19 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Store } from './database.js';
-
-/**
- * Knowledge bases as versioned snapshots. Entry contents are stored once per content hash; a version
- * is the set (entry id → content hash) it contains, so an import of 5,000 entries where 3 changed
- * stores 3 new contents, and a rollback is a new version copying an old version's set.
- */
-export type KbTables = {
-  kb_bases: { name: string; active_version: number; created_at: number };
-  kb_versions: KbVersionSummary & {
-    kind: string;
-    /** JSON: { added: ids[], changed: ids[], removed: ids[] } (first 50 of each). */
-    diff_ids: string;
-    /** JSON array of the admin vocabulary terms in force at this version (null before it existed). */
-    vocabulary: string | null;
-  };
-  kb_contents: { hash: string; data: string };
-  kb_version_entries: { kb: string; version: number; entry_id: string; hash: string };
-};
-
-/** One FAQ entry as stored; the knowledge stage's `FaqEntry` is this type (the store sits below it). */
-export interface KbEntryRecord {
-  id: string;
-  question: string;
-  answer: string;
-  /** Short agency name, e.g. 社會局. */
-  agency: string;
-  /** The unit that maintains the entry, e.g. 臺北市政府社會局婦女福利及兒童托育科 (hand-offs go there). */
-  maintainer?: string;
-  url?: string;
-  tags: string[];
-  /** Fixed tier set by an editor; otherwise decided per query. */
-  tier?: 'hot' | 'cold' | 'procedure' | null;
-  updated?: string;
-  /** Similar questions (相似問法): how citizens actually ask what this entry answers. */
-  phrasings?: KbPhrasing[];
-}
-
-/** One similar question of an entry. */
-export interface KbPhrasing {
-  text: string;
-  /** Who wrote it: shipped with the KB (`authored`), an editor, or an agent's adopted call utterance. */
-  source: 'authored' | 'editor' | 'agent';
-  /** Only `approved` phrasings are searched; `review` marks one written for an older wording of the entry. */
-  status: 'approved' | 'pending' | 'review';
-  /** Hash of the question and answer it was written for (see `phrasingBasis`). */
-  written_for: string;
-}
-
-export type KbVersionKind = 'import' | 'edit' | 'rollback' | 'vocabulary';
-
-/** A colloquial → official vocabulary term an admin added to a KB (versioned with it). */
-export interface KbVocabularyTerm {
-  colloquial: string;
-  official: string[];
-}
-
-/** What a version row and a returned version have in common. */
-interface KbVersionSummary {
-  kb: string;
-  version: number;
-  /** The version a rollback restored; null otherwise. */
-  restored_from: number | null;
-  note: string | null;
-  entry_count: number;
-  added: number;
-  changed: number;
-  removed: number;
-  /** ms since epoch */
-  created_at: number;
-}
-
-export interface KbVersion extends KbVersionSummary {
-  kind: KbVersionKind;
-  diff: { added: string[]; changed: string[]; removed: string[] };
-  /** Admin vocabulary terms of this version. */
-  vocabulary: KbVocabularyTerm[];
-}
-
-export interface KbInfo {
-  name: string;
-  active_version: number;
-}
-
-export interface CommitResult {
-  version: KbVersion;
-  /** False when the snapshot equals the active version: nothing was recorded. */
-  created: boolean;
-}
-
-export class KbRepositoryError extends Error {
-  constructor(
-    readonly code: 'unknown_kb' | 'unknown_version',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import {
+  KbRepositoryError,
+  toInfo,
+  toVersion,
+  type CommitResult,
+  type KbEntryRecord,
+  type KbInfo,
+  type KbTables,
+  type KbVersion,
+  type KbVersionKind,
+  type KbVocabularyTerm,
+} from './kb-records.js';
+import { migrateDomain } from './migrations/index.js';
 
 export interface KbRepository {
   list(): Promise<KbInfo[]>;
@@ -147,74 +63,7 @@ const vocabularyJson = (terms: readonly KbVocabularyTerm[]) => JSON.stringify(te
 /** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('kb_bases')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('active_version', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('kb_versions')
-        .addColumn('kb', 'text', (c) => c.notNull().references('kb_bases.name'))
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('restored_from', 'integer')
-        .addColumn('note', 'text')
-        .addColumn('entry_count', 'integer', (c) => c.notNull())
-        .addColumn('added', 'integer', (c) => c.notNull())
-        .addColumn('changed', 'integer', (c) => c.notNull())
-        .addColumn('removed', 'integer', (c) => c.notNull())
-        .addColumn('diff_ids', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('kb_versions_pk', ['kb', 'version'])
-        .execute();
-      await db.schema
-        .createTable('kb_contents')
-        .addColumn('hash', 'text', (c) => c.primaryKey())
-        .addColumn('data', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('kb_version_entries')
-        .addColumn('kb', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
-        .addColumn('entry_id', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull().references('kb_contents.hash'))
-        .addPrimaryKeyConstraint('kb_version_entries_pk', ['kb', 'version', 'entry_id'])
-        .execute();
-    },
-  },
-  '002_vocabulary': {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('kb_versions').addColumn('vocabulary', 'text').execute();
-    },
-  },
-};
-
 type Db = Kysely<KbTables>;
-
-function toVersion(row: KbTables['kb_versions']): KbVersion {
-  return {
-    kb: row.kb,
-    version: Number(row.version),
-    kind: row.kind as KbVersionKind,
-    restored_from: row.restored_from === null ? null : Number(row.restored_from),
-    note: row.note,
-    entry_count: Number(row.entry_count),
-    added: Number(row.added),
-    changed: Number(row.changed),
-    removed: Number(row.removed),
-    diff: JSON.parse(row.diff_ids) as KbVersion['diff'],
-    created_at: Number(row.created_at),
-    vocabulary: row.vocabulary ? (JSON.parse(row.vocabulary) as KbVocabularyTerm[]) : [],
-  };
-}
-
-function toInfo(row: { name: string; active_version: number }): KbInfo {
-  return { name: row.name, active_version: Number(row.active_version) };
-}
 
 async function findKb(db: Db | Transaction<KbTables>, kb: string): Promise<KbInfo | null> {
   const row = await db
@@ -275,7 +124,7 @@ async function insertChunked<T extends keyof KbTables>(
 }
 
 export async function createKbRepository(store: Store): Promise<KbRepository> {
-  await store.migrate('kb', migrations);
+  await migrateDomain(store, 'kb');
   const db: Db = store.db.withTables<KbTables>();
 
   /** Writes a version row and its membership, and makes it active. */

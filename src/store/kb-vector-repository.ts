@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /**
  * Embedding vectors by model and content hash: a text embedded once is never embedded again, across
@@ -14,21 +14,6 @@ export interface KbVectorRepository {
   put(model: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void>;
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('kb_vectors')
-        .addColumn('model', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .addColumn('dims', 'integer', (c) => c.notNull())
-        .addColumn('vector', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('kb_vectors_pk', ['model', 'hash'])
-        .execute();
-    },
-  },
-};
-
 /** Rows per statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
 
@@ -40,7 +25,7 @@ function decode(text: string): Float32Array {
 }
 
 export async function createKbVectorRepository(store: Store): Promise<KbVectorRepository> {
-  await store.migrate('kb_vectors', migrations);
+  await migrateDomain(store, 'kb_vectors');
   const db = store.db.withTables<KbVectorTables>();
   return {
     async get(model, hashes) {

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'no
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 /** Filesystem errors that mean the disk cannot take our data now (full, read-only, failing). */
 const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'ENFILE', 'EMFILE']);
@@ -56,7 +57,7 @@ export async function createStorageHealth(options: {
   store: Store | null;
   onChange?: (ok: boolean, reason: string | null) => void;
 }): Promise<StorageHealth> {
-  if (options.store) await migrateStorageProbe(options.store);
+  if (options.store) await migrateDomain(options.store, 'storage_probe');
   let failure: string | null = null;
   const set = (next: string | null) => {
     const changed = (next === null) !== (failure === null);
@@ -113,20 +114,4 @@ export async function createStorageHealth(options: {
     },
   };
   return health;
-}
-
-/** The one-row table the health probe writes to. */
-async function migrateStorageProbe(store: Store): Promise<void> {
-  await store.migrate('storage_probe', {
-    '001_init': {
-      async up(db) {
-        await db.schema
-          .createTable('storage_probe')
-          .addColumn('id', 'integer', (c) => c.primaryKey())
-          .addColumn('at', 'bigint', (c) => c.notNull())
-          .execute();
-        await sql`insert into storage_probe (id, at) values (1, 0)`.execute(db);
-      },
-    },
-  });
 }

@@ -1,5 +1,5 @@
-import type { Migration } from 'kysely';
 import type { Store } from './database.js';
+import { migrateDomain } from './migrations/index.js';
 
 export type AuthTables = {
   users: {
@@ -70,36 +70,6 @@ export interface UserRepository {
   revokeToken(id: string, at: number): Promise<boolean>;
 }
 
-const migrations: Record<string, Migration> = {
-  '001_init': {
-    async up(db) {
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('username', 'text', (c) => c.notNull().unique())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('password_hash', 'text')
-        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('dev', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createTable('api_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('user_id', 'text')
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('secret_hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint')
-        .addColumn('revoked_at', 'bigint')
-        .execute();
-    },
-  },
-};
-
 const toUser = (r: AuthTables['users']): UserRecord => ({
   id: r.id,
   username: r.username,
@@ -124,7 +94,7 @@ const toToken = (r: AuthTables['api_tokens']): TokenRecord => ({
 });
 
 export async function createUserRepository(store: Store): Promise<UserRepository> {
-  await store.migrate('auth', migrations);
+  await migrateDomain(store, 'auth');
   const db = store.db.withTables<AuthTables>();
   return {
     async insertUser(u) {

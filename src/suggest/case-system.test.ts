@@ -2,8 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { openStore } from '../store/index.js';
-import { createCaseSystemRepository } from '../store/case-system-repository.js';
+import { createCaseSystemRepository, openStore } from '../store/index.js';
 import { createCaseSystem, createHttpCaseSystem } from './case-system.js';
 
 describe('HTTP case system adapter', () => {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
-import type { Store } from '../store/index.js';
-import { createCaseSystemRepository, type CaseSystemRepository } from '../store/case-system-repository.js';
+import { createCaseSystemRepository, type CaseSystemRepository, type Store } from '../store/index.js';
 import { CaseSystemError, type CaseRecord, type CaseSystem } from './types.js';
 
 const caseRecord = z.object({

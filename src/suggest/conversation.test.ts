@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, sharedPaths } from '../../test/shared.js';
 import { startLlmTestServer, type LlmTestServer } from '../../test/llm-server/server.js';
 import { loadConfig } from '../config/index.js';
-import { openStore, type Store } from '../store/index.js';
-import { createConversationRepository } from '../store/conversation-repository.js';
-import { createCaseSystemRepository } from '../store/case-system-repository.js';
+import {
+  createCaseSystemRepository,
+  createConversationRepository,
+  openStore,
+  type Store,
+} from '../store/index.js';
 import { createDemoCaseSystem } from './case-system.js';
 import { createConversationService, type ConversationService } from './conversation.js';
 import { createKnowledgeDouble } from './testing/knowledge-double.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/types.js';
 import type { UrgentAlert } from '../protocol/index.js';
-import type { ConversationOwner, ConversationRepository } from '../store/conversation-repository.js';
+import type { ConversationOwner, ConversationRepository } from '../store/index.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';

@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditTrail, loadAuditKey, readCheckpoints } from '../../src/cases/audit-trail.js';
-import { createAuditRepository } from '../../src/store/audit-repository.js';
+import { createAuditRepository, openStore, type Store } from '../../src/store/index.js';
 import { createLogger, loadConfig } from '../../src/config/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { repoRoot } from '../shared.js';
 import { ADMIN, bootApp, storeBackends, type TestApp } from './harness.js';
 

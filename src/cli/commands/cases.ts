@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import {
-  createCaseSystemRepository,
-  type CaseSystemRepository,
-  type DemoCase,
-} from '../../store/case-system-repository.js';
+import { createCaseSystemRepository, type CaseSystemRepository, type DemoCase } from '../../store/index.js';
 import { withCliRuntime } from '../runtime.js';
 
 function withDemoCases<T>(work: (repo: CaseSystemRepository) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { lineNormalizer, type RedactionUse } from '../../text/index.js';
-import { auditEntry } from '../../store/audit-repository.js';
+import { auditEntry } from '../../store/index.js';
 import { cliActor } from '../archive-runtime.js';
 import { withTextCli } from '../text-runtime.js';
 

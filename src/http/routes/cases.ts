@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Archive } from '../../cases/index.js';
 import { caseRecordBody } from '../../protocol/index.js';
-import { CASE_NO, type CaseNumberRepository } from '../../store/case-number-repository.js';
+import { CASE_NO, type CaseNumberRepository } from '../../store/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { unauthorized } from '../errors.js';
 

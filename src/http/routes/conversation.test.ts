@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { requireShared, sharedPaths } from '../../../test/shared.js';
 import { createLogger, loadConfig } from '../../config/index.js';
-import { openStore, type Store } from '../../store/index.js';
-import { createCaseSystemRepository } from '../../store/case-system-repository.js';
-import { createConversationRepository } from '../../store/conversation-repository.js';
+import {
+  createCaseSystemRepository,
+  createConversationRepository,
+  openStore,
+  type Store,
+} from '../../store/index.js';
 import { createConversationService, createDemoCaseSystem } from '../../suggest/index.js';
 import { createKnowledgeDouble } from '../../suggest/testing/knowledge-double.js';
 import { readFaqJsonl } from '../../suggest/testing/faq.js';

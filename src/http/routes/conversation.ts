@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { auditEntry, type AuditInput } from '../../store/audit-repository.js';
+import { auditEntry, type AuditInput } from '../../store/index.js';
 import type { ConversationService } from '../../suggest/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError, unauthorized } from '../errors.js';
