@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import { createKbLearningRepository } from '../store/index.js';
-import {
-  createKbRepository,
-  KbRepositoryError,
-  type KbRepository,
-  type KbVersion,
-} from '../store/index.js';
+import { createKbRepository, KbRepositoryError, type KbRepository, type KbVersion } from '../store/index.js';
 import type { AuditInput } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { cardConfidences, confidenceFeatures } from './confidence.js';
