@@ -1,5 +1,4 @@
-import type { AuditRepository } from '../store/index.js';
-import type { CaseRepository } from '../store/index.js';
+import type { AuditRepository, CaseRepository } from '../store/index.js';
 import type { JournalEntry } from './journal.js';
 
 export type ApplyEntry = (entry: JournalEntry) => Promise<void>;

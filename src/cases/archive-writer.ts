@@ -6,12 +6,9 @@ import {
   type CallRecorder,
   type CallStartInfo,
   type UtteranceAudio,
-} from '../session/recorder.js';
+} from '../session/index.js';
 import { writeWav } from '../audio/index.js';
-import type { AuditRepository } from '../store/index.js';
-import type { BlobStore } from '../store/index.js';
-import type { CaseRepository } from '../store/index.js';
-import type { StorageHealth } from '../store/index.js';
+import type { AuditRepository, BlobStore, CaseRepository, StorageHealth } from '../store/index.js';
 import { createEntryApplier } from './apply-entry.js';
 import { segmentBlobKey } from './blob-keys.js';
 import { admitCall, storageRefusal } from './call-admission.js';

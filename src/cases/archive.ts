@@ -9,7 +9,7 @@ import {
   type StorageHealth,
   type Store,
 } from '../store/index.js';
-import type { TextNormalizer } from '../text/types.js';
+import type { TextNormalizer } from '../text/index.js';
 import { createArchiveWriter, type ArchiveWriter } from './archive-writer.js';
 import { createAuditTrail, type AuditTrail } from './audit-trail.js';
 import { createCaseService, type CaseService } from './case-service.js';

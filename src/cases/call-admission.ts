@@ -1,7 +1,6 @@
 import type { Principal } from '../protocol/index.js';
-import { RecorderError, type CallStartInfo } from '../session/recorder.js';
-import type { CaseRepository, CaseRow } from '../store/index.js';
-import type { StorageHealth } from '../store/index.js';
+import { RecorderError, type CallStartInfo } from '../session/index.js';
+import type { CaseRepository, CaseRow, StorageHealth } from '../store/index.js';
 
 /** Who may stream into a case row that exists but is not live in this process. */
 function ownsCase(row: CaseRow, p: Principal | null | undefined): boolean {

@@ -1,4 +1,4 @@
-import type { Principal } from '../protocol/index.js';
+import type { Principal, CaseRecordBody } from '../protocol/index.js';
 import type {
   CaseRepository,
   CaseRow,
@@ -12,7 +12,6 @@ import type {
 import type { checkAudio } from './audio-check.js';
 import { caseAuditEntry, type Viewer } from './case-access.js';
 import type { CaseRecordDeps } from './case-record.js';
-import type { CaseRecordBody } from '../protocol/index.js';
 
 type AudioUpload = Extract<CaseRecordBody['audio'][number], { data: string }>;
 

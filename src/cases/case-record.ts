@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Principal } from '../protocol/index.js';
+import { type Principal, caseRecordBody, type CaseRecordBody } from '../protocol/index.js';
 import type { AuditRepository, BlobStore, CaseRepository, CaseRow, StoredBlob } from '../store/index.js';
 import { checkAudio } from './audio-check.js';
 import { segmentBlobKey } from './blob-keys.js';
@@ -7,7 +7,6 @@ import { mayRead, type Viewer } from './case-access.js';
 import { writeRecordRows, type CheckedUpload } from './case-record-rows.js';
 import { CaseError } from './errors.js';
 import type { Redactor } from './redaction.js';
-import { caseRecordBody, type CaseRecordBody } from '../protocol/index.js';
 
 export interface RecordResult {
   caseId: string;

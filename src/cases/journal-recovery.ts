@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from '../config/index.js';
 import { writeWav } from '../audio/index.js';
-import type { BlobStore } from '../store/index.js';
-import type { CaseRepository } from '../store/index.js';
+import type { BlobStore, CaseRepository } from '../store/index.js';
 import type { ApplyEntry } from './apply-entry.js';
 import { segmentBlobKey } from './blob-keys.js';
 import {

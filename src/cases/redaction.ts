@@ -1,4 +1,4 @@
-import type { RedactionUse, TextNormalizer } from '../text/types.js';
+import type { RedactionUse, TextNormalizer } from '../text/index.js';
 
 /** The one way the archive redacts: only the text stage's `redact` step, for a given use. */
 export type Redactor = (text: string, use: RedactionUse) => { text: string; redacted: number };

@@ -1,4 +1,4 @@
-import type { CallDirectory, CallEnvelope } from '../session/directory.js';
+import type { CallDirectory, CallEnvelope } from '../session/index.js';
 import type { CaseLeases } from './case-leases.js';
 import type { EventBus } from './index.js';
 

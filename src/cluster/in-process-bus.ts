@@ -1,4 +1,4 @@
-import type { CallCommand, CallEnvelope } from '../session/directory.js';
+import type { CallCommand, CallEnvelope } from '../session/index.js';
 import type { ClusterNotice, EventBus } from './index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config, Logger } from '../config/index.js';
-import type { CallCommand, CallEnvelope } from '../session/directory.js';
+import type { CallCommand, CallEnvelope } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import { InProcessBus } from './in-process-bus.js';
 import { connectNatsBus } from './nats-bus.js';

@@ -8,7 +8,7 @@ import {
   type Subscription,
 } from 'nats';
 import type { Logger } from '../config/index.js';
-import type { CallCommand, CallEnvelope } from '../session/directory.js';
+import type { CallCommand, CallEnvelope } from '../session/index.js';
 import type { ClusterNotice, EventBus } from './index.js';
 
 export interface NatsBusOptions {

@@ -1,6 +1,6 @@
 import type { Config, Logger } from '../config/index.js';
 import type { KnowledgeService } from '../knowledge/index.js';
-import type { CallDirectory } from '../session/directory.js';
+import type { CallDirectory } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import { createCallDirectory } from './call-directory.js';
 import { createEventBus, leasesFor, type EventBus } from './index.js';

@@ -1,10 +1,8 @@
 import { indexedPhrasings } from './phrasings.js';
 import { charGrams, indexText } from './query-terms.js';
-import type { FaqEntry } from './types.js';
+import type { FaqEntry, AgencyGuess } from './types.js';
 
 const bigrams = (text: string) => new Set(charGrams(indexText(text)));
-
-import type { AgencyGuess } from './types.js';
 
 export interface AgencyRouter {
   readonly agencies: readonly string[];

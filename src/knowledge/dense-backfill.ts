@@ -1,6 +1,5 @@
 import type { Config, Logger } from '../config/index.js';
-import { createKbVectorRepository } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import { createKbVectorRepository, type Store } from '../store/index.js';
 import { buildDenseIndex, type DenseIndex, type DenseSettings } from './dense.js';
 import { createOpenAiEmbedder } from './embeddings.js';
 import type { FaqEntry } from './types.js';

@@ -1,6 +1,5 @@
-import { phoneticKey } from '../text/pinyin.js';
 // The text stage's seeded generator (Mulberry32): the same seed gives the same set on every machine.
-import { mulberry32 } from '../text/seeded-random.js';
+import { mulberry32, phoneticKey } from '../text/index.js';
 import type { EvalQuery } from './evaluate.js';
 import type { FaqEntry } from './types.js';
 

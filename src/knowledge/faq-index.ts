@@ -1,4 +1,4 @@
-import type { Segmenter } from '../text/segment.js';
+import type { Segmenter } from '../text/index.js';
 import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
 import type { EntryDerivedCache } from './docs-cache.js';
 import {

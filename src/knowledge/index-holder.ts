@@ -1,6 +1,5 @@
 import type { Config, Logger } from '../config/index.js';
-import { loadTaipeiLexicon } from '../text/lexicon.js';
-import { createSegmenter, type Segmenter } from '../text/segment.js';
+import { loadTaipeiLexicon, createSegmenter, type Segmenter } from '../text/index.js';
 import { agencyRouter, countAgencies, type AgencyRouter } from './agency-router.js';
 import type { DenseIndex } from './dense.js';
 import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';

@@ -1,4 +1,4 @@
-import type { Segmenter } from '../text/segment.js';
+import type { Segmenter } from '../text/index.js';
 import { synonymTerms } from './synonyms.js';
 import type { FaqEntry } from './types.js';
 

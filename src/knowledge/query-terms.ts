@@ -1,5 +1,4 @@
-import { phoneticKey } from '../text/pinyin.js';
-import type { Segmenter } from '../text/segment.js';
+import { phoneticKey, type Segmenter } from '../text/index.js';
 import { canonicalize, stripFillers } from './normalize.js';
 import type { QueryPart } from './types.js';
 import type { Vocabulary } from './vocabulary.js';

@@ -1,9 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createKbLearningRepository } from '../store/index.js';
-import { createKbRepository, KbRepositoryError, type KbRepository, type KbVersion } from '../store/index.js';
-import type { AuditInput } from '../store/index.js';
-import type { Store } from '../store/index.js';
+import {
+  createKbLearningRepository,
+  createKbRepository,
+  KbRepositoryError,
+  type KbRepository,
+  type KbVersion,
+  type AuditInput,
+  type Store,
+} from '../store/index.js';
 import { cardConfidences, confidenceFeatures } from './confidence.js';
 import { TAIPEI_CONFIDENCE } from './calibration.js';
 import { loadAgencyDirectory } from './contacts.js';

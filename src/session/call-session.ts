@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import { decodeToPcm16, splitChannels } from '../audio/index.js';
-import type { AsrEngine } from '../asr/engine.js';
-import type { VadService, VadSettings } from '../asr/vad-service.js';
+import type { AsrEngine, VadService, VadSettings } from '../asr/index.js';
 import type {
   AlertAction,
   EventBody,
@@ -12,8 +11,8 @@ import type {
   Speaker,
   StartMessage,
 } from '../protocol/index.js';
-import type { TextNormalizer } from '../text/types.js';
-import type { CallAssistant, CallAssistantFactory } from '../suggest/types.js';
+import type { TextNormalizer } from '../text/index.js';
+import type { CallAssistant, CallAssistantFactory } from '../suggest/index.js';
 import { CallEventLog } from './event-log.js';
 import { CallActivity } from './call-activity.js';
 import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';

@@ -1,8 +1,15 @@
 import type { Logger } from '../config/index.js';
 import { pcm16ToFloat32, StreamingResampler } from '../audio/index.js';
-import type { AsrEngine, AsrStream } from '../asr/engine.js';
-import type { VadChannel, VadEvent, VadResult, VadService, VadSettings } from '../asr/vad-service.js';
-import type { VadModelError } from '../asr/vad-errors.js';
+import type {
+  AsrEngine,
+  AsrStream,
+  VadChannel,
+  VadEvent,
+  VadResult,
+  VadService,
+  VadSettings,
+  VadModelError,
+} from '../asr/index.js';
 import type { EventBody, Speaker } from '../protocol/index.js';
 import { ChannelAudio } from './channel-audio.js';
 

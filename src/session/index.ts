@@ -17,3 +17,4 @@ export {
   type CallAccessAudit,
   type CallAccessEntry,
 } from './access.js';
+export type { CallCommand, CallDirectory, CallEnvelope } from './directory.js';

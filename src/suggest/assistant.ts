@@ -1,5 +1,5 @@
 import type { Config, Logger } from '../config/index.js';
-import type { KnowledgeSearch } from '../knowledge/types.js';
+import type { KnowledgeSearch } from '../knowledge/index.js';
 import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
 import {
   createSuggestEngine,

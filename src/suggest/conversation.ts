@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
-import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/types.js';
+import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/index.js';
 import type { UrgentAlert } from '../protocol/index.js';
 import type { ConversationOwner, ConversationRepository } from '../store/index.js';
 import { callContextQuery } from './call-context.js';

@@ -6,7 +6,7 @@ import type {
   QueryPart,
   SearchResult,
   Tier,
-} from '../knowledge/types.js';
+} from '../knowledge/index.js';
 import { queryText } from './call-context.js';
 import { extractCaseNumber, questionType, type QuestionType } from './intent.js';
 import { createLlmScripter, type LlmScripter, type LlmScriptInput } from './llm.js';

@@ -2,8 +2,7 @@ import { linksIn } from './spoken.js';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { AgencyContact, FaqCandidate } from '../protocol/index.js';
-import type { CaseSystem } from './types.js';
-import { CaseSystemError } from './types.js';
+import { type CaseSystem, CaseSystemError } from './types.js';
 import { unsupportedFacts } from './facts.js';
 import type { ReplyScript } from './template.js';
 

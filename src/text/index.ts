@@ -16,3 +16,4 @@ export { REDACTION_LABELS, REDACTION_POLICY } from './redact.js';
 export { extractPhoneNumbers, idChecksumOk, luhnOk, SPOKEN_DIGIT } from './pii.js';
 export { toTaiwanTraditional } from './convert.js';
 export { loadTaipeiLexicon, normaliseRoad, type LexiconTerm, type TermKind } from './lexicon.js';
+export { mulberry32 } from './seeded-random.js';

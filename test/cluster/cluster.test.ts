@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readWav } from '../../src/audio/index.js';
 import { TEST_PG_URL } from '../../src/store/testing/backends.js';
-import { audioManifest, sharedPaths } from '../shared.js';
+import { audioManifest, sharedPaths, repoRoot } from '../shared.js';
 import { get } from 'node:http';
-import { repoRoot } from '../shared.js';
 import {
   api,
   freePort,

@@ -9,7 +9,7 @@
  * resumes the same case; the wrap-up is pre-filled from the typed question and the adopted answer;
  * the agent finds the call in the archive and plays its audio.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -19,7 +19,6 @@ import { audioManifest, repoRoot, sharedPaths } from '../shared.js';
 import { chromiumMissing, launchBrowser, screenshot, type Browser } from './browser.js';
 import type { ServerProcess } from '../crash/server.js';
 import { startProduct } from './product.js';
-import { existsSync } from 'node:fs';
 
 const QUESTION = '我家舊沙發要丟要怎麼叫人來收';
 const PASSWORD = 'first-run-e2e-password';

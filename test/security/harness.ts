@@ -3,7 +3,7 @@
  * database, tokens of each role, a stream client, real speech from the shared recordings, and the
  * audit log as written.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config, type ConfigInput } from '../../src/config/index.js';
@@ -13,7 +13,6 @@ import type { StoreBackend } from '../../src/store/testing/backends.js';
 import { StreamClient } from '../../src/ingress/testing/stream-client.js';
 import type { ServerEvent } from '../../src/protocol/index.js';
 import { audioManifest, sharedPaths } from '../shared.js';
-import { existsSync } from 'node:fs';
 
 export { storeBackends } from '../../src/store/testing/backends.js';
 export { StreamClient };

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, createLogger } from '../../config/index.js';
+import { loadConfig, createLogger, BUNDLED_DATA_DIR } from '../../config/index.js';
 import {
   createKnowledgeService,
   parseEntries,
@@ -14,7 +14,6 @@ import { buildHardDevSet } from '../../knowledge/dev-set.js';
 import { goldExpander, scoreRankings, type EvalQuery } from '../../knowledge/evaluate.js';
 import { openStore } from '../../store/index.js';
 import { createTextNormalizer } from '../../text/index.js';
-import { BUNDLED_DATA_DIR } from '../../config/index.js';
 import { buildUrgencyDetector } from '../../suggest/urgency.js';
 import { scoreUrgency, summarizeUrgency, type UrgencyOutcome } from '../../suggest/urgency-eval.js';
 import { readUrgencySet } from '../../suggest/urgency-set.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EventBody, ServerEvent } from '../../../src/protocol/index.js';
+import { type EventBody, type ServerEvent, caseRecordBody } from '../../../src/protocol/index.js';
 // Contract check only: the web app itself never imports server code.
-import { caseRecordBody } from '../../../src/protocol/index.js';
 import { callReducer } from './callReducer.js';
 import { initialCallState } from './callState.js';
 import { buildCaseRecord, callerQuestions, draftWrapUp, type TypedQuestion } from './wrapUp.js';
