@@ -1,4 +1,5 @@
-export { CallSession, type CallServices, type CallSummary, type CallState } from './call-session.js';
+export { CallSession } from './call-session.js';
+export type { CallServices, CallSummary, CallState } from './call-services.js';
 export { CallSessionManager, CallError, type AlertRecord } from './session-manager.js';
 export { CallEventLog, type EventSubscriber } from './event-log.js';
 export {

@@ -1,7 +1,7 @@
 import type { AlertAction, FeedbackMessage, Principal, ServerEvent } from '../protocol/index.js';
 import type { CallOwnership } from './access.js';
 import { CallActivity } from './call-activity.js';
-import type { CallSummary } from './call-session.js';
+import type { CallSummary } from './call-services.js';
 import type { CallDirectory } from './directory.js';
 import { CallEventLog } from './event-log.js';
 

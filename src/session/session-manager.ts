@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal, ServerEvent, StartMessage } from '../protocol/index.js';
-import { CallSession, type CallServices, type CallSummary } from './call-session.js';
+import { CallSession } from './call-session.js';
+import type { CallServices, CallSummary } from './call-services.js';
 import { mayDriveCall } from './access.js';
 import type { CallCommand, CallDirectory, CallEnvelope } from './directory.js';
 import { RemoteCall, type FollowedCall } from './remote-call.js';
