@@ -181,7 +181,8 @@ describe('a streaming recognizer worker that crashes or hangs', () => {
             faultAfter: 3,
             faultOnce: new SharedArrayBuffer(4),
           },
-          stuckAfterMs: 300,
+          // Only the injected fault may replace a worker: a loaded machine must not look like a hang.
+          stuckAfterMs: fault === 'hang' ? 1_000 : 60_000,
         },
       );
       const feed = async (utterance: ReturnType<typeof decoder.open>) => {
