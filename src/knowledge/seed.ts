@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { BUNDLED_DATA_DIR } from '../config/index.js';
 import { KnowledgeError } from './errors.js';
 import { parseEntries, type ParseOptions } from './import-format.js';
 import { phrasingBasis, withPhrasings } from './phrasings.js';
@@ -86,12 +87,41 @@ export function applyPhrasingFile(
   });
 }
 
-/** The entries of a seed file or folder, with the similar questions of any `*phrasings*.jsonl` beside them. */
+/** The similar questions the product ships for the Taipei FAQ (data/taipei-faq). */
+export const BUNDLED_PHRASINGS = join(BUNDLED_DATA_DIR, 'taipei-faq', 'phrasings.jsonl');
+
+/**
+ * The shipped similar questions of exactly these entries: only where an entry's question and answer
+ * are the ones they were written for (so the city's own FAQ file, imported without our folder, gets
+ * them; an edited entry or another KB's entry with the same id does not).
+ */
+function bundledPhrasingsFor(entries: readonly FaqEntry[]): FaqEntry[] {
+  let shipped: ReturnType<typeof parsePhrasingFile>;
+  try {
+    shipped = parsePhrasingFile(readFileSync(BUNDLED_PHRASINGS, 'utf8'), BUNDLED_PHRASINGS);
+  } catch {
+    return [...entries];
+  }
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const matching = new Map(
+    [...shipped].filter(([id, p]) => {
+      const entry = byId.get(id);
+      return entry !== undefined && p.writtenFor === phrasingBasis(entry);
+    }),
+  );
+  return matching.size > 0 ? applyPhrasingFile(entries, matching) : [...entries];
+}
+
+/**
+ * The entries of a seed file or folder, with the similar questions of any `*phrasings*.jsonl` beside
+ * them; a seed with none of its own gets the shipped ones of the entries they were written for.
+ */
 export function readSeed(path: string): FaqEntry[] {
   const files = seedFiles(path);
   const entries: FaqEntry[] = [];
   for (const { file, options } of files.entries)
     entries.push(...parseEntries(readFileSync(file, 'utf8'), options));
+  if (files.phrasings.length === 0) return bundledPhrasingsFor(entries);
   let out = entries;
   for (const file of files.phrasings)
     out = applyPhrasingFile(out, parsePhrasingFile(readFileSync(file, 'utf8'), file));
