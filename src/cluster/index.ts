@@ -3,7 +3,6 @@ import type { Config, Logger } from '../config/index.js';
 import type { CallCommand, CallEnvelope } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import { InProcessBus } from './in-process-bus.js';
-import { connectNatsBus } from './nats-bus.js';
 import { createCaseLeases, type CaseLeases } from './case-leases.js';
 
 /** A change one node made that every node applies (versions live in the database; this says "reload"). */
@@ -44,6 +43,8 @@ export async function createEventBus(config: Config, logger: Logger): Promise<Ev
   const nodeId = nodeIdFor(config);
   const { busUrl, busPrefix, historyMs } = config.cluster;
   if (!busUrl) return new InProcessBus(nodeId, historyMs);
+  // The NATS client is loaded only when a bus is configured (a single node starts without it).
+  const { connectNatsBus } = await import('./nats-bus.js');
   return connectNatsBus({ url: busUrl, prefix: busPrefix, historyMs, nodeId, logger });
 }
 
