@@ -23,13 +23,13 @@ let baseDict: Buffer | undefined;
 
 /**
  * The bilingual (Traditional + Simplified) jieba dictionary, converted once and shared. Converting
- * takes about a second, so with `cacheDir` the result is kept on disk under a hash of the bundled
- * dictionary and of the converter (a new version of either converts again).
+ * takes about a second, so with `cacheDir` the result is kept on disk under the versions of the
+ * package that ships the dictionary and of the converter (a new version of either converts again;
+ * a published version never changes).
  */
 function traditionalDictionary(cacheDir: string | undefined): Buffer {
   if (baseDict) return baseDict;
-  const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
-  const file = cacheDir && join(cacheDir, `jieba-zh-tw-${converterKey(dict)}.dict`);
+  const file = cacheDir && join(cacheDir, `jieba-zh-tw-${converterKey()}.dict`);
   if (file && existsSync(file)) {
     try {
       return (baseDict = readFileSync(file));
@@ -37,6 +37,7 @@ function traditionalDictionary(cacheDir: string | undefined): Buffer {
       // unreadable: converted again below
     }
   }
+  const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
   const simplified = dict.toString('utf8');
   const toTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
   baseDict = Buffer.from(`${toTaiwan(simplified)}\n${simplified}`, 'utf8');
@@ -52,10 +53,11 @@ function traditionalDictionary(cacheDir: string | undefined): Buffer {
   return baseDict;
 }
 
-const converterKey = (dict: Buffer) =>
+const converterKey = () =>
   createHash('sha256')
-    .update(dict)
-    .update(readFileSync(require.resolve('opencc-js')))
+    .update(readFileSync(require.resolve('@node-rs/jieba/package.json')))
+    // opencc-js does not export its package.json; its package folder holds it.
+    .update(readFileSync(join(require.resolve('opencc-js').replace(/dist[\\/].*$/, ''), 'package.json')))
     .digest('base64url')
     .slice(0, 20);
 
