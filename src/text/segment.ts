@@ -76,24 +76,38 @@ function termLines(terms: readonly string[]): string {
 
 const SKIP = /^[\s\p{P}\p{S}]+$/u;
 
-/** `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every process). */
+/**
+ * `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every
+ * process). Loading the dictionary is a noticeable part of a start, so it happens on first use or
+ * between other work soon after, whichever comes first; terms added before then are loaded with it.
+ */
 export function createSegmenter(extraTerms: readonly string[] = [], cacheDir?: string): Segmenter {
-  const jieba = Jieba.withDict(traditionalDictionary(cacheDir));
-  const extra = termLines(extraTerms);
-  if (extra) jieba.loadDict(Buffer.from(extra, 'utf8'));
+  let jieba: Jieba | null = null;
+  let pending = termLines(extraTerms);
+  const loaded = (): Jieba => {
+    if (!jieba) {
+      jieba = Jieba.withDict(traditionalDictionary(cacheDir));
+      if (pending) jieba.loadDict(Buffer.from(pending, 'utf8'));
+      pending = '';
+    }
+    return jieba;
+  };
+  setImmediate(loaded).unref();
   return {
     cut(text) {
       if (!text) return [];
       const out: string[] = [];
       // HMM on: unknown Chinese words (names, new terms) stay together instead of splitting to characters.
-      for (const word of jieba.cut(text, true)) {
+      for (const word of loaded().cut(text, true)) {
         if (!SKIP.test(word)) out.push(word.toLowerCase());
       }
       return out;
     },
     addTerms(terms) {
       const lines = termLines(terms);
-      if (lines) jieba.loadDict(Buffer.from(lines, 'utf8'));
+      if (!lines) return;
+      if (jieba) jieba.loadDict(Buffer.from(lines, 'utf8'));
+      else pending = pending ? `${pending}\n${lines}` : lines;
     },
   };
 }
