@@ -7,7 +7,9 @@ import { createCaseLeases, type CaseLeases } from './case-leases.js';
 
 /** A change one node made that every node applies (versions live in the database; this says "reload"). */
 export type ClusterNotice =
-  { type: 'kb_updated'; kb: string; version: number } | { type: 'asr_model'; version: string };
+  | { type: 'kb_updated'; kb: string; version: number }
+  /** `seq`: the change's place in the ASR model log (`asr_model_changes`). */
+  | { type: 'asr_model'; seq: number };
 
 /**
  * What nodes say to each other. Call events are kept per case for replay (a resume on another

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createAsrRegistry, VadService, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
+import {
+  createAsrModelVersions,
+  createAsrRegistry,
+  VadService,
+  type AsrEngine,
+  type AsrEngineRegistry,
+} from '../asr/index.js';
 import {
   auditEntry,
   createCaseNumberRepository,
@@ -155,7 +161,9 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
     logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
 
   // Other nodes (docs/cluster.md): call events, case claims and KB changes; left after the calls drain.
-  const cluster = await joinCluster({ config, logger, store, knowledge });
+  const asrModels =
+    registry && createAsrModelVersions({ registry, config, logger, hotwords: () => text.hotwords() });
+  const cluster = await joinCluster({ config, logger, store, knowledge, asrModels });
   stops.unshift(() => cluster.close());
   const metrics = createMetrics({ node: cluster.bus.nodeId });
   const caseNumbers = await createCaseNumberRepository(store);
@@ -224,10 +232,7 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
   await server.register(caseRoutes, { archive, caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
-  if (registry) {
-    const loaded = registry;
-    await server.register(modelRoutes, { registry: loaded, config, logger, hotwords: () => text.hotwords() });
-  }
+  if (asrModels) await server.register(modelRoutes, { versions: asrModels });
 
   if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
   else await server.ready();
