@@ -1,4 +1,4 @@
-import type { Config, Logger } from '../config/index.js';
+import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import type { KnowledgeSearch } from '../knowledge/index.js';
 import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
 import {
@@ -53,8 +53,9 @@ const MIN_PARTIAL_CHARS = 6;
  */
 export function createCallAssistantFactory(options: CallAssistantFactoryOptions): CallAssistantFactory {
   const engine = createSuggestEngine(options);
-  // Built (and its classifier trained) now, not in the middle of the first call.
-  bundledUrgencyDetector();
+  // Built now, not in the middle of the first call (its classifier loaded from the data dir when
+  // an earlier start trained it on the same files).
+  bundledUrgencyDetector(resolvePaths(options.config).urgencyCacheDir);
   return (context) => new Assistant(context, engine, options);
 }
 
