@@ -46,6 +46,8 @@ export class CallSession {
   /** Storage failed under this call: it is over, and nothing after the failure was acknowledged. */
   private failed = false;
   private readonly failureListeners: Array<() => void> = [];
+  /** Aborts every stage's in-flight work for this call (recognition, the assistant's answers). */
+  private readonly cancel = new AbortController();
 
   constructor(
     readonly caseId: string,
@@ -79,6 +81,7 @@ export class CallSession {
       onPartial: (p) => this.onPartial(p),
       onSegment: (u) => this.onSegment(u),
       onUtterance: (u) => this.onUtterance(u),
+      signal: this.cancel.signal,
     };
     this.pipelines = speakers.map(
       (speaker, channel) =>
@@ -95,9 +98,13 @@ export class CallSession {
     this.log.restore(past);
     for (const event of past) this.activity.observe(event);
     this.log.tap((event) => this.activity.observe(event));
-    if (services.onEvent) this.log.tap(services.onEvent);
     this.assistant =
-      services.assistant?.({ caseId, kb: start.kb, emit: (event) => this.emit(event) }) ?? null;
+      services.assistant?.({
+        caseId,
+        kb: start.kb,
+        emit: (event) => this.emit(event),
+        signal: this.cancel.signal,
+      }) ?? null;
   }
 
   /** Who the call belongs to, for the access checks of `access.ts`. */
@@ -207,12 +214,20 @@ export class CallSession {
     this.failureListeners.push(listener);
   }
 
-  /** Releases what a call refused at `begin` holds (VAD detectors, the assistant). */
-  async abort(): Promise<void> {
-    this.state = 'ended';
-    this.ending ??= Promise.resolve();
+  /**
+   * Stops every stage's work for this call now: open recognitions and ASR results still to come
+   * are dropped, the assistant writes nothing more. A call being ended (`end`) then finishes at
+   * once with its `closed`, and nothing follows it; a call refused at `begin`, or whose storage
+   * failed, just releases what it holds (VAD detectors, the assistant).
+   */
+  abort(): Promise<void> {
+    this.cancel.abort();
     for (const p of this.pipelines) p.abort();
-    await this.assistant?.close();
+    if (!this.ending) {
+      this.state = 'ended';
+      this.ending = Promise.resolve();
+    }
+    return this.ending;
   }
 
   /**
@@ -343,16 +358,7 @@ export class CallSession {
   }
 
   private recordSegment(u: Parameters<ChannelHost['onSegment']>[0]): Promise<void> | undefined {
-    return this.services.recorder?.utteranceAudio({
-      caseId: this.caseId,
-      utteranceId: u.utteranceId,
-      speaker: u.speaker,
-      channel: u.channel,
-      startMs: u.startMs,
-      endMs: u.endMs,
-      pcm: u.pcm,
-      sampleRate: u.sampleRate,
-    });
+    return this.services.recorder?.utteranceAudio({ caseId: this.caseId, ...u });
   }
 
   private onUtterance(u: Parameters<ChannelHost['onUtterance']>[0]): void {
