@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { decodeToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/index.js';
 import type {
-  AlertAction,
   EventBody,
   FeedbackMessage,
   Principal,
@@ -15,6 +14,7 @@ import { CallEventLog } from './event-log.js';
 import { CallActivity } from './call-activity.js';
 import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';
 import type { CallOwnership } from './access.js';
+import type { AlertActionRequest } from './remote-call.js';
 import {
   vadSettingsFor,
   type CallCloseReason,
@@ -184,12 +184,7 @@ export class CallSession {
    * every desktop following the call, the alert board and the archive see it). Resolves once the
    * action is stored and delivered; false when the call has no alert with that seq.
    */
-  async alertAction(
-    alertSeq: number,
-    action: AlertAction,
-    actor: Principal | null,
-    note: string | null,
-  ): Promise<boolean> {
+  async alertAction({ alertSeq, action, actor, note }: AlertActionRequest): Promise<boolean> {
     if (!this.activity.hasAlert(alertSeq)) return false;
     this.emit({
       type: 'alert_action',

@@ -310,7 +310,13 @@ export class CallSessionManager {
     const session = this.calls.get(command.case_id);
     if (!session || session.state === 'ended') return;
     if (command.type === 'feedback') session.feedback(command.message, command.by);
-    else void session.alertAction(command.alert_seq, command.action, command.actor, command.note);
+    else
+      void session.alertAction({
+        alertSeq: command.alert_seq,
+        action: command.action,
+        actor: command.actor,
+        note: command.note,
+      });
   }
 
   private refuseWhileDraining(): void {
