@@ -27,7 +27,11 @@ import { CallError } from './errors.js';
 /**
  * One call: the single owner of its state. Decodes wire audio, runs a pipeline per channel, turns
  * raw finals into corrected ones, hands them to the call assistant, and emits everything on the
- * call's ordered event log.
+ * call's ordered event log. Every stage lives the call's life: started with it (`begin`: the
+ * recorder's `callStarted`, one recognizer stream per utterance, one assistant), pushed to as audio
+ * and text arrive, flushed at `end` (last finals, answers being written, `callEnded`, then
+ * `closed`), and dropped at `abort` (one AbortSignal per call: late ASR results and answers are
+ * never emitted or archived).
  */
 export class CallSession {
   readonly log: CallEventLog;
