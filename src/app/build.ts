@@ -3,13 +3,18 @@ import {
   auditEntry,
   createStorageHealth,
   lockDataDir,
+  openStore,
   type AuditInput,
+  type Store,
   type StorageHealth,
 } from '../store/index.js';
 import type { CallAccessAudit } from '../session/index.js';
-import { buildCallStages, type CallStageOptions, type CallStages } from './call-stages.js';
-import { buildDataStages, openDataStore, type DataStages } from './data-stages.js';
+import type { CallStageOptions, CallStages } from './call-stages.js';
+import type { DataStages } from './data-stages.js';
 import { Teardown } from './teardown.js';
+
+// The stages are loaded when built, not when this module is imported: a CLI command that needs the
+// store alone loads nothing else, and none loads the call stages (ASR, VAD, cluster).
 
 /** What a CLI command gets: the data stages over the server's data directory. */
 export interface CommandApp extends DataStages {
@@ -69,7 +74,13 @@ export async function buildApp(
   }
 }
 
+/** The configured database: PostgreSQL when `store.dbUrl` is set, else the data directory's SQLite file. */
+export function openDataStore(config: Config): Promise<Store> {
+  return openStore({ dbUrl: config.store.dbUrl, sqliteFile: resolvePaths(config).sqliteFile });
+}
+
 async function buildCommandApp(config: Config, logger: Logger): Promise<CommandApp> {
+  const { buildDataStages } = await import('./data-stages.js');
   const store = await openDataStore(config);
   const teardown = new Teardown();
   teardown.add(() => store.close());
@@ -88,6 +99,10 @@ async function buildServerApp(
   overrides: AppOverrides,
   teardown: Teardown,
 ): Promise<App> {
+  const [{ buildDataStages }, { buildCallStages }] = await Promise.all([
+    import('./data-stages.js'),
+    import('./call-stages.js'),
+  ]);
   const store = await openDataStore(config);
   teardown.add(() => store.close());
   const health = await createStorageHealth({

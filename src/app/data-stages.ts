@@ -1,5 +1,5 @@
 import { resolvePaths, type Config, type Logger } from '../config/index.js';
-import { openStore, type Store, type StorageHealth } from '../store/index.js';
+import type { Store, StorageHealth } from '../store/index.js';
 import { createTextNormalizer, type TextStage } from '../text/index.js';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.js';
 import { createArchive, createAuthService, type Archive, type AuthService } from '../cases/index.js';
@@ -16,11 +16,6 @@ export interface DataStages {
   archive: Archive;
   knowledge: KnowledgeService;
   auth: AuthService;
-}
-
-/** The configured database: PostgreSQL when `store.dbUrl` is set, else the data directory's SQLite file. */
-export function openDataStore(config: Config): Promise<Store> {
-  return openStore({ dbUrl: config.store.dbUrl, sqliteFile: resolvePaths(config).sqliteFile });
 }
 
 /**

@@ -1,4 +1,10 @@
-export { buildApp, type App, type AppOverrides, type CommandApp, type CommandOverrides } from './build.js';
+export {
+  buildApp,
+  openDataStore,
+  type App,
+  type AppOverrides,
+  type CommandApp,
+  type CommandOverrides,
+} from './build.js';
 export type { CallStage } from './call-stages.js';
-export { openDataStore } from './data-stages.js';
 export { textFollowsKnowledge, type TextFollowsKnowledgeOptions } from './text-follows-knowledge.js';
