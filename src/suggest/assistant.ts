@@ -99,6 +99,16 @@ class Assistant implements CallAssistant {
     this.unsubscribe = options.knowledge.onUpdated(() => {
       this.shown = this.shown ? { ...this.shown, key: '' } : null;
     });
+    context.signal?.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  /** The call was aborted: the answer being written is cancelled and nothing is emitted any more. */
+  private stop(): void {
+    this.closed = true;
+    this.inFlight?.abort();
+    this.inFlight = null;
+    this.unsubscribe();
+    this.closing ??= Promise.resolve();
   }
 
   onPartial(utterance: AssistUtterance): void {
@@ -194,11 +204,18 @@ class Assistant implements CallAssistant {
     ).catch((err: unknown) => this.logger?.warn({ err }, 'learning from agent feedback failed'));
   }
 
-  /** Lets the answer being written finish (bounded by the LLM timeout); nothing is emitted afterwards. */
+  /**
+   * Lets the answer being written finish (bounded by the LLM timeout), unless the call is aborted
+   * meanwhile; nothing is emitted afterwards.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.unsubscribe();
-      await Promise.allSettled([...this.pending]);
+      const aborted = new Promise<void>((resolve) => {
+        if (this.context.signal?.aborted) resolve();
+        this.context.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([Promise.allSettled([...this.pending]), aborted]);
       this.closed = true;
     })();
     return this.closing;
