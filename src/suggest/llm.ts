@@ -141,7 +141,9 @@ export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem 
       let text = '';
       try {
         for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-          const stream = await (await openai()).chat.completions.create(
+          const stream = await (
+            await openai()
+          ).chat.completions.create(
             {
               model: settings.model ?? 'default',
               messages,
