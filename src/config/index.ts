@@ -9,3 +9,4 @@ export {
 } from './paths.js';
 export { createLogger, type Logger } from './logger.js';
 export { weakSecretReason } from './secrets.js';
+export { checksReplies } from './run-mode.js';

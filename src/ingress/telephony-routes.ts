@@ -162,7 +162,15 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
         config: { roles: ['ingress'] },
         schema: {
           body: externalMediaBody,
-          response: { 201: z.looseObject({ case_id: z.string() }), '4xx': errorBody, '5xx': errorBody },
+          response: {
+            201: z.object({
+              case_id: z.string(),
+              external_host: z.string().describe('what the ARI app passes to POST /channels/externalMedia'),
+              format: z.string(),
+            }),
+            '4xx': errorBody,
+            '5xx': errorBody,
+          },
         },
       },
       async (request, reply) =>

@@ -5,7 +5,7 @@ import { learnedVerdicts } from '../../protocol/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
 import { entryParam, kbParam } from './kb.js';
-import { kbChange } from './shapes.js';
+import { kbChange, kbPhrasing, vocabularyTerm as storedTerm } from './shapes.js';
 
 export interface KbContentRoutesOptions {
   knowledge: KnowledgeService;
@@ -18,20 +18,22 @@ const actorOf = (request: FastifyRequest): Actor => ({
 });
 
 const phrasingText = z.string().trim().min(2).max(200);
-const phrasing = z.looseObject({ text: z.string(), status: z.enum(['review', 'pending', 'approved']) });
-const phrasings = kbChange({ id: z.string(), phrasings: z.array(phrasing) });
+const phrasings = kbChange({ id: z.string(), phrasings: z.array(kbPhrasing) });
 const vocabularyTerm = z.object({
   colloquial: z.string().trim().min(2).max(40),
   official: z.array(z.string().trim().min(1).max(40)).min(1).max(10),
 });
-const terms = z.array(z.looseObject({ colloquial: z.string(), official: z.array(z.string()) }));
-const learnedPhrasing = z.looseObject({
+const terms = z.array(storedTerm);
+const learnedPhrasing = z.object({
   id: z.string(),
+  kb: z.string(),
   entry_id: z.string(),
   text: z.string(),
   adoptions: z.number().int(),
   rejections: z.number().int(),
-  status: z.string(),
+  status: z.enum(['pending', 'learned', 'removed']),
+  created_at: z.number(),
+  updated_at: z.number(),
 });
 const feedbackBody = z.object({
   text: z.string().trim().min(2).max(500),
@@ -83,7 +85,7 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
             kb: z.string(),
             id: z.string(),
             question: z.string(),
-            phrasings: z.array(phrasing),
+            phrasings: z.array(kbPhrasing),
           }),
           ...errorResponses,
         },
@@ -161,7 +163,7 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
             kb: z.string(),
             status: z.string(),
             entries: z.array(
-              z.object({ id: z.string(), question: z.string(), phrasings: z.array(phrasing) }),
+              z.object({ id: z.string(), question: z.string(), phrasings: z.array(kbPhrasing) }),
             ),
           }),
           ...errorResponses,
