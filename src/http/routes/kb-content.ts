@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { exportEntries, type Actor, type KnowledgeService } from '../../knowledge/index.js';
+import { exportEntries, type Actor, type KbVersion, type KnowledgeService } from '../../knowledge/index.js';
 import { learnedVerdicts } from '../../protocol/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
@@ -99,6 +99,17 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
     },
   );
 
+  /** Applies a change to an entry's similar questions; answers them as they now stand, and the new version. */
+  const changePhrasings = async (
+    request: FastifyRequest<{ Params: z.output<typeof entryParam> }>,
+    change: (kb: string, id: string, actor: Actor) => Promise<KbVersion>,
+  ) => {
+    const { kb, id } = request.params;
+    const version = await change(kb, id, actorOf(request));
+    return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
+  };
+  const phrasingChange = { params: entryParam, response: { 200: phrasings, ...errorResponses } };
+
   app.post(
     '/api/kb/:kb/entries/:id/phrasings',
     {
@@ -109,45 +120,32 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
         response: { 201: phrasings, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.addPhrasings(kb, id, request.body.texts, actorOf(request));
-      return reply.code(201).send({ kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version });
-    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await changePhrasings(request, (kb, id, actor) =>
+            knowledge.addPhrasings(kb, id, request.body.texts, actor),
+          ),
+        ),
   );
 
   app.delete(
     '/api/kb/:kb/entries/:id/phrasings',
-    {
-      ...editors,
-      schema: {
-        params: entryParam,
-        querystring: z.object({ text: phrasingText }),
-        response: { 200: phrasings, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.removePhrasing(kb, id, request.query.text, actorOf(request));
-      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-    },
+    { ...editors, schema: { ...phrasingChange, querystring: z.object({ text: phrasingText }) } },
+    async (request) =>
+      changePhrasings(request, (kb, id, actor) =>
+        knowledge.removePhrasing(kb, id, request.query.text, actor),
+      ),
   );
 
   app.post(
     '/api/kb/:kb/entries/:id/phrasings/approve',
-    {
-      ...editors,
-      schema: {
-        params: entryParam,
-        body: z.object({ text: phrasingText }),
-        response: { 200: phrasings, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.approvePhrasing(kb, id, request.body.text, actorOf(request));
-      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-    },
+    { ...editors, schema: { ...phrasingChange, body: z.object({ text: phrasingText }) } },
+    async (request) =>
+      changePhrasings(request, (kb, id, actor) =>
+        knowledge.approvePhrasing(kb, id, request.body.text, actor),
+      ),
   );
 
   /** Similar questions waiting for an editor: marked for review after an edit, or pending. */
