@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { FeedbackRow, SuggestionRow } from '../store/index.js';
+import type { FeedbackRow, SuggestionRow, UtteranceRow } from '../store/index.js';
 
 type Journaled<Row extends { ts: number }> = Omit<Row, 'ts'> & { at: number };
 
@@ -39,20 +39,11 @@ export type JournalEntry =
       /** Call chunks: the exact sample the chunk ends at (the audio journal continues from there). */
       endSample?: number;
     }
-  | {
-      t: 'utterance';
-      caseId: string;
-      utteranceId: string;
-      speaker: string;
-      channel: number;
-      startMs: number;
-      endMs: number;
-      rawText: string;
-      correctedText: string;
-      redactedText: string;
-      edits: unknown[];
-      at: number;
-    }
+  /** A final's utterance row as stored, its texts all known (`at`: its time). */
+  | ({ t: 'utterance' } & Pick<
+      UtteranceRow,
+      'caseId' | 'utteranceId' | 'speaker' | 'channel' | 'startMs' | 'endMs'
+    > & { rawText: string; correctedText: string; redactedText: string; edits: unknown[]; at: number })
   /** A suggestion or feedback row as stored, with `at` for its time (the journal writes tier and source always). */
   | ({ t: 'suggestion' } & Journaled<SuggestionRow> & { tier: string; source: string })
   | ({ t: 'feedback' } & Journaled<FeedbackRow>)
