@@ -11,7 +11,7 @@ import { requireShared, repoRoot, sharedPaths } from '../test/shared.js';
 import { loadConfig } from '../src/config/index.js';
 import { buildCallQuery, createKnowledgeService, trainAgencyRouter } from '../src/knowledge/index.js';
 import { percentile } from '../src/knowledge/evaluate.js';
-import { openStore } from '../src/store/index.js';
+import { createCaseSystemRepository, openStore } from '../src/store/index.js';
 import { createCallAssistantFactory, createCaseSystem, detectUrgency } from '../src/suggest/index.js';
 import { readFaqJsonl, readJsonl, type ParaphraseQuery } from '../src/suggest/testing/faq.js';
 import { evaluateUrgency } from '../src/suggest/urgency-eval.js';
@@ -44,7 +44,7 @@ const router = trainAgencyRouter(faq);
 const factory = createCallAssistantFactory({
   knowledge,
   config,
-  caseSystem: await createCaseSystem({ config, store }),
+  caseSystem: await createCaseSystem({ config, demoCases: () => createCaseSystemRepository(store) }),
 });
 
 // Every 12th FAQ question (spread over all agencies) plus the dev paraphrases.

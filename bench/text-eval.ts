@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as OpenCC from 'opencc-js';
 import { loadConfig } from '../src/config/index.js';
-import { textFollowsKnowledge } from '../src/http/text-stage.js';
+import { textFollowsKnowledge } from '../src/app/index.js';
 import { createKnowledgeService } from '../src/knowledge/index.js';
 import { openStore } from '../src/store/index.js';
 import {

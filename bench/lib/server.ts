@@ -1,7 +1,8 @@
 /**
  * Benchmark server process. Modes:
- * - `gateway`: the product's stream stack without VAD (no models);
- * - `vad`: the stream stack with the Silero VAD workers;
+ * - `gateway`: the app as `npm start` wires it (`startApp`) with the stream path alone: no recorder,
+ *   text stage, assistant or VAD (no models);
+ * - `vad`: `gateway` with the Silero VAD workers;
  * - `full`: the app exactly as `npm start` wires it (`startApp`: archive, text stage, Taipei FAQ
  *   assistant, VAD workers, metrics, auth), with the spoken-queries stand-in giving each utterance's
  *   final (no Mandarin model exists here);
@@ -14,13 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
-import { configSchema, createLogger, resolvePaths, type ConfigInput } from '../../src/config/index.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { startApp } from '../../src/http/app.js';
-import { createMetrics } from '../../src/http/metrics.js';
-import { streamRoutes } from '../../src/ingress/index.js';
-import { CallSessionManager } from '../../src/session/index.js';
-import { VadService } from '../../src/asr/index.js';
+import { configSchema, type ConfigInput } from '../../src/config/index.js';
+import { startApp, type RunningApp } from '../../src/http/app.js';
 import { CpuCostAsrStandIn } from '../../src/asr/testing/cpu-cost-stand-in.js';
 import { sharedPaths } from '../../test/shared.js';
 import { LatencyHistogram, serveRequests, type ServerSample } from './ipc.js';
@@ -63,47 +59,19 @@ const settings = (extra: ConfigInput = {}) =>
   });
 
 async function startGateway(withVad: boolean): Promise<Running> {
-  const config = settings({ vad: withVad ? { model: sharedPaths.vadModel } : {} });
-  const logger = createLogger(config.logLevel);
-  const paths = resolvePaths(config);
-  const vad = paths.vadModel
-    ? await VadService.start({ ...config.vad, model: paths.vadModel, logger })
-    : null;
-  // The stream stack as startApp wires it (no store: the stream path does not touch it without a
-  // recorder), plus the metrics the app serves, fed by the same frame hook this benchmark reads.
-  const calls = new CallSessionManager({
-    config,
-    logger,
-    asrEngineFor: () => null,
-    vad,
-    text: null,
-    assistant: null,
-    recorder: null,
+  const config = settings({
+    vad: withVad ? { model: sharedPaths.vadModel } : {},
+    auth: { adminToken: BENCH_TOKEN },
+    server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web'), rateLimitPerMinute: 1_000_000 },
   });
-  const metrics = createMetrics();
-  metrics.watchCalls(calls);
-  const server = await createHttpServer({ config, logger });
-  await server.register(metrics.plugin);
-  await server.register(streamRoutes, {
-    manager: calls,
-    config,
-    logger,
-    onFrameProcessed: (seconds) => {
-      metrics.onFrameProcessed(seconds);
-      frame.recordMs(seconds * 1000);
-    },
+  // The product's app with the stream path alone: no recorder, text stage or assistant (and no VAD
+  // in `gateway`); the frame hook the metrics read is the one this benchmark reads.
+  const app = await startApp(config, {
+    asrEngine: null,
+    leaveOut: withVad ? ['recorder', 'text', 'assistant'] : ['recorder', 'text', 'assistant', 'vad'],
+    onFrameProcessed: (seconds) => frame.recordMs(seconds * 1000),
   });
-  const url = await server.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    url: `${url.replace(/^http/, 'ws')}/api/stream/asr`,
-    liveCalls: () => calls.liveCount,
-    busyMicros: () => [],
-    async close() {
-      await calls.shutdown();
-      await server.close();
-      await vad?.close();
-    },
-  };
+  return appRunning(app, null);
 }
 
 async function startFull(withAsrStandIn: boolean): Promise<Running> {
@@ -123,6 +91,10 @@ async function startFull(withAsrStandIn: boolean): Promise<Running> {
       })
     : null;
   const app = await startApp(config, { asrEngine: standIn ?? text });
+  return appRunning(app, standIn);
+}
+
+function appRunning(app: RunningApp, standIn: CpuCostAsrStandIn | null): Running {
   return {
     url: `${app.url.replace(/^http/, 'ws')}/api/stream/asr?token=${BENCH_TOKEN}`,
     liveCalls: () => app.calls.liveCount,

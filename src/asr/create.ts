@@ -1,7 +1,7 @@
 import type { Config, Logger } from '../config/index.js';
 import type { AsrEngine } from './engine.js';
 import { AsrError } from './errors.js';
-import { AsrEngineRegistry } from './registry.js';
+import { AsrEngineRegistry, type WarmUp } from './registry.js';
 import { createRemoteEngine } from './remote.js';
 import { createSherpaOnlineEngine } from './sherpa-online.js';
 import { createTwoPassEngine } from './two-pass.js';
@@ -66,6 +66,10 @@ export async function createAsrEngine(
   }
 }
 
+/** A remote engine has no local model to warm up, and its server may be down for now. */
+export const warmUpFor = (engine: AsrEngine): { warmUp?: WarmUp } =>
+  engine.name === 'remote' ? { warmUp: async () => undefined } : {};
+
 /**
  * The registry the server starts with: the configured engine loaded, warmed up and active (empty
  * for `asr.engine=none`). A remote engine is not warmed up: there is no local model to initialise,
@@ -78,6 +82,6 @@ export async function createAsrRegistry(
 ): Promise<AsrEngineRegistry> {
   const registry = new AsrEngineRegistry(options.logger ? { logger: options.logger } : {});
   const engine = await createAsrEngine(config, options);
-  if (engine) await registry.add(engine, engine.name === 'remote' ? { warmUp: async () => undefined } : {});
+  if (engine) await registry.add(engine, warmUpFor(engine));
   return registry;
 }

@@ -3,6 +3,13 @@ export type { AsrEngine, AsrHypothesis, AsrStream, AsrStreamOptions } from './en
 export { AsrError, type AsrErrorCode } from './errors.js';
 export { createAsrEngine, createAsrRegistry, type CreateAsrEngineOptions } from './create.js';
 export {
+  createAsrModelVersions,
+  type AsrLoadSpec,
+  type AsrModelChange,
+  type AsrModelVersions,
+  type AsrModelVersionsOptions,
+} from './model-versions.js';
+export {
   AsrEngineRegistry,
   warmUpWithSilence,
   type AsrEngineRegistryOptions,

@@ -2,7 +2,7 @@ import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import {
   createCaseRepository,
   createConversationRepository,
-  createFsBlobStore,
+  openBlobStore,
   type BlobStore,
   type CaseRepository,
   type ConversationRepository,
@@ -24,7 +24,7 @@ export interface ArchiveOptions {
   /** The text stage; its `redact` step decides what is personal data. */
   text: TextNormalizer;
   logger: Logger;
-  /** Defaults to the filesystem store under `<dataDir>/audio`. */
+  /** Defaults to the store the config names: a bucket (`HOTLINE_BLOB_URL`) or files under `<dataDir>/audio`. */
   blobs?: BlobStore;
   /** Injected for tests (retention, expiry). */
   clock?: () => number;
@@ -56,7 +56,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
   const { store, config, logger, health } = options;
   const clock = options.clock ?? Date.now;
   const paths = resolvePaths(config);
-  const blobs = options.blobs ?? createFsBlobStore(paths.audioDir);
+  const blobs = options.blobs ?? openBlobStore(config.store, paths.audioDir);
   const audit = await createAuditTrail({ store, config, logger, clock });
   const repository = await createCaseRepository(store);
   const redact = createRedactor(options.text);

@@ -6,6 +6,7 @@ import { createFsBlobStore } from '../store/index.js';
 import { createJournalWriter } from './group-commit.js';
 import { journalPath, leftoverJournals, type JournalEntry } from './journal.js';
 import { countingJournalFiles } from './testing/counting-files.js';
+import { segmentLine } from './testing/fixtures.js';
 
 const feedback = (caseId: string, n: number): JournalEntry => ({
   t: 'feedback',
@@ -64,20 +65,7 @@ describe('group commit of the call journals', () => {
     // The first batch is being written: these wait for the next one, together.
     await new Promise((r) => setImmediate(r));
     const wav = new Uint8Array([82, 73, 70, 70]);
-    const segment = call.audio('cases/call-c/u1.wav', wav, (blob) => ({
-      t: 'segment',
-      caseId: 'call-c',
-      segmentId: 'u1',
-      kind: 'utterance',
-      speaker: 'caller',
-      channel: 0,
-      startMs: 0,
-      endMs: 100,
-      blobKey: blob.key,
-      sha256: blob.sha256,
-      bytes: blob.bytes,
-      at: 1,
-    }));
+    const segment = call.audio('cases/call-c/u1.wav', wav, segmentLine('call-c', 'u1'));
     const rest = Array.from({ length: 20 }, (_, n) => call.entry(feedback('call-c', n + 1)));
     await Promise.all([first, segment, ...rest]);
     expect(files.syncs.get(journalPath(dir, 'call-c'))).toBe(2);

@@ -1,23 +1,16 @@
 import { userInfo } from 'node:os';
-import type { Actor, AuthService } from '../cases/index.js';
+import type { CommandApp } from '../app/index.js';
+import type { Actor } from '../cases/index.js';
 import { withOpened } from './runtime.js';
-import { openTextCli, type TextCliRuntime } from './text-runtime.js';
+import { openTextCli } from './text-runtime.js';
 
-/** The archive and accounts as the CLI reaches them: the same store and state directory as the server. */
-export interface ArchiveCliRuntime extends TextCliRuntime {
-  auth: AuthService;
-  /** Audit identity of whoever runs the command on this machine. */
+/** The archive and accounts as the CLI reaches them, with the audit identity of whoever runs the command. */
+export interface ArchiveCliRuntime extends CommandApp {
   actor: Actor;
 }
 
 export async function openArchiveCli(): Promise<ArchiveCliRuntime> {
-  // Loaded here, not at import: every CLI command module is imported on each invocation.
-  const { createAuthService } = await import('../cases/index.js');
-  // Exports redact with the same text stage as the server: the KB's office numbers stay.
-  const runtime = await openTextCli();
-  const { store, config, archive } = runtime;
-  const auth = await createAuthService({ store, config, audit: archive.audit });
-  return { ...runtime, auth, actor: cliActor() };
+  return { ...(await openTextCli()), actor: cliActor() };
 }
 
 /** Audit identity of whoever runs a command on this machine. */

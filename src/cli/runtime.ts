@@ -1,17 +1,9 @@
-import {
-  loadConfig,
-  resolvePaths,
-  createLogger,
-  type Config,
-  type Logger,
-  type ResolvedPaths,
-} from '../config/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { loadConfig, createLogger, type Config, type Logger } from '../config/index.js';
+import type { Store } from '../store/index.js';
 
 /** What a CLI command needs to reach the same data as the server. */
 export interface CliRuntime {
   config: Config;
-  paths: ResolvedPaths;
   logger: Logger;
   store: Store;
   close(): Promise<void>;
@@ -25,12 +17,18 @@ export function createCliLogger(config: Config): Logger {
   return createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
 }
 
-export async function openCliRuntime(): Promise<CliRuntime> {
+/** The settings and logger of a CLI command (the shipped data bundled, as for `serve`). */
+export function cliSettings(): { config: Config; logger: Logger } {
   const config = loadConfig({ bundledData: true });
-  const paths = resolvePaths(config);
-  const logger = createCliLogger(config);
-  const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
-  return { config, paths, logger, store, close: () => store.close() };
+  return { config, logger: createCliLogger(config) };
+}
+
+/** The store alone, for commands that need no other stage (audit, demo cases). */
+export async function openCliRuntime(): Promise<CliRuntime> {
+  const { openDataStore } = await import('../app/index.js');
+  const { config, logger } = cliSettings();
+  const store = await openDataStore(config);
+  return { config, logger, store, close: () => store.close() };
 }
 
 /** Runs a command against a runtime from `open` and always closes it. */

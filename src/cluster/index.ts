@@ -3,12 +3,13 @@ import type { Config, Logger } from '../config/index.js';
 import type { CallCommand, CallEnvelope } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import { InProcessBus } from './in-process-bus.js';
-import { connectNatsBus } from './nats-bus.js';
 import { createCaseLeases, type CaseLeases } from './case-leases.js';
 
 /** A change one node made that every node applies (versions live in the database; this says "reload"). */
 export type ClusterNotice =
-  { type: 'kb_updated'; kb: string; version: number } | { type: 'asr_model'; version: string };
+  | { type: 'kb_updated'; kb: string; version: number }
+  /** `seq`: the change's place in the ASR model log (`asr_model_changes`). */
+  | { type: 'asr_model'; seq: number };
 
 /**
  * What nodes say to each other. Call events are kept per case for replay (a resume on another
@@ -44,6 +45,8 @@ export async function createEventBus(config: Config, logger: Logger): Promise<Ev
   const nodeId = nodeIdFor(config);
   const { busUrl, busPrefix, historyMs } = config.cluster;
   if (!busUrl) return new InProcessBus(nodeId, historyMs);
+  // The NATS client is loaded only when a bus is configured (a single node starts without it).
+  const { connectNatsBus } = await import('./nats-bus.js');
   return connectNatsBus({ url: busUrl, prefix: busPrefix, historyMs, nodeId, logger });
 }
 

@@ -1,8 +1,11 @@
+import type { AsrModelVersions } from '../asr/index.js';
 import type { Config, Logger } from '../config/index.js';
 import type { KnowledgeService } from '../knowledge/index.js';
 import type { CallDirectory } from '../session/index.js';
 import type { Store } from '../store/index.js';
+import { createAsrModelLog } from './asr-model-log.js';
 import { createCallDirectory } from './call-directory.js';
+import { asrModelChanges, knowledgeChanges, shareChanges } from './shared-changes.js';
 import { createEventBus, leasesFor, type EventBus } from './index.js';
 
 export interface ClusterNode {
@@ -14,38 +17,34 @@ export interface ClusterNode {
 }
 
 /**
- * Joins the nodes the config names. A KB version changed here is announced on the bus; one
- * changed elsewhere is loaded from the database (the versions live there) and its `kb_updated`
- * reaches this node's calls the way a local change does.
+ * Joins the nodes the config names. KB versions and ASR model changes made here are announced on
+ * the bus; those made elsewhere are applied from the database (where they are recorded), so a KB's
+ * `kb_updated` reaches this node's calls the way a local change does and a model activated on any
+ * node takes this node's new calls.
  */
 export async function joinCluster(deps: {
   config: Config;
   logger: Logger;
   store: Store;
   knowledge: Pick<KnowledgeService, 'onUpdated' | 'reload'>;
+  /** This node's ASR versions; null when the engine is injected (tests). */
+  asrModels: AsrModelVersions | null;
 }): Promise<ClusterNode> {
-  const { config, logger, store, knowledge } = deps;
+  const { config, logger, store, knowledge, asrModels } = deps;
   const bus = await createEventBus(config, logger);
   const leases = await leasesFor(bus, store, config);
-  const offUpdated = knowledge.onUpdated(({ kb, version }) =>
-    bus.publishNotice({ type: 'kb_updated', kb, version }),
-  );
-  const offNotice = bus.onNotice((notice, from) => {
-    if (from === bus.nodeId || notice.type !== 'kb_updated') return;
-    void knowledge
-      .reload(notice.kb)
-      .then((loaded) => {
-        if (loaded) logger.info({ kb: notice.kb, version: notice.version, from }, 'cluster: KB reloaded');
-      })
-      .catch((err: unknown) => logger.error({ err, kb: notice.kb }, 'cluster: KB reload failed'));
-  });
+  const stops = [shareChanges(bus, logger, knowledgeChanges(knowledge))];
+  if (bus.shared && asrModels) {
+    const models = asrModelChanges(asrModels, await createAsrModelLog(store), logger);
+    await models.catchUp();
+    stops.push(shareChanges(bus, logger, models));
+  }
   if (bus.shared) logger.info({ node: bus.nodeId }, 'cluster: joined the bus');
   return {
     bus,
     directory: bus.shared ? createCallDirectory(bus, leases) : null,
     async close() {
-      offUpdated();
-      offNotice();
+      for (const stop of stops) stop();
       await leases.close();
       await bus.close();
     },

@@ -49,6 +49,8 @@ export interface ResolvedPaths {
   lockFile: string;
   /** Knowledge bases' derived index fields, kept between starts (a cache: safe to delete). */
   indexCacheDir: string;
+  /** The urgency classifier's trained weights, kept between starts (a cache: safe to delete). */
+  urgencyCacheDir: string;
 }
 
 /** Derived locations under the state directory, in one place. */
@@ -71,5 +73,6 @@ export function resolvePaths(config: Config): ResolvedPaths {
     auditCheckpointFile: resolve(config.audit.checkpointFile ?? join(dataDir, 'audit-checkpoints.jsonl')),
     lockFile: join(dataDir, 'hotline.lock'),
     indexCacheDir: join(dataDir, 'cache', 'kb-index'),
+    urgencyCacheDir: join(dataDir, 'cache', 'urgency'),
   };
 }

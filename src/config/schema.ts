@@ -62,6 +62,16 @@ const settingsSchema = z.object({
     .object({
       /** postgres://… for PostgreSQL; unset = SQLite file `<dataDir>/hotline.db`. */
       dbUrl: z.string().optional(),
+      /** Archived audio in an S3-compatible bucket, `s3://bucket[/prefix]`; unset = files under `<dataDir>/audio`. */
+      blobUrl: z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]+[a-z0-9](\/\S*)?$/, 'blobUrl must be s3://bucket[/prefix]')
+        .optional(),
+      /** The S3-compatible server (MinIO, Ceph…), e.g. `http://minio:9000`; unset = AWS S3 in `blobRegion`. */
+      blobEndpoint: z.string().url().optional(),
+      blobRegion: z.string().default('us-east-1'),
+      blobAccessKeyId: z.string().optional(),
+      blobSecretAccessKey: z.string().optional(),
     })
     .prefault({}),
   stream: z
@@ -311,6 +321,14 @@ export const configSchema = settingsSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['store', 'dbUrl'],
       message: 'cluster mode (HOTLINE_BUS_URL) needs PostgreSQL: set HOTLINE_DB_URL=postgres://…',
+    });
+  const { blobUrl, blobAccessKeyId, blobSecretAccessKey } = config.store;
+  if (blobUrl && !(blobAccessKeyId && blobSecretAccessKey))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['store', 'blobAccessKeyId'],
+      message:
+        'an s3:// blob store (HOTLINE_BLOB_URL) needs HOTLINE_BLOB_ACCESS_KEY_ID and HOTLINE_BLOB_SECRET_ACCESS_KEY',
     });
 });
 

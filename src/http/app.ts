@@ -1,23 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { createLogger, resolvePaths, type Config, type Logger } from '../config/index.js';
-import { createAsrRegistry, VadService, type AsrEngine, type AsrEngineRegistry } from '../asr/index.js';
-import {
-  auditEntry,
-  createCaseNumberRepository,
-  createStorageHealth,
-  lockDataDir,
-  openStore,
-  type DataDirLock,
-} from '../store/index.js';
-import { createTextNormalizer } from '../text/index.js';
-import { createKnowledgeService } from '../knowledge/index.js';
-import { createCallAssistantFactory, createCaseSystem, createConversationService } from '../suggest/index.js';
-import { createArchive, createAuthService } from '../cases/index.js';
-import { CallSessionManager, type CallAccessAudit } from '../session/index.js';
-import { joinCluster } from '../cluster/index.js';
+import type { Config, Logger } from '../config/index.js';
+import { buildApp, type App, type AppOverrides } from '../app/index.js';
+import type { CallSessionManager } from '../session/index.js';
 import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
 import { createHttpServer } from './server.js';
-import { textFollowsKnowledge } from './text-stage.js';
 import { authPlugin } from './auth.js';
 import { createMetrics } from './metrics.js';
 import { callRoutes } from './routes/calls.js';
@@ -46,155 +32,41 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export interface AppOverrides {
-  /**
-   * Replaces the configured ASR engine. Only tests and the e2e harness use this, to inject the
-   * reference-text test double; configuration can never select it.
-   */
-  asrEngine?: AsrEngine | null;
+export interface StartOverrides extends AppOverrides {
   /** Skips `listen` (tests that use `server.inject`). */
   listen?: boolean;
+  /** Also told how long each audio frame took to process, in seconds (benchmarks). */
+  onFrameProcessed?: (seconds: number) => void;
 }
 
-/**
- * The composition root: builds every stage from the one config and starts listening. The data
- * directory is locked first: a second server on it refuses (DataDirLockedError) before touching
- * anything.
- */
-export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<RunningApp> {
-  const paths = resolvePaths(config);
-  const lock = lockDataDir(paths.lockFile, paths.dataDir);
+/** `buildApp` plus the HTTP server, its routes and the telephony listeners; then listens. */
+export async function startApp(config: Config, overrides: StartOverrides = {}): Promise<RunningApp> {
+  const app = await buildApp(config, overrides);
   try {
-    return await assemble(config, overrides, lock);
+    return await serve(app, overrides);
   } catch (err) {
-    lock.release();
+    await app.close();
     throw err;
   }
 }
 
-async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLock): Promise<RunningApp> {
-  const logger = createLogger(config.logLevel);
-  const paths = resolvePaths(config);
-  const store = await openStore({ dbUrl: config.store.dbUrl, sqliteFile: paths.sqliteFile });
-  const stops: Array<() => void | Promise<void>> = [];
-  const health = await createStorageHealth({
-    dataDir: paths.dataDir,
-    store,
-    onChange: (ok, reason) =>
-      ok
-        ? logger.warn('storage is writable again: ready')
-        : logger.error({ reason }, 'storage failed: not ready'),
-  });
-  stops.push(health.watch());
-
-  // Queries go through the text stage as transcripts do; KB changes are audited.
-  const text = await createTextNormalizer({ config, logger });
-  const archive = await createArchive({ store, config, text, logger, health });
-  stops.push(archive.audit.scheduleCheckpoints());
-  const auditAppend = (entry: Parameters<typeof archive.audit.append>[0]) =>
-    archive.audit.append(entry).catch((err: unknown) => {
-      health.report(err, 'audit');
-      throw err;
-    });
-  const callAudit: CallAccessAudit = async (e) => {
-    await auditAppend(auditEntry(e, e.action, { type: 'call', id: e.caseId }, e.detail));
-  };
-  const knowledge = await createKnowledgeService({
-    store,
-    config,
-    logger,
-    text,
-    audit: archive.audit,
-    indexCacheDir: paths.indexCacheDir,
-  });
-  stops.push(() => knowledge.close());
-  // Knowledge → text: the KB's terms feed the lexicon; its answers mark public numbers/addresses
-  // (kept in step the one way the CLI does it too).
-  stops.push(textFollowsKnowledge({ config, text, knowledge, logger }));
-
-  const caseSystem = await createCaseSystem({ config, store });
-  const assistant = createCallAssistantFactory({
-    knowledge,
-    config,
-    caseSystem,
-    logger,
-    // What an agent adopts or rejects in a call teaches retrieval (audited with the agent as actor).
-    learn: ({ kb, ...input }, by) =>
-      knowledge.feedback(
-        { kb: kb ?? knowledge.defaultKb, ...input },
-        { id: by, role: 'agent', source: 'call' },
-      ),
-  });
-  const conversations = createConversationService({
-    knowledge,
-    config,
-    caseSystem,
-    // Stored redacted, purged by retention (the archive's).
-    repository: archive.conversations,
-    logger,
-  });
-
-  const auth = await createAuthService({ store, config, audit: archive.audit });
-  const setup = await createFirstRunSetup(auth, config);
-  stops.push(archive.retention.schedule());
-
-  let registry: AsrEngineRegistry | null = null;
-  if (overrides.asrEngine === undefined) {
-    registry = await createAsrRegistry(config, { hotwords: text.hotwords(), logger });
-    stops.push(() => registry?.close());
-  }
-  const asrEngineFor = (caseId: string): AsrEngine | null =>
-    overrides.asrEngine !== undefined ? overrides.asrEngine : (registry?.engineFor(caseId) ?? null);
-  if (!paths.vadModel) logger.warn('no VAD model configured (HOTLINE_VAD_MODEL): calls get no speech events');
-  // Loaded once, in worker threads; a file that is not a Silero VAD stops the start here.
-  const vad = paths.vadModel
-    ? await VadService.start({ ...config.vad, model: paths.vadModel, logger })
-    : null;
-  if (vad) stops.push(() => vad.close());
-  if (!asrEngineFor('startup-check'))
-    logger.warn('no ASR model configured (HOTLINE_ASR_ENGINE): calls get speech events but no text');
-
-  // Other nodes (docs/cluster.md): call events, case claims and KB changes; left after the calls drain.
-  const cluster = await joinCluster({ config, logger, store, knowledge });
-  stops.unshift(() => cluster.close());
-  const metrics = createMetrics({ node: cluster.bus.nodeId });
-  const caseNumbers = await createCaseNumberRepository(store);
-  const calls = new CallSessionManager(
-    {
-      caseNumbers,
-      config,
-      logger,
-      asrEngineFor,
-      vad,
-      text,
-      assistant,
-      recorder: archive.recorder,
-      onEvent: metrics.observeEvent,
-    },
-    cluster.directory,
-  );
+async function serve(app: App, overrides: StartOverrides): Promise<RunningApp> {
+  const { config, logger, calls, text, knowledge, archive, auth } = app;
+  const metrics = createMetrics({ node: app.cluster.bus.nodeId });
   metrics.watchCalls(calls);
-  // Desktops mark suggestions made from an older KB version.
-  const unsubscribeKb = knowledge.onUpdated((update) => {
-    for (const summary of calls.list()) {
-      const session = calls.get(summary.case_id);
-      if (session?.state === 'live')
-        session.emit({ type: 'kb_updated', kb: update.kb, version: update.version });
-    }
-  });
-  stops.push(unsubscribeKb);
-
+  calls.observe(metrics.observeEvent);
+  const setup = await createFirstRunSetup(auth, config);
   const server = await createHttpServer({
     config,
     logger,
-    storage: health,
+    storage: app.health,
     readiness: {
-      store: () => health.ok(),
-      vad: () => paths.vadModel !== undefined,
+      store: () => app.health.ok(),
+      vad: () => app.vad !== null,
       accepting_calls: () => !calls.shuttingDown,
     },
   });
-  await server.register(authPlugin, { auth, config, audit: auditAppend, logger });
+  await server.register(authPlugin, { auth, config, audit: app.audit, logger });
   await server.register(metrics.plugin);
   await server.register(authRoutes, { auth });
   await server.register(setupRoutes, { setup });
@@ -202,9 +74,12 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
     manager: calls,
     config,
     logger,
-    onFrameProcessed: metrics.onFrameProcessed,
+    onFrameProcessed: (seconds) => {
+      metrics.onFrameProcessed(seconds);
+      overrides.onFrameProcessed?.(seconds);
+    },
     onPartialsCoalesced: metrics.onPartialsCoalesced,
-    audit: callAudit,
+    audit: app.callAudit,
   });
   const telephony = await startTelephony({ config, logger, manager: calls });
   await server.register(telephonyRoutes, {
@@ -216,18 +91,15 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
       return result.ok ? result.principal : null;
     },
   });
-  await server.register(callRoutes, { manager: calls, config, audit: callAudit });
+  await server.register(callRoutes, { manager: calls, config, audit: app.callAudit });
   await server.register(textRoutes, { text });
   await server.register(kbRoutes, { knowledge });
   await server.register(kbContentRoutes, { knowledge });
-  await server.register(conversationRoutes, { conversations, audit: auditAppend });
-  await server.register(caseRoutes, { archive, caseNumbers });
+  await server.register(conversationRoutes, { conversations: app.conversations, audit: app.audit });
+  await server.register(caseRoutes, { archive, caseNumbers: app.caseNumbers });
   await server.register(auditRoutes, { archive });
   await server.register(retentionRoutes, { archive });
-  if (registry) {
-    const loaded = registry;
-    await server.register(modelRoutes, { registry: loaded, config, logger, hotwords: () => text.hotwords() });
-  }
+  if (app.asrModels) await server.register(modelRoutes, { versions: app.asrModels });
 
   if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
   else await server.ready();
@@ -256,22 +128,11 @@ async function assemble(config: Config, overrides: AppOverrides, lock: DataDirLo
       closing ??= (async () => {
         // Drain: /readyz goes red, new calls and resumes are refused, live calls flush their last
         // finals into the archive and their clients get `closed` with `server_shutdown`.
-        const live = calls.liveCount;
-        if (live > 0) logger.info({ live }, 'shutting down: finishing live calls');
         await telephony.close();
-        if (!(await calls.shutdown(config.server.shutdownTimeoutMs)))
-          logger.warn(
-            'shutdown: some calls did not finish in time; their journals are recovered at the next start',
-          );
-        await archive.recorder.flush();
+        await app.drain();
         await settleSockets(server, 2_000);
         await server.close();
-        for (const stop of stops.reverse()) await stop();
-        await archive.audit
-          .writeCheckpoint()
-          .catch((err: unknown) => logger.error({ err }, 'audit: last checkpoint not written'));
-        await store.close();
-        lock.release();
+        await app.close();
       })();
       return closing;
     },

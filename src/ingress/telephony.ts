@@ -6,7 +6,7 @@ import { CallLegs } from './call-leg.js';
 import { ExternalMedia } from './external-media.js';
 import { PeerAllowList } from './peer-access.js';
 import { RtpPortPool } from './rtp.js';
-import { SipUserAgent } from './sip/user-agent.js';
+import type { SipUserAgent } from './sip/user-agent.js';
 
 export interface TelephonyOptions {
   config: Config;
@@ -48,6 +48,8 @@ export async function startTelephony({ config, logger, manager }: TelephonyOptio
   const address = advertisedAddress(config);
   let sip: SipUserAgent | null = null;
   if (config.ingress.sipPort !== undefined) {
+    // The SIP stack (SDP and SIPREC parsers) is loaded only when a SIP port is configured.
+    const { SipUserAgent } = await import('./sip/user-agent.js');
     sip = await SipUserAgent.start(config.ingress.sipPort, {
       config,
       logger: log,

@@ -1,5 +1,6 @@
 import { indexedPhrasings } from './phrasings.js';
 import { charGrams, indexText } from './query-terms.js';
+import { SortedTerms } from './sorted-terms.js';
 import type { FaqEntry, AgencyGuess } from './types.js';
 
 const bigrams = (text: string) => new Set(charGrams(indexText(text)));
@@ -18,11 +19,19 @@ export interface TrainOptions {
 
 export type LabelledEntry = Pick<FaqEntry, 'question' | 'answer' | 'agency' | 'phrasings'>;
 
-/** What the router learned from a KB: per agency, its entries and weighted bigram counts (kept in index snapshots). */
+/**
+ * What the router learned from a KB (kept in index snapshots): per agency its entries and weight, and
+ * the weighted bigram counts in compressed rows — every bigram seen, sorted, with the agencies that
+ * have it: bigram g's counts are [offsets[g], offsets[g + 1]) of `owners` (agency index) and `counts`.
+ */
 export interface AgencyCounts {
   entries: number;
   alpha: number;
-  agencies: Array<{ agency: string; docs: number; total: number; grams: string[]; counts: number[] }>;
+  agencies: Array<{ agency: string; docs: number; total: number }>;
+  grams: string[];
+  offsets: Int32Array;
+  owners: Int32Array;
+  counts: Float64Array;
 }
 
 /**
@@ -58,40 +67,69 @@ export function countAgencies(entries: readonly LabelledEntry[], options: TrainO
     for (const p of indexedPhrasings(entry as FaqEntry)) add(entry.agency, p, 1);
     add(entry.agency, entry.answer.slice(0, 400), answerWeight);
   }
+  const agencies = [...counts.keys()];
+  const byGram = new Map<string, Array<[agency: number, count: number]>>();
+  agencies.forEach((agency, a) => {
+    for (const [gram, count] of counts.get(agency) ?? []) {
+      let list = byGram.get(gram);
+      if (!list) byGram.set(gram, (list = []));
+      list.push([a, count]);
+    }
+  });
+  const grams = [...byGram.keys()].sort();
+  const offsets = new Int32Array(grams.length + 1);
+  grams.forEach((gram, g) => (offsets[g + 1] = (offsets[g] as number) + (byGram.get(gram)?.length ?? 0)));
+  const owners = new Int32Array(offsets[grams.length] as number);
+  const values = new Float64Array(owners.length);
+  grams.forEach((gram, g) =>
+    byGram.get(gram)?.forEach(([a, count], i) => {
+      owners[(offsets[g] as number) + i] = a;
+      values[(offsets[g] as number) + i] = count;
+    }),
+  );
   return {
     entries: entries.length,
     alpha: options.alpha ?? 0.01,
-    agencies: [...counts].map(([agency, table]) => ({
+    agencies: agencies.map((agency) => ({
       agency,
       docs: docs.get(agency) ?? 0,
       total: totals.get(agency) ?? 0,
-      grams: [...table.keys()],
-      counts: [...table.values()],
     })),
+    grams,
+    offsets,
+    owners,
+    counts: values,
   };
 }
 
-/** The router over learned counts. */
+/**
+ * The router over learned counts. Each agency's log-likelihood starts from its prior and the
+ * smoothing of every known bigram of the text; only the agencies that saw a bigram get more.
+ */
 export function agencyRouter(learned: AgencyCounts): AgencyRouter {
-  const { alpha } = learned;
+  const { alpha, offsets, owners, counts } = learned;
   const agencies = learned.agencies.map((a) => a.agency);
-  const tables = learned.agencies.map((a) => new Map(a.grams.map((g, i) => [g, a.counts[i] as number])));
-  const vocabulary = new Set(learned.agencies.flatMap((a) => a.grams));
+  const vocabulary = new SortedTerms(learned.grams);
   const n = learned.entries || 1;
-  const v = vocabulary.size || 1;
+  const v = learned.grams.length || 1;
+  const logAlpha = Math.log(alpha);
   const priors = learned.agencies.map((a) => Math.log(a.docs / n));
-  const denominators = learned.agencies.map((a) => Math.log(a.total + alpha * v));
+  const unseen = learned.agencies.map((a) => logAlpha - Math.log(a.total + alpha * v));
   return {
     agencies,
     route(text, k = 3) {
-      const grams = [...bigrams(text)].filter((g) => vocabulary.has(g));
-      const logs = agencies.map((_, a) => {
-        const table = tables[a] as Map<string, number>;
-        const denominator = denominators[a] as number;
-        let score = priors[a] as number;
-        for (const gram of grams) score += Math.log((table.get(gram) ?? 0) + alpha) - denominator;
-        return score;
-      });
+      const known: number[] = [];
+      for (const gram of bigrams(text)) {
+        const g = vocabulary.get(gram);
+        if (g !== undefined) known.push(g);
+      }
+      const logs = agencies.map((_, a) => (priors[a] as number) + known.length * (unseen[a] as number));
+      for (const g of known) {
+        for (let i = offsets[g] as number; i < (offsets[g + 1] as number); i++) {
+          const a = owners[i] as number;
+          logs[a] = (logs[a] as number) + Math.log((counts[i] as number) + alpha) - logAlpha;
+        }
+      }
       const max = Math.max(...logs);
       const exp = logs.map((l) => Math.exp(l - max));
       const sum = exp.reduce((a, b) => a + b, 0);

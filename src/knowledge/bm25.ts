@@ -1,12 +1,21 @@
+import { SortedTerms, sortedOrder } from './sorted-terms.js';
+
 /**
  * A frozen BM25 field index in compressed sparse rows: one flat array of document numbers and one
  * of precomputed weights (idf × saturated tf with length normalisation), sliced per term by
  * `offsets`. A query is lookups and additions into a score array; a build allocates a handful of
  * typed arrays instead of two growing arrays per term (GC was a third of the build time).
  */
+/** Term → id of a field: a Map as built, sorted terms as read back from a snapshot (sorted-terms.ts). */
+export interface TermIds {
+  get(term: string): number | undefined;
+  keys(): IterableIterator<string>;
+  readonly size: number;
+}
+
 export interface BM25Field {
   readonly docCount: number;
-  readonly termIds: ReadonlyMap<string, number>;
+  readonly termIds: TermIds;
   /** Postings of term t are [offsets[t], offsets[t + 1]). */
   readonly offsets: Int32Array;
   readonly docs: Int32Array;
@@ -136,4 +145,23 @@ export function accumulate(field: BM25Field, term: string, scale: number, scores
     scores[d] = (scores[d] as number) + scale * (weights[i] as number);
   }
   return true;
+}
+
+/** The field with its terms renumbered in code-unit order (how a snapshot stores it), postings moved along. */
+export function sortedField(field: BM25Arrays): BM25Arrays & { terms: string[] } {
+  const names = [...field.termIds.keys()];
+  const order = sortedOrder(names);
+  const offsets = new Int32Array(names.length + 1);
+  const docs = new Int32Array(field.docs.length);
+  const weights = new Float32Array(field.weights.length);
+  order.forEach((id, k) => {
+    const start = field.offsets[id] as number;
+    const end = field.offsets[id + 1] as number;
+    const at = offsets[k] as number;
+    docs.set(field.docs.subarray(start, end), at);
+    weights.set(field.weights.subarray(start, end), at);
+    offsets[k + 1] = at + end - start;
+  });
+  const terms = Array.from(order, (id) => names[id] as string);
+  return { docCount: field.docCount, termIds: new SortedTerms(terms), offsets, docs, weights, terms };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgencyCounts } from './agency-router.js';
-import { frozenField } from './bm25.js';
+import { frozenField, sortedField } from './bm25.js';
+import { SortedTerms } from './sorted-terms.js';
 import {
   CHANNELS,
   FIELDS,
@@ -29,7 +30,7 @@ export interface KbSnapshot {
 }
 
 /** Bump when the file layout or what is derived from the entries changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** The key a snapshot is valid under. */
 export function snapshotKey(entries: readonly FaqEntry[], dictionary: string, tuning: IndexTuning): string {
@@ -38,66 +39,123 @@ export function snapshotKey(entries: readonly FaqEntry[], dictionary: string, tu
   return hash.digest('base64url');
 }
 
-/** A typed array's place in the binary part: element offset (4-byte elements) and count. */
+type NumberArray = Int32Array | Float32Array | Float64Array;
+/** A typed array's place in the binary part: byte offset and element count. */
 type Span = [at: number, length: number];
 interface StoredField {
   docCount: number;
-  terms: string[];
   offsets: Span;
   docs: Span;
   weights: Span;
   owner: Span;
 }
+
+/**
+ * Strings are stored in one UTF-8 text, joined by SEP, list after list as `counts` says; numbers as
+ * aligned typed arrays the reader views in place. Nothing is parsed per item but the strings.
+ */
 interface Header {
   format: number;
   key: string;
-  /** Per entry: question, phrasings, answer chunks, question sound keys and their characters. */
-  docs: Array<[string, string[], string[], string[], string[]]>;
+  /** Strings per list, in the order they follow each other in the text. */
+  counts: Record<string, number>;
+  text: [at: number, bytes: number];
   fields: Record<ChannelName, Record<FieldName, StoredField>>;
-  router: AgencyCounts;
+  /** Per entry: how many phrasings, answer chunks, sound keys and sound characters it has. */
+  docShape: Span;
+  router: Omit<AgencyCounts, 'grams' | 'offsets' | 'owners' | 'counts'> & {
+    offsets: Span;
+    owners: Span;
+    counts: Span;
+  };
   terms: string[];
 }
 
+/** Joins stored strings; no indexed text holds it (segmentation and import drop control characters). */
+const SEP = '\u0001';
+const ALIGN = 8;
+
+interface TypedArrayType<A> {
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): A;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
 const file = (dir: string, kb: string) => join(dir, `${encodeURIComponent(kb)}.index`);
+const fieldList = (c: ChannelName, f: FieldName) => `${c}.${f}`;
 
 /** Writes the snapshot (aside, then renamed: a crash mid-write leaves the previous one). */
 export function saveSnapshot(dir: string, kb: string, key: string, snapshot: KbSnapshot): void {
-  const arrays: Array<Int32Array | Float32Array> = [];
-  let at = 0;
-  const span = (a: Int32Array | Float32Array): Span => {
+  const arrays: NumberArray[] = [];
+  let bytes = 0;
+  const span = (a: NumberArray): Span => {
     arrays.push(a);
-    at += a.length;
-    return [at - a.length, a.length];
+    const at = bytes;
+    bytes += Math.ceil(a.byteLength / ALIGN) * ALIGN;
+    return [at, a.length];
   };
-  const storeField = ({ bm25, owner }: FieldIndex): StoredField => ({
-    docCount: bm25.docCount,
-    terms: [...bm25.termIds.keys()],
-    offsets: span(bm25.offsets),
-    docs: span(bm25.docs),
-    weights: span(bm25.weights),
-    owner: span(owner),
-  });
-  const { parts } = snapshot;
+  const lists: Array<[name: string, strings: readonly string[]]> = [];
+  const { parts, router } = snapshot;
   const fields = {} as Header['fields'];
   for (const c of CHANNELS) {
     fields[c] = {} as Record<FieldName, StoredField>;
-    for (const f of FIELDS) fields[c][f] = storeField(parts.fields[c][f]);
+    for (const f of FIELDS) {
+      const { bm25, owner } = parts.fields[c][f];
+      const sorted = sortedField(bm25);
+      lists.push([fieldList(c, f), sorted.terms]);
+      fields[c][f] = {
+        docCount: sorted.docCount,
+        offsets: span(sorted.offsets),
+        docs: span(sorted.docs),
+        weights: span(sorted.weights),
+        owner: span(owner),
+      };
+    }
   }
+  const shape = new Int32Array(parts.docs.length * 4);
+  parts.docs.forEach((d, i) => {
+    shape.set([d.phrasings.length, d.chunks.length, d.soundKeys.length, d.soundChars.length], i * 4);
+  });
+  lists.push([
+    'docs',
+    parts.docs.flatMap((d) => [d.question, ...d.phrasings, ...d.chunks, ...d.soundKeys, ...d.soundChars]),
+  ]);
+  lists.push(['grams', router.grams]);
+  const strings = lists.flatMap(([, l]) => l);
+  // A string holding the separator would split wrongly when read: such a KB is indexed at each start.
+  if (strings.some((t) => t.includes(SEP))) throw new Error('an indexed text contains U+0001');
+  const text = Buffer.from(strings.join(SEP), 'utf8');
   const header: Header = {
     format: FORMAT,
     key,
-    docs: parts.docs.map((d) => [d.question, d.phrasings, d.chunks, d.soundKeys, d.soundChars]),
+    counts: Object.fromEntries(lists.map(([name, l]) => [name, l.length])),
+    text: [0, 0],
     fields,
-    router: snapshot.router,
+    docShape: span(shape),
+    router: {
+      entries: router.entries,
+      alpha: router.alpha,
+      agencies: router.agencies,
+      offsets: span(router.offsets),
+      owners: span(router.owners),
+      counts: span(router.counts),
+    },
     terms: snapshot.terms,
   };
+  header.text = [bytes, text.length];
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(json.length);
-  const body = arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  const prefix = Math.ceil((4 + json.length) / ALIGN) * ALIGN;
+  const out = Buffer.alloc(prefix + bytes + text.length);
+  out.writeUInt32LE(json.length);
+  json.copy(out, 4);
+  let at = prefix;
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += Math.ceil(a.byteLength / ALIGN) * ALIGN;
+  }
+  text.copy(out, at);
   mkdirSync(dir, { recursive: true });
   const target = file(dir, kb);
-  writeFileSync(`${target}.tmp`, Buffer.concat([length, json, ...body]));
+  writeFileSync(`${target}.tmp`, out);
   renameSync(`${target}.tmp`, target);
 }
 
@@ -119,37 +177,63 @@ export function loadSnapshot(
     const buffer = readFileSync(path);
     const headerLength = buffer.readUInt32LE(0);
     const header = JSON.parse(buffer.toString('utf8', 4, 4 + headerLength)) as Header;
-    if (header.format !== FORMAT || header.key !== key || header.docs.length !== entries.length) return null;
-    const base = 4 + headerLength;
-    // Copied out of the file buffer: typed arrays need aligned memory of their own.
-    const bytes = ([at, length]: Span) =>
-      buffer.buffer.slice(buffer.byteOffset + base + at * 4, buffer.byteOffset + base + (at + length) * 4);
-    const readField = (s: StoredField): FieldIndex => ({
-      bm25: frozenField({
-        docCount: s.docCount,
-        termIds: new Map(s.terms.map((t, i) => [t, i])),
-        offsets: new Int32Array(bytes(s.offsets)),
-        docs: new Int32Array(bytes(s.docs)),
-        weights: new Float32Array(bytes(s.weights)),
-      }),
-      owner: new Int32Array(bytes(s.owner)),
-    });
+    if (header.format !== FORMAT || header.key !== key || header.counts.docs === undefined) return null;
+    const base = Math.ceil((4 + headerLength) / ALIGN) * ALIGN;
+    // Views into the file's memory where it is aligned (a large read has its own), copies otherwise.
+    const view = <A>(Type: TypedArrayType<A>, [at, length]: Span): A => {
+      const offset = buffer.byteOffset + base + at;
+      return offset % ALIGN === 0
+        ? new Type(buffer.buffer, offset, length)
+        : new Type(buffer.buffer.slice(offset, offset + length * Type.BYTES_PER_ELEMENT));
+    };
+    const [textAt, textBytes] = header.text;
+    const strings = buffer.toString('utf8', base + textAt, base + textAt + textBytes).split(SEP);
+    let next = 0;
+    const list = (name: string) => strings.slice(next, (next += header.counts[name] ?? 0));
     const fields = {} as IndexParts['fields'];
     for (const c of CHANNELS) {
       fields[c] = {} as Record<FieldName, FieldIndex>;
-      for (const f of FIELDS) fields[c][f] = readField(header.fields[c][f]);
+      for (const f of FIELDS) {
+        const s = header.fields[c][f];
+        fields[c][f] = {
+          bm25: frozenField({
+            docCount: s.docCount,
+            termIds: new SortedTerms(list(fieldList(c, f))),
+            offsets: view(Int32Array, s.offsets),
+            docs: view(Int32Array, s.docs),
+            weights: view(Float32Array, s.weights),
+          }),
+          owner: view(Int32Array, s.owner),
+        };
+      }
     }
-    const docs: IndexedEntry[] = header.docs.map(
-      ([question, phrasings, chunks, soundKeys, soundChars], i) => ({
-        source: entries[i] as FaqEntry,
-        question,
-        phrasings,
-        chunks,
-        soundKeys,
-        soundChars,
-      }),
-    );
-    return { parts: { entries, docs, fields, tuning }, router: header.router, terms: header.terms };
+    const shape = view(Int32Array, header.docShape);
+    if (shape.length !== entries.length * 4) return null;
+    const docTexts = list('docs');
+    let d = 0;
+    const take = (n: number) => docTexts.slice(d, (d += n));
+    const docs: IndexedEntry[] = entries.map((source, i) => ({
+      source,
+      question: take(1)[0] as string,
+      phrasings: take(shape[i * 4] as number),
+      chunks: take(shape[i * 4 + 1] as number),
+      soundKeys: take(shape[i * 4 + 2] as number),
+      soundChars: take(shape[i * 4 + 3] as number),
+    }));
+    const { router } = header;
+    return {
+      parts: { entries, docs, fields, tuning },
+      router: {
+        entries: router.entries,
+        alpha: router.alpha,
+        agencies: router.agencies,
+        grams: list('grams'),
+        offsets: view(Int32Array, router.offsets),
+        owners: view(Int32Array, router.owners),
+        counts: view(Float64Array, router.counts),
+      },
+      terms: header.terms,
+    };
   } catch {
     return null;
   }

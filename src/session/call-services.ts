@@ -12,12 +12,10 @@ export interface CallServices {
   /** Picks the engine (and model version) for a call; null = no ASR configured. */
   asrEngineFor(caseId: string): AsrEngine | null;
   /** Voice-activity detection for every call (worker threads); null = no VAD model configured. */
-  vad: VadService | null;
+  vad: Pick<VadService, 'open'> | null;
   text: Pick<TextNormalizer, 'normalize' | 'hotwords'> | null;
   assistant: CallAssistantFactory | null;
   recorder: CallRecorder | null;
-  /** Sees every event of every call (metrics). */
-  onEvent?: (event: ServerEvent) => void;
   /** Gives each case its readable number (the same one when a case is started again). */
   caseNumbers?: { assign(caseId: string, at: number): Promise<string> };
   now?: () => number;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { decodeToPcm16, splitChannels } from '../audio/index.js';
 import type { AsrEngine } from '../asr/index.js';
 import type {
-  AlertAction,
   EventBody,
   FeedbackMessage,
   Principal,
@@ -15,6 +14,7 @@ import { CallEventLog } from './event-log.js';
 import { CallActivity } from './call-activity.js';
 import { ChannelPipeline, type ChannelHost } from './channel-pipeline.js';
 import type { CallOwnership } from './access.js';
+import type { AlertActionRequest } from './remote-call.js';
 import {
   vadSettingsFor,
   type CallCloseReason,
@@ -27,7 +27,11 @@ import { CallError } from './errors.js';
 /**
  * One call: the single owner of its state. Decodes wire audio, runs a pipeline per channel, turns
  * raw finals into corrected ones, hands them to the call assistant, and emits everything on the
- * call's ordered event log.
+ * call's ordered event log. Every stage lives the call's life: started with it (`begin`: the
+ * recorder's `callStarted`, one recognizer stream per utterance, one assistant), pushed to as audio
+ * and text arrive, flushed at `end` (last finals, answers being written, `callEnded`, then
+ * `closed`), and dropped at `abort` (one AbortSignal per call: late ASR results and answers are
+ * never emitted or archived).
  */
 export class CallSession {
   readonly log: CallEventLog;
@@ -46,6 +50,8 @@ export class CallSession {
   /** Storage failed under this call: it is over, and nothing after the failure was acknowledged. */
   private failed = false;
   private readonly failureListeners: Array<() => void> = [];
+  /** Aborts every stage's in-flight work for this call (recognition, the assistant's answers). */
+  private readonly cancel = new AbortController();
 
   constructor(
     readonly caseId: string,
@@ -79,6 +85,7 @@ export class CallSession {
       onPartial: (p) => this.onPartial(p),
       onSegment: (u) => this.onSegment(u),
       onUtterance: (u) => this.onUtterance(u),
+      signal: this.cancel.signal,
     };
     this.pipelines = speakers.map(
       (speaker, channel) =>
@@ -95,9 +102,13 @@ export class CallSession {
     this.log.restore(past);
     for (const event of past) this.activity.observe(event);
     this.log.tap((event) => this.activity.observe(event));
-    if (services.onEvent) this.log.tap(services.onEvent);
     this.assistant =
-      services.assistant?.({ caseId, kb: start.kb, emit: (event) => this.emit(event) }) ?? null;
+      services.assistant?.({
+        caseId,
+        kb: start.kb,
+        emit: (event) => this.emit(event),
+        signal: this.cancel.signal,
+      }) ?? null;
   }
 
   /** Who the call belongs to, for the access checks of `access.ts`. */
@@ -177,12 +188,7 @@ export class CallSession {
    * every desktop following the call, the alert board and the archive see it). Resolves once the
    * action is stored and delivered; false when the call has no alert with that seq.
    */
-  async alertAction(
-    alertSeq: number,
-    action: AlertAction,
-    actor: Principal | null,
-    note: string | null,
-  ): Promise<boolean> {
+  async alertAction({ alertSeq, action, actor, note }: AlertActionRequest): Promise<boolean> {
     if (!this.activity.hasAlert(alertSeq)) return false;
     this.emit({
       type: 'alert_action',
@@ -207,12 +213,20 @@ export class CallSession {
     this.failureListeners.push(listener);
   }
 
-  /** Releases what a call refused at `begin` holds (VAD detectors, the assistant). */
-  async abort(): Promise<void> {
-    this.state = 'ended';
-    this.ending ??= Promise.resolve();
+  /**
+   * Stops every stage's work for this call now: open recognitions and ASR results still to come
+   * are dropped, the assistant writes nothing more. A call being ended (`end`) then finishes at
+   * once with its `closed`, and nothing follows it; a call refused at `begin`, or whose storage
+   * failed, just releases what it holds (VAD detectors, the assistant).
+   */
+  abort(): Promise<void> {
+    this.cancel.abort();
     for (const p of this.pipelines) p.abort();
-    await this.assistant?.close();
+    if (!this.ending) {
+      this.state = 'ended';
+      this.ending = Promise.resolve();
+    }
+    return this.ending;
   }
 
   /**
@@ -343,16 +357,7 @@ export class CallSession {
   }
 
   private recordSegment(u: Parameters<ChannelHost['onSegment']>[0]): Promise<void> | undefined {
-    return this.services.recorder?.utteranceAudio({
-      caseId: this.caseId,
-      utteranceId: u.utteranceId,
-      speaker: u.speaker,
-      channel: u.channel,
-      startMs: u.startMs,
-      endMs: u.endMs,
-      pcm: u.pcm,
-      sampleRate: u.sampleRate,
-    });
+    return this.services.recorder?.utteranceAudio({ caseId: this.caseId, ...u });
   }
 
   private onUtterance(u: Parameters<ChannelHost['onUtterance']>[0]): void {

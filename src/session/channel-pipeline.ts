@@ -12,6 +12,8 @@ import type {
 } from '../asr/index.js';
 import type { EventBody, Speaker } from '../protocol/index.js';
 import { ChannelAudio } from './channel-audio.js';
+import { untilAborted } from './abortable.js';
+import type { UtteranceAudio } from './recorder.js';
 
 /** Recognizers take 16 kHz. */
 const RATE = 16000;
@@ -23,16 +25,7 @@ export interface ChannelHost {
   emit(event: EventBody): void;
   hotwords(): readonly string[];
   /** An utterance's audio is complete (called before its speech_end goes out, so it is archived first). */
-  onSegment(segment: {
-    utteranceId: string;
-    speaker: Speaker;
-    channel: number;
-    startMs: number;
-    endMs: number;
-    /** PCM16 at the call's own rate. */
-    pcm: Int16Array;
-    sampleRate: number;
-  }): void;
+  onSegment(segment: Omit<UtteranceAudio, 'caseId'>): void;
   /** The utterance's final raw text is known (or the engine failed: text null). */
   onUtterance(utterance: {
     utteranceId: string;
@@ -52,6 +45,8 @@ export interface ChannelHost {
     confidence: number | null;
   }): void;
   logger: Logger;
+  /** Fires when the call is aborted: open recognitions and late results are dropped. */
+  signal: AbortSignal;
 }
 
 interface OpenUtterance {
@@ -90,7 +85,7 @@ export class ChannelPipeline {
     readonly speaker: Speaker,
     private readonly rate: 8000 | 16000,
     /** Null = gateway only: audio is archived by the call, nothing here needs it. */
-    vad: { service: VadService; settings: VadSettings } | null,
+    vad: { service: Pick<VadService, 'open'>; settings: VadSettings } | null,
     private readonly engine: AsrEngine | null,
     private readonly partialIntervalMs: number,
   ) {
@@ -111,17 +106,22 @@ export class ChannelPipeline {
     this.vad.accept(pcm);
   }
 
-  /** End of the call's audio: closes an open utterance. Resolves when its final is out. */
+  /**
+   * End of the call's audio: closes an open utterance. Resolves when its final is out, or at once
+   * when the call is aborted meanwhile.
+   */
   async flush(): Promise<void> {
+    const { signal } = this.host;
     if (this.vad) {
-      await this.vad.flush();
+      await untilAborted(this.vad.flush(), signal);
       this.vad.close();
     }
     // The VAD closes every utterance at the end of audio, unless its worker failed meanwhile.
-    if (this.open) this.closeAt(this.processed);
-    await this.finals;
+    if (this.open && !signal.aborted) this.closeAt(this.processed);
+    await untilAborted(this.finals, signal);
   }
 
+  /** The call was aborted: the open recognition is dropped and the VAD released. */
   abort(): void {
     this.open?.stream?.abort();
     this.open = null;
@@ -253,10 +253,11 @@ export class ChannelPipeline {
       if (tail.length > 0) stream.acceptWaveform(tail);
     }
     const result = stream ? stream.finish() : Promise.resolve(null);
+    const { signal } = this.host;
     this.finals = this.finals.then(async () => {
       let rawText: string | null = null;
       try {
-        rawText = (await result)?.text ?? null;
+        rawText = (await untilAborted(result, signal))?.text ?? null;
       } catch (err) {
         this.host.logger.error({ err, case_id: this.host.caseId, utterance_id: open.id }, 'asr final failed');
         this.host.emit({
@@ -266,6 +267,8 @@ export class ChannelPipeline {
           fatal: false,
         });
       }
+      // A result that comes after the call was aborted is dropped: the call has no more finals.
+      if (signal.aborted) return;
       this.host.onUtterance({
         utteranceId: open.id,
         speaker: this.speaker,

@@ -12,13 +12,19 @@ export interface FollowedCall {
   readonly log: CallEventLog;
   summary(): CallSummary;
   feedback(message: FeedbackMessage, by: string | null): void;
-  /** Resolves once the action is stored (here) or handed to the node holding the call. */
-  alertAction(
-    alertSeq: number,
-    action: AlertAction,
-    actor: Principal | null,
-    note: string | null,
-  ): Promise<boolean>;
+  /**
+   * Resolves once the action is stored (here) or handed to the node holding the call; false when
+   * the call has no alert with that seq.
+   */
+  alertAction(request: AlertActionRequest): Promise<boolean>;
+}
+
+/** Someone acts on one of a call's alerts (acknowledge, take over, outcome…). */
+export interface AlertActionRequest {
+  alertSeq: number;
+  action: AlertAction;
+  actor: Principal | null;
+  note: string | null;
 }
 
 /**
@@ -77,12 +83,7 @@ export class RemoteCall implements FollowedCall {
     this.directory.command({ type: 'feedback', case_id: this.caseId, message, by });
   }
 
-  async alertAction(
-    alertSeq: number,
-    action: AlertAction,
-    actor: Principal | null,
-    note: string | null,
-  ): Promise<boolean> {
+  async alertAction({ alertSeq, action, actor, note }: AlertActionRequest): Promise<boolean> {
     if (!this.activity.hasAlert(alertSeq)) return false;
     this.directory.command({
       type: 'alert_action',

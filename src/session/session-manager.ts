@@ -44,6 +44,7 @@ export class CallSessionManager {
   private readonly expiry = new Map<string, NodeJS.Timeout>();
   private readonly alertFeed: AlertRecord[] = [];
   private readonly alertListeners = new Set<(alert: AlertRecord) => void>();
+  private readonly eventObservers = new Set<(event: ServerEvent) => void>();
   /** Set by `shutdown`: no new calls, no resumes. */
   private draining = false;
   /** Calls other nodes hold, mirrored from the bus (cluster mode). */
@@ -159,6 +160,12 @@ export class CallSessionManager {
     return () => this.alertListeners.delete(listener);
   }
 
+  /** Sees every event of every call held here (metrics). */
+  observe(observer: (event: ServerEvent) => void): () => void {
+    this.eventObservers.add(observer);
+    return () => this.eventObservers.delete(observer);
+  }
+
   get liveCount(): number {
     let n = 0;
     for (const s of this.calls.values()) if (s.state !== 'ended') n++;
@@ -172,14 +179,17 @@ export class CallSessionManager {
   /**
    * Refuses new calls and resumes, then ends every live call: last finals flushed and archived,
    * clients told `closed` with `server_shutdown` — or, in a cluster, `resume_elsewhere` (another
-   * node continues the call). Resolves false when `timeoutMs` ran out first.
+   * node continues the call). When `timeoutMs` runs out first, the calls still ending are aborted
+   * (what their stages had in flight is dropped, so nothing lands after their `closed`) and it
+   * resolves false.
    */
   async shutdown(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     this.draining = true;
     for (const timer of this.expiry.values()) clearTimeout(timer);
     this.expiry.clear();
     const reason = this.directory ? 'resume_elsewhere' : 'server_shutdown';
-    const all = Promise.all([...this.calls.values()].map((s) => s.end(reason))).then(() => true);
+    const sessions = [...this.calls.values()];
+    const all = Promise.all(sessions.map((s) => s.end(reason))).then(() => true);
     if (!Number.isFinite(timeoutMs)) return all;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => {
@@ -187,6 +197,8 @@ export class CallSessionManager {
     });
     const done = await Promise.race([all, late]);
     clearTimeout(timer);
+    // Not awaited: an end stuck on storage must not hold the shutdown (its journal is recovered).
+    if (!done) for (const session of sessions) void session.abort();
     return done;
   }
 
@@ -195,6 +207,7 @@ export class CallSessionManager {
     const { caseId } = session;
     let first = true;
     session.log.tap((event) => {
+      for (const observer of this.eventObservers) observer(event);
       if (event.type === 'alert') this.recordAlert(event);
       else if (event.type === 'alert_action') this.recordAlertAction(event);
       if (!this.directory) return;
@@ -297,7 +310,13 @@ export class CallSessionManager {
     const session = this.calls.get(command.case_id);
     if (!session || session.state === 'ended') return;
     if (command.type === 'feedback') session.feedback(command.message, command.by);
-    else void session.alertAction(command.alert_seq, command.action, command.actor, command.note);
+    else
+      void session.alertAction({
+        alertSeq: command.alert_seq,
+        action: command.action,
+        actor: command.actor,
+        note: command.note,
+      });
   }
 
   private refuseWhileDraining(): void {

@@ -40,16 +40,23 @@ export interface BlobStore {
 
 export class BlobError extends Error {
   constructor(
-    readonly code: 'invalid_blob_key' | 'blob_corrupt' | 'blob_exists',
+    readonly code: 'invalid_blob_key' | 'blob_corrupt' | 'blob_exists' | 'blob_store_failed',
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 export const sha256Hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+/** Keys are relative paths of plain names (`cases/c-1/u1.wav`): nothing that escapes a folder or a prefix. */
+export function assertBlobKey(key: string): void {
+  if (!KEY.test(key) || key.includes('..'))
+    throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
+}
 
 /** Blobs as files under `root` (`<dataDir>/audio`): write to a temp file, fsync, rename, fsync the folder. */
 export function createFsBlobStore(root: string): BlobStore {
@@ -58,10 +65,10 @@ export function createFsBlobStore(root: string): BlobStore {
   sweepTempFiles(base);
 
   const pathOf = (key: string): string => {
+    assertBlobKey(key);
     const path = resolve(base, key);
-    if (!KEY.test(key) || key.includes('..') || !path.startsWith(base + sep)) {
+    if (!path.startsWith(base + sep))
       throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
-    }
     return path;
   };
 

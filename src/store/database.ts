@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -34,6 +33,8 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.dbUrl && /^postgres(ql)?:\/\//.test(options.dbUrl)) {
+    // Loaded only for PostgreSQL: an embedded (SQLite) start does not pay for the driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: options.dbUrl, max: 10 });
     // BIGINT comes back as a string by default; our ids and timestamps fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));

@@ -12,6 +12,7 @@ export {
   type StorageHealth,
 } from './storage-health.js';
 export { createFsBlobStore, BlobError, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.js';
+export { openBlobStore, type BlobSettings } from './open-blob-store.js';
 
 export {
   createAuditRepository,

@@ -6,8 +6,15 @@ import { migrateDomain } from './migrations/index.js';
 
 /** Filesystem errors that mean the disk cannot take our data now (full, read-only, failing). */
 const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'ENFILE', 'EMFILE']);
-/** Network errors of a database connection. */
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+/** Network errors of a database connection, and an object store that refused or could not be reached. */
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'blob_store_failed',
+]);
 
 /**
  * Whether `err` is the storage failing (disk full, I/O error, read-only, the database down) rather

@@ -10,7 +10,7 @@ import { unsupportedFacts } from './facts.js';
 import { emergencyScript } from './urgency-protocols.js';
 import { createKnowledgeDouble } from './testing/knowledge-double.js';
 import { readFaqJsonl } from './testing/faq.js';
-import type { AssistUtterance, CaseSystem } from './types.js';
+import type { AssistUtterance, CaseRecord, CaseSystem } from './types.js';
 
 const faq = readFaqJsonl(requireShared(sharedPaths.faq));
 const knowledge = createKnowledgeDouble(faq, {
@@ -33,12 +33,21 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-function harness(overrides: ConfigInput = {}) {
+function harness(overrides: ConfigInput = {}, call: { caseSystem?: CaseSystem; signal?: AbortSignal } = {}) {
   let clock = 0;
   const events: EventBody[] = [];
   const config = loadConfig({ env: {}, overrides: { suggest: { refreshMs: 1000 }, ...overrides } });
-  const factory = createCallAssistantFactory({ knowledge, config, caseSystem, now: () => clock });
-  const assistant = factory({ caseId: 'case-1', emit: (e) => events.push(e) });
+  const factory = createCallAssistantFactory({
+    knowledge,
+    config,
+    caseSystem: call.caseSystem ?? caseSystem,
+    now: () => clock,
+  });
+  const assistant = factory({
+    caseId: 'case-1',
+    emit: (e) => events.push(e),
+    ...(call.signal ? { signal: call.signal } : {}),
+  });
   let n = 0;
   const say = (text: string, extra: Partial<AssistUtterance> = {}): AssistUtterance => ({
     utteranceId: `u${++n}`,
@@ -209,6 +218,32 @@ describe('call assistant with template scripts', () => {
     const answer = h.of('suggestion').at(-1);
     expect(answer).toMatchObject({ utterance_id: 'u2', tier: 'procedure', speculative: false });
     expect(answer?.reply_script).toContain('派工處理中');
+  });
+
+  it('drops the answer being written when the call is aborted: no card, no suggestion, closed at once', async () => {
+    const call = new AbortController();
+    let answerLookup: ((record: CaseRecord | null) => void) | undefined;
+    const slowCaseSystem: CaseSystem = {
+      lookup: () => new Promise<CaseRecord | null>((resolve) => (answerLookup = resolve)),
+    };
+    const h = harness({}, { caseSystem: slowCaseSystem, signal: call.signal });
+    h.assistant.onFinal(h.say('我想查一下我的案件進度'));
+    h.assistant.onFinal(h.say('案件編號是A1130012345'));
+    const closed = h.assistant.close();
+    expect(answerLookup).toBeDefined();
+    call.abort();
+    // Resolves although the case system has not answered.
+    await closed;
+    answerLookup?.({
+      case_no: 'A1130012345',
+      status: '派工處理中',
+      agency: '工務局',
+      summary: null,
+      updated_at: new Date().toISOString(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(h.of('tool_result')).toEqual([]);
+    expect(h.of('suggestion').map((s) => s.utterance_id)).toEqual(['u1']);
   });
 
   it('emits nothing after close', async () => {

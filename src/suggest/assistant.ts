@@ -1,4 +1,4 @@
-import type { Config, Logger } from '../config/index.js';
+import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import type { KnowledgeSearch } from '../knowledge/index.js';
 import { CallHistory, callContextQuery, type QueryBuilder } from './call-context.js';
 import {
@@ -53,8 +53,9 @@ const MIN_PARTIAL_CHARS = 6;
  */
 export function createCallAssistantFactory(options: CallAssistantFactoryOptions): CallAssistantFactory {
   const engine = createSuggestEngine(options);
-  // Built (and its classifier trained) now, not in the middle of the first call.
-  bundledUrgencyDetector();
+  // Built now, not in the middle of the first call (its classifier loaded from the data dir when
+  // an earlier start trained it on the same files).
+  bundledUrgencyDetector(resolvePaths(options.config).urgencyCacheDir);
   return (context) => new Assistant(context, engine, options);
 }
 
@@ -98,6 +99,16 @@ class Assistant implements CallAssistant {
     this.unsubscribe = options.knowledge.onUpdated(() => {
       this.shown = this.shown ? { ...this.shown, key: '' } : null;
     });
+    context.signal?.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  /** The call was aborted: the answer being written is cancelled and nothing is emitted any more. */
+  private stop(): void {
+    this.closed = true;
+    this.inFlight?.abort();
+    this.inFlight = null;
+    this.unsubscribe();
+    this.closing ??= Promise.resolve();
   }
 
   onPartial(utterance: AssistUtterance): void {
@@ -193,11 +204,18 @@ class Assistant implements CallAssistant {
     ).catch((err: unknown) => this.logger?.warn({ err }, 'learning from agent feedback failed'));
   }
 
-  /** Lets the answer being written finish (bounded by the LLM timeout); nothing is emitted afterwards. */
+  /**
+   * Lets the answer being written finish (bounded by the LLM timeout), unless the call is aborted
+   * meanwhile; nothing is emitted afterwards.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.unsubscribe();
-      await Promise.allSettled([...this.pending]);
+      const aborted = new Promise<void>((resolve) => {
+        if (this.context.signal?.aborted) resolve();
+        this.context.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([Promise.allSettled([...this.pending]), aborted]);
       this.closed = true;
     })();
     return this.closing;

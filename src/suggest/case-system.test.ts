@@ -61,15 +61,21 @@ describe('HTTP case system adapter', () => {
 
   it('is chosen by createCaseSystem when a URL is configured, else the demo one from the store', async () => {
     const store = await openStore({});
+    let demoOpened = 0;
+    const demoCases = () => {
+      demoOpened++;
+      return createCaseSystemRepository(store);
+    };
     const viaHttp = await createCaseSystem({
       config: loadConfig({ env: {}, overrides: { suggest: { caseSystemUrl: url, caseSystemToken: 't' } } }),
-      store,
+      demoCases,
     });
     expect((await viaHttp.lookup('A1130012345'))?.status).toBe('派工中');
+    expect(demoOpened).toBe(0);
     await (
       await createCaseSystemRepository(store)
     ).upsert({ case_no: 'D1130000001', status: '已結案', agency: '交通局' });
-    const demo = await createCaseSystem({ config: loadConfig({ env: {} }), store });
+    const demo = await createCaseSystem({ config: loadConfig({ env: {} }), demoCases });
     expect(await demo.lookup('d113-0000001')).toMatchObject({ status: '已結案', agency: '交通局' });
     await store.close();
   });

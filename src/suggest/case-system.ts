@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
-import { createCaseSystemRepository, type CaseSystemRepository, type Store } from '../store/index.js';
+import type { DemoCaseRecords } from './ports.js';
 import { CaseSystemError, type CaseRecord, type CaseSystem } from './types.js';
 
 const caseRecord = z.object({
@@ -56,7 +56,7 @@ export function createHttpCaseSystem(options: HttpCaseSystemOptions): CaseSystem
 }
 
 /** The embedded demo case system, backed by the store (SQLite or PostgreSQL). */
-export function createDemoCaseSystem(repository: CaseSystemRepository): CaseSystem {
+export function createDemoCaseSystem(repository: DemoCaseRecords): CaseSystem {
   return {
     async lookup(caseNo): Promise<CaseRecord | null> {
       const row = await repository.get(caseNo);
@@ -73,9 +73,15 @@ export function createDemoCaseSystem(repository: CaseSystemRepository): CaseSyst
   };
 }
 
-/** The configured case system: the city's over HTTP when `suggest.caseSystemUrl` is set, else the demo. */
-export async function createCaseSystem(options: { config: Config; store: Store }): Promise<CaseSystem> {
+/**
+ * The configured case system: the city's over HTTP when `suggest.caseSystemUrl` is set, else the
+ * demo one, whose records are opened (`demoCases`, from the store) only then.
+ */
+export async function createCaseSystem(options: {
+  config: Config;
+  demoCases: () => Promise<DemoCaseRecords>;
+}): Promise<CaseSystem> {
   const { caseSystemUrl, caseSystemToken } = options.config.suggest;
   if (caseSystemUrl) return createHttpCaseSystem({ url: caseSystemUrl, token: caseSystemToken });
-  return createDemoCaseSystem(await createCaseSystemRepository(options.store));
+  return createDemoCaseSystem(await options.demoCases());
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config, Logger } from '../config/index.js';
 import type { AgencyContact, AgencyGuess, FaqCandidate, KnowledgeSearch, Tier } from '../knowledge/index.js';
 import type { UrgentAlert } from '../protocol/index.js';
-import type { ConversationOwner, ConversationRepository } from '../store/index.js';
+import type { ConversationLog, ConversationOwner } from './ports.js';
 import { callContextQuery } from './call-context.js';
 import { createSuggestEngine, toolResult, type CaseLookup } from './engine.js';
 import type { ReplyScript } from './template.js';
@@ -60,7 +60,7 @@ export interface ConversationServiceOptions {
   knowledge: KnowledgeSearch;
   config: Config;
   caseSystem: CaseSystem;
-  repository: ConversationRepository;
+  repository: ConversationLog;
   logger?: Logger;
   now?: () => number;
 }

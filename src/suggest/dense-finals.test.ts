@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { createKnowledgeService } from '../knowledge/index.js';
 import { denseConcepts, denseFixture } from '../knowledge/testing/dense-fixture.js';
 import { startEmbeddingsDouble, type EmbeddingsDouble } from '../knowledge/testing/embeddings-double.js';
-import { openStore } from '../store/index.js';
+import { createCaseSystemRepository, openStore } from '../store/index.js';
 import { createCallAssistantFactory, createCaseSystem } from './index.js';
 
 describe('live calls with an embeddings endpoint (test double, not a model)', () => {
@@ -33,7 +33,7 @@ describe('live calls with an embeddings endpoint (test double, not a model)', ()
       const assistant = createCallAssistantFactory({
         knowledge,
         config,
-        caseSystem: await createCaseSystem({ config, store }),
+        caseSystem: await createCaseSystem({ config, demoCases: () => createCaseSystemRepository(store) }),
       })({ caseId: 'c1', emit: (e) => events.push(e) });
       assistant.onFinal({
         utteranceId: 'u1',

@@ -28,3 +28,12 @@ export { buildTemplateScript, type ReplyScript } from './template.js';
 export { detectUrgency, type Urgency, type UrgencyCategory } from './urgency.js';
 export { questionType, extractCaseNumber, type QuestionType } from './intent.js';
 export { extractFacts, unsupportedFacts } from './facts.js';
+export type {
+  ConversationLog,
+  ConversationOwner,
+  ConversationTurnInput,
+  DemoCaseRecords,
+  DemoCaseRow,
+  StoredConversation,
+  StoredTurn,
+} from './ports.js';

@@ -10,7 +10,7 @@ import { BUNDLED_DATA_DIR, loadConfig } from '../config/index.js';
 import { createTextNormalizer } from '../text/index.js';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.js';
 import type { EventBody } from '../protocol/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { createCaseSystemRepository, openStore, type Store } from '../store/index.js';
 import { createCallAssistantFactory, createCaseSystem, type CallAssistantFactory } from './index.js';
 import { unsupportedFacts } from './facts.js';
 import { readJsonl, type ParaphraseQuery } from './testing/faq.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   factory = createCallAssistantFactory({
     knowledge,
     config,
-    caseSystem: await createCaseSystem({ config, store }),
+    caseSystem: await createCaseSystem({ config, demoCases: () => createCaseSystemRepository(store) }),
     learn: ({ kb, ...input }, by) =>
       knowledge.feedback(
         { kb: kb ?? knowledge.defaultKb, ...input },

@@ -1,5 +1,5 @@
 import { linksIn } from './spoken.js';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { AgencyContact, FaqCandidate } from '../protocol/index.js';
 import { type CaseSystem, CaseSystemError } from './types.js';
@@ -96,12 +96,18 @@ export function buildPrompt(input: LlmScriptInput): ChatCompletionMessageParam[]
  * and every number in it must occur in what it cited, the directory or a tool result.
  */
 export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem | null): LlmScripter {
-  const client = new OpenAI({
-    baseURL: settings.url,
-    apiKey: settings.apiKey ?? 'not-needed',
-    maxRetries: 0,
-    timeout: settings.timeoutMs,
-  });
+  // The client library is loaded with the first script, so a start without an LLM never loads it.
+  let client: Promise<OpenAI> | null = null;
+  const openai = () =>
+    (client ??= import('openai').then(
+      ({ default: OpenAI }) =>
+        new OpenAI({
+          baseURL: settings.url,
+          apiKey: settings.apiKey ?? 'not-needed',
+          maxRetries: 0,
+          timeout: settings.timeoutMs,
+        }),
+    ));
 
   async function runTool(name: string, rawArgs: string, hooks: LlmHooks): Promise<string> {
     if (name !== 'case_status' || !caseSystem) return JSON.stringify({ error: `unknown tool ${name}` });
@@ -135,7 +141,9 @@ export function createLlmScripter(settings: LlmSettings, caseSystem: CaseSystem 
       let text = '';
       try {
         for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-          const stream = await client.chat.completions.create(
+          const stream = await (
+            await openai()
+          ).chat.completions.create(
             {
               model: settings.model ?? 'default',
               messages,

@@ -17,6 +17,8 @@ export interface CallAssistantContext {
   kb?: string;
   /** Emits suggestion, reply_delta, tool_result and alert events onto the call's ordered stream. */
   emit(event: EventBody): void;
+  /** Fires when the call is aborted: answers being written are dropped and nothing more is emitted. */
+  signal?: AbortSignal;
 }
 
 /** A `suggestion` event before the call stamps it. */
@@ -29,7 +31,10 @@ export type SuggestionBody = Extract<EventBody, { type: 'suggestion' }>;
 export interface CallAssistant {
   onPartial(utterance: AssistUtterance): void;
   onFinal(utterance: AssistUtterance): void;
-  /** The call ended: pending work is flushed or cancelled; no events after the returned promise. */
+  /**
+   * The call ended: answers being written may still land (or are dropped at once if the call is
+   * aborted, see `signal`); no events after the returned promise.
+   */
   close(): Promise<void>;
   /** The (non-speculative) suggestion already made for a final, so a retry gets the same one. */
   suggestionFor?(utteranceId: string): SuggestionBody | undefined;

@@ -138,4 +138,21 @@ describe('the lexicon file', () => {
     const lexiconOnly = evaluateUrgency(indirect, (t) => rulesOnly.detect(t)).recall ?? 0;
     expect(withModel).toBeGreaterThanOrEqual(lexiconOnly);
   });
+
+  it('lets the classifier overrule a weak lexicon alert it finds ordinary, never a critical one', () => {
+    const lexicon = readUrgencyLexicon(BUNDLED_URGENCY_LEXICON);
+    const classifierSays = (p: number) =>
+      createUrgencyDetector(lexicon, {
+        model: { predict: () => ({ p, category: 'medical', top: [] }) },
+        ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+      });
+    const rulesOnly = createUrgencyDetector(lexicon);
+    const weak = '我家的狗被打了狂犬病疫苗以後一直在睡';
+    const critical = '我聞到很重的瓦斯味，整層樓都是';
+    expect(rulesOnly.detect(weak)).not.toBeNull();
+    expect(rulesOnly.detect(critical)?.level).toBe('critical');
+    expect(classifierSays(0.1).detect(weak)).toBeNull();
+    expect(classifierSays(0.5).detect(weak)?.category).toBe(rulesOnly.detect(weak)?.category);
+    expect(classifierSays(0.1).detect(critical)?.category).toBe('fire_gas');
+  });
 });

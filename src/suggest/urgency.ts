@@ -17,7 +17,15 @@ import {
   type UrgencyLexicon,
 } from './urgency-lexicon.js';
 import { readUrgencySet } from './urgency-set.js';
-import { trainUrgencyModel, type TrainingTurn, type UrgencyModel } from './urgency-model.js';
+import {
+  DEFAULT_MODEL_OPTIONS,
+  trainUrgencyWeights,
+  URGENCY_FEATURES,
+  urgencyModelFrom,
+  type TrainingTurn,
+  type UrgencyModel,
+} from './urgency-model.js';
+import { storedUrgencyWeights, urgencyWeightsKey } from './urgency-weights-file.js';
 
 import {
   emergencyProtocols,
@@ -89,6 +97,8 @@ export interface ModelDecision {
   minChars: number;
   /** …and a critical one from this. */
   critical: number;
+  /** A lexicon alert weaker than critical needs at least this probability (a benign sense the lexicon has no frame for). */
+  confirm: number;
 }
 
 export interface ExplainingDetector extends UrgencyDetector {
@@ -139,7 +149,10 @@ export function createUrgencyDetector(
         .reduce<CategoryEvidence | null>((best, c) => (best && best.score >= c.score ? best : c), null);
       // A partial is still growing (自殺 → 自殺防治中心): on it the lexicon needs critical evidence.
       const needed = options.partial ? compiled.criticalAt : compiled.threshold;
-      const byRules = supported !== null && supported.score >= needed;
+      const confirmed =
+        supported !== null &&
+        (supported.score >= compiled.criticalAt || !decision || !model || model.p >= decision.confirm);
+      const byRules = supported !== null && supported.score >= needed && confirmed;
       // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
       // past event, a hypothetical) unless it is very sure.
       const alone =
@@ -188,6 +201,7 @@ const modelConfigSchema = z.object({
   overrule: z.number().min(0).max(1),
   min_chars: z.number().int().min(0),
   critical: z.number().min(0).max(1),
+  confirm: z.number().min(0).max(1),
 });
 export type UrgencyModelConfig = z.infer<typeof modelConfigSchema>;
 
@@ -201,44 +215,66 @@ export const BUNDLED_URGENCY_MODEL = join(BUNDLED_DATA_DIR, 'urgency', 'model.js
 
 /**
  * Lexicon plus a classifier trained on the configured turns. `exclude` leaves training files out
- * (absolute paths), so an evaluation set is never scored by a model that learned it.
+ * (absolute paths), so an evaluation set is never scored by a model that learned it. `cacheDir`
+ * keeps the trained weights between starts, keyed by everything they were trained from.
  */
 export function buildUrgencyDetector(
-  options: { lexicon?: string; model?: string | null; exclude?: readonly string[] } = {},
+  options: { lexicon?: string; model?: string | null; exclude?: readonly string[]; cacheDir?: string } = {},
 ): ExplainingDetector {
-  const lexicon = readUrgencyLexicon(options.lexicon ?? BUNDLED_URGENCY_LEXICON);
+  const lexiconFile = options.lexicon ?? BUNDLED_URGENCY_LEXICON;
+  const lexicon = readUrgencyLexicon(lexiconFile);
   const modelFile = options.model === undefined ? BUNDLED_URGENCY_MODEL : options.model;
   if (modelFile === null) return createUrgencyDetector(lexicon);
   const config = readUrgencyModelConfig(modelFile);
   const rulesOnly = createUrgencyDetector(lexicon);
   const excluded = new Set((options.exclude ?? []).map((p) => resolve(p)));
-  const turns: TrainingTurn[] = config.training
+  const files = config.training
     .map((file) => resolve(dirname(modelFile), file))
-    .filter((file) => !excluded.has(file))
-    .flatMap((file) => readUrgencySet(file))
-    .map((t) => ({ text: rulesOnly.normalize(t.text), urgent: t.urgent, category: t.category }));
-  if (config.faq_negatives) {
-    const { file, every } = config.faq_negatives;
-    const questions = readFileSync(resolve(dirname(modelFile), file), 'utf8')
-      .split('\n')
-      .filter((line, i) => line.trim() && i % every === 0)
-      .map((line) => (JSON.parse(line) as { question: string }).question);
-    for (const q of questions) turns.push({ text: rulesOnly.normalize(q), urgent: false, category: 'none' });
-  }
+    .filter((file) => !excluded.has(file));
+  const faq = config.faq_negatives && {
+    ...config.faq_negatives,
+    file: resolve(dirname(modelFile), config.faq_negatives.file),
+  };
+  const key = urgencyWeightsKey([
+    URGENCY_FEATURES,
+    JSON.stringify(DEFAULT_MODEL_OPTIONS),
+    readFileSync(lexiconFile),
+    ...files.flatMap((file) => [file, readFileSync(file)]),
+    faq ? `${faq.every} ${faq.file}` : '',
+    faq ? readFileSync(faq.file) : '',
+  ]);
+  const train = () => {
+    const turns: TrainingTurn[] = files
+      .flatMap((file) => readUrgencySet(file))
+      .map((t) => ({ text: rulesOnly.normalize(t.text), urgent: t.urgent, category: t.category }));
+    if (faq) {
+      const questions = readFileSync(faq.file, 'utf8')
+        .split('\n')
+        .filter((line, i) => line.trim() && i % faq.every === 0)
+        .map((line) => (JSON.parse(line) as { question: string }).question);
+      for (const q of questions)
+        turns.push({ text: rulesOnly.normalize(q), urgent: false, category: 'none' });
+    }
+    return trainUrgencyWeights(turns);
+  };
   return createUrgencyDetector(lexicon, {
-    model: trainUrgencyModel(turns),
+    model: urgencyModelFrom(storedUrgencyWeights(options.cacheDir, key, train)),
     alone: config.alone,
     overrule: config.overrule,
     minChars: config.min_chars,
     critical: config.critical,
+    confirm: config.confirm,
   });
 }
 
 let bundled: ExplainingDetector | null = null;
 
-/** The detector shipped with the product (lexicon + classifier, trained once on first use). */
-export function bundledUrgencyDetector(): ExplainingDetector {
-  bundled ??= buildUrgencyDetector();
+/**
+ * The detector shipped with the product (lexicon + classifier, trained once on first use, or loaded
+ * from `cacheDir` when it was trained there before from the same files).
+ */
+export function bundledUrgencyDetector(cacheDir?: string): ExplainingDetector {
+  bundled ??= buildUrgencyDetector({ cacheDir });
   return bundled;
 }
 

@@ -128,4 +128,20 @@ describe('text normalizer', () => {
     expect(again.hotwords()).not.toContain('身心障礙證明');
     expect(existsSync(join(dir, 'lexicon-extra.txt'))).toBe(true);
   });
+
+  it('keeps numbers the KB publishes from the first redaction after they are set, and only while published', async () => {
+    const tn = await withLexicon();
+    const said = '我打了02-2345-0000都沒人接';
+    const archived = (text: string) => tn.normalize(text, { steps: ['redact'], redactFor: 'archive' }).text;
+    expect(archived(said)).toBe('我打了[電話]都沒人接');
+    // Published texts are read in the background; a redaction straight after must already know them.
+    const answers = Array.from(
+      { length: 500 },
+      (_, i) => `第${i}項請洽本處（電話：02-2345-${String(i).padStart(4, '0')}）。`,
+    );
+    tn.setPublicText(answers);
+    expect(archived(said)).toBe(said);
+    tn.setPublicText(answers.slice(1));
+    expect(archived(said)).toBe('我打了[電話]都沒人接');
+  });
 });

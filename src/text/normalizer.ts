@@ -89,6 +89,14 @@ export function lineNormalizer(
   };
 }
 
+/** KB answers read for public numbers per slice of background work (a few ms each). */
+const PUBLIC_TEXTS_PER_SLICE = 100;
+
+/** Runs `work` once the current work is done, without keeping the process alive for it. */
+function soon(work: () => unknown): void {
+  setImmediate(work).unref();
+}
+
 /**
  * Builds the zh-TW text stage. The lexicon (Taipei districts, villages, roads, agencies) comes from
  * `text.lexiconDir`; without it the stage still converts, normalizes and redacts, with no lexicon.
@@ -111,20 +119,32 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
   publicData.add(publicContacts);
   let admin = readExtraTerms(extraFile);
   let knowledge: string[] = [];
-  let index = new PhoneticIndex([]);
+  let lexiconTerms: LexiconTerm[] = [];
+  let index: PhoneticIndex | null = null;
   let all: string[] = [];
-
-  const rebuild = () => {
-    const terms: LexiconTerm[] = [
+  // Indexing every term by sound takes a noticeable part of a start: the terms the stage starts with
+  // are indexed on first use (the server replaces them with the KB's at once), a change at once.
+  const lexicon = (): PhoneticIndex => (index ??= new PhoneticIndex(lexiconTerms));
+  const setTerms = () => {
+    lexiconTerms = [
       ...base,
       ...admin.map((text) => ({ text, kind: 'admin' as const })),
       ...knowledge.map((text) => ({ text, kind: 'knowledge' as const })),
     ];
-    index = new PhoneticIndex(terms);
-    all = [...new Set(terms.map((t) => t.text))].sort();
+    index = null;
+    all = [...new Set(lexiconTerms.map((t) => t.text))].sort();
   };
-  rebuild();
-  logger?.info({ terms: all.length, public: publicData.size }, 'text: lexicon ready');
+  const rebuild = () => {
+    setTerms();
+    lexicon();
+  };
+  /** Published texts are read for public numbers in slices, between other work. */
+  const readPublicText = () => {
+    if (publicData.readPending(PUBLIC_TEXTS_PER_SLICE)) soon(readPublicText);
+  };
+  setTerms();
+  soon(readPublicText);
+  logger?.info({ terms: all.length }, 'text: lexicon ready');
 
   function normalize(raw: string, opts: NormalizeOptions = {}): NormalizeResult {
     const steps = new Set(opts.steps ?? DEFAULT_STEPS);
@@ -134,12 +154,14 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
     if (steps.has('s2t')) {
       const text = draft.text;
       const terms = () =>
-        index.matches(text).filter((m) => m.same === m.end - m.start && m.end - m.start >= 3);
+        lexicon()
+          .matches(text)
+          .filter((m) => m.same === m.end - m.start && m.end - m.start >= 3);
       draft.apply(toTaiwanTraditional(text, terms), false);
     }
     if (steps.has('filler')) draft.apply(fillerRemovals(draft.text));
     if (steps.has('lexicon')) {
-      const { replacements, terms } = index.correct(draft.text);
+      const { replacements, terms } = lexicon().correct(draft.text);
       draft.apply(replacements);
       protectedTerms = terms; // same length replacements: spans still valid
     }
@@ -183,6 +205,7 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
       publicData.clear();
       publicData.add(publicContacts);
       publicData.add(texts);
+      soon(readPublicText);
     },
   };
 }

@@ -39,17 +39,26 @@ const PLACE_VERB = /(?:住在|住|在|去|到|從|搬到)$/;
 const PLACE_CONTEXT = new Set('區路街站里那這附一分國捷機科園大');
 
 const readingCache = new Map<string, readonly string[]>();
-let warmed = false;
+let warming = false;
+const CJK_FIRST = 0x4e00;
+const CJK_LAST = 0x9fff;
+/** Characters looked up per slice of background work (a few ms). */
+const WARM_SLICE = 1500;
 
 /**
  * Fills the reading cache for the whole CJK Unified Ideographs block once per process (~21k
  * characters): a character met for the first time on a live partial would otherwise cost a
- * dictionary lookup on the hot path.
+ * dictionary lookup on the hot path. Done in slices between other work, so a start does not wait.
  */
 function warmReadings(): void {
-  if (warmed) return;
-  warmed = true;
-  for (let code = 0x4e00; code <= 0x9fff; code++) readings(String.fromCharCode(code));
+  if (warming) return;
+  warming = true;
+  const slice = (from: number) => {
+    const to = Math.min(CJK_LAST, from + WARM_SLICE);
+    for (let code = from; code <= to; code++) readings(String.fromCharCode(code));
+    if (to < CJK_LAST) setImmediate(slice, to + 1).unref();
+  };
+  setImmediate(slice, CJK_FIRST).unref();
 }
 
 /** Every accent-folded reading of one character (行 → xin, hang, hen): input is matched on any. */

@@ -108,15 +108,23 @@ export const SPOKEN_DIGIT: Readonly<Record<string, string>> = {
  * one character for one, so detector offsets are the text's offsets.
  */
 function shadow(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.charCodeAt(0);
-    if (ch.length === 2) out += '\u0000\u0000';
-    else if (code >= 0xff10 && code <= 0xff19) out += String.fromCharCode(code - 0xff10 + 48);
-    else if (code >= 0xff21 && code <= 0xff5a) out += String.fromCharCode(code - 0xfee0).toUpperCase();
-    else out += SPOKEN_DIGIT[ch] ?? ch.toUpperCase();
-  }
-  return out;
+  return text.replace(SHADOWED, shadowOf);
+}
+
+/**
+ * The characters `shadowOf` may change: astral ones, everything below the CJK blocks, the blocks with
+ * cased letters above them, and the spoken digits; the bulk of a Chinese text (ideographs, kana, CJK
+ * punctuation) is copied as it is, without a call per character.
+ */
+const SHADOWED =
+  /[\u{10000}-\u{10FFFF}]|[\0-\u2fff\ua640-\ua7ff\uab30-\uabbf\ufb00-\ufb4f\uff00-\uffff]|[零〇洞一么幺二兩三四五六七拐八九勾]/gu;
+
+function shadowOf(ch: string): string {
+  const code = ch.charCodeAt(0);
+  if (ch.length === 2) return '\u0000\u0000';
+  if (code >= 0xff10 && code <= 0xff19) return String.fromCharCode(code - 0xff10 + 48);
+  if (code >= 0xff21 && code <= 0xff5a) return String.fromCharCode(code - 0xfee0).toUpperCase();
+  return SPOKEN_DIGIT[ch] ?? ch.toUpperCase();
 }
 
 const URL = /(?:https?:\/\/|www\.)[\w\-.~:/?#[\]@!$&'()*+,;=%]+/gi;
@@ -224,7 +232,8 @@ export function detectPii(text: string, options: DetectOptions): PiiSpan[] {
     if (!plate.includes('-') && !PLATE_CONTEXT.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
     add(m.index, m.index + m[0].length, 'plate', plate);
   }
-  for (const m of text.matchAll(ADDRESS)) {
+  // Every address ends in 號: a text without one is not tried at each of its characters.
+  for (const m of text.includes('號') ? text.matchAll(ADDRESS) : []) {
     const lead = ADDRESS_LEAD.exec(m[0])?.[0].length ?? 0;
     const start = m.index + lead;
     const end = m.index + m[0].length;

@@ -43,32 +43,48 @@ const ORGANISATION_MAIL = /@(?:[\w-]+\.)*(?:gov\.taipei|gov\.tw|edu\.tw|org\.tw)
 /**
  * Published data that is not personal: agency phone numbers, accounts and addresses from the
  * agency contacts and the active knowledge base's answers. Kept as canonical values.
+ *
+ * Reading a whole KB's answers for them takes a noticeable part of a start, so texts are taken in
+ * at once and read later: in slices between other work (`readPending`), and whatever is still
+ * unread when a redaction needs the answer (`has`), so a redaction never sees a partial set.
  */
 export class PublicData {
   private readonly values = new Set<string>();
+  private pending: string[] = [];
 
   /** Registers every phone, e-mail, account, plate and address found in published text. */
   add(texts: readonly string[]): void {
-    for (const text of texts) {
+    this.pending.push(...texts);
+  }
+
+  /** Reads up to `limit` of the texts not yet read; true while some remain. */
+  readPending(limit = Infinity): boolean {
+    const batch = this.pending.length <= limit ? this.pending : this.pending.slice(0, limit);
+    this.pending = batch === this.pending ? [] : this.pending.slice(batch.length);
+    for (const text of batch) {
       for (const p of detectPii(text, { names: false })) {
         if (p.type !== 'name' && p.type !== 'national_id' && p.type !== 'resident_id') {
           this.values.add(`${p.type}:${p.value}`);
         }
       }
     }
+    return this.pending.length > 0;
   }
 
   clear(): void {
     this.values.clear();
+    this.pending = [];
   }
 
   has(p: PiiSpan): boolean {
     if (p.type === 'phone' && /^080[09]/.test(p.value)) return true; // toll-free lines are organisations
     if (p.type === 'email' && ORGANISATION_MAIL.test(p.value)) return true;
+    this.readPending();
     return this.values.has(`${p.type}:${p.value}`);
   }
 
   get size(): number {
+    this.readPending();
     return this.values.size;
   }
 }

@@ -23,13 +23,13 @@ let baseDict: Buffer | undefined;
 
 /**
  * The bilingual (Traditional + Simplified) jieba dictionary, converted once and shared. Converting
- * takes about a second, so with `cacheDir` the result is kept on disk under a hash of the bundled
- * dictionary and of the converter (a new version of either converts again).
+ * takes about a second, so with `cacheDir` the result is kept on disk under the versions of the
+ * package that ships the dictionary and of the converter (a new version of either converts again;
+ * a published version never changes).
  */
 function traditionalDictionary(cacheDir: string | undefined): Buffer {
   if (baseDict) return baseDict;
-  const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
-  const file = cacheDir && join(cacheDir, `jieba-zh-tw-${converterKey(dict)}.dict`);
+  const file = cacheDir && join(cacheDir, `jieba-zh-tw-${converterKey()}.dict`);
   if (file && existsSync(file)) {
     try {
       return (baseDict = readFileSync(file));
@@ -37,6 +37,7 @@ function traditionalDictionary(cacheDir: string | undefined): Buffer {
       // unreadable: converted again below
     }
   }
+  const { dict } = require('@node-rs/jieba/dict.js') as { dict: Buffer };
   const simplified = dict.toString('utf8');
   const toTaiwan = OpenCC.Converter({ from: 'cn', to: 'tw' });
   baseDict = Buffer.from(`${toTaiwan(simplified)}\n${simplified}`, 'utf8');
@@ -52,10 +53,11 @@ function traditionalDictionary(cacheDir: string | undefined): Buffer {
   return baseDict;
 }
 
-const converterKey = (dict: Buffer) =>
+const converterKey = () =>
   createHash('sha256')
-    .update(dict)
-    .update(readFileSync(require.resolve('opencc-js')))
+    .update(readFileSync(require.resolve('@node-rs/jieba/package.json')))
+    // opencc-js does not export its package.json; its package folder holds it.
+    .update(readFileSync(join(require.resolve('opencc-js').replace(/dist[\\/].*$/, ''), 'package.json')))
     .digest('base64url')
     .slice(0, 20);
 
@@ -74,24 +76,38 @@ function termLines(terms: readonly string[]): string {
 
 const SKIP = /^[\s\p{P}\p{S}]+$/u;
 
-/** `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every process). */
+/**
+ * `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every
+ * process). Loading the dictionary is a noticeable part of a start, so it happens on first use or
+ * between other work soon after, whichever comes first; terms added before then are loaded with it.
+ */
 export function createSegmenter(extraTerms: readonly string[] = [], cacheDir?: string): Segmenter {
-  const jieba = Jieba.withDict(traditionalDictionary(cacheDir));
-  const extra = termLines(extraTerms);
-  if (extra) jieba.loadDict(Buffer.from(extra, 'utf8'));
+  let jieba: Jieba | null = null;
+  let pending = termLines(extraTerms);
+  const loaded = (): Jieba => {
+    if (!jieba) {
+      jieba = Jieba.withDict(traditionalDictionary(cacheDir));
+      if (pending) jieba.loadDict(Buffer.from(pending, 'utf8'));
+      pending = '';
+    }
+    return jieba;
+  };
+  setImmediate(loaded).unref();
   return {
     cut(text) {
       if (!text) return [];
       const out: string[] = [];
       // HMM on: unknown Chinese words (names, new terms) stay together instead of splitting to characters.
-      for (const word of jieba.cut(text, true)) {
+      for (const word of loaded().cut(text, true)) {
         if (!SKIP.test(word)) out.push(word.toLowerCase());
       }
       return out;
     },
     addTerms(terms) {
       const lines = termLines(terms);
-      if (lines) jieba.loadDict(Buffer.from(lines, 'utf8'));
+      if (!lines) return;
+      if (jieba) jieba.loadDict(Buffer.from(lines, 'utf8'));
+      else pending = pending ? `${pending}\n${lines}` : lines;
     },
   };
 }

@@ -2,18 +2,16 @@
  * Several real server processes as one cluster: NATS (JetStream) at 127.0.0.1:4222 and one
  * PostgreSQL database. Each node has its own data dir; calls, claims and KB versions are shared.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { readWav } from '../../src/audio/index.js';
 import { TEST_PG_URL } from '../../src/store/testing/backends.js';
-import { audioManifest, sharedPaths, repoRoot } from '../shared.js';
-import { get } from 'node:http';
+import { sharedPaths, repoRoot } from '../shared.js';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   api,
   freePort,
@@ -22,90 +20,12 @@ import {
   withoutHotlineSettings,
   type ServerProcess,
 } from '../crash/server.js';
+import { callAudio, expectGapFree, hasVad, natsUp, open, pgUp, stream, until } from './harness.js';
 
 const ADMIN = 'cluster-test-admin-token-0123456789abcdef';
-const hasVad = existsSync(sharedPaths.vadModel) && existsSync(join(sharedPaths.audioDir, 'manifest.tsv'));
 
-const reachable = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connectTcp(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-const [natsUp, pgUp] = await Promise.all([reachable(4222), reachable(5432)]);
 if (!natsUp || !pgUp || !hasVad)
   console.warn('[cluster] skipped: needs NATS on 4222, PostgreSQL on 5432 and the shared VAD model');
-
-interface Event {
-  type: string;
-  seq: number;
-  case_id: string | null;
-  reason?: string;
-  code?: string;
-  resumed?: boolean;
-  kb?: string;
-}
-
-/** A WebSocket that records every event it is sent. */
-async function open(url: string): Promise<{ ws: WebSocket; events: Event[]; closed: Promise<void> }> {
-  const ws = new WebSocket(url);
-  const events: Event[] = [];
-  ws.on('message', (data, isBinary) => {
-    if (!isBinary) events.push(JSON.parse(data.toString()) as Event);
-  });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, events, closed };
-}
-
-async function until<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Real recordings with silence between them, so the VAD cuts several utterances. */
-function callAudio(): Buffer {
-  const gap = Buffer.alloc(16_000 * 2);
-  const parts: Buffer[] = [gap];
-  for (const row of audioManifest()
-    .filter((r) => r.sampleRate === 16_000 && r.durationS >= 1.5 && r.durationS <= 5)
-    .slice(0, 4)) {
-    const pcm = readWav(readFileSync(row.path)).channels[0] as Int16Array;
-    parts.push(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), gap);
-  }
-  return Buffer.concat(parts);
-}
-
-/** Sends 100 ms frames at about 4× real time, from `offset`, until `stop` says so. */
-async function stream(ws: WebSocket, audio: Buffer, from: number, stop: () => boolean): Promise<number> {
-  let offset = from;
-  for (; offset < audio.length && !stop() && ws.readyState === ws.OPEN; offset += 3200) {
-    ws.send(audio.subarray(offset, offset + 3200));
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return offset;
-}
-
-/** The seqs of a stream are 1, 2, 3… with nothing missing or repeated. */
-function expectGapFree(events: Event[]): void {
-  const seqs = events.filter((e) => e.seq > 0).map((e) => e.seq);
-  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-}
 
 describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and PostgreSQL', () => {
   const database = `hotline_cluster_${randomBytes(4).toString('hex')}`;
@@ -135,10 +55,30 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
   };
   const wsUrl = (server: ServerProcess, path: string, token: string) =>
     `ws://127.0.0.1:${server.port}${path}${path.includes('?') ? '&' : '?'}token=${token}`;
+  const asrRoles = async (server: ServerProcess) =>
+    Object.fromEntries(
+      (
+        await api<{ versions: Array<{ version: string; role: string }> }>(
+          `${server.url}/api/models/asr`,
+          ADMIN,
+        )
+      ).json.versions.map((v) => [v.version, v.role]),
+    );
   const start = (caseId: string) =>
     JSON.stringify({ type: 'start', case_id: caseId, format: 'pcm_s16le', sample_rate: 16000, channels: 1 });
 
+  // An OpenAI-compatible transcription server that hears nothing (for the ASR versions test).
+  const transcriber = {
+    url: '',
+    server: createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.setHeader('content-type', 'application/json').end('{"text":""}'));
+    }),
+  };
+
   beforeAll(async () => {
+    await new Promise<void>((resolve) => transcriber.server.listen(0, '127.0.0.1', resolve));
+    transcriber.url = `http://127.0.0.1:${(transcriber.server.address() as AddressInfo).port}/v1`;
     await admin.connect();
     await admin.query(`create database ${database}`);
     const a = await node('a');
@@ -151,6 +91,7 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
+    transcriber.server.close();
     await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
     await admin.end();
   }, 120_000);
@@ -355,4 +296,31 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     await server.stop();
     expect(server.child.exitCode).toBe(0);
   }, 240_000);
+
+  // Last: with a version active, the nodes' later calls would use it.
+  it('ASR model versions changed on one node take effect on another, and on a node started later', async () => {
+    const a = nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null) as ServerProcess;
+    const b = await node('d');
+    // A remote engine needs no model files on either node; the later calls use it, so it answers.
+    for (const model of ['asr-v1', 'asr-v2']) {
+      const spec = { engine: 'remote', remote_url: transcriber.url, remote_model: model };
+      expect((await api(`${a.url}/api/models/asr`, ADMIN, 'POST', spec)).status).toBe(201);
+    }
+    const sameOnB = async (what: string) => {
+      const onA = await asrRoles(a);
+      await until(what, async () => JSON.stringify(await asrRoles(b)) === JSON.stringify(onA));
+      return onA;
+    };
+    expect(await sameOnB('both versions on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+    await api(`${a.url}/api/models/asr/activate`, ADMIN, 'POST', { version: 'asr-v2' });
+    expect(await sameOnB('v2 active on B')).toEqual({ 'asr-v1': 'standby', 'asr-v2': 'active' });
+    await api(`${a.url}/api/models/asr/candidate`, ADMIN, 'POST', { version: 'asr-v1', share: 0.2 });
+    expect(await sameOnB('v1 candidate on B')).toEqual({ 'asr-v1': 'candidate', 'asr-v2': 'active' });
+    const back = await api<{ active: string }>(`${a.url}/api/models/asr/rollback`, ADMIN, 'POST');
+    expect(back.json.active).toBe('asr-v1');
+    expect(await sameOnB('rolled back on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+    // A node that joins now replays the change log: the same versions, the same one active.
+    const later = await node('e');
+    expect(await asrRoles(later)).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+  }, 400_000);
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type ConfigInput } from '../../config/index.js';
 import { writeWav } from '../../audio/index.js';
 import type { Principal } from '../../protocol/index.js';
+import type { StoredBlob } from '../../store/index.js';
+import type { JournalEntry } from '../journal.js';
 
 /** A config under a fresh temp state directory, ignoring the developer's environment. */
 export function testConfig(overrides: ConfigInput = {}): Config {
@@ -27,3 +29,21 @@ export const principal = (role: Principal['role'], id = `${role}-1`): Principal 
   kind: 'user',
   name: id,
 });
+
+/** The journal line of a caller utterance's audio stored as `blob` (what the live writer journals). */
+export const segmentLine =
+  (caseId: string, segmentId: string) =>
+  (blob: StoredBlob): JournalEntry => ({
+    t: 'segment',
+    caseId,
+    segmentId,
+    kind: 'utterance',
+    speaker: 'caller',
+    channel: 0,
+    startMs: 0,
+    endMs: 100,
+    blobKey: blob.key,
+    sha256: blob.sha256,
+    bytes: blob.bytes,
+    at: 1,
+  });

@@ -120,7 +120,14 @@ export const callRoutes: FastifyPluginAsync<CallRoutesOptions> = async (
         throw forbidden('only a supervisor can take a call over');
       if (body.action === 'outcome' && !body.note)
         throw badRequest('invalid_body', 'an outcome needs a note');
-      if (!(await session.alertAction(seq, body.action, principal, body.note ?? null)))
+      if (
+        !(await session.alertAction({
+          alertSeq: seq,
+          action: body.action,
+          actor: principal,
+          note: body.note ?? null,
+        }))
+      )
         throw notFound('unknown_alert', `call ${caseId} has no alert with seq ${seq}`);
       return { alert: manager.alerts().find((a) => a.case_id === caseId && a.seq === seq) ?? null };
     },

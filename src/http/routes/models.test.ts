@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { AsrEngineRegistry } from '../../asr/index.js';
+import { AsrEngineRegistry, createAsrModelVersions } from '../../asr/index.js';
 import { ReferenceTextEngineDouble } from '../../asr/testing/reference-text-engine.js';
 import { createLogger, loadConfig } from '../../config/index.js';
 import { useContract } from '../contract.js';
@@ -9,12 +9,13 @@ import { modelRoutes } from './models.js';
 async function build(registry: AsrEngineRegistry) {
   const app = Fastify();
   await useContract(app, { openApi: false });
-  await app.register(modelRoutes, {
+  const versions = createAsrModelVersions({
     registry,
     config: loadConfig({ env: {} }),
     logger: createLogger('silent'),
     hotwords: () => [],
   });
+  await app.register(modelRoutes, { versions });
   return app;
 }
 

@@ -1,16 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Config, Logger } from '../../config/index.js';
-import { createAsrEngine, type AsrEngineRegistry } from '../../asr/index.js';
+import type { AsrModelVersions } from '../../asr/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
-import { HttpError } from '../errors.js';
 
 export interface ModelRoutesOptions {
-  registry: AsrEngineRegistry;
-  config: Config;
-  logger: Logger;
-  /** Current hot-words for newly loaded engines. */
-  hotwords(): readonly string[];
+  versions: AsrModelVersions;
 }
 
 const loadBody = z.object({
@@ -33,50 +27,34 @@ const versionsReply = z.object({ versions });
 const versionBody = z.object({ version: z.string().min(1) });
 
 /**
- * ASR model versions on this node: load (warmed up before it takes calls), activate (hot swap),
- * route a share of new calls to a candidate (A/B), roll back. Calls keep the engine they started with.
+ * ASR model versions: load (warmed up before it takes calls), activate (hot swap), route a share of
+ * new calls to a candidate (A/B), roll back. Calls keep the engine they started with. In a cluster
+ * each change reaches every node (docs/cluster.md).
  */
 export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (fastify, options) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const { registry } = options;
+  const { versions } = options;
   const admin = { config: { roles: ['admin'] as const } };
 
   const replies = { 200: versionsReply, ...errorResponses };
 
   app.get('/api/models/asr', { ...admin, schema: { response: replies } }, async () => ({
-    versions: registry.list(),
+    versions: versions.list(),
   }));
 
   app.post(
     '/api/models/asr',
     { ...admin, schema: { body: loadBody, response: { 201: versionsReply, ...errorResponses } } },
-    async (request, reply) => {
-      const body = request.body;
-      const config: Config = {
-        ...options.config,
-        asr: {
-          ...options.config.asr,
-          engine: body.engine,
-          modelDir: body.model_dir ?? options.config.asr.modelDir,
-          offlineModelDir: body.offline_model_dir ?? options.config.asr.offlineModelDir,
-          remoteUrl: body.remote_url ?? options.config.asr.remoteUrl,
-          remoteModel: body.remote_model ?? options.config.asr.remoteModel,
-        },
-      };
-      const engine = await createAsrEngine(config, { hotwords: options.hotwords(), logger: options.logger });
-      if (!engine) throw new HttpError(400, 'asr_misconfigured', 'no engine selected');
-      await registry.add(engine);
-      return reply.code(201).send({ versions: registry.list() });
-    },
+    async (request, reply) =>
+      reply.code(201).send({ versions: await versions.change({ op: 'load', spec: request.body }) }),
   );
 
   app.post(
     '/api/models/asr/activate',
     { ...admin, schema: { body: versionBody, response: replies } },
-    async (request) => {
-      await registry.activate(request.body.version);
-      return { versions: registry.list() };
-    },
+    async (request) => ({
+      versions: await versions.change({ op: 'activate', version: request.body.version }),
+    }),
   );
 
   app.post(
@@ -85,16 +63,18 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (fastif
       ...admin,
       schema: { body: versionBody.extend({ share: z.number().min(0).max(1) }), response: replies },
     },
-    async (request) => {
-      await registry.setCandidate(request.body.version, request.body.share);
-      return { versions: registry.list() };
-    },
+    async (request) => ({
+      versions: await versions.change({
+        op: 'candidate',
+        version: request.body.version,
+        share: request.body.share,
+      }),
+    }),
   );
 
-  app.delete('/api/models/asr/candidate', { ...admin, schema: { response: replies } }, async () => {
-    registry.clearCandidate();
-    return { versions: registry.list() };
-  });
+  app.delete('/api/models/asr/candidate', { ...admin, schema: { response: replies } }, async () => ({
+    versions: await versions.change({ op: 'clear_candidate' }),
+  }));
 
   app.post(
     '/api/models/asr/rollback',
@@ -103,8 +83,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (fastif
       schema: { response: { 200: versionsReply.extend({ active: z.string() }), ...errorResponses } },
     },
     async () => {
-      const active = await registry.rollback();
-      return { active, versions: registry.list() };
+      const active = await versions.rollback();
+      return { active, versions: versions.list() };
     },
   );
 };
