@@ -82,16 +82,17 @@ export function caseView(stored: StoredCase, principal: Principal, redact: Redac
       by: f.by,
       ts: f.ts,
     })),
-    audio: segments.map((s) => ({
-      segment_id: s.segmentId,
-      kind: s.kind,
-      speaker: s.speaker,
-      channel: s.channel,
-      start_ms: s.startMs,
-      end_ms: s.endMs,
-      format: s.format,
-      bytes: s.bytes,
-      sha256: s.sha256,
+    // What a viewer may know of each stored segment: not where its blob is kept.
+    audio: segments.map(({ segmentId, kind, speaker, channel, startMs, endMs, format, bytes, sha256 }) => ({
+      segment_id: segmentId,
+      kind,
+      speaker,
+      channel,
+      start_ms: startMs,
+      end_ms: endMs,
+      format,
+      bytes,
+      sha256,
     })),
     ...(history
       ? {
