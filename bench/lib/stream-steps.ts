@@ -61,6 +61,10 @@ export function summarize(
   const notes: string[] = [];
   if (held < calls) notes.push(`${calls - held} calls not held`);
   if (g.speechUnmatched > 0) notes.push(`${g.speechUnmatched} speech events off plan`);
+  if (g.speechOverdue > 0)
+    notes.push(
+      `${g.speechOverdue} speech events overdue (oldest ${(g.speechOverdueOldestMs / 1000).toFixed(1)} s)`,
+    );
   // A generator that cannot keep real time under-loads the server: the step does not count.
   if (g.sendLag.p99 >= 100) notes.push(`generator lag p99 ${g.sendLag.p99.toFixed(0)} ms`);
   return {
