@@ -10,3 +10,4 @@ export {
 export { createLogger, type Logger } from './logger.js';
 export { weakSecretReason } from './secrets.js';
 export { warmUpLater, startWarmUp } from './warm-up.js';
+export { checksReplies } from './run-mode.js';
