@@ -24,7 +24,8 @@ import {
   type TestApp,
 } from './harness.js';
 
-const SIZE_MB = 12;
+// Room for the caches a start writes into the data dir (converted dictionary, urgency weights) before it fills up.
+const SIZE_MB = 40;
 
 /** Mounts a tmpfs of `SIZE_MB`; null (with the reason printed) where that is not possible. */
 function mountTmpfs(): string | null {
