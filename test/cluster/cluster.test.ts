@@ -47,9 +47,13 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     HOTLINE_AUDIT_KEY: 'cluster-test-audit-key-0123456789abcdef0123456789',
     HOTLINE_VAD_MODEL: sharedPaths.vadModel,
   });
+  /** Each node's settings: a node started again keeps its data dir (its journals) and its id. */
+  const nodeSettings = new Map<string, ReturnType<typeof settings>>();
   const node = async (name: string) => {
+    const env = nodeSettings.get(name) ?? settings(name);
+    nodeSettings.set(name, env);
     // Several servers loading the VAD at once on a shared CI machine start slowly.
-    const server = await startServer(settings(name), undefined, 150_000);
+    const server = await startServer(env, undefined, 150_000);
     nodes.push(server);
     return server;
   };
@@ -211,13 +215,30 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     expectGapFree([...before, ...after]);
     expect(after.at(-1)).toMatchObject({ type: 'closed', reason: 'end' });
 
-    const view = await api<{ status: string; utterances: Array<{ utterance_id: string }> }>(
-      `${b.url}/api/case/kill-1`,
-      supervisor,
-    );
+    type CaseJson = {
+      status: string;
+      end_reason: string | null;
+      audio: Array<{ segment_id: string; kind: string; start_ms: number }>;
+    };
+    const view = await api<CaseJson>(`${b.url}/api/case/kill-1`, supervisor);
     expect(view.status).toBe(200);
-    expect(view.json.status).toBe('ended');
-  }, 180_000);
+    expect(view.json).toMatchObject({ status: 'ended', end_reason: 'end' });
+
+    // A starts again on its data dir: its journal of the call is replayed, but B continued and
+    // ended the case since, so A only adds what it alone had (its last received audio).
+    const restarted = await node('a');
+    const replayed = await api<CaseJson>(`${b.url}/api/case/kill-1`, supervisor);
+    expect(replayed.json).toMatchObject({ status: 'ended', end_reason: 'end' });
+    expect(restarted.output()).toMatch(/went on on another node/);
+    expect(restarted.output()).not.toMatch(/recovered a call cut off by a crash/);
+    // Every call chunk, A's and B's, under its own number: none stored over another.
+    const numbers = replayed.json.audio
+      .filter((s) => s.kind === 'call')
+      .map((s) => /^call-(\d+)/.exec(s.segment_id)?.[1]);
+    expect(numbers.length).toBeGreaterThan(0);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(`${restarted.output()}${b.output()}`).not.toMatch(/already exists|write failed/);
+  }, 300_000);
 
   it('drain: SIGTERM tells clients resume_elsewhere, /readyz goes red, and another node continues the call', async () => {
     const b = nodes[1] as ServerProcess;
