@@ -121,6 +121,34 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     expect(follower.events.filter((e) => e.type === 'speech_end').length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
+  it('a node started mid-call gives its followers the call from its first event', async () => {
+    const a = nodes[0] as ServerProcess;
+    const caller = await open(wsUrl(a, '/api/stream/asr', ingress));
+    caller.ws.send(start('late-1'));
+    const half = await stream(
+      caller.ws,
+      audio,
+      0,
+      () => caller.events.filter((e) => e.type === 'speech_end').length >= 1,
+    );
+    // Node F joins the bus now: it saw none of the call's events so far.
+    const f = await node('f');
+    const rest = stream(caller.ws, audio, half, () => false);
+    await until('the call on node F', async () => {
+      const list = await api<{ calls: Array<{ case_id: string }> }>(`${f.url}/api/calls`, supervisor);
+      return list.json.calls.some((c) => c.case_id === 'late-1');
+    });
+    const follower = await open(wsUrl(f, '/api/calls/late-1/events?last_seq=0', supervisor));
+    await rest;
+    caller.ws.send(JSON.stringify({ type: 'end' }));
+    await caller.closed;
+    await until('closed on node F', () => follower.events.some((e) => e.type === 'closed'));
+    follower.ws.close();
+    expect(follower.events.map((e) => [e.seq, e.type])).toEqual(
+      caller.events.filter((e) => e.seq > 0).map((e) => [e.seq, e.type]),
+    );
+  }, 240_000);
+
   it('a KB version imported on node A is served by node B', async () => {
     const [a, b] = nodes as [ServerProcess, ServerProcess];
     const body = [
