@@ -19,17 +19,30 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/index.js';
 import { sharedPaths } from '../test/shared.js';
+import { Child, type BurstReport, type GeneratorSample, type ServerSample } from './lib/ipc.js';
 import {
-  Child,
-  type BurstReport,
-  type GeneratorSample,
-  type Percentiles,
-  type ServerSample,
-} from './lib/ipc.js';
+  best,
+  burstTable,
+  table,
+  verdicts,
+  type BurstResult,
+  type ScenarioResults,
+} from './lib/stream-report.js';
+import {
+  line,
+  missed,
+  ms,
+  pair,
+  SCENARIOS,
+  TARGETS,
+  stepTargets,
+  summarize,
+  type RampedScenario,
+  type Scenario,
+  type StepResult,
+} from './lib/stream-steps.js';
 import type { VadPlanSettings } from './lib/vad-plan.js';
 
-const SCENARIOS = ['gateway', 'vad', 'full', 'asr', 'burst'] as const;
-type Scenario = (typeof SCENARIOS)[number];
 type ServerMode = 'gateway' | 'vad' | 'full' | 'asr' | 'echo';
 
 const { values: flags } = parseArgs({
@@ -86,43 +99,6 @@ const serverOptions = {
   asrCostMs: Number(flags['asr-cost-ms']),
   asrWorkers: Number(flags['asr-workers']),
 };
-
-/** The targets of issue 15 on this 2-core machine (benchmarks, not timed tests). */
-const TARGETS = {
-  gateway: 'loop and frame p99 < 50 ms',
-  vad: '≥ 600 calls per core with speech events p99 < 150 ms and ≤ 256 KiB per call',
-  full: '≥ 300 calls per core with speech_end → suggestion p99 < 100 ms',
-  asr: 'loop p99 < 50 ms while the ASR stand-in keeps its workers ≥ 95 % busy',
-  burst: 'loop stall < 100 ms, every call started within 2 s',
-} as const;
-
-interface StepResult {
-  scenario: Scenario | 'echo';
-  calls: number;
-  held: number;
-  failed: number;
-  /** Server CPU, in cores (CPU seconds per second), all its threads. */
-  cpuCores: number;
-  callsPerCore: number;
-  memPerCallKiB: number;
-  rssMiB: number;
-  /** Server side: frame arrival → its events emitted (stream stack only). */
-  frame: Percentiles;
-  serverLoopDelay: Percentiles;
-  /** Client side: frame completing a speech event's audio → the event (echo: frame → its echo). */
-  event: Percentiles;
-  speechUnmatched: number;
-  /** Client side: speech_end → the suggestion for that utterance. */
-  suggestion: Percentiles;
-  suggestionsPending: number;
-  /** ASR stand-in workers: share of wall time spent working, per worker. */
-  workerBusy: number[];
-  generatorLagP99: number;
-  generatorCpuCores: number;
-  errors: Record<string, number>;
-  pass: boolean;
-  notes: string[];
-}
 
 const vadDefaults = configSchema.parse({}).vad;
 const vadPlan: VadPlanSettings = {
@@ -221,105 +197,33 @@ async function runSteps(
   return results;
 }
 
-function summarize(
-  scenario: StepResult['scenario'],
-  calls: number,
-  baseline: ServerSample,
-  s0: ServerSample,
-  s1: ServerSample,
-  g: GeneratorSample,
-): StepResult {
-  const wallMs = s1.atMs - s0.atMs;
-  const cpuCores = (s1.cpuMicros - s0.cpuMicros) / 1e3 / wallMs;
-  const held = Math.min(g.open, s1.liveCalls);
-  const notes: string[] = [];
-  if (held < calls) notes.push(`${calls - held} calls not held`);
-  if (g.speechUnmatched > 0) notes.push(`${g.speechUnmatched} speech events off plan`);
-  // A generator that cannot keep real time under-loads the server: the step does not count.
-  if (g.sendLag.p99 >= 100) notes.push(`generator lag p99 ${g.sendLag.p99.toFixed(0)} ms`);
-  return {
-    scenario,
-    calls,
-    held,
-    failed: g.failed + g.closedEarly,
-    cpuCores,
-    callsPerCore: calls / cpuCores,
-    memPerCallKiB: (s1.rssBytes - baseline.rssBytes) / calls / 1024,
-    rssMiB: s1.rssBytes / 2 ** 20,
-    frame: s1.frame,
-    serverLoopDelay: s1.loopDelay,
-    event: scenario === 'echo' ? g.echo : g.speech,
-    speechUnmatched: g.speechUnmatched,
-    suggestion: g.suggestion,
-    suggestionsPending: g.suggestionsPending,
-    workerBusy: s1.workerBusyMicros.map((us, i) => (us - (s0.workerBusyMicros[i] ?? 0)) / 1e3 / wallMs),
-    generatorLagP99: g.sendLag.p99,
-    generatorCpuCores: g.cpuMicros / 1e3 / g.sinceMs,
-    errors: g.errors,
-    pass: true,
-    notes,
-  };
-}
-
-const ms = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2));
-const pair = (p: Percentiles) => (p.count > 0 ? `${ms(p.p50)} / ${ms(p.p99)}` : '–');
-function line(r: StepResult): string {
-  return (
-    `${r.calls} calls: held ${r.held}, ${r.cpuCores.toFixed(2)} cores (${r.callsPerCore.toFixed(0)} calls/core), ` +
-    `${r.memPerCallKiB.toFixed(0)} KiB/call, loop p99 ${ms(r.serverLoopDelay.p99)} ms, event p99 ${ms(r.event.p99)} ms` +
-    (r.suggestion.count > 0 ? `, suggestion p99 ${ms(r.suggestion.p99)} ms` : '') +
-    (r.workerBusy.length > 0
-      ? `, ASR workers busy ${r.workerBusy.map((b) => `${(b * 100).toFixed(0)} %`).join('/')}`
-      : '') +
-    ` → ${r.pass ? 'ok' : `MISS: ${r.notes.join('; ')}`}`
-  );
-}
-
 const steps = {
   gateway: list(flags['gateway-steps']),
   vad: list(flags['vad-steps']),
   full: list(flags['full-steps']),
 };
-const missed = (cond: boolean, note: string) => (cond ? [note] : []);
-const gatewayPass = (r: StepResult) => [
-  ...missed(r.serverLoopDelay.p99 >= 50, 'loop p99 ≥ 50 ms'),
-  ...missed(r.frame.p99 >= 50, 'frame p99 ≥ 50 ms'),
-];
-const vadPass = (r: StepResult) => [
-  ...missed(r.event.count === 0, 'no speech events measured'),
-  ...missed(r.event.p99 >= 150, 'speech events p99 ≥ 150 ms'),
-  ...missed(r.memPerCallKiB > 256, `${r.memPerCallKiB.toFixed(0)} KiB per call > 256`),
-];
-const fullPass = (r: StepResult) => [
-  ...missed(r.suggestion.count === 0, 'no suggestions measured'),
-  ...missed(r.suggestion.p99 >= 100, 'speech_end → suggestion p99 ≥ 100 ms'),
-  ...missed(r.event.p99 >= 150, 'speech events p99 ≥ 150 ms'),
-];
-const asrPass = (r: StepResult) => [
-  ...missed(r.serverLoopDelay.p99 >= 50, 'loop p99 ≥ 50 ms'),
-  ...missed(
-    r.workerBusy.length === 0 || Math.min(...r.workerBusy) < 0.95,
-    'ASR stand-in workers < 95 % busy',
-  ),
-];
-
 /** Seconds since the start after which a scenario starts no further step: each gets its share. */
-const deadline = (scenario: 'gateway' | 'vad' | 'full') => {
+const deadline = (scenario: RampedScenario) => {
   const ramped = (['gateway', 'vad', 'full'] as const).filter((s) => only.has(s));
   // asr and burst take a fixed ~40 s each at the end.
   const fixed = (only.has('asr') ? 40 : 0) + (only.has('burst') ? 40 : 0);
   return ((ramped.indexOf(scenario) + 1) / ramped.length) * Math.max(60, budgetS - fixed);
 };
 
-const results: Partial<Record<Scenario, StepResult[]>> = {};
-if (only.has('gateway'))
-  results.gateway = await runSteps('gateway', 'gateway', steps.gateway, gatewayPass, deadline('gateway'));
-if (only.has('vad')) results.vad = await runSteps('vad', 'vad', steps.vad, vadPass, deadline('vad'));
-if (only.has('full')) results.full = await runSteps('full', 'full', steps.full, fullPass, deadline('full'));
+const results: ScenarioResults = {};
+for (const scenario of ['gateway', 'vad', 'full'] as const)
+  if (only.has(scenario))
+    results[scenario] = await runSteps(
+      scenario,
+      scenario,
+      steps[scenario],
+      stepTargets[scenario],
+      deadline(scenario),
+    );
 if (only.has('asr'))
-  results.asr = await runSteps('asr', 'asr', [Number(flags['asr-calls'])], asrPass, Infinity, false);
+  results.asr = await runSteps('asr', 'asr', [Number(flags['asr-calls'])], stepTargets.asr, Infinity, false);
 
-let burst: { report: BurstReport; loop: Percentiles; pass: boolean; notes: string[] } | null = null;
+let burst: BurstResult | null = null;
 if (only.has('burst')) {
   const server = startServer('full');
   const generator = new Child('./load-generator.ts', []);
@@ -350,8 +254,6 @@ if (only.has('burst')) {
 }
 
 /** The baseline: the same numbers of calls against a bare `ws` echo server. */
-const best = (rows: StepResult[] | undefined) =>
-  [...(rows ?? [])].reverse().find((r) => r.pass) ?? rows?.at(-1);
 const echoCalls = [
   ...new Set(
     (['gateway', 'vad', 'full', 'asr'] as const).flatMap((s) => {
@@ -363,93 +265,7 @@ const echoCalls = [
 const echo = echoCalls.length > 0 ? await runSteps('echo', 'echo', echoCalls, () => [], Infinity, false) : [];
 rmSync(appDataDir, { recursive: true, force: true });
 
-function table(scenario: Scenario, rows: StepResult[]): string {
-  const head = [
-    'server',
-    'calls',
-    'held',
-    'CPU cores',
-    'calls/core',
-    'KiB/call',
-    'frame→event p50/p99 ms',
-    'speech_end→suggestion p50/p99 ms',
-    'loop p99 ms',
-    ...(scenario === 'asr' ? ['ASR workers busy'] : []),
-    'generator cores',
-    'target',
-  ];
-  const shown = [...rows];
-  const b = best(rows);
-  const base = b ? echo.find((e) => e.calls === b.calls) : undefined;
-  if (base) shown.push(base);
-  const lines = shown.map((r) => [
-    r.scenario === 'echo' ? 'echo (baseline)' : r.scenario,
-    String(r.calls),
-    String(r.held),
-    r.cpuCores.toFixed(2),
-    r.callsPerCore.toFixed(0),
-    r.memPerCallKiB.toFixed(0),
-    r.scenario === 'gateway' ? `(frame ${pair(r.frame)})` : pair(r.event),
-    pair(r.suggestion),
-    ms(r.serverLoopDelay.p99),
-    ...(scenario === 'asr' ? [r.workerBusy.map((x) => `${(x * 100).toFixed(0)} %`).join(' / ') || '–'] : []),
-    r.generatorCpuCores.toFixed(2),
-    r.scenario === 'echo' ? '' : r.pass ? 'ok' : `MISS: ${r.notes.join('; ')}`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
-  return [
-    `\n${scenario} — target: ${TARGETS[scenario]}`,
-    fmt(head),
-    fmt(widths.map((w) => '-'.repeat(w))),
-    ...lines.map(fmt),
-  ].join('\n');
-}
-
-const verdicts: Record<string, { met: boolean; detail: string }> = {};
-if (results.vad) {
-  const ok = results.vad.filter((r) => r.pass);
-  const top = ok.reduce<StepResult | null>((a, r) => (!a || r.callsPerCore > a.callsPerCore ? r : a), null);
-  verdicts.vad = {
-    met: top !== null && top.callsPerCore >= 600,
-    detail: top
-      ? `${top.calls} calls on ${top.cpuCores.toFixed(2)} cores = ${top.callsPerCore.toFixed(0)} calls per core, speech p99 ${ms(top.event.p99)} ms, ${top.memPerCallKiB.toFixed(0)} KiB per call`
-      : 'no step met the latency and memory targets',
-  };
-}
-if (results.full) {
-  const ok = results.full.filter((r) => r.pass);
-  const top = ok.reduce<StepResult | null>((a, r) => (!a || r.callsPerCore > a.callsPerCore ? r : a), null);
-  verdicts.full = {
-    met: top !== null && top.callsPerCore >= 300,
-    detail: top
-      ? `${top.calls} calls on ${top.cpuCores.toFixed(2)} cores = ${top.callsPerCore.toFixed(0)} calls per core, speech_end → suggestion p99 ${ms(top.suggestion.p99)} ms`
-      : 'no step met the latency target',
-  };
-}
-if (results.asr?.[0]) {
-  const r = results.asr[0];
-  verdicts.asr = {
-    met: r.pass,
-    detail: `${r.calls} calls, ASR workers busy ${r.workerBusy.map((x) => `${(x * 100).toFixed(0)} %`).join(' / ')}, loop p99 ${ms(r.serverLoopDelay.p99)} ms`,
-  };
-}
-if (burst) {
-  verdicts.burst = {
-    met: burst.pass,
-    detail: `${burst.report.calls} calls at once: last started after ${ms(burst.report.startedMs.max)} ms, longest loop stall ${ms(burst.loop.max)} ms`,
-  };
-}
-if (results.gateway) {
-  const b = best(results.gateway);
-  verdicts.gateway = {
-    met: b?.pass ?? false,
-    detail: b
-      ? `${b.calls} calls on ${b.cpuCores.toFixed(2)} cores (${b.callsPerCore.toFixed(0)} calls per core)`
-      : 'not run',
-  };
-}
-
+const verdict = verdicts(results, burst);
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
@@ -468,7 +284,7 @@ const report = {
   results,
   burst,
   echo,
-  verdicts,
+  verdicts: verdict,
   durationS: elapsedS(),
 };
 mkdirSync(resultsDir, { recursive: true });
@@ -476,19 +292,11 @@ writeFileSync(join(resultsDir, 'stream.json'), JSON.stringify(report, null, 2));
 
 for (const scenario of ['gateway', 'vad', 'full', 'asr'] as const) {
   const rows = results[scenario];
-  if (rows) console.log(table(scenario, rows));
+  if (rows) console.log(table(scenario, rows, echo));
 }
-if (burst) {
-  console.log(`\nburst — target: ${TARGETS.burst}`);
-  console.log('| calls | started | started p50 / max ms | loop p99 / max ms | target |');
-  console.log('| ----- | ------- | -------------------- | ----------------- | ------ |');
-  console.log(
-    `| ${burst.report.calls} | ${burst.report.calls - burst.report.failed} | ${ms(burst.report.startedMs.p50)} / ${ms(burst.report.startedMs.max)} | ` +
-      `${ms(burst.loop.p99)} / ${ms(burst.loop.max)} | ${burst.pass ? 'ok' : `MISS: ${burst.notes.join('; ')}`} |`,
-  );
-}
+if (burst) console.log(burstTable(burst));
 console.log('');
-for (const [scenario, v] of Object.entries(verdicts)) {
+for (const [scenario, v] of Object.entries(verdict)) {
   console.log(`${scenario}: ${v.met ? 'target met' : 'target NOT met'} — ${v.detail}`);
 }
 console.log(`results: ${join(resultsDir, 'stream.json')} (${elapsedS().toFixed(0)} s)`);

@@ -66,6 +66,13 @@ export interface GeneratorSample {
   /** Gateway with VAD: the frame completing the triggering audio → speech_start/speech_end received. */
   speech: Percentiles;
   speechUnmatched: number;
+  /**
+   * Planned speech events due (their frame sent over a second ago) but not received when sampled:
+   * the latency above only counts events that arrived, so a stalled stream shows here.
+   */
+  speechOverdue: number;
+  /** The oldest of them: how long since its frame was sent (ms). */
+  speechOverdueOldestMs: number;
   /** Full app: speech_end received → the (non-speculative) suggestion for that utterance received. */
   suggestion: Percentiles;
   /** speech_end events whose suggestion had not arrived when the next sample was taken. */

@@ -1,14 +1,17 @@
 /**
  * Load-generator process: simulated calls streaming real 8 kHz μ-law audio in 100 ms frames at
  * real-time pace to one server on 127.0.0.1, each on its own WebSocket. Calls are spread evenly
- * over the 100 ms frame period so the load is smooth, as real calls' would be.
+ * over the 100 ms frame period so the load is smooth, as real calls' would be, and start at one of
+ * PHASES points of the looped audio, so that they do not all finish an utterance at once.
  */
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 import { callFrames, FRAME_MS } from './call-audio.js';
 import { LatencyHistogram, serveRequests, type BurstReport, type GeneratorSample } from './ipc.js';
-import { planSpeechEvents, type PlannedEvent, type VadPlanSettings } from './vad-plan.js';
+import { planPhases, type PlannedEvent, type VadPlanSettings } from './vad-plan.js';
 
 const SLOTS = 20;
 const SLOT_MS = FRAME_MS / SLOTS;
@@ -17,6 +20,16 @@ const RING = 256;
 /** One ping per call every 5 s: enough samples, without the pongs becoming the server's load. */
 const PING_EVERY_FRAMES = 50;
 const MAX_HANDSHAKES_IN_FLIGHT = 100;
+/**
+ * Points of the looped audio calls start at, evenly spaced (4.4 s apart). With all calls at one
+ * point, every call ended its utterances within the same 100 ms: each \`speech_end\` of the full app
+ * archives two WAV files and a journal line (five fsyncs), so 50 calls queued 250 fsyncs at once
+ * and held every call's later events for seconds — a herd real calls do not form. Each phase's
+ * plan is a full replay of the VAD (cached under bench/results), so more phases cost start time.
+ */
+const PHASES = 4;
+/** A planned event not received this long after its frame was sent counts as overdue. */
+const OVERDUE_MS = 1000;
 /**
  * Frames are masked with an all-zero key, which `ws` sends without copying or XOR-ing. RFC 6455's
  * random key protects proxies from cache poisoning, which loopback has none of; the server still
@@ -34,8 +47,9 @@ interface Init {
 }
 
 const frames = callFrames();
+const PLAN_CACHE = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 let init: Init | null = null;
-let plan: PlannedEvent[] = [];
+let plans: PlannedEvent[][] = [];
 
 const sendLag = new LatencyHistogram();
 const ping = new LatencyHistogram();
@@ -47,6 +61,9 @@ const errors: Record<string, number> = {};
 
 class SimCall {
   streaming = false;
+  /** Where in the looped audio this call starts, and the speech events that gives. */
+  readonly offset: number;
+  private readonly plan: PlannedEvent[];
   stopping = false;
   frame = 0;
   startedAt = -1;
@@ -65,6 +82,9 @@ class SimCall {
     protocol: Init['protocol'],
     onReady: (ok: boolean) => void,
   ) {
+    const phase = calls.length % PHASES;
+    this.offset = Math.floor((phase * frames.length) / PHASES);
+    this.plan = plans[phase] ?? [];
     let settled = false;
     const ready = (ok: boolean) => {
       if (settled) return;
@@ -131,7 +151,7 @@ class SimCall {
   sendFrame(now: number): void {
     const frame = this.frame++;
     this.sendTimes[frame % RING] = now;
-    this.socket.send(frames[frame % frames.length] as Uint8Array, { binary: true });
+    this.socket.send(frames[(this.offset + frame) % frames.length] as Uint8Array, { binary: true });
     counters.framesSent++;
     if (frame % PING_EVERY_FRAMES === this.pingPhase && this.pingAt < 0) {
       this.pingAt = now;
@@ -140,7 +160,7 @@ class SimCall {
   }
 
   private onSpeech(type: string, startMs: number, now: number): void {
-    const planned = plan[this.speechSeen++];
+    const planned = this.plan[this.speechSeen++];
     if (
       !planned ||
       planned.type !== type ||
@@ -152,6 +172,25 @@ class SimCall {
       return;
     }
     speech.recordMs(now - (this.sendTimes[planned.frame % RING] as number));
+  }
+
+  /** Planned events whose frame went out more than OVERDUE_MS ago and that have not arrived. */
+  overdue(now: number): { count: number; oldestMs: number } {
+    let count = 0;
+    let oldestMs = 0;
+    for (let i = this.speechSeen; i < this.plan.length; i++) {
+      const planned = this.plan[i] as PlannedEvent;
+      if (planned.frame >= this.frame) break;
+      // From its send time while kept, else from the frames sent since (100 ms each).
+      const ageMs =
+        this.frame - planned.frame < RING
+          ? now - (this.sendTimes[planned.frame % RING] as number)
+          : (this.frame - planned.frame) * FRAME_MS;
+      if (ageMs < OVERDUE_MS) break;
+      count++;
+      oldestMs = Math.max(oldestMs, ageMs);
+    }
+    return { count, oldestMs };
   }
 
   async stop(protocol: Init['protocol']): Promise<void> {
@@ -264,6 +303,14 @@ let lastSampleAt = performance.now();
 let lastCpu = process.cpuUsage();
 function sample(): GeneratorSample {
   const cpu = process.cpuUsage(lastCpu);
+  const now = performance.now();
+  const overdue = { count: 0, oldestMs: 0 };
+  for (const call of calls) {
+    if (!call.streaming) continue;
+    const o = call.overdue(now);
+    overdue.count += o.count;
+    overdue.oldestMs = Math.max(overdue.oldestMs, o.oldestMs);
+  }
   const out: GeneratorSample = {
     open: calls.filter((c) => c.streaming).length,
     failed: counters.failed,
@@ -276,6 +323,8 @@ function sample(): GeneratorSample {
     echo: echo.take(),
     speech: speech.take(),
     speechUnmatched: counters.speechUnmatched,
+    speechOverdue: overdue.count,
+    speechOverdueOldestMs: overdue.oldestMs,
     suggestion: suggestion.take(),
     suggestionsPending: calls.reduce((n, c) => n + c.awaitingSuggestion.size, 0),
     errors: { ...errors },
@@ -291,9 +340,14 @@ serveRequests(async (request) => {
   switch (request.type) {
     case 'init': {
       init = request as unknown as Init;
-      if (init.vad)
-        plan = await planSpeechEvents(frames, Math.ceil((init.planSeconds * 1000) / FRAME_MS), init.vad);
-      return { frames: frames.length, plannedSpeechEvents: plan.length };
+      if (init.vad) {
+        const totalFrames = Math.ceil((init.planSeconds * 1000) / FRAME_MS);
+        plans = await planPhases(frames, totalFrames, init.vad, PHASES, PLAN_CACHE);
+      }
+      return {
+        frames: frames.length,
+        plannedSpeechEvents: plans.length > 0 ? Math.min(...plans.map((p) => p.length)) : 0,
+      };
     }
     case 'target':
       await openCalls(request.calls as number, request.perSecond as number);

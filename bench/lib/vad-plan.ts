@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodeToPcm16, pcm16ToFloat32, StreamingResampler } from '../../src/audio/index.js';
 import type { TelephoneVad, VadSettings } from '../../src/asr/index.js';
 import { SileroDetector } from '../../src/asr/silero-detector.js';
@@ -27,8 +30,9 @@ export async function planSpeechEvents(
   frames: readonly Uint8Array[],
   totalFrames: number,
   vad: VadPlanSettings,
+  model?: SileroModel,
 ): Promise<PlannedEvent[]> {
-  const model = await SileroModel.load(vad.model);
+  const session = model ?? (await SileroModel.load(vad.model));
   const upsample = vad.telephone === 'upsample';
   const resampler = upsample ? new StreamingResampler(RATE, 16000) : null;
   const detector = new SileroDetector(vad, upsample ? 16000 : RATE, vad.gate);
@@ -38,10 +42,57 @@ export async function planSpeechEvents(
     const samples = resampler ? resampler.push(pcm16ToFloat32(pcm)) : pcm;
     if (samples.length === 0) continue;
     detector.accept(samples);
-    await model.drain([detector]);
+    await session.drain([detector]);
     for (const event of detector.takeSteps().flatMap((s) => s.events))
       plan.push({ type: event.type, startMs: event.startMs, frame });
   }
-  await model.close();
+  if (!model) await session.close();
   return plan;
+}
+
+/**
+ * The plans of calls that start `phases` evenly spaced points into the looped audio (phase i starts
+ * at frame i·length/phases), so that simulated calls do not all speak and fall silent at the same
+ * moment, as real calls would not. Each phase is replayed in full: the detector's state drifts
+ * from one pass of the loop to the next (noise floor, recurrent state), so a pass's events cannot
+ * be assumed to repeat. Plans are cached in `cacheDir` by their inputs: later scenarios and runs
+ * reuse them.
+ */
+export async function planPhases(
+  frames: readonly Uint8Array[],
+  totalFrames: number,
+  vad: VadPlanSettings,
+  phases: number,
+  cacheDir: string,
+): Promise<PlannedEvent[][]> {
+  const audio = createHash('sha256');
+  for (const frame of frames) audio.update(frame);
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify({
+        vad,
+        totalFrames,
+        phases,
+        audio: audio.digest('hex'),
+        model: statSync(vad.model).size,
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const cached = join(cacheDir, `speech-plan-${key}.json`);
+  if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as PlannedEvent[][];
+  const model = await SileroModel.load(vad.model);
+  const plans: PlannedEvent[][] = [];
+  try {
+    for (let phase = 0; phase < phases; phase++) {
+      const from = Math.floor((phase * frames.length) / phases);
+      const rotated = [...frames.slice(from), ...frames.slice(0, from)];
+      plans.push(await planSpeechEvents(rotated, totalFrames, vad, model));
+    }
+  } finally {
+    await model.close();
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  writeFileSync(cached, JSON.stringify(plans));
+  return plans;
 }

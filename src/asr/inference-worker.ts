@@ -74,6 +74,12 @@ export class SupervisedWorker<In, Out> {
   private readonly heartbeat = new Int32Array(new SharedArrayBuffer(8));
   private readonly base = Date.now();
   private posted = 0;
+  /**
+   * When the oldest message still unanswered was posted (ms after `base`). Silence counts from it
+   * or from the last heartbeat, whichever is later: a worker idle through a stall of the server's
+   * loop has an old heartbeat but was only just given work.
+   */
+  private outstandingSince = 0;
   private gone = false;
   private loaded = false;
   private watchdog: NodeJS.Timeout | null = null;
@@ -126,6 +132,7 @@ export class SupervisedWorker<In, Out> {
 
   post(message: In, transfer: readonly ArrayBuffer[] = []): void {
     if (this.gone) return;
+    if (Atomics.load(this.heartbeat, HANDLED) >= this.posted) this.outstandingSince = Date.now() - this.base;
     this.posted++;
     this.worker.postMessage(message, transfer as ArrayBuffer[]);
   }
@@ -166,7 +173,8 @@ export class SupervisedWorker<In, Out> {
     const every = Math.max(20, Math.round(this.options.stuckAfterMs / 4));
     this.watchdog = setInterval(() => {
       if (Atomics.load(this.heartbeat, HANDLED) >= this.posted) return;
-      const silentMs = Date.now() - this.base - Atomics.load(this.heartbeat, BEAT);
+      const since = Math.max(Atomics.load(this.heartbeat, BEAT), this.outstandingSince);
+      const silentMs = Date.now() - this.base - since;
       if (silentMs > this.options.stuckAfterMs) {
         this.lose(
           new Error(`the ${this.options.name} worker stopped answering (no progress for ${silentMs} ms)`),

@@ -62,6 +62,16 @@ async function recognise(asr: AsrEngine, spans: readonly ToneSpan[], caseId = 'f
   return { partials, final: await stream.finish() };
 }
 
+/**
+ * Partials grow towards the final: each starts the next one and the final. How many show depends on
+ * how far the worker got between chunks (a loaded machine may decode the last tone only at the end).
+ */
+function expectGrowing(partials: readonly AsrHypothesis[], final: string): void {
+  expect(partials[0]?.text).toBe(final.slice(0, 1));
+  for (const [i, p] of partials.entries())
+    expect(`${partials[i + 1]?.text ?? final}`.startsWith(p.text)).toBe(true);
+}
+
 describe('two-pass on a SenseVoice-shaped model', () => {
   it('reads low tone, pause, high tone as 軟件 — converted characters, not the Taiwan word 軟體', async () => {
     const asr = await engine({ engine: 'two-pass', offlineModelDir: senseVoice });
@@ -80,7 +90,7 @@ describe('two-pass on a SenseVoice-shaped model', () => {
     const asr = await engine({ engine: 'two-pass', offlineModelDir: senseVoice, modelDir: streaming });
     expect(asr.version).toBe('fixture-sense-voice-tones+fixture-streaming-zipformer2-tones');
     const { partials, final } = await recognise(asr, CHECK_SIGNAL);
-    expect(partials.map((p) => p.text)).toEqual(['軟', '軟件']);
+    expectGrowing(partials, '軟件');
     for (const p of partials) expect(p.confidence).toBeGreaterThan(0);
     for (const p of partials) expect(p.confidence).toBeLessThan(1);
     expect(final).toEqual({ text: '軟件', confidence: null });
@@ -98,7 +108,7 @@ describe('sherpa-online on a zipformer2-shaped streaming transducer', () => {
   it('gives growing partials and the final, with a confidence from the token scores', async () => {
     const asr = await engine({ engine: 'sherpa-online', modelDir: streaming });
     const { partials, final } = await recognise(asr, CHECK_SIGNAL);
-    expect(partials.map((p) => p.text)).toEqual(['軟', '軟件']);
+    expectGrowing(partials, '軟件');
     expect(final.text).toBe('軟件');
     expect(final.confidence).toBeGreaterThan(0);
     expect(final.confidence).toBeLessThan(1);

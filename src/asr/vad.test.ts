@@ -292,3 +292,33 @@ describe('a VAD worker that crashes or hangs', () => {
     });
   }
 });
+
+describe('a server loop that stalls while its VAD worker is idle', () => {
+  it('is not a stuck worker: audio posted as the loop resumes is answered, no vad_failed', async () => {
+    const service = await VadService.start(options({ workers: 1, stuckAfterMs: 200 }));
+    try {
+      const { pcm, rate } = pcmOf(byFile('paraformer-zh-2023-03-28/8k.wav').path);
+      const failures: string[] = [];
+      const channel = service.open(rate, settings, {
+        onResult: () => undefined,
+        onFailure: (e) => failures.push(e.code),
+      });
+      // Audio is queued (posted batchMs later), then the loop is blocked past stuckAfterMs, as
+      // ending many calls at once can block it: when it resumes, the post and the overdue watchdog
+      // run in the same turn, before the idle worker can have answered. Five times, since where the
+      // watchdog's tick falls is not up to the test.
+      for (let round = 0; round < 5; round++) {
+        channel.accept(pcm.subarray(round * 800, (round + 1) * 800));
+        const blockedUntil = Date.now() + 500;
+        while (Date.now() < blockedUntil) {
+          // The server's loop is busy elsewhere.
+        }
+        await channel.flush();
+      }
+      expect(failures).toEqual([]);
+      expect(service.stats.replaced).toBe(0);
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import type { CaseSearch } from '../store/index.js';
 import type { Actor } from './auth-service.js';
 import { caseAuditEntry, readableCase, type Viewer } from './case-access.js';
 import { recordCase, type CaseRecordDeps, type RecordResult } from './case-record.js';
-import { caseSummary, caseView, type CaseSummary, type CaseView } from './case-view.js';
+import type { CaseSummary, CaseView } from '../protocol/index.js';
+import { caseSummary, caseView } from './case-view.js';
 import { CaseError } from './errors.js';
 
 export interface CaseService {

@@ -1,4 +1,4 @@
-import type { Principal } from '../protocol/index.js';
+import type { CaseSummary, CaseView, Principal, TranscriptView } from '../protocol/index.js';
 import type {
   CaseRow,
   FeedbackRow,
@@ -8,87 +8,6 @@ import type {
   UtteranceRow,
 } from '../store/index.js';
 import type { Redactor } from './redaction.js';
-
-export interface TranscriptView {
-  utterance_id: string;
-  speaker: string;
-  channel: number;
-  start_ms: number;
-  end_ms: number;
-  /** What this viewer may read: see docs/archive.md "who sees what". */
-  text: string | null;
-  raw_text?: string | null;
-  corrected_text?: string | null;
-  verified: boolean;
-}
-
-export interface CaseView {
-  id: string;
-  agent_id: string | null;
-  status: string;
-  started_at: number;
-  ended_at: number | null;
-  end_reason: string | null;
-  category: string | null;
-  agency: string | null;
-  notes: string | null;
-  revision: number;
-  legal_hold: boolean;
-  hold_reason: string | null;
-  transcript: TranscriptView[];
-  suggestions: Array<{
-    utterance_id: string;
-    kb_version: number | null;
-    faq_ids: string[];
-    cited_faq_ids: string[];
-    reply_script: string;
-    tier: string | null;
-    source: string | null;
-    ts: number;
-  }>;
-  feedback: Array<{
-    id: string;
-    utterance_id: string | null;
-    action: string;
-    faq_id: string | null;
-    text: string | null;
-    by: string | null;
-    ts: number;
-  }>;
-  audio: Array<{
-    segment_id: string;
-    kind: string;
-    speaker: string | null;
-    channel: number | null;
-    start_ms: number;
-    end_ms: number;
-    format: string;
-    bytes: number;
-    sha256: string;
-  }>;
-  /**
-   * Supervisors only: what later revisions replaced (notes, fields, utterance text), oldest first,
-   * until the class of the old value expires.
-   */
-  history?: Array<{
-    revision: number;
-    item: string;
-    previous: unknown;
-    changed_by: string | null;
-    changed_at: number;
-  }>;
-}
-
-export interface CaseSummary {
-  id: string;
-  agent_id: string | null;
-  status: string;
-  started_at: number;
-  ended_at: number | null;
-  category: string | null;
-  agency: string | null;
-  legal_hold: boolean;
-}
 
 /** What is stored of one case, as the repository returns it (history only for supervisors). */
 export interface StoredCase {
@@ -163,16 +82,17 @@ export function caseView(stored: StoredCase, principal: Principal, redact: Redac
       by: f.by,
       ts: f.ts,
     })),
-    audio: segments.map((s) => ({
-      segment_id: s.segmentId,
-      kind: s.kind,
-      speaker: s.speaker,
-      channel: s.channel,
-      start_ms: s.startMs,
-      end_ms: s.endMs,
-      format: s.format,
-      bytes: s.bytes,
-      sha256: s.sha256,
+    // What a viewer may know of each stored segment: not where its blob is kept.
+    audio: segments.map(({ segmentId, kind, speaker, channel, startMs, endMs, format, bytes, sha256 }) => ({
+      segment_id: segmentId,
+      kind,
+      speaker,
+      channel,
+      start_ms: startMs,
+      end_ms: endMs,
+      format,
+      bytes,
+      sha256,
     })),
     ...(history
       ? {

@@ -2,6 +2,8 @@ import { archivedActionOf, type ServerEvent } from '../protocol/index.js';
 import type { JournalEntry } from './journal.js';
 import type { Redactor } from './redaction.js';
 
+type FeedbackEntry = Extract<JournalEntry, { t: 'feedback' }>;
+
 /**
  * The journal item an event of the call's stream is archived as: final text (raw, corrected,
  * archive-redacted), the suggestion shown, agent feedback and alert steps. Null for what is not
@@ -10,6 +12,14 @@ import type { Redactor } from './redaction.js';
 export function journalEntryFor(event: ServerEvent, redact: Redactor): JournalEntry | null {
   const at = event.ts;
   const caseId = event.case_id;
+  /** Agent feedback and alert steps are all archived as feedback rows, one per event. */
+  const feedback = (fields: Omit<FeedbackEntry, 't' | 'caseId' | 'feedbackId' | 'at'>): FeedbackEntry => ({
+    t: 'feedback',
+    caseId,
+    feedbackId: `ws-${event.seq}`,
+    ...fields,
+    at,
+  });
   switch (event.type) {
     case 'final':
       return {
@@ -41,42 +51,30 @@ export function journalEntryFor(event: ServerEvent, redact: Redactor): JournalEn
         at,
       };
     case 'feedback':
-      return {
-        t: 'feedback',
-        caseId,
-        feedbackId: `ws-${event.seq}`,
+      return feedback({
         utteranceId: event.utterance_id ?? null,
         action: archivedActionOf[event.action],
         faqId: event.faq_id ?? null,
         text: event.text ?? null,
         by: event.by,
-        at,
-      };
+      });
     case 'alert':
-      return {
-        t: 'feedback',
-        caseId,
-        feedbackId: `ws-${event.seq}`,
+      return feedback({
         utteranceId: event.utterance_id,
         action: `alert_${event.level}`,
         faqId: null,
         text: `${event.reason}（${event.category}，${event.protocol}）`,
         by: null,
-        at,
-      };
+      });
     case 'alert_action':
-      return {
-        t: 'feedback',
-        caseId,
-        feedbackId: `ws-${event.seq}`,
+      return feedback({
         utteranceId: null,
         action: `alert_${event.action}`,
         faqId: null,
         // Which alert, and the note (the outcome) if any.
         text: `#${event.alert_seq}${event.note ? ` ${event.note}` : ''}`,
         by: event.by,
-        at,
-      };
+      });
     default:
       return null;
   }

@@ -5,7 +5,6 @@ export type { PublicToken, SignIn } from './auth-tokens.js';
 export type { ArchiveWriter } from './archive-writer.js';
 export type { CaseClaims } from './journal-recovery.js';
 export type { CaseService } from './case-service.js';
-export type { CaseView, CaseSummary } from './case-view.js';
 export type { Viewer } from './case-access.js';
 export type { RetentionService, PurgeReport, RetentionPolicy } from './retention.js';
 export type { TrainingExport, ExportReport } from './training-export.js';

@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { FeedbackRow, SuggestionRow, UtteranceRow } from '../store/index.js';
+
+type Journaled<Row extends { ts: number }> = Omit<Row, 'ts'> & { at: number };
 
 /**
  * What the per-call write-ahead journal (`<hash>.jsonl`, one JSON line per archived item) holds:
@@ -36,43 +39,14 @@ export type JournalEntry =
       /** Call chunks: the exact sample the chunk ends at (the audio journal continues from there). */
       endSample?: number;
     }
-  | {
-      t: 'utterance';
-      caseId: string;
-      utteranceId: string;
-      speaker: string;
-      channel: number;
-      startMs: number;
-      endMs: number;
-      rawText: string;
-      correctedText: string;
-      redactedText: string;
-      edits: unknown[];
-      at: number;
-    }
-  | {
-      t: 'suggestion';
-      caseId: string;
-      utteranceId: string;
-      kbVersion: number | null;
-      faqIds: string[];
-      citedFaqIds: string[];
-      replyScript: string;
-      tier: string;
-      source: string;
-      at: number;
-    }
-  | {
-      t: 'feedback';
-      caseId: string;
-      feedbackId: string;
-      utteranceId: string | null;
-      action: string;
-      faqId: string | null;
-      text: string | null;
-      by: string | null;
-      at: number;
-    }
+  /** A final's utterance row as stored, its texts all known (`at`: its time). */
+  | ({ t: 'utterance' } & Pick<
+      UtteranceRow,
+      'caseId' | 'utteranceId' | 'speaker' | 'channel' | 'startMs' | 'endMs'
+    > & { rawText: string; correctedText: string; redactedText: string; edits: unknown[]; at: number })
+  /** A suggestion or feedback row as stored, with `at` for its time (the journal writes tier and source always). */
+  | ({ t: 'suggestion' } & Journaled<SuggestionRow> & { tier: string; source: string })
+  | ({ t: 'feedback' } & Journaled<FeedbackRow>)
   | { t: 'end'; caseId: string; reason: string; at: number };
 
 /** Bytes before the audio journal's PCM: the sample index it starts at (float64 LE). */

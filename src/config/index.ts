@@ -9,3 +9,5 @@ export {
 } from './paths.js';
 export { createLogger, type Logger } from './logger.js';
 export { weakSecretReason } from './secrets.js';
+export { warmUpLater, startWarmUp } from './warm-up.js';
+export { checksReplies } from './run-mode.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config, Logger } from '../config/index.js';
+import { startWarmUp, type Config, type Logger } from '../config/index.js';
 import { buildApp, type App, type AppOverrides } from '../app/index.js';
 import type { CallSessionManager } from '../session/index.js';
 import { startTelephony, streamRoutes, telephonyRoutes, type Telephony } from '../ingress/index.js';
@@ -103,6 +103,8 @@ async function serve(app: App, overrides: StartOverrides): Promise<RunningApp> {
 
   if (overrides.listen !== false) await server.listen({ port: config.server.port, host: config.server.host });
   else await server.ready();
+  // Up: what only makes later requests faster (converter tables, dictionaries, caches) runs now.
+  startWarmUp();
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const scheme = config.server.tlsCert ? 'https' : 'http';

@@ -5,6 +5,7 @@ import type { Config, Logger } from '../config/index.js';
 import type { AuthService } from '../cases/index.js';
 import { auditEntry, type AuditInput } from '../store/index.js';
 import type { Role } from './principal.js';
+import { HttpError } from './errors.js';
 
 /** A route as declared to the auth plugin, for the authorization matrix and audits of the surface. */
 export interface RouteDeclaration {
@@ -96,10 +97,9 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { auth, config
     max: config.server.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => request.ip,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: { code: 'rate_limited', message: `too many requests; retry in ${context.after}` },
-    }),
+    // The plugin throws what this builds: the one error handler answers it like any other error.
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'rate_limited', `too many requests; retry in ${context.after}`),
   });
 
   // Route-level hooks (where the plugin puts its limit) run after this plugin's `onRequest`, so a

@@ -1,8 +1,10 @@
 /**
  * The HTTP contract: routes declare zod schemas for params, query, body and responses; fastify
  * validates requests with them (a failure is 400 `invalid_body`, worded as before) and
- * `@fastify/swagger` publishes them as OpenAPI at `/api/docs/json`. Responses are sent as the
- * handler built them (the schema documents them, it does not filter them).
+ * `@fastify/swagger` publishes them as OpenAPI at `/api/docs/json`. Handlers are typed by the
+ * response schemas; under test and development (`checkReplies`) each JSON reply is also checked
+ * against its status's schema, so a reply with a field the schema does not declare, or without one it
+ * requires, fails as 500 `invalid_response`. In production replies are sent as built (no parse cost).
  */
 import type {
   FastifyError,
@@ -16,6 +18,7 @@ import type {
 } from 'fastify';
 import swagger from '@fastify/swagger';
 import { z, ZodError, type ZodType } from 'zod';
+import { checksReplies } from '../config/index.js';
 import { errorBody } from '../protocol/index.js';
 import { isStorageError, StorageUnavailableError, type StorageHealth } from '../store/index.js';
 import { docsPage } from './docs-page.js';
@@ -24,8 +27,7 @@ import { HttpError, stageHttpError } from './errors.js';
 /** Types request parts and replies from the route's zod schemas. */
 export interface ZodTypeProvider extends FastifyTypeProvider {
   validator: this['schema'] extends ZodType ? z.output<this['schema']> : unknown;
-  // Replies are not checked against the response schema: it documents them (see the module note).
-  serializer: unknown;
+  serializer: this['schema'] extends ZodType ? z.input<this['schema']> : unknown;
 }
 
 const isZod = (schema: unknown): schema is ZodType => schema instanceof z.ZodType;
@@ -42,8 +44,58 @@ const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, url, httpPa
 
 const serializerCompiler: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
 
+/** A reply that does not match its route's response schema (a server bug, not the client's). */
+export class ResponseMismatchError extends Error {
+  readonly statusCode = 500;
+  readonly code = 'invalid_response';
+}
+
+/**
+ * Fields of `sent` that `parsed` (the schema's output, which drops undeclared object keys) lacks:
+ * `items.0.extra`. Open records and `looseObject`s keep their keys, so they never show here.
+ */
+function undeclared(sent: unknown, parsed: unknown, path = ''): string[] {
+  if (Array.isArray(sent) && Array.isArray(parsed))
+    return sent.flatMap((item, i) => undeclared(item, parsed[i], `${path}${i}.`));
+  if (!sent || typeof sent !== 'object' || !parsed || typeof parsed !== 'object') return [];
+  const kept = parsed as Record<string, unknown>;
+  return Object.entries(sent).flatMap(([key, value]) =>
+    key in kept ? undeclared(value, kept[key], `${path}${key}.`) : [`${path}${key}`],
+  );
+}
+
+/** Checks each reply as the client receives it (JSON) against the schema, then sends it as built. */
+const checkingSerializerCompiler: FastifySerializerCompiler<unknown> = ({
+  schema,
+  method,
+  url,
+  httpStatus,
+}) => {
+  if (!isZod(schema)) return (data) => JSON.stringify(data);
+  const route = `${method} ${url} ${httpStatus}`;
+  return (data) => {
+    const json = JSON.stringify(data);
+    const sent: unknown = json === undefined ? undefined : JSON.parse(json);
+    const result = schema.safeParse(sent);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => `${i.path.join('.') || 'reply'}: ${i.message}`);
+      throw new ResponseMismatchError(`${route}: the reply does not match its schema (${issues.join('; ')})`);
+    }
+    const extra = undeclared(sent, result.data);
+    if (extra.length > 0)
+      throw new ResponseMismatchError(
+        `${route}: the reply has fields its schema does not declare: ${extra.join(', ')}`,
+      );
+    return json;
+  };
+};
+
 /** The error body every 4xx/5xx carries: `{"error":{"code":"…","message":"…"}}`. */
 export const errorResponses = { '4xx': errorBody, '5xx': errorBody } as const;
+
+/** A reply of raw bytes (audio, a file) in the given content type, an OpenAPI binary string. */
+export const binaryReply = (description: string) =>
+  z.custom<Buffer>((value) => Buffer.isBuffer(value)).meta({ type: 'string', format: 'binary', description });
 
 /**
  * The schema of a WebSocket route: its params and query as usual, and `101` (the upgrade) as its
@@ -89,6 +141,11 @@ export interface ContractOptions {
   storage?: StorageHealth;
   /** Publish the OpenAPI document (default true; route unit tests skip it). */
   openApi?: boolean;
+  /**
+   * Check every JSON reply against its route's response schema (module note). Default: on when
+   * `NODE_ENV` is `test` (vitest sets it) or `development`.
+   */
+  checkReplies?: boolean;
 }
 
 /**
@@ -107,6 +164,10 @@ function errorHandler(storage: StorageHealth | undefined) {
           message: 'storage is unavailable (disk full or failing); nothing was stored, retry later',
         },
       });
+    }
+    if (err instanceof ResponseMismatchError) {
+      request.log.error({ err }, 'reply does not match its schema');
+      return reply.code(500).send({ error: { code: err.code, message: err.message } });
     }
     const known = err instanceof HttpError ? err : stageHttpError(err);
     if (known)
@@ -144,7 +205,9 @@ function fastifyError(err: FastifyError, request: FastifyRequest, reply: Fastify
  */
 export async function useContract(app: FastifyInstance, options: ContractOptions = {}): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(
+    (options.checkReplies ?? checksReplies()) ? checkingSerializerCompiler : serializerCompiler,
+  );
   app.setErrorHandler(errorHandler(options.storage));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

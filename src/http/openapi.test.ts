@@ -32,6 +32,14 @@ describe('OpenAPI at /api/docs', () => {
     await app?.close();
   });
 
+  /** Routes that act on their path alone and take no body. */
+  const bodiless = new Set<string>([
+    'POST /api/auth/logout',
+    'POST /api/kb/:kb/learned/:id/approve',
+    'POST /api/kb/:kb/learned/:id/remove',
+    'POST /api/models/asr/rollback',
+  ]);
+
   it('lists every registered route with request and response schemas', () => {
     expect(doc.openapi).toMatch(/^3\./);
     const routes = app.server.declaredRoutes();
@@ -53,6 +61,8 @@ describe('OpenAPI at /api/docs', () => {
       else if (!success[1].content && !['101', '204'].includes(success[0]))
         missing.push(`${name}: success response without a schema`);
       if (!responses.some(([status]) => status.startsWith('4'))) missing.push(`${name}: no error response`);
+      if (['POST', 'PUT', 'PATCH'].includes(route.method) && !op.requestBody && !bodiless.has(name))
+        missing.push(`${name}: takes a body but documents none`);
     }
     expect(missing).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { errorBody } from '../protocol/index.js';
 import type { Config, Logger } from '../config/index.js';
@@ -60,15 +61,24 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
     request.principal = principal;
   };
 
-  if (ingress.freeswitch) {
+  /** A telephony WebSocket: public to the auth plugin, admitted by `admit` in the platform's own way. */
+  const leg = (
+    path: string,
+    description: string,
+    admit: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    open: (socket: WebSocket, request: FastifyRequest) => void,
+  ) =>
     app.get(
+      path,
+      { websocket: true, config: { roles: 'public' }, schema: upgrade(description), preValidation: admit },
+      open,
+    );
+
+  if (ingress.freeswitch) {
+    leg(
       '/ingress/freeswitch',
-      {
-        websocket: true,
-        config: { roles: 'public' },
-        schema: upgrade('FreeSWITCH mod_audio_fork leg (ingress token)'),
-        preValidation: byToken,
-      },
+      'FreeSWITCH mod_audio_fork leg (ingress token)',
+      byToken,
       (socket, request) => {
         new FreeswitchConnection(socket, {
           legs,
@@ -83,28 +93,24 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
 
   if (ingress.audiohook) {
     const secret = ingress.audiohookClientSecret;
-    app.get(
+    leg(
       '/ingress/audiohook',
-      {
-        websocket: true,
-        config: { roles: 'public' },
-        schema: upgrade('Genesys AudioHook session (ingress token, signed request)'),
-        preValidation: async (request, reply) => {
-          await byToken(request, reply);
-          if (reply.sent || !secret) return;
-          const problem = verifyAudiohookSignature(
-            { target: request.url, headers: request.headers },
-            secret,
-            Date.now() / 1000,
+      'Genesys AudioHook session (ingress token, signed request)',
+      async (request, reply) => {
+        await byToken(request, reply);
+        if (reply.sent || !secret) return;
+        const problem = verifyAudiohookSignature(
+          { target: request.url, headers: request.headers },
+          secret,
+          Date.now() / 1000,
+        );
+        if (problem) {
+          log.warn(
+            { code: 'unauthorized', peer: request.ip, reason: problem },
+            'audiohook signature refused',
           );
-          if (problem) {
-            log.warn(
-              { code: 'unauthorized', peer: request.ip, reason: problem },
-              'audiohook signature refused',
-            );
-            return refuseUpgrade(reply, `signature: ${problem}`);
-          }
-        },
+          return refuseUpgrade(reply, `signature: ${problem}`);
+        }
       },
       (socket, request) => {
         new AudiohookConnection(socket, {
@@ -118,29 +124,25 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
   }
 
   if (ingress.twilio) {
-    app.get(
+    leg(
       '/ingress/twilio',
-      {
-        websocket: true,
-        config: { roles: 'public' },
-        schema: upgrade('Twilio Media Streams (signed request or stream token)'),
-        preValidation: async (request, reply) => {
-          // Without an auth token configured, the stream's `token` parameter is checked at `start`.
-          if (!ingress.twilioAuthToken) return;
-          const url = ingress.twilioStreamUrl ?? `wss://${request.headers.host ?? ''}${request.url}`;
-          const signature = request.headers['x-twilio-signature'];
-          if (
-            !twilioSignatureValid(
-              ingress.twilioAuthToken,
-              url,
-              typeof signature === 'string' ? signature : undefined,
-            )
-          ) {
-            log.warn({ code: 'unauthorized', peer: request.ip }, 'twilio signature refused');
-            return refuseUpgrade(reply, 'X-Twilio-Signature does not match HOTLINE_TWILIO_STREAM_URL');
-          }
-          request.principal = peerPrincipal('twilio', request.ip);
-        },
+      'Twilio Media Streams (signed request or stream token)',
+      async (request, reply) => {
+        // Without an auth token configured, the stream's `token` parameter is checked at `start`.
+        if (!ingress.twilioAuthToken) return;
+        const url = ingress.twilioStreamUrl ?? `wss://${request.headers.host ?? ''}${request.url}`;
+        const signature = request.headers['x-twilio-signature'];
+        if (
+          !twilioSignatureValid(
+            ingress.twilioAuthToken,
+            url,
+            typeof signature === 'string' ? signature : undefined,
+          )
+        ) {
+          log.warn({ code: 'unauthorized', peer: request.ip }, 'twilio signature refused');
+          return refuseUpgrade(reply, 'X-Twilio-Signature does not match HOTLINE_TWILIO_STREAM_URL');
+        }
+        request.principal = peerPrincipal('twilio', request.ip);
       },
       (socket, request) => {
         new TwilioConnection(socket, {
@@ -162,7 +164,15 @@ export const telephonyRoutes: FastifyPluginAsync<TelephonyRoutesOptions> = async
         config: { roles: ['ingress'] },
         schema: {
           body: externalMediaBody,
-          response: { 201: z.looseObject({ case_id: z.string() }), '4xx': errorBody, '5xx': errorBody },
+          response: {
+            201: z.object({
+              case_id: z.string(),
+              external_host: z.string().describe('what the ARI app passes to POST /channels/externalMedia'),
+              format: z.string(),
+            }),
+            '4xx': errorBody,
+            '5xx': errorBody,
+          },
         },
       },
       async (request, reply) =>

@@ -2,25 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_DIR } from '../config/index.js';
-import { createSegmenter } from '../text/segment.js';
 import { dictionaryKey, PersistedDerivedCache } from './docs-cache.js';
 import { FaqIndex } from './faq-index.js';
-import { readSeed } from './seed.js';
-import { synonymTerms } from './synonyms.js';
-
-const segmenter = createSegmenter(synonymTerms());
-const dictionary = dictionaryKey(synonymTerms());
-// Real entries with their similar questions: long answers (several chunks), phrasings, pinyin.
-const entries = readSeed(join(BUNDLED_DATA_DIR, 'taipei-faq')).slice(0, 300);
-const queries = [
-  '我家舊沙發要丟要怎麼叫人來收',
-  '老人卡可以坐捷運嗎',
-  '新義區公所電話幾號',
-  '路燈壞了要找誰',
-];
-const ranked = (index: FaqIndex) =>
-  queries.map((q) => index.rank(q, { k: 5 }).map((r) => [r.entry.id, r.score, r.matched, r.phrasing]));
+import { dictionary, entries, ranked, segmenter } from './testing/persisted-index.js';
 
 describe('derived index fields kept between starts', () => {
   it('a restart builds from the kept fields and ranks exactly as a fresh build', async () => {

@@ -14,6 +14,7 @@ import {
   type IndexParts,
   type IndexTuning,
 } from './index-build.js';
+import { contentHash } from '../store/index.js';
 import type { FaqEntry } from './types.js';
 
 /**
@@ -32,10 +33,14 @@ export interface KbSnapshot {
 /** Bump when the file layout or what is derived from the entries changes. */
 const FORMAT = 2;
 
-/** The key a snapshot is valid under. */
+/**
+ * The key a snapshot is valid under: each entry by id and stored content (as the store hashes it, so
+ * the entries an import activates and the same entries read back at the next start agree whatever
+ * the order of their fields), the segmenter's dictionary and the tuning.
+ */
 export function snapshotKey(entries: readonly FaqEntry[], dictionary: string, tuning: IndexTuning): string {
   const hash = createHash('sha256').update(JSON.stringify([FORMAT, dictionary, tuning]));
-  for (const e of entries) hash.update('\n').update(JSON.stringify(e));
+  for (const e of entries) hash.update('\n').update(e.id).update('\0').update(contentHash(e));
   return hash.digest('base64url');
 }
 

@@ -9,6 +9,7 @@ import { feedbackActions } from './feedback.js';
 export * from './feedback.js';
 export * from './record.js';
 export * from './http.js';
+export * from './case-view.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -81,13 +82,14 @@ export const emergencyProtocols = ['119', '110', '113', '1925'] as const;
 export type EmergencyProtocol = (typeof emergencyProtocols)[number];
 
 /** An urgency alert as the text channel returns it and as each `alert` event carries it. */
-export interface UrgentAlert {
-  level: 'warning' | 'critical';
-  category: UrgencyCategory;
-  protocol: EmergencyProtocol;
+export const urgentAlert = z.object({
+  level: z.enum(['warning', 'critical']),
+  category: z.enum(urgencyCategories),
+  protocol: z.enum(emergencyProtocols),
   /** What the agent reads to the caller first (zh-TW): location, anyone hurt, stay on the line, transfer. */
-  script: string;
-}
+  script: z.string(),
+});
+export type UrgentAlert = z.infer<typeof urgentAlert>;
 
 /**
  * What an agent or supervisor did about an alert (`POST /api/calls/:case_id/alerts/:seq`):
@@ -101,6 +103,50 @@ export const alertActionRequest = z.object({
 });
 export type AlertActionRequest = z.infer<typeof alertActionRequest>;
 
+/** Who did a step about an alert, and when (ms). */
+const alertStep = z.object({ by: z.string().nullable(), by_name: z.string().nullable(), at: z.number() });
+export type AlertStep = z.infer<typeof alertStep>;
+
+/** `GET /api/alerts`: an alert on the supervisor board, with what has been done about it. */
+export const alertRecord = z.object({
+  case_id: z.string(),
+  utterance_id: z.string(),
+  seq: z.number().int(),
+  ts: z.number(),
+  level: z.enum(['warning', 'critical']),
+  category: z.enum(urgencyCategories),
+  protocol: z.enum(emergencyProtocols),
+  script: z.string(),
+  reason: z.string(),
+  text: z.string(),
+  acknowledged_by_agent: alertStep.nullable(),
+  acknowledged_by_supervisor: alertStep.nullable(),
+  taken_over_by: alertStep.nullable(),
+  outcome: alertStep.extend({ note: z.string() }).nullable(),
+  /** Last time anything happened to it (ms): the board asks for what changed since. */
+  updated_at: z.number(),
+});
+export type AlertItem = z.infer<typeof alertRecord>;
+
+/** `GET /api/calls`: a call on the board. */
+export const callSummary = z.object({
+  case_id: z.string(),
+  case_no: z.string().nullable(),
+  /** False when no speech recognition runs for the call (speech events, no text). */
+  speech_to_text: z.boolean(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  agent_id: z.string().nullable(),
+  agent_name: z.string().nullable(),
+  status: z.enum(['live', 'ended']),
+  last_utterance: z.string().nullable(),
+  agency: z.string().nullable(),
+  alert_level: z.enum(['warning', 'critical']).nullable(),
+  open_alerts: z.number().int(),
+  last_seq: z.number().int(),
+});
+export type CallSummary = z.infer<typeof callSummary>;
+
 export const clientMessage = z.discriminatedUnion('type', [
   startMessage,
   endMessage,
@@ -111,42 +157,47 @@ export type ClientMessage = z.infer<typeof clientMessage>;
 
 // ---- server → client -------------------------------------------------------------------------
 
-export interface TextEdit {
+export const textEdit = z.object({
   /** Offsets in the corrected text. */
-  start: number;
-  end: number;
-  original: string;
-  replacement: string;
-  kind: string;
-}
+  start: z.number().int(),
+  end: z.number().int(),
+  original: z.string(),
+  replacement: z.string(),
+  kind: z.string(),
+});
+export type TextEdit = z.infer<typeof textEdit>;
 
-export interface FaqCandidate {
-  faq_id: string;
-  question: string;
-  answer: string;
-  agency: string;
+export const tiers = ['hot', 'cold', 'procedure'] as const;
+export type Tier = (typeof tiers)[number];
+
+export const faqCandidate = z.object({
+  faq_id: z.string(),
+  question: z.string(),
+  answer: z.string(),
+  agency: z.string(),
   /** Retrieval score (0..1), comparable within one query only. */
-  score: number;
+  score: z.number().describe('0..1, comparable within one query only'),
   /**
    * Calibrated probability (0..1) that this card answers the caller, fitted on realistic caller
    * questions (docs/knowledge.md, "Confidence").
    */
-  confidence: number;
-  tier: Tier;
-  url?: string;
-  matched?: string[];
+  confidence: z.number().describe('calibrated probability that the card answers the caller'),
+  tier: z.enum(tiers),
+  url: z.string().optional(),
+  matched: z.array(z.string()).optional(),
   /** The similar question (相似問法) of the entry that matched the caller's words best. */
-  phrasing?: string;
-}
-export type Tier = 'hot' | 'cold' | 'procedure';
+  phrasing: z.string().optional(),
+});
+export type FaqCandidate = z.infer<typeof faqCandidate>;
 
-export interface AgencyContact {
-  agency: string;
-  phone?: string;
-  hours?: string;
-  url?: string;
-  address?: string;
-}
+export const agencyContact = z.object({
+  agency: z.string(),
+  phone: z.string().optional(),
+  hours: z.string().optional(),
+  url: z.string().optional(),
+  address: z.string().optional(),
+});
+export type AgencyContact = z.infer<typeof agencyContact>;
 
 interface Base {
   seq: number;

@@ -22,18 +22,6 @@ import { verifyChain } from './audit-verify.js';
 import type { Store } from './database.js';
 import { migrateDomain } from './migrations/index.js';
 
-export {
-  auditEntry,
-  type AuditActor,
-  type AuditBreak,
-  type AuditCheckpoint,
-  type AuditEntry,
-  type AuditInput,
-  type AuditQuery,
-  type AuditTables,
-  type AuditVerification,
-} from './audit-records.js';
-
 export interface AuditRepository {
   /** Appends inside the caller's transaction when given, so the record and the change commit together. */
   append(entry: AuditInput, trx?: Transaction<unknown>): Promise<AuditEntry>;

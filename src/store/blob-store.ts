@@ -71,6 +71,9 @@ export function createFsBlobStore(root: string): BlobStore {
       throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
     return path;
   };
+  // Folders known to exist (a call's folder is made once, not at every put); forgotten when one is pruned.
+  const made = new Set<string>();
+  const syncs = new DirSyncs();
 
   return {
     async put(key, data, options = {}) {
@@ -78,7 +81,10 @@ export function createFsBlobStore(root: string): BlobStore {
       const dir = dirname(path);
       if (options.exclusive && (await exists(path)))
         throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
-      await mkdir(dir, { recursive: true });
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        made.add(dir);
+      }
       const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       try {
         const file = await open(tmp, 'w');
@@ -94,7 +100,7 @@ export function createFsBlobStore(root: string): BlobStore {
         await rm(tmp, { force: true });
         throw err;
       }
-      await syncDirAsync(dir);
+      await syncs.sync(dir);
       return { key, sha256: sha256Hex(data), bytes: data.byteLength };
     },
     async get(key, expectedSha256) {
@@ -120,6 +126,7 @@ export function createFsBlobStore(root: string): BlobStore {
     async delete(key) {
       const path = pathOf(key);
       await rm(path, { force: true });
+      made.clear();
       pruneEmptyDirs(dirname(path), base);
     },
     async list(prefix) {
@@ -163,6 +170,36 @@ const exists = (path: string): Promise<boolean> =>
     () => true,
     () => false,
   );
+
+/**
+ * Folder fsyncs shared by the puts that need them: a put's rename is durable once a sync of its
+ * folder *started after* the rename has finished, so while one runs, every put that renamed meanwhile
+ * waits for the one queued behind it — a batch of a call's files costs two folder syncs, not one each.
+ */
+class DirSyncs {
+  private readonly folders = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
+
+  sync(dir: string): Promise<void> {
+    const folder = this.folders.get(dir);
+    if (!folder) return this.run(dir);
+    folder.queued ??= folder.running.then(() => this.run(dir));
+    return folder.queued;
+  }
+
+  private run(dir: string): Promise<void> {
+    const running = syncDirAsync(dir).finally(() => {
+      const folder = this.folders.get(dir);
+      if (folder?.running !== running) return;
+      if (folder.queued) folder.running = folder.queued;
+      else this.folders.delete(dir);
+      folder.queued = null;
+    });
+    const folder = this.folders.get(dir);
+    if (folder) folder.running = running;
+    else this.folders.set(dir, { running, queued: null });
+    return running;
+  }
+}
 
 async function syncDirAsync(dir: string): Promise<void> {
   try {

@@ -42,7 +42,8 @@ describe('urgency on realistic caller turns', () => {
       expect(report.false_alarm_rate).toBeLessThanOrEqual(0.03);
       expect(report.protocol_accuracy).toBeGreaterThanOrEqual(0.9);
     }
-  });
+    // One classifier trained per set (a dozen trainings): minutes on a loaded 2-core machine.
+  }, 300_000);
 
   it('survives what a recognizer does: Simplified characters, no punctuation', () => {
     const urgent = sharedDev.filter((c) => c.urgent);

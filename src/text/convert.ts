@@ -1,16 +1,17 @@
 import * as OpenCC from 'opencc-js';
 import STCharacters from 'opencc-js/dict/STCharacters';
 import TSCharacters from 'opencc-js/dict/TSCharacters';
+import { warmUpLater } from '../config/index.js';
 import type { Replacement } from './draft.js';
 
 let converter: ((text: string) => string) | null = null;
 /**
  * Simplified → Taiwan Traditional with Taiwan phrases, the same chain as OpenCC's `s2twp.json`.
- * Building its phrase tables is a noticeable part of a start, so it is built on first use or between
- * other work soon after this module loads, whichever comes first.
+ * Building its phrase tables is a noticeable part of a start, so it is built on first use or once a
+ * server is up, whichever comes first.
  */
 const s2twp = (text: string): string => (converter ??= OpenCC.Converter({ from: 'cn', to: 'twp' }))(text);
-setImmediate(s2twp, '').unref();
+warmUpLater(() => s2twp(''));
 
 /**
  * Characters OpenCC maps to a Traditional form although they are themselves correct Traditional

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { resolvePaths, type Config, type Logger } from '../config/index.js';
+import { resolvePaths, warmUpLater, type Config, type Logger } from '../config/index.js';
 import { toTaiwanTraditional } from './convert.js';
 import { Draft } from './draft.js';
 import { TextError } from './errors.js';
@@ -89,13 +89,8 @@ export function lineNormalizer(
   };
 }
 
-/** KB answers read for public numbers per slice of background work (a few ms each). */
+/** KB answers read for public numbers per warm-up task (a few ms each). */
 const PUBLIC_TEXTS_PER_SLICE = 100;
-
-/** Runs `work` once the current work is done, without keeping the process alive for it. */
-function soon(work: () => unknown): void {
-  setImmediate(work).unref();
-}
 
 /**
  * Builds the zh-TW text stage. The lexicon (Taipei districts, villages, roads, agencies) comes from
@@ -138,12 +133,12 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
     setTerms();
     lexicon();
   };
-  /** Published texts are read for public numbers in slices, between other work. */
+  /** Published texts are read for public numbers in slices once a server is up (a redaction reads what is left first). */
   const readPublicText = () => {
-    if (publicData.readPending(PUBLIC_TEXTS_PER_SLICE)) soon(readPublicText);
+    if (publicData.readPending(PUBLIC_TEXTS_PER_SLICE)) warmUpLater(readPublicText);
   };
   setTerms();
-  soon(readPublicText);
+  warmUpLater(readPublicText);
   logger?.info({ terms: all.length }, 'text: lexicon ready');
 
   function normalize(raw: string, opts: NormalizeOptions = {}): NormalizeResult {
@@ -205,7 +200,7 @@ export async function createTextNormalizer(options: CreateTextNormalizerOptions)
       publicData.clear();
       publicData.add(publicContacts);
       publicData.add(texts);
-      soon(readPublicText);
+      warmUpLater(readPublicText);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { pinyin } from 'pinyin-pro';
+import { warmUpLater } from '../config/index.js';
 import type { Replacement } from './draft.js';
 import type { LexiconTerm, TermKind } from './lexicon.js';
 import { foldAccent, phoneticKey } from './pinyin.js';
@@ -42,23 +43,22 @@ const readingCache = new Map<string, readonly string[]>();
 let warming = false;
 const CJK_FIRST = 0x4e00;
 const CJK_LAST = 0x9fff;
-/** Characters looked up per slice of background work (a few ms). */
+/** Characters looked up per warm-up task (a few ms each). */
 const WARM_SLICE = 1500;
 
 /**
  * Fills the reading cache for the whole CJK Unified Ideographs block once per process (~21k
  * characters): a character met for the first time on a live partial would otherwise cost a
- * dictionary lookup on the hot path. Done in slices between other work, so a start does not wait.
+ * dictionary lookup on the hot path. Done in slices once a server is up, so a start does not wait.
  */
 function warmReadings(): void {
   if (warming) return;
   warming = true;
-  const slice = (from: number) => {
-    const to = Math.min(CJK_LAST, from + WARM_SLICE);
-    for (let code = from; code <= to; code++) readings(String.fromCharCode(code));
-    if (to < CJK_LAST) setImmediate(slice, to + 1).unref();
-  };
-  setImmediate(slice, CJK_FIRST).unref();
+  for (let from = CJK_FIRST; from <= CJK_LAST; from += WARM_SLICE)
+    warmUpLater(() => {
+      for (let code = from; code < Math.min(CJK_LAST + 1, from + WARM_SLICE); code++)
+        readings(String.fromCharCode(code));
+    });
 }
 
 /** Every accent-folded reading of one character (行 → xin, hang, hen): input is matched on any. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Jieba } from '@node-rs/jieba';
+import { warmUpLater } from '../config/index.js';
 import * as OpenCC from 'opencc-js';
 
 /**
@@ -79,7 +80,7 @@ const SKIP = /^[\s\p{P}\p{S}]+$/u;
 /**
  * `cacheDir`: where the converted dictionary is kept between starts (unset: converted in every
  * process). Loading the dictionary is a noticeable part of a start, so it happens on first use or
- * between other work soon after, whichever comes first; terms added before then are loaded with it.
+ * once a server is up, whichever comes first; terms added before then are loaded with it.
  */
 export function createSegmenter(extraTerms: readonly string[] = [], cacheDir?: string): Segmenter {
   let jieba: Jieba | null = null;
@@ -92,7 +93,7 @@ export function createSegmenter(extraTerms: readonly string[] = [], cacheDir?: s
     }
     return jieba;
   };
-  setImmediate(loaded).unref();
+  warmUpLater(loaded);
   return {
     cut(text) {
       if (!text) return [];

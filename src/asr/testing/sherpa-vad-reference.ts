@@ -1,16 +1,12 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import type { DetectorEvent, DetectorSettings } from '../silero-detector.js';
 
-export interface SherpaVadSettings {
-  model: string;
-  threshold: number;
-  minSilenceMs: number;
-  minSpeechMs: number;
-  maxUtteranceMs: number;
-}
+/** The product detector's settings, and the Silero model file sherpa-onnx loads itself. */
+export type SherpaVadSettings = DetectorSettings & { model: string };
 
 export type SherpaVadEvent =
-  | { type: 'speech_start'; startMs: number }
+  | Extract<DetectorEvent, { type: 'speech_start' }>
   | { type: 'speech_end'; startMs: number; endMs: number; samples: Float32Array };
 
 interface SherpaSegment {

@@ -88,7 +88,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
     },
     async (request) => {
       if (request.principal) await auth.logout(request.principal, actor(request));
-      return { ok: true };
+      return { ok: true as const };
     },
   );
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
-import { alertActionRequest, feedbackMessage } from '../../protocol/index.js';
+import { alertActionRequest, alertRecord, callSummary, feedbackMessage } from '../../protocol/index.js';
 import { ClientQueue } from '../../ingress/index.js';
 import {
   mayAnnotateCall,
@@ -24,41 +24,6 @@ export interface CallRoutesOptions {
 /** The board and the alert feed are polled every few seconds: one audit entry per viewer per this long. */
 const LIST_AUDIT_WINDOW_MS = 10 * 60_000;
 
-const step = z.object({ by: z.string().nullable(), at: z.number() }).loose().nullable();
-const alertRecord = z
-  .object({
-    case_id: z.string(),
-    utterance_id: z.string(),
-    seq: z.number().int(),
-    ts: z.number(),
-    level: z.enum(['warning', 'critical']),
-    category: z.string(),
-    protocol: z.string(),
-    script: z.string(),
-    reason: z.string(),
-    text: z.string(),
-    acknowledged_by_agent: step,
-    acknowledged_by_supervisor: step,
-    taken_over_by: step,
-    outcome: step,
-    updated_at: z.number(),
-  })
-  .loose();
-const callSummary = z.object({
-  case_id: z.string(),
-  case_no: z.string().nullable(),
-  speech_to_text: z.boolean(),
-  started_at: z.string(),
-  ended_at: z.string().nullable(),
-  agent_id: z.string().nullable(),
-  agent_name: z.string().nullable(),
-  status: z.enum(['live', 'ended']),
-  last_utterance: z.string().nullable(),
-  agency: z.string().nullable(),
-  alert_level: z.enum(['warning', 'critical']).nullable(),
-  open_alerts: z.number().int(),
-  last_seq: z.number().int(),
-});
 const caseParams = z.object({ case_id: z.string().min(1) });
 const followQuery = z.object({
   last_seq: z.coerce.number().int().min(0).default(0),

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Archive } from '../../cases/index.js';
-import { caseRecordBody } from '../../protocol/index.js';
+import { caseRecordBody, caseSummary, numberedCaseSummary, numberedCaseView } from '../../protocol/index.js';
 import { CASE_NO, type CaseNumberRepository } from '../../store/index.js';
-import { errorResponses, type ZodTypeProvider } from '../contract.js';
+import { binaryReply, errorResponses, type ZodTypeProvider } from '../contract.js';
 import { unauthorized } from '../errors.js';
 
 export interface CaseRoutesOptions {
@@ -31,30 +31,6 @@ const searchQuery = z.object({
 });
 const idParams = z.object({ id: z.string().describe('case id or readable number (1999-YYYYMMDD-NNNNNN)') });
 
-const caseSummary = z.object({
-  id: z.string(),
-  case_no: z.string().nullable(),
-  agent_id: z.string().nullable(),
-  status: z.string(),
-  started_at: z.number(),
-  ended_at: z.number().nullable(),
-  category: z.string().nullable(),
-  agency: z.string().nullable(),
-  legal_hold: z.boolean(),
-});
-const caseView = caseSummary
-  .extend({
-    end_reason: z.string().nullable(),
-    notes: z.string().nullable(),
-    revision: z.number().int(),
-    hold_reason: z.string().nullable(),
-    transcript: z.array(z.looseObject({ utterance_id: z.string(), text: z.string().nullable() })),
-    suggestions: z.array(z.looseObject({ utterance_id: z.string(), faq_ids: z.array(z.string()) })),
-    feedback: z.array(z.looseObject({ id: z.string(), action: z.string() })),
-    audio: z.array(z.looseObject({ segment_id: z.string(), format: z.string(), sha256: z.string() })),
-    history: z.array(z.looseObject({ revision: z.number(), item: z.string() })).optional(),
-  })
-  .describe('what this viewer may read of the case (docs/archive.md "who sees what")');
 const recorded = z.object({ case_id: z.string(), revision: z.number().int(), applied: z.boolean() });
 
 /** The case archive: end-of-call records, reading, search, audio, legal hold. */
@@ -94,7 +70,7 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (
       config: { roles: ['agent', 'supervisor', 'service'] },
       schema: {
         querystring: searchQuery,
-        response: { 200: z.object({ cases: z.array(caseSummary) }), ...errorResponses },
+        response: { 200: z.object({ cases: z.array(numberedCaseSummary) }), ...errorResponses },
       },
     },
     async (request) => {
@@ -104,20 +80,8 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (
         const id = await caseNumbers?.caseIdOf(q.q.trim());
         if (!id) return { cases: [] };
         const found = await archive.cases.get(id, viewer(request));
-        return {
-          cases: await numbered([
-            {
-              id: found.id,
-              agent_id: found.agent_id,
-              status: found.status,
-              started_at: found.started_at,
-              ended_at: found.ended_at,
-              category: found.category,
-              agency: found.agency,
-              legal_hold: found.legal_hold,
-            },
-          ]),
-        };
+        // The summary's fields of the view (parsing drops the rest).
+        return { cases: await numbered([caseSummary.parse(found)]) };
       }
       const cases = await archive.cases.search(
         {
@@ -139,7 +103,7 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (
     '/api/case/:id',
     {
       config: { roles: ['agent', 'supervisor', 'service'] },
-      schema: { params: idParams, response: { 200: caseView, ...errorResponses } },
+      schema: { params: idParams, response: { 200: numberedCaseView, ...errorResponses } },
     },
     async (request) => {
       const [view] = await numbered([
@@ -156,7 +120,7 @@ export const caseRoutes: FastifyPluginAsync<CaseRoutesOptions> = async (
       schema: {
         params: z.object({ id: z.string(), segment: z.string() }),
         response: {
-          200: z.string().describe('audio/wav or audio/ogg; `digest: sha-256=…`'),
+          200: binaryReply('audio/wav or audio/ogg; `digest: sha-256=…`'),
           ...errorResponses,
         },
       },

@@ -4,7 +4,8 @@ import { auditEntry, type AuditInput } from '../../store/index.js';
 import type { ConversationService } from '../../suggest/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError, unauthorized } from '../errors.js';
-import { agencyContact, agencyGuess, faqCandidate, tier } from './shapes.js';
+import { agencyContact, faqCandidate, urgentAlert } from '../../protocol/index.js';
+import { agencyGuess, tier } from './shapes.js';
 
 export interface ConversationRoutesOptions {
   conversations: ConversationService;
@@ -20,7 +21,7 @@ const createBody = z
 const queryBody = z.object({ conversation_id: z.string().min(1).max(128), text: z.string().max(2000) });
 const idParams = z.object({ id: z.string().min(1).max(128) });
 
-const answer = z.looseObject({
+const answer = z.object({
   answer: z.string(),
   faq_candidates: z.array(faqCandidate),
   tier,
@@ -29,12 +30,20 @@ const answer = z.looseObject({
   cited_faq_ids: z.array(z.string()),
   source: z.enum(['template', 'llm']),
   case_status: z.record(z.string(), z.unknown()).nullable(),
-  alerts: z.array(z.looseObject({ level: z.string(), category: z.string(), script: z.string() })),
+  alerts: z.array(urgentAlert),
   links: z.array(z.object({ label: z.string(), url: z.string() })),
 });
 const historyReply = z.object({
   conversation_id: z.string(),
-  turns: z.array(z.looseObject({ role: z.string(), text: z.string() })),
+  turns: z.array(
+    z.object({
+      role: z.enum(['user', 'assistant']),
+      text: z.string(),
+      tier: z.string().nullable(),
+      faq_ids: z.array(z.string()),
+      created_at: z.string(),
+    }),
+  ),
 });
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { exportEntries, type Actor, type KnowledgeService } from '../../knowledge/index.js';
+import { exportEntries, type Actor, type KbVersion, type KnowledgeService } from '../../knowledge/index.js';
 import { learnedVerdicts } from '../../protocol/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
 import { entryParam, kbParam } from './kb.js';
-import { kbChange } from './shapes.js';
+import { kbChange, kbPhrasing, vocabularyTerm as storedTerm } from './shapes.js';
 
 export interface KbContentRoutesOptions {
   knowledge: KnowledgeService;
@@ -18,20 +18,22 @@ const actorOf = (request: FastifyRequest): Actor => ({
 });
 
 const phrasingText = z.string().trim().min(2).max(200);
-const phrasing = z.looseObject({ text: z.string(), status: z.enum(['review', 'pending', 'approved']) });
-const phrasings = kbChange({ id: z.string(), phrasings: z.array(phrasing) });
+const phrasings = kbChange({ id: z.string(), phrasings: z.array(kbPhrasing) });
 const vocabularyTerm = z.object({
   colloquial: z.string().trim().min(2).max(40),
   official: z.array(z.string().trim().min(1).max(40)).min(1).max(10),
 });
-const terms = z.array(z.looseObject({ colloquial: z.string(), official: z.array(z.string()) }));
-const learnedPhrasing = z.looseObject({
+const terms = z.array(storedTerm);
+const learnedPhrasing = z.object({
   id: z.string(),
+  kb: z.string(),
   entry_id: z.string(),
   text: z.string(),
   adoptions: z.number().int(),
   rejections: z.number().int(),
-  status: z.string(),
+  status: z.enum(['pending', 'learned', 'removed']),
+  created_at: z.number(),
+  updated_at: z.number(),
 });
 const feedbackBody = z.object({
   text: z.string().trim().min(2).max(500),
@@ -83,7 +85,7 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
             kb: z.string(),
             id: z.string(),
             question: z.string(),
-            phrasings: z.array(phrasing),
+            phrasings: z.array(kbPhrasing),
           }),
           ...errorResponses,
         },
@@ -97,6 +99,17 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
     },
   );
 
+  /** Applies a change to an entry's similar questions; answers them as they now stand, and the new version. */
+  const changePhrasings = async (
+    request: FastifyRequest<{ Params: z.output<typeof entryParam> }>,
+    change: (kb: string, id: string, actor: Actor) => Promise<KbVersion>,
+  ) => {
+    const { kb, id } = request.params;
+    const version = await change(kb, id, actorOf(request));
+    return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
+  };
+  const phrasingChange = { params: entryParam, response: { 200: phrasings, ...errorResponses } };
+
   app.post(
     '/api/kb/:kb/entries/:id/phrasings',
     {
@@ -107,45 +120,32 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
         response: { 201: phrasings, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.addPhrasings(kb, id, request.body.texts, actorOf(request));
-      return reply.code(201).send({ kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version });
-    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await changePhrasings(request, (kb, id, actor) =>
+            knowledge.addPhrasings(kb, id, request.body.texts, actor),
+          ),
+        ),
   );
 
   app.delete(
     '/api/kb/:kb/entries/:id/phrasings',
-    {
-      ...editors,
-      schema: {
-        params: entryParam,
-        querystring: z.object({ text: phrasingText }),
-        response: { 200: phrasings, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.removePhrasing(kb, id, request.query.text, actorOf(request));
-      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-    },
+    { ...editors, schema: { ...phrasingChange, querystring: z.object({ text: phrasingText }) } },
+    async (request) =>
+      changePhrasings(request, (kb, id, actor) =>
+        knowledge.removePhrasing(kb, id, request.query.text, actor),
+      ),
   );
 
   app.post(
     '/api/kb/:kb/entries/:id/phrasings/approve',
-    {
-      ...editors,
-      schema: {
-        params: entryParam,
-        body: z.object({ text: phrasingText }),
-        response: { 200: phrasings, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const { kb, id } = request.params;
-      const version = await knowledge.approvePhrasing(kb, id, request.body.text, actorOf(request));
-      return { kb, id, phrasings: knowledge.entry(kb, id)?.phrasings ?? [], version };
-    },
+    { ...editors, schema: { ...phrasingChange, body: z.object({ text: phrasingText }) } },
+    async (request) =>
+      changePhrasings(request, (kb, id, actor) =>
+        knowledge.approvePhrasing(kb, id, request.body.text, actor),
+      ),
   );
 
   /** Similar questions waiting for an editor: marked for review after an edit, or pending. */
@@ -161,7 +161,7 @@ export const kbContentRoutes: FastifyPluginAsync<KbContentRoutesOptions> = async
             kb: z.string(),
             status: z.string(),
             entries: z.array(
-              z.object({ id: z.string(), question: z.string(), phrasings: z.array(phrasing) }),
+              z.object({ id: z.string(), question: z.string(), phrasings: z.array(kbPhrasing) }),
             ),
           }),
           ...errorResponses,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseColumnMap, type Actor, type KnowledgeService } from '../../knowledge/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 import { HttpError } from '../errors.js';
-import { agencyContact, agencyGuess, faqCandidate, faqEntry, kbChange, kbVersion, tier } from './shapes.js';
+import { agencyContact, faqCandidate } from '../../protocol/index.js';
+import { agencyGuess, faqEntry, kbChange, kbVersion, tier } from './shapes.js';
 
 export interface KbRoutesOptions {
   knowledge: KnowledgeService;

@@ -15,7 +15,14 @@ const loadBody = z.object({
   remote_model: z.string().optional(),
 });
 
-const versions = z.array(z.looseObject({ version: z.string(), engine: z.string() }));
+const versions = z.array(
+  z.object({
+    version: z.string(),
+    engine: z.string(),
+    role: z.enum(['active', 'candidate', 'standby']),
+    share: z.number().describe('share of new calls this version receives'),
+  }),
+);
 const versionsReply = z.object({ versions });
 const versionBody = z.object({ version: z.string().min(1) });
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { lineNormalizer, type TextStage } from '../../text/index.js';
+import { textEdit } from '../../protocol/index.js';
 import { errorResponses, type ZodTypeProvider } from '../contract.js';
 
 export interface TextRoutesOptions {
@@ -28,7 +29,14 @@ const normalizeBody = z
     message: 'give either text or lines',
   });
 
-const normalized = z.looseObject({ text: z.string(), edits: z.array(z.looseObject({ kind: z.string() })) });
+const normalized = z.object({
+  raw: z.string().optional().describe('absent when the text was redacted'),
+  text: z.string(),
+  edits: z.array(textEdit),
+  redactions: z.array(
+    z.object({ start: z.number().int(), end: z.number().int(), type: z.string(), label: z.string() }),
+  ),
+});
 const lexiconReply = z.object({ count: z.number().int(), terms: z.array(z.string()) });
 const readers = { roles: ['agent', 'supervisor', 'admin', 'service'] as const };
 

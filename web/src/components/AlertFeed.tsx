@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { playChime } from '../audio/chime.js';
 import { alertLevelLabel, formatClock, protocolLabel, urgencyCategoryLabel } from '../labels.js';
-import { actOnAlert, ApiError, type AlertItem, type AlertStep } from '../net/api.js';
+import type { AlertItem, AlertStep } from '../../../src/protocol/index.js';
+import { actOnAlert, ApiError } from '../net/api.js';
 
 interface Props {
   token: string;

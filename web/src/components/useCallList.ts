@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, listAlerts, listCalls, type AlertItem, type CallSummary } from '../net/api.js';
+import type { AlertItem, CallSummary } from '../../../src/protocol/index.js';
+import { ApiError, listAlerts, listCalls } from '../net/api.js';
 
 const POLL_MS = 2_000;
 

@@ -2,10 +2,12 @@
 import type {
   AgencyContact,
   AlertAction,
-  EmergencyProtocol,
+  AlertItem,
+  CallSummary,
   FaqCandidate,
+  NumberedCaseSummary,
+  NumberedCaseView,
   Tier,
-  UrgencyCategory,
 } from '../../../src/protocol/index.js';
 import { errorMessage } from '../labels.js';
 import type { Role } from './session.js';
@@ -90,43 +92,6 @@ export const setupNeeded = () => apiRequest<{ needed: boolean }>('/api/setup');
 export const createAdmin = (code: string, username: string, name: string, password: string) =>
   apiRequest<SignInResult>('/api/setup/admin', { body: { code, username, name, password } });
 
-export interface CallSummary {
-  case_id: string;
-  case_no: string | null;
-  /** False when no speech recognition runs for the call (speech events, no text). */
-  speech_to_text: boolean;
-  started_at: string | number;
-  agent_id: string | null;
-  agent_name?: string | null;
-  status: 'live' | 'ended';
-  last_utterance: string | null;
-  agency: string | null;
-  alert_level: 'warning' | 'critical' | null;
-}
-
-export interface AlertStep {
-  by: string | null;
-  by_name: string | null;
-  at: number;
-}
-
-export interface AlertItem {
-  case_id: string;
-  seq: number;
-  utterance_id: string;
-  level: 'warning' | 'critical';
-  category: UrgencyCategory;
-  protocol: EmergencyProtocol;
-  script: string;
-  reason: string;
-  text: string;
-  ts: number | string;
-  acknowledged_by_agent: AlertStep | null;
-  acknowledged_by_supervisor: AlertStep | null;
-  taken_over_by: AlertStep | null;
-  outcome: (AlertStep & { note: string }) | null;
-}
-
 export const listCalls = (token: string) => apiRequest<{ calls: CallSummary[] }>('/api/calls', { token });
 
 /** `POST /api/query`: the call assistant's engine over typed text (cards, reply script, hand-off). */
@@ -146,60 +111,6 @@ export const startConversation = (token: string) =>
 export const askKnowledge = (token: string, conversationId: string, text: string) =>
   apiRequest<KnowledgeAnswer>('/api/query', { token, body: { conversation_id: conversationId, text } });
 
-export interface ArchivedCaseSummary {
-  id: string;
-  case_no: string | null;
-  agent_id: string | null;
-  status: string;
-  started_at: number;
-  ended_at: number | null;
-  category: string | null;
-  agency: string | null;
-  legal_hold: boolean;
-}
-
-export interface ArchivedCase extends ArchivedCaseSummary {
-  end_reason: string | null;
-  notes: string | null;
-  revision: number;
-  transcript: Array<{
-    utterance_id: string;
-    speaker: string;
-    start_ms: number;
-    end_ms: number;
-    text: string | null;
-    verified: boolean;
-  }>;
-  suggestions: Array<{
-    utterance_id: string;
-    kb_version: number | null;
-    faq_ids: string[];
-    cited_faq_ids: string[];
-    reply_script: string;
-    tier: string | null;
-    source: string | null;
-    ts: number;
-  }>;
-  feedback: Array<{
-    id: string;
-    utterance_id: string | null;
-    action: string;
-    faq_id: string | null;
-    text: string | null;
-    by: string | null;
-    ts: number;
-  }>;
-  audio: Array<{
-    segment_id: string;
-    kind: string;
-    speaker: string | null;
-    start_ms: number;
-    end_ms: number;
-    format: string;
-    bytes: number;
-  }>;
-}
-
 export interface CaseQuery {
   from?: string;
   to?: string;
@@ -211,10 +122,10 @@ export interface CaseQuery {
 export function searchCases(token: string, query: CaseQuery) {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
-  return apiRequest<{ cases: ArchivedCaseSummary[] }>(`/api/cases?${params.toString()}`, { token });
+  return apiRequest<{ cases: NumberedCaseSummary[] }>(`/api/cases?${params.toString()}`, { token });
 }
 export const readCase = (token: string, id: string) =>
-  apiRequest<ArchivedCase>(`/api/case/${encodeURIComponent(id)}`, { token });
+  apiRequest<NumberedCaseView>(`/api/case/${encodeURIComponent(id)}`, { token });
 export const caseAudioUrl = (token: string, id: string, segment: string) =>
   apiBlobUrl(`/api/case/${encodeURIComponent(id)}/audio/${encodeURIComponent(segment)}`, token);
 /** One FAQ entry of the default knowledge base (the archive shows which answers a call got). */

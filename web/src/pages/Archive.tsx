@@ -5,16 +5,8 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, formatDuration, speakerLabel } from '../labels.js';
-import {
-  ApiError,
-  caseAudioUrl,
-  readCase,
-  readFaqEntry,
-  searchCases,
-  type ArchivedCase,
-  type ArchivedCaseSummary,
-  type CaseQuery,
-} from '../net/api.js';
+import { ApiError, caseAudioUrl, readCase, readFaqEntry, searchCases, type CaseQuery } from '../net/api.js';
+import type { NumberedCaseSummary, NumberedCaseView } from '../../../src/protocol/index.js';
 import type { UserSession } from '../net/session.js';
 import { ErrorLine } from '../components/ErrorLine.js';
 
@@ -42,8 +34,8 @@ const failure = (err: unknown) => (err instanceof ApiError ? err.message : error
 
 export function Archive({ session }: { session: UserSession }) {
   const [form, setForm] = useState({ from: '', to: '', agent: '', agency: '', q: '' });
-  const [cases, setCases] = useState<ArchivedCaseSummary[] | null>(null);
-  const [opened, setOpened] = useState<ArchivedCase | null>(null);
+  const [cases, setCases] = useState<NumberedCaseSummary[] | null>(null);
+  const [opened, setOpened] = useState<NumberedCaseView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const supervisor = session.user.role !== 'agent';
 
@@ -167,7 +159,7 @@ function CaseRecord({
   session,
   onBack,
 }: {
-  record: ArchivedCase;
+  record: NumberedCaseView;
   session: UserSession;
   onBack: () => void;
 }) {
