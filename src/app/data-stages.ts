@@ -2,7 +2,13 @@ import { resolvePaths, type Config, type Logger } from '../config/index.js';
 import type { Store, StorageHealth } from '../store/index.js';
 import { createTextNormalizer, type TextStage } from '../text/index.js';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.js';
-import { createArchive, createAuthService, type Archive, type AuthService } from '../cases/index.js';
+import {
+  createArchive,
+  createAuthService,
+  type Archive,
+  type AuthService,
+  type CaseClaims,
+} from '../cases/index.js';
 import { textFollowsKnowledge } from './text-follows-knowledge.js';
 import type { Teardown } from './teardown.js';
 
@@ -35,14 +41,18 @@ export async function buildDataStages(deps: {
   const { config, logger, store, health, owner, teardown } = deps;
   // Queries go through the text stage as transcripts do; KB changes are audited.
   const text = await createTextNormalizer({ config, logger });
+  // In a cluster, a call this node's crash cut off may have gone on elsewhere: the replay asks the
+  // case leases before it reopens or ends one.
+  const leases = owner && config.cluster.busUrl ? await recoveryLeases(config, store) : null;
   const archive = await createArchive({
     store,
     config,
     text,
     logger,
     ...(health ? { health } : {}),
+    ...(leases ? { claims: leases } : {}),
     recover: owner,
-  });
+  }).finally(() => leases?.close());
   // What this process appended to the audit log is checkpointed outside the database too.
   teardown.add(() =>
     archive.audit
@@ -65,4 +75,13 @@ export async function buildDataStages(deps: {
   teardown.add(textFollowsKnowledge({ config, text, knowledge, logger }));
   const auth = await createAuthService({ store, config, audit: archive.audit });
   return { store, text, archive, knowledge, auth };
+}
+
+/** This node's case leases, for the journal replay alone (the cluster stage takes its own later). */
+async function recoveryLeases(
+  config: Config,
+  store: Store,
+): Promise<CaseClaims & { close(): Promise<void> }> {
+  const { createCaseLeases, nodeIdFor } = await import('../cluster/index.js');
+  return createCaseLeases(store, nodeIdFor(config), config.cluster.leaseMs);
 }

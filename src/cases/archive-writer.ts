@@ -17,7 +17,7 @@ import { journalEntryFor } from './event-entries.js';
 import { createJournalWriter, type CallJournal } from './group-commit.js';
 import type { JournalEntry } from './journal.js';
 import { nodeJournalFiles, type JournalFileSystem } from './journal-files.js';
-import { recoverJournals } from './journal-recovery.js';
+import { recoverJournals, soleNodeClaims, type CaseClaims } from './journal-recovery.js';
 import { sweepOrphans, type OrphanReport } from './orphans.js';
 import type { Redactor } from './redaction.js';
 
@@ -26,7 +26,8 @@ export type { OrphanReport } from './orphans.js';
 export interface ArchiveWriter extends CallRecorder {
   /**
    * Replays journals of calls a killed process left behind (items, and the received audio not yet
-   * in a chunk); those calls become `interrupted`. Only the process holding the data-dir lock may.
+   * in a chunk); those calls become `interrupted` unless another node has continued them since.
+   * Only the process holding the data-dir lock may.
    */
   recover(): Promise<number>;
   /** Audio files no row refers to (a kill between file and row, a lost database): see OrphanReport. */
@@ -46,6 +47,8 @@ export interface ArchiveWriterDeps {
   health?: StorageHealth;
   /** The journals' file system; tests count fsyncs or fail writes through it. */
   files?: JournalFileSystem;
+  /** Which recovered calls this node may still reopen and end (a cluster's case leases); default all. */
+  claims?: CaseClaims;
 }
 
 interface LiveCall {
@@ -296,7 +299,16 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
       else await call.journal.remove();
     },
 
-    recover: () => recoverJournals({ cases, blobs, apply, logger, clock, journalDir }),
+    recover: () =>
+      recoverJournals({
+        cases,
+        claims: deps.claims ?? soleNodeClaims,
+        blobs,
+        apply,
+        logger,
+        clock,
+        journalDir,
+      }),
 
     sweepOrphans: () => sweepOrphans({ cases, blobs, audit, logger, clock }),
 

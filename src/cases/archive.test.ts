@@ -10,6 +10,9 @@ import type { Config } from '../config/index.js';
 import type { ServerEvent } from '../protocol/index.js';
 
 const DAY = 86_400_000;
+/** The id of a run's nth call chunk (`call-NNNN-<run>`). */
+const chunk = (n: number) =>
+  expect.stringMatching(new RegExp(`^call-${String(n).padStart(4, '0')}-[0-9a-f]{6}$`));
 
 describe.each(storeBackends())('archive on $name', (backend) => {
   let store: Store | undefined;
@@ -276,7 +279,7 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     expect(view.feedback).toMatchObject([{ action: 'adopted', faq_id: 'faq-12' }]);
     // The received audio never put in a chunk comes back from the audio journal.
     expect(view.audio).toMatchObject([
-      { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
+      { segment_id: chunk(0), kind: 'call', start_ms: 0, end_ms: 1000 },
       { segment_id: 'u1', kind: 'utterance' },
     ]);
     expect(readdirSync(journalDir)).toHaveLength(0);
@@ -319,13 +322,15 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       start_ms: 100,
       end_ms: 900,
     });
-    expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'live-2'))).toEqual(['call-0000.wav']);
+    expect(readdirSync(join(config.dataDir, 'audio', 'cases', 'live-2'))).toEqual([
+      expect.stringMatching(/^call-0000-[0-9a-f]{6}\.wav$/),
+    ]);
     fresh.recorder.callAudio('live-2', [new Int16Array(8000)]);
     await fresh.recorder.callEnded('live-2', 'end');
     expect(readdirSync(journalDir)).toHaveLength(0);
     expect((await fresh.cases.get('live-2', sup)).audio).toMatchObject([
-      { segment_id: 'call-0000', kind: 'call', start_ms: 0, end_ms: 1000 },
-      { segment_id: 'call-0001', kind: 'call', start_ms: 1000, end_ms: 1500 },
+      { segment_id: chunk(0), kind: 'call', start_ms: 0, end_ms: 1000 },
+      { segment_id: chunk(1), kind: 'call', start_ms: 1000, end_ms: 1500 },
     ]);
     // A call its client ended is archived evidence: a new stream under its id is refused, whoever asks.
     await expect(

@@ -11,6 +11,7 @@ import {
 } from '../store/index.js';
 import type { TextNormalizer } from '../text/index.js';
 import { createArchiveWriter, type ArchiveWriter } from './archive-writer.js';
+import type { CaseClaims } from './journal-recovery.js';
 import { createAuditTrail, type AuditTrail } from './audit-trail.js';
 import { createCaseService, type CaseService } from './case-service.js';
 import { privateConversations } from './conversations.js';
@@ -35,6 +36,8 @@ export interface ArchiveOptions {
    * holds the data-dir lock (the server), never a CLI command running beside it. Default true.
    */
   recover?: boolean;
+  /** For the replay: which cases this node may still reopen and end (a cluster's case leases). */
+  claims?: CaseClaims;
 }
 
 export interface Archive {
@@ -70,6 +73,7 @@ export async function createArchive(options: ArchiveOptions): Promise<Archive> {
     clock,
     journalDir: paths.journalDir,
     health,
+    claims: options.claims,
   });
   if (options.recover !== false) {
     await recorder.recover();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Whole-call audio is written at every utterance end (before `speech_end` reaches any client, so
  * an acknowledged utterance's audio is on disk) and at least this often during long speech.
@@ -6,7 +8,18 @@ const CALL_CHUNK_MS = 30_000;
 /** Received audio goes to the audio journal at least this often: the most a SIGKILL loses. */
 const AUDIO_JOURNAL_BATCH_MS = 1_000;
 
-/** One `call-NNNN` chunk: the call audio received since the previous one. */
+/**
+ * A call chunk's id: `call-NNNN-<run>`. The number keeps the chunks in order; the run tag (new for
+ * each run of the call and each recovery) keeps ids unique where the number cannot: a node resuming
+ * the call counts the chunks in the database, which lack the ones the node before it had stored but
+ * not yet recorded, and its recovery may add one later. Older archives have plain `call-NNNN`.
+ */
+export const callChunkId = (n: number, run: string): string => `call-${String(n).padStart(4, '0')}-${run}`;
+
+/** A fresh run tag for `callChunkId`. */
+export const newChunkRun = (): string => randomBytes(3).toString('hex');
+
+/** One call chunk (`callChunkId`): the call audio received since the previous one. */
 export interface CallChunk {
   segmentId: string;
   channels: Int16Array[];
@@ -28,6 +41,7 @@ export class CallAudioChunker {
   private pendingSamples = 0;
   private writtenSamples = 0;
   private chunk: number;
+  private readonly run = newChunkRun();
 
   constructor(
     readonly sampleRate: number,
@@ -73,7 +87,7 @@ export class CallAudioChunker {
     });
     const endSample = this.writtenSamples + n;
     const chunk: CallChunk = {
-      segmentId: `call-${String(this.chunk).padStart(4, '0')}`,
+      segmentId: callChunkId(this.chunk, this.run),
       channels,
       startMs: Math.round((this.writtenSamples / this.sampleRate) * 1000),
       endMs: Math.round((endSample / this.sampleRate) * 1000),

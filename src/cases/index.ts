@@ -3,6 +3,7 @@ export { createAuthService, type AuthService, type AuthServiceOptions, type Acto
 export type { PublicUser } from './auth-accounts.js';
 export type { PublicToken, SignIn } from './auth-tokens.js';
 export type { ArchiveWriter } from './archive-writer.js';
+export type { CaseClaims } from './journal-recovery.js';
 export type { CaseService } from './case-service.js';
 export type { Viewer } from './case-access.js';
 export type { RetentionService, PurgeReport, RetentionPolicy } from './retention.js';

@@ -4,6 +4,7 @@ import { writeWav } from '../audio/index.js';
 import type { BlobStore, CaseRepository } from '../store/index.js';
 import type { ApplyEntry } from './apply-entry.js';
 import { segmentBlobKey } from './blob-keys.js';
+import { callChunkId, newChunkRun } from './call-audio.js';
 import {
   audioJournalPath,
   leftoverJournals,
@@ -12,8 +13,24 @@ import {
   type JournalEntry,
 } from './journal.js';
 
+/**
+ * Who may write a case now. In a cluster, the case lease: a call cut off here may have been resumed
+ * on another node, which holds it or has ended it since. On its own, a node always may.
+ */
+export interface CaseClaims {
+  /** True when no other node holds the case; this node then holds it until `release`. */
+  claim(caseId: string): Promise<boolean>;
+  release(caseId: string): Promise<void>;
+}
+
+export const soleNodeClaims: CaseClaims = {
+  claim: () => Promise.resolve(true),
+  release: () => Promise.resolve(),
+};
+
 export interface JournalRecoveryDeps {
   cases: CaseRepository;
+  claims: CaseClaims;
   blobs: BlobStore;
   apply: ApplyEntry;
   logger: Logger;
@@ -23,23 +40,33 @@ export interface JournalRecoveryDeps {
 
 /**
  * Replays the journals a killed process left: every item (idempotently), then the received audio
- * not yet in a chunk as one more chunk; a call without an `end` item becomes `interrupted`.
- * Returns how many calls were recovered.
+ * not yet in a chunk as one more chunk; a call without an `end` item becomes `interrupted`. A call
+ * another node has continued since (it holds the case, or ended it) keeps its state: only what this
+ * node alone had (items, audio; their ids never collide with the other node's) is added, never the
+ * `start` that would reopen it nor an end over its own. Returns how many calls were recovered.
  */
 export async function recoverJournals(deps: JournalRecoveryDeps): Promise<number> {
-  const { apply, logger, clock, journalDir } = deps;
+  const { apply, claims, logger, clock, journalDir } = deps;
   const journals = leftoverJournals(journalDir);
   for (const { path, entries } of journals) {
-    for (const entry of entries) await apply(entry);
     const first = entries[0];
+    const claimed = first ? await claims.claim(first.caseId) : false;
+    const ours = first ? claimed && (await notEndedElsewhere(deps.cases, first.caseId, entries)) : false;
+    for (const entry of entries) if (ours || (entry.t !== 'start' && entry.t !== 'end')) await apply(entry);
     if (first?.t === 'start') await recoverAudio(deps, path, first, entries);
-    if (first && !entries.some((e) => e.t === 'end')) {
+    if (first && ours && !entries.some((e) => e.t === 'end')) {
       await apply({ t: 'end', caseId: first.caseId, reason: 'interrupted', at: clock() });
       logger.warn(
         { case_id: first.caseId, items: entries.length },
         'archive: recovered a call cut off by a crash',
       );
+    } else if (first && !ours) {
+      logger.warn(
+        { case_id: first.caseId, items: entries.length },
+        'archive: a call cut off by a crash went on on another node; added only what this node had',
+      );
     }
+    if (first && claimed) await claims.release(first.caseId);
     rmSync(path, { force: true });
     rmSync(audioJournalPath(path), { force: true });
   }
@@ -48,8 +75,22 @@ export async function recoverJournals(deps: JournalRecoveryDeps): Promise<number
 }
 
 /**
+ * A journal without an `end` whose case the database has ended: another node resumed the call and
+ * ended it (this node's own end is journaled before it reaches the database).
+ */
+async function notEndedElsewhere(
+  cases: CaseRepository,
+  caseId: string,
+  entries: readonly JournalEntry[],
+): Promise<boolean> {
+  if (entries.some((e) => e.t === 'end')) return true;
+  const row = await cases.getCase(caseId);
+  return !row || row.status === 'live';
+}
+
+/**
  * The received audio a killed process had not yet put in a chunk: the audio journal from where
- * the last chunk ended, stored as one more `call-NNNN` chunk.
+ * the last chunk ended, stored as one more call chunk (`callChunkId`, a run of its own).
  */
 async function recoverAudio(
   deps: JournalRecoveryDeps,
@@ -84,7 +125,7 @@ async function recoverAudio(
   const from = Math.max(covered, journal.startSample);
   // After every chunk of the case (earlier runs included), never over one.
   const stored = (await cases.listSegments(start.caseId)).filter((s) => s.kind === 'call').length;
-  const segmentId = `call-${String(stored).padStart(4, '0')}`;
+  const segmentId = callChunkId(stored, newChunkRun());
   const blob = await blobs.put(segmentBlobKey(start.caseId, segmentId, 'wav'), writeWav(perChannel, rate), {
     exclusive: true,
   });

@@ -147,11 +147,7 @@ export class CallEventLog {
       this.first = null;
     } else if (event.seq <= this.lastSeq) return;
     this.nextSeq = event.seq + 1;
-    this.first ??= event.ts;
-    this.buffer.push(event);
-    if (this.buffer.length > this.capacity) this.buffer.shift();
-    for (const tap of this.taps) tap(event);
-    for (const subscriber of this.subscribers) subscriber.deliver(event);
+    this.publish(event);
   }
 
   /** Hands every subscriber to `next` (the call now runs on this node), which sends what they lack. */

@@ -2,7 +2,7 @@ import type { AlertAction, FeedbackMessage, Principal, ServerEvent } from '../pr
 import type { CallOwnership } from './access.js';
 import { CallActivity } from './call-activity.js';
 import type { CallSummary } from './call-services.js';
-import type { CallDirectory } from './directory.js';
+import type { CallDirectory, CallEnvelope } from './directory.js';
 import { CallEventLog } from './event-log.js';
 
 /** What a follower (desktop, supervisor board) needs of a call, wherever it runs. */
@@ -37,6 +37,8 @@ export class RemoteCall implements FollowedCall {
   private started: ServerEvent | null = null;
   /** The last event was `closed`: with which reason, when. */
   private closed: { reason: string; at: number } | null = null;
+  /** The holder's events that came while the call's earlier ones were fetched from the bus. */
+  private waiting: CallEnvelope[] | null = null;
 
   constructor(
     readonly caseId: string,
@@ -50,6 +52,40 @@ export class RemoteCall implements FollowedCall {
       if (event.seq === 1) this.started = event;
       this.closed = event.type === 'closed' ? { reason: event.reason, at: event.ts } : null;
     });
+  }
+
+  /**
+   * An event from the node holding the call, relayed to this node's followers in the holder's
+   * order. The first one of a call already under way (this node started since) first brings the
+   * call's earlier events from the bus, so a follower here gets the whole call, not its tail.
+   */
+  receive(envelope: CallEnvelope): void {
+    this.ownership = envelope.ownership;
+    if (this.waiting) {
+      this.waiting.push(envelope);
+      return;
+    }
+    if (this.log.lastSeq === 0 && envelope.event.seq > 1) {
+      this.waiting = [envelope];
+      void this.catchUp();
+      return;
+    }
+    this.log.relay(envelope.event);
+  }
+
+  private async catchUp(): Promise<void> {
+    // Without the bus's history the call is followed from here on, as before it came.
+    const history = await this.directory.history(this.caseId).catch(() => []);
+    const run = history.slice(
+      Math.max(
+        0,
+        history.findLastIndex((e) => e.event.seq === 1),
+      ),
+    );
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    // What both hold is relayed once (the log drops a seq it has seen).
+    for (const { event } of [...run, ...waiting]) this.log.relay(event);
   }
 
   /** The call was closed for good on its node (a drain's `resume_elsewhere` is not an end). */

@@ -284,23 +284,25 @@ export class CallSessionManager {
     return session;
   }
 
-  private onRemoteEvent({ ownership, event }: CallEnvelope): void {
-    const caseId = event.case_id;
+  private onRemoteEvent(envelope: CallEnvelope): void {
+    const caseId = envelope.event.case_id;
     if (!caseId || this.calls.get(caseId)?.state === 'live') return;
     let mirror = this.remote.get(caseId);
     if (!mirror) {
       mirror = new RemoteCall(
         caseId,
-        ownership,
+        envelope.ownership,
         this.directory as CallDirectory,
         this.services.config.stream.replayBufferEvents,
       );
+      // Each alert step once, in the holder's order (with those caught up from the bus).
+      mirror.log.tap((event) => {
+        if (event.type === 'alert') this.recordAlert(event);
+        else if (event.type === 'alert_action') this.recordAlertAction(event);
+      });
       this.remote.set(caseId, mirror);
     }
-    mirror.ownership = ownership;
-    mirror.log.relay(event);
-    if (event.type === 'alert') this.recordAlert(event);
-    else if (event.type === 'alert_action') this.recordAlertAction(event);
+    mirror.receive(envelope);
     // A mirror nobody feeds any more (its call ended, or its node died and nobody resumed) goes.
     this.schedule(`remote:${caseId}`, () => this.remote.delete(caseId));
   }
