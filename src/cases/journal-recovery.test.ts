@@ -102,16 +102,22 @@ describe.each(storeBackends())('journal recovery of a call continued on another 
       end_ms: 500,
     });
 
-  it('A restarting after B ended the call leaves it ended, adding only what A alone had', async () => {
+  /** A drives the call and is killed: its lease lapses and B resumes the call. */
+  const killedOnAResumedOnB = async () => {
     const { open } = await setUp();
     const a = await open('a');
     holders.set(caseId, 'a');
     await runOn(a, 'a-u1', 2);
-    // A is killed: its lease lapses, B resumes the call, stores a chunk and ends it.
     holders.delete(caseId);
     const b = await open('b');
     holders.set(caseId, 'b');
     await runOn(b, 'b-u1', 3);
+    return { open, b };
+  };
+
+  it('A restarting after B ended the call leaves it ended, adding only what A alone had', async () => {
+    const { open, b } = await killedOnAResumedOnB();
+    // B stores a chunk and ends the call.
     await speechEnd(b, 4);
     await b.recorder.callEnded(caseId, 'end');
     holders.delete(caseId);
@@ -127,14 +133,7 @@ describe.each(storeBackends())('journal recovery of a call continued on another 
   });
 
   it('A restarting while B holds the call neither reopens nor ends it, and their chunks never collide', async () => {
-    const { open } = await setUp();
-    const a = await open('a');
-    holders.set(caseId, 'a');
-    await runOn(a, 'a-u1', 2);
-    holders.delete(caseId);
-    const b = await open('b');
-    holders.set(caseId, 'b');
-    await runOn(b, 'b-u1', 3);
+    const { open, b } = await killedOnAResumedOnB();
 
     // A's replay, while B drives the call: A's audio journal becomes a chunk; the case stays live.
     await open('a');
