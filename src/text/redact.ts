@@ -82,11 +82,6 @@ export class PublicData {
     this.readPending();
     return this.values.has(`${p.type}:${p.value}`);
   }
-
-  get size(): number {
-    this.readPending();
-    return this.values.size;
-  }
 }
 
 /**
