@@ -110,6 +110,8 @@ export type AlertStep = z.infer<typeof alertStep>;
 /** `GET /api/alerts`: an alert on the supervisor board, with what has been done about it. */
 export const alertRecord = z.object({
   case_id: z.string(),
+  /** What the agent's call bar shows (`1999-20261202-000123`); null before the call was numbered. */
+  case_no: z.string().nullable(),
   utterance_id: z.string(),
   seq: z.number().int(),
   ts: z.number(),

@@ -93,11 +93,16 @@ export class RemoteCall implements FollowedCall {
     return this.closed !== null && this.closed.reason !== 'resume_elsewhere';
   }
 
+  /** Readable number of the call, once its `started` has been seen. */
+  get caseNo(): string | null {
+    return this.started?.type === 'started' ? (this.started.case_no ?? null) : null;
+  }
+
   summary(): CallSummary {
     const ended = this.ended;
     return {
       case_id: this.caseId,
-      case_no: this.started?.type === 'started' ? (this.started.case_no ?? null) : null,
+      case_no: this.caseNo,
       speech_to_text: this.started?.type === 'started' ? this.started.asr !== null : false,
       started_at: new Date(this.log.firstTs ?? Date.now()).toISOString(),
       ended_at: ended && this.closed ? new Date(this.closed.at).toISOString() : null,

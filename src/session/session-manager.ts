@@ -24,6 +24,8 @@ export type AlertRecord = Pick<
   AlertEvent,
   'case_id' | 'utterance_id' | 'level' | 'category' | 'protocol' | 'script' | 'reason' | 'text' | 'ts' | 'seq'
 > & {
+  /** Readable number of the call, as the agent's call bar shows it. */
+  case_no: string | null;
   acknowledged_by_agent: AlertStep | null;
   acknowledged_by_supervisor: AlertStep | null;
   taken_over_by: AlertStep | null;
@@ -208,7 +210,7 @@ export class CallSessionManager {
     let first = true;
     session.log.tap((event) => {
       for (const observer of this.eventObservers) observer(event);
-      if (event.type === 'alert') this.recordAlert(event);
+      if (event.type === 'alert') this.recordAlert(event, session.caseNo);
       else if (event.type === 'alert_action') this.recordAlertAction(event);
       if (!this.directory) return;
       this.directory.publish({
@@ -289,18 +291,19 @@ export class CallSessionManager {
     if (!caseId || this.calls.get(caseId)?.state === 'live') return;
     let mirror = this.remote.get(caseId);
     if (!mirror) {
-      mirror = new RemoteCall(
+      const created = new RemoteCall(
         caseId,
         envelope.ownership,
         this.directory as CallDirectory,
         this.services.config.stream.replayBufferEvents,
       );
       // Each alert step once, in the holder's order (with those caught up from the bus).
-      mirror.log.tap((event) => {
-        if (event.type === 'alert') this.recordAlert(event);
+      created.log.tap((event) => {
+        if (event.type === 'alert') this.recordAlert(event, created.caseNo);
         else if (event.type === 'alert_action') this.recordAlertAction(event);
       });
-      this.remote.set(caseId, mirror);
+      this.remote.set(caseId, created);
+      mirror = created;
     }
     mirror.receive(envelope);
     // A mirror nobody feeds any more (its call ended, or its node died and nobody resumed) goes.
@@ -329,9 +332,10 @@ export class CallSessionManager {
       );
   }
 
-  private recordAlert(event: AlertEvent): void {
+  private recordAlert(event: AlertEvent, caseNo: string | null): void {
     const record: AlertRecord = {
       case_id: event.case_id,
+      case_no: caseNo,
       utterance_id: event.utterance_id,
       level: event.level,
       category: event.category,

@@ -86,7 +86,12 @@ describe.skipIf(missing !== null)(
       await signIn(agent, '王小明', 'agent');
       await agent.getByLabel('選擇錄音檔（WAV）').setInputFiles(join(sharedPaths.audioDir, RECORDING));
       await agent.getByRole('button', { name: '播放錄音作為來電' }).click();
-      const caseId = await agent.locator('.callbar .case-id strong').textContent({ timeout: 10_000 });
+      await expect
+        .poll(() => agent.locator('.call-status').textContent(), { timeout: 10_000 })
+        .toBe('通話中');
+      const caseId = (await agent.locator('.callbar .case-id').getAttribute('data-case-id')) ?? '';
+      const caseNo = (await agent.locator('.callbar .case-id strong').textContent()) ?? '';
+      expect(caseNo).toMatch(/^1999-\d{8}-\d{6}$/);
 
       // The agent: the alert is the first thing in the call view, with the line and the script.
       const banner = agent.locator('.alert-banner');
@@ -99,8 +104,9 @@ describe.skipIf(missing !== null)(
       expect(script).toContain('119');
       await screenshot(agent, 'alert-01-agent-banner');
 
-      // The supervisor: the alert arrives with a chime, open until someone picks it up.
-      const item = supervisor.locator('.alert-feed li.alert', { hasText: caseId ?? '' });
+      // The supervisor: the alert arrives with a chime, open until someone picks it up; it names
+      // the call by the number the agent sees.
+      const item = supervisor.locator('.alert-feed li.alert', { hasText: caseNo });
       await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
       expect(await item.getAttribute('class')).toContain('open');
       expect(await item.textContent()).toContain('消防救護 119');
@@ -126,7 +132,7 @@ describe.skipIf(missing !== null)(
         .toContain('處置結果：已轉接119，消防車出動');
       await screenshot(supervisor, 'alert-03-board-handled');
       await item.getByRole('button', { name: '接手並監看' }).click();
-      await expect.poll(() => supervisor.locator('.callbar .case-id strong').textContent()).toBe(caseId);
+      await expect.poll(() => supervisor.locator('.callbar .case-id strong').textContent()).toBe(caseNo);
       await screenshot(supervisor, 'alert-04-taken-over');
 
       // The case record has every step.
@@ -137,7 +143,7 @@ describe.skipIf(missing !== null)(
       await expect
         .poll(
           async () => {
-            const res = await fetch(`${app.url}/api/case/${encodeURIComponent(caseId ?? '')}`, {
+            const res = await fetch(`${app.url}/api/case/${encodeURIComponent(caseId)}`, {
               headers: { authorization: `Bearer ${token}` },
             });
             return res.ok ? JSON.stringify(await res.json()) : '';
@@ -146,7 +152,7 @@ describe.skipIf(missing !== null)(
         )
         .toContain('alert_take_over');
       const record = await (
-        await fetch(`${app.url}/api/case/${encodeURIComponent(caseId ?? '')}`, {
+        await fetch(`${app.url}/api/case/${encodeURIComponent(caseId)}`, {
           headers: { authorization: `Bearer ${token}` },
         })
       ).text();

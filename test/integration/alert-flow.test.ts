@@ -118,6 +118,7 @@ describe('an emergency on a call, from alert to outcome', () => {
       alerts: Array<Record<string, unknown>>;
     };
     expect(board.alerts.find((a) => a.seq === alert.seq)).toMatchObject({
+      case_no: expect.stringMatching(/^1999-\d{8}-\d{6}$/),
       category: 'fire_gas',
       protocol: '119',
       acknowledged_by_agent: { by: agent.user.id, by_name: '王小明' },

@@ -67,8 +67,8 @@ export function AlertFeed({ token, alerts, onWatch, onChanged }: Props) {
               >
                 <div>
                   <span className={`badge level-${a.level}`}>{alertLevelLabel[a.level]}</span>{' '}
-                  <strong>{urgencyCategoryLabel[a.category]}</strong>・{protocolLabel[a.protocol]}・案件{' '}
-                  {a.case_id}
+                  <strong>{urgencyCategoryLabel[a.category]}</strong>・{protocolLabel[a.protocol]}・案號{' '}
+                  {a.case_no ?? a.case_id}
                   <span className="at">{formatClock(a.ts)}</span>
                 </div>
                 <q>{a.text}</q>
@@ -92,7 +92,7 @@ export function AlertFeed({ token, alerts, onWatch, onChanged }: Props) {
                     接手並監看
                   </button>
                   <button type="button" className="quiet" onClick={() => onWatch(a.case_id)}>
-                    監看案件 {a.case_id}
+                    監看案件 {a.case_no ?? a.case_id}
                   </button>
                 </div>
                 <form
