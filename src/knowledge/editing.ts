@@ -3,6 +3,7 @@ import { KbRepositoryError, type KbRepository, type KbVersion } from '../store/i
 import { KnowledgeError } from './errors.js';
 import type { AgentLearning, FeedbackAction, LearnedPhrasing } from './learning.js';
 import { markStalePhrasings, newPhrasing, phrasingBasis, phrasingKey, withPhrasings } from './phrasings.js';
+import { withShippedPhrasings } from './seed.js';
 import type { LoadedKb } from './index-holder.js';
 import type { Actor, ImportOptions, ImportResult, KnowledgeAudit } from './service.js';
 import type { FaqEntry, Phrasing } from './types.js';
@@ -13,7 +14,7 @@ export interface KnowledgeEditing {
   importEntries(
     kb: string,
     entries: readonly FaqEntry[],
-    options?: Pick<ImportOptions, 'mode' | 'note'>,
+    options?: Pick<ImportOptions, 'mode' | 'note' | 'keepPhrasings'>,
     actor?: Actor,
   ): Promise<ImportResult>;
   rollback(kb: string, version: number, actor?: Actor): Promise<KbVersion>;
@@ -78,6 +79,17 @@ function checkEntry(entry: FaqEntry): FaqEntry {
   if (!entry.question?.trim())
     throw new KnowledgeError('invalid_entry', `entry "${entry.id}" needs a question`);
   return { ...entry, answer: entry.answer ?? '', agency: entry.agency ?? '', tags: entry.tags ?? [] };
+}
+
+/**
+ * An imported entry that brings no similar questions keeps those the KB has for it (marked for review
+ * where its question or answer changed), or else gets the shipped ones written for it: re-importing
+ * the city's updated FAQ file must not wipe them.
+ */
+function importedPhrasings(entry: FaqEntry, before: FaqEntry | undefined): FaqEntry {
+  if (entry.phrasings?.length) return entry;
+  if (before?.phrasings?.length) return markStalePhrasings({ ...entry, phrasings: before.phrasings });
+  return withShippedPhrasings(entry);
 }
 
 function checkPhrasingText(text: string): string {
@@ -187,10 +199,14 @@ export function createEditing(ctx: EditingContext): KnowledgeEditing {
       }
       const result = await serialize(kb, async () => {
         const started = performance.now();
-        let next = entries;
-        if (opts.mode === 'merge' && ctx.has(kb)) {
-          const merged = new Map(ctx.current(kb).byId);
-          for (const e of entries) merged.set(e.id, e);
+        const before = ctx.has(kb) ? ctx.current(kb).byId : undefined;
+        let next =
+          opts.keepPhrasings === false
+            ? entries
+            : entries.map((e) => importedPhrasings(e, before?.get(e.id)));
+        if (opts.mode === 'merge' && before) {
+          const merged = new Map(before);
+          for (const e of next) merged.set(e.id, e);
           next = [...merged.values()];
         }
         const committed = await commit(kb, next, {

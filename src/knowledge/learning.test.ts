@@ -138,7 +138,7 @@ describe('replaying adoptions on the Taipei KB', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-replay-'));
     const store = await openStore({ sqliteFile: join(dir, 'kb.db') });
     const k = await createKnowledgeService({ store, config: configFor(dir) });
-    await k.importEntries('default', bare);
+    await k.importEntries('default', bare, { keepPhrasings: false });
     const asked = picked.map((e) => ({ id: e.id, query: e.phrasings?.[1]?.text ?? '' }));
     const recall3 = () =>
       asked.filter((q) => k.search(q.query, { k: 3 }).results.some((r) => r.faq_id === q.id)).length /

@@ -90,38 +90,47 @@ export function applyPhrasingFile(
 /** The similar questions the product ships for the Taipei FAQ (data/taipei-faq). */
 export const BUNDLED_PHRASINGS = join(BUNDLED_DATA_DIR, 'taipei-faq', 'phrasings.jsonl');
 
-/**
- * The shipped similar questions of exactly these entries: only where an entry's question and answer
- * are the ones they were written for (so the city's own FAQ file, imported without our folder, gets
- * them; an edited entry or another KB's entry with the same id does not).
- */
-function bundledPhrasingsFor(entries: readonly FaqEntry[]): FaqEntry[] {
+/** Shipped similar questions by the hash of the question and answer they were written for. */
+let shippedByBasis: Map<string, string[]> | null = null;
+
+function shippedPhrasings(): Map<string, string[]> {
+  if (shippedByBasis) return shippedByBasis;
+  shippedByBasis = new Map();
   let shipped: ReturnType<typeof parsePhrasingFile>;
   try {
     shipped = parsePhrasingFile(readFileSync(BUNDLED_PHRASINGS, 'utf8'), BUNDLED_PHRASINGS);
   } catch {
-    return [...entries];
+    return shippedByBasis; // a build without the Taipei data ships none
   }
-  const byId = new Map(entries.map((e) => [e.id, e]));
-  const matching = new Map(
-    [...shipped].filter(([id, p]) => {
-      const entry = byId.get(id);
-      return entry !== undefined && p.writtenFor === phrasingBasis(entry);
-    }),
+  for (const { writtenFor, texts } of shipped.values())
+    if (writtenFor) shippedByBasis.set(writtenFor, [...(shippedByBasis.get(writtenFor) ?? []), ...texts]);
+  return shippedByBasis;
+}
+
+/**
+ * The entry with the shipped similar questions written for exactly its question and answer, found by
+ * their wording rather than the id, so the city's own FAQ file gets them however it is numbered or
+ * imported; an edited entry, or another KB's, gets none.
+ */
+export function withShippedPhrasings(entry: FaqEntry): FaqEntry {
+  const basis = phrasingBasis(entry);
+  const texts = shippedPhrasings().get(basis);
+  if (!texts) return entry;
+  return withPhrasings(
+    entry,
+    texts.map((text) => ({ text, source: 'authored', status: 'approved', written_for: basis })),
   );
-  return matching.size > 0 ? applyPhrasingFile(entries, matching) : [...entries];
 }
 
 /**
  * The entries of a seed file or folder, with the similar questions of any `*phrasings*.jsonl` beside
- * them; a seed with none of its own gets the shipped ones of the entries they were written for.
+ * them (an import adds the shipped ones to entries that have none).
  */
 export function readSeed(path: string): FaqEntry[] {
   const files = seedFiles(path);
   const entries: FaqEntry[] = [];
   for (const { file, options } of files.entries)
     entries.push(...parseEntries(readFileSync(file, 'utf8'), options));
-  if (files.phrasings.length === 0) return bundledPhrasingsFor(entries);
   let out = entries;
   for (const file of files.phrasings)
     out = applyPhrasingFile(out, parsePhrasingFile(readFileSync(file, 'utf8'), file));

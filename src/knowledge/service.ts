@@ -39,6 +39,11 @@ export interface ImportOptions extends ParseOptions {
   /** `replace` (default): the file is the KB's whole new content; `merge`: add/update only. */
   mode?: 'replace' | 'merge';
   note?: string;
+  /**
+   * True (default): entries without similar questions of their own keep the KB's, or get the
+   * shipped ones written for them; false: exactly the file's.
+   */
+  keepPhrasings?: boolean;
 }
 
 export interface ImportResult {

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPaths } from '../../test/shared.js';
@@ -89,22 +88,5 @@ describe('the shipped similar questions (data/taipei-faq/phrasings.jsonl)', () =
       }),
     );
     expect(close.map((p) => p.text)).toEqual([]);
-  });
-});
-
-describe('the city FAQ file imported on its own (without data/taipei-faq/phrasings.jsonl)', () => {
-  it('gets the shipped similar questions of the entries they were written for, not of edited ones', () => {
-    const lines = readFileSync(join(BUNDLED_DATA_DIR, 'taipei-faq', 'faq-2024.jsonl'), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim());
-    const edited = JSON.parse(lines[0] as string) as { id: string; answer: string };
-    edited.answer = `${edited.answer}（本答案已更新）`;
-    const file = join(mkdtempSync(join(tmpdir(), 'hotline-city-faq-')), 'faq.jsonl');
-    writeFileSync(file, [JSON.stringify(edited), ...lines.slice(1)].join('\n'));
-    const imported = new Map(readSeed(file).map((e) => [e.id, e]));
-    expect(imported.get(edited.id)?.phrasings ?? []).toEqual([]);
-    const unchanged = shipped.filter((e) => e.id !== edited.id && (e.phrasings?.length ?? 0) > 0);
-    expect(unchanged.length).toBeGreaterThan(4_000);
-    for (const e of unchanged) expect(imported.get(e.id)?.phrasings, e.id).toEqual(e.phrasings);
   });
 });

@@ -1,15 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, createLogger, BUNDLED_DATA_DIR } from '../../config/index.js';
-import {
-  createKnowledgeService,
-  parseEntries,
-  readSeed,
-  type FaqEntry,
-  type SearchResult,
-} from '../../knowledge/index.js';
+import { createKnowledgeService, readSeed, type SearchResult } from '../../knowledge/index.js';
 import { buildHardDevSet } from '../../knowledge/dev-set.js';
 import { goldExpander, scoreRankings, type EvalQuery } from '../../knowledge/evaluate.js';
 import { openStore } from '../../store/index.js';
@@ -17,14 +11,6 @@ import { createTextNormalizer } from '../../text/index.js';
 import { buildUrgencyDetector } from '../../suggest/urgency.js';
 import { scoreUrgency, summarizeUrgency, type UrgencyOutcome } from '../../suggest/urgency-eval.js';
 import { readUrgencySet } from '../../suggest/urgency-set.js';
-
-function readKb(path: string): FaqEntry[] {
-  // A folder (or a KB file with a *phrasings*.jsonl beside it in a folder) is read as the seed is.
-  if (statSync(path).isDirectory()) return readSeed(path);
-  return parseEntries(readFileSync(path, 'utf8'), {
-    format: extname(path).toLowerCase() === '.csv' ? 'csv' : 'jsonl',
-  });
-}
 
 function readQueries(file: string): EvalQuery[] {
   return readFileSync(file, 'utf8')
@@ -103,7 +89,8 @@ export function register(program: Command): void {
         replay?: string;
         json?: boolean;
       }) => {
-        const entries = readKb(opts.kb).map((e) => {
+        // Read as the seed is; imported as the server imports it (shipped similar questions included).
+        const entries = readSeed(opts.kb).map((e) => {
           if (opts.phrasings) return e;
           const { phrasings: _left, ...rest } = e;
           return rest;
@@ -117,7 +104,10 @@ export function register(program: Command): void {
           const logger = createLogger('warn', 'stderr');
           const text = await createTextNormalizer({ config, logger });
           const knowledge = await createKnowledgeService({ store, config, logger, text });
-          await knowledge.importEntries('eval', entries, { note: 'eval' });
+          await knowledge.importEntries('eval', entries, {
+            note: 'eval',
+            keepPhrasings: opts.phrasings,
+          });
           for (const q of opts.replay ? readQueries(opts.replay) : []) {
             const target = q.gold_ids[0];
             if (target)
@@ -249,7 +239,7 @@ export function register(program: Command): void {
               .filter((_, i) => i % every === 0)
               .map((q) => q.query)
           : [];
-        const set = buildHardDevSet(readKb(opts.kb), {
+        const set = buildHardDevSet(readSeed(opts.kb), {
           size: Number.parseInt(opts.size, 10) || 300,
           seed: Number.parseInt(opts.seed, 10) || 1999,
           outOfKb,

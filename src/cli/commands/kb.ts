@@ -56,6 +56,10 @@ export function register(program: Command): void {
     .option('--agency <agency>', 'agency for records without one (CSV default: file name without QA.csv)')
     .option('--merge', 'add and update only; keep entries the file does not mention')
     .option('--note <text>', 'note recorded with the version')
+    .option(
+      '--exact-phrasings',
+      "only the file's similar questions (default: entries without any keep theirs or get the shipped ones)",
+    )
     .option('--json', 'print JSON')
     .action(
       async (
@@ -67,6 +71,7 @@ export function register(program: Command): void {
           agency?: string;
           merge?: boolean;
           note?: string;
+          exactPhrasings?: boolean;
           json?: boolean;
         },
       ) => {
@@ -87,6 +92,7 @@ export function register(program: Command): void {
               ...(opts.map ? { map: parseColumnMap(opts.map) } : {}),
               ...(agency ? { agency } : {}),
               note: opts.note ?? `import ${basename(file)}`,
+              keepPhrasings: !opts.exactPhrasings,
             },
             actor,
           ),

@@ -174,10 +174,10 @@ describe('similar questions, vocabulary, learning and export over REST', () => {
   const json = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
   /** A new KB holding these entries (imported as JSONL). */
-  const kbWith = (kb: string, entries: Array<{ id: string; question: string; answer: string }>) =>
+  const kbWith = (kb: string, entries: Array<{ id: string; question: string; answer: string }>, query = '') =>
     app.inject({
       method: 'POST',
-      url: `/api/kb/${kb}/import`,
+      url: `/api/kb/${kb}/import${query}`,
       headers: { 'content-type': 'application/x-ndjson' },
       payload: entries.map((e) => JSON.stringify(e)).join('\n'),
     });
@@ -277,6 +277,21 @@ describe('similar questions, vocabulary, learning and export over REST', () => {
       action: 'maybe',
     });
     expect(invalid.statusCode).toBe(400);
+  });
+
+  it('keeps the similar questions of an entry when a file without them is imported again, unless asked for exactly the file', async () => {
+    const lamp = { id: 'l1', question: '路燈不亮要找誰？', answer: '請通報工務局公燈處。' };
+    await kbWith('again', [lamp]);
+    await json('POST', '/api/kb/again/entries/l1/phrasings', { texts: ['巷口那支燈晚上都黑黑的'] });
+    const texts = async () =>
+      ((await json('GET', '/api/kb/again/entries/l1')).json().phrasings ?? []).map(
+        (p: { text: string }) => p.text,
+      );
+    const second = { ...lamp, answer: '請通報工務局公燈處（02-27208889）。' };
+    expect((await kbWith('again', [lamp, { ...second, id: 'l2' }])).statusCode).toBe(201);
+    expect(await texts()).toEqual(['巷口那支燈晚上都黑黑的']);
+    expect((await kbWith('again', [lamp], '?phrasings=exact')).statusCode).toBe(201);
+    expect(await texts()).toEqual([]);
   });
 
   it('exports a KB with its similar questions in a form kb import reads back', async () => {

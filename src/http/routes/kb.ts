@@ -24,6 +24,8 @@ const importParams = z.object({
   agency: z.string().optional(),
   mode: z.enum(['replace', 'merge']).default('replace'),
   note: z.string().max(500).optional(),
+  /** `exact`: only the similar questions in the file; default: entries without any keep theirs or get the shipped ones. */
+  phrasings: z.enum(['keep', 'exact']).default('keep'),
 });
 
 const entryTier = tier.nullable().optional();
@@ -162,6 +164,7 @@ export const kbRoutes: FastifyPluginAsync<KbRoutesOptions> = async (fastify, opt
           ...(params.map ? { map: parseColumnMap(params.map) } : {}),
           ...(params.agency ? { agency: params.agency } : {}),
           ...(params.note ? { note: params.note } : {}),
+          keepPhrasings: params.phrasings === 'keep',
         },
         actorOf(request),
       );
