@@ -152,6 +152,8 @@ describe('what an alert says', () => {
     expect(detectUrgency('我真的不想活了，每天都好痛苦')?.protocol).toBe('1925');
     expect(detectUrgency('我現在站在頂樓的欄杆外面')?.protocol).toBe('119');
     expect(detectUrgency('我弟留了遺書說對不起大家，現在手機關機聯絡不到')?.protocol).toBe('110');
+    // Once the attempt has begun an ambulance comes first, even when the person is also out of reach.
+    expect(detectUrgency('我朋友傳了一張燒炭的照片給我 然後就關機了')?.protocol).toBe('119');
   });
 });
 
