@@ -66,7 +66,7 @@ export interface UrgencyDetector {
 /** Cues a partial may not use yet: this many characters at its end. */
 const PARTIAL_HOLDBACK = 2;
 /** How much longer than `min_chars` a partial must be before the classifier alone may alert on it. */
-const PARTIAL_EXTRA_CHARS = 4;
+const PARTIAL_EXTRA_CHARS = 6;
 /** A category needs at least one cue this strong; weaker cues only support it. */
 const MIN_CORE_WEIGHT = 2;
 /** Frames summing to this or less mark an ordinary call the classifier alone may not overrule. */
