@@ -35,10 +35,11 @@ export interface ModelOptions {
  * Checked by leaving each labelled set out in turn (`npm run eval:urgency-cv`): a stronger weight
  * decay (l2 1e-2) ranks held-out turns better (mean AUC 0.983 → 0.990) but flattens the
  * probabilities, and with the lexicon the product then caught fewer urgent turns at the same false
- * alarms; the weak decay stays.
+ * alarms; the weak decay stays. 120 epochs rather than 40: the classifier alone caught 0.835 of the
+ * held-out urgent turns instead of 0.79 at the same false alarms (0.3 % vs 0.4 %), training ≈ 0.5 s longer.
  */
 export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
-  epochs: 40,
+  epochs: 120,
   learningRate: 0.5,
   l2: 1e-4,
   minGram: 1,

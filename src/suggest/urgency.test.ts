@@ -97,6 +97,27 @@ describe('kinds of situations beyond the dev sets', () => {
   });
 });
 
+describe('intent said plainly inside an enquiry or a complaint', () => {
+  it('hears a first-person wish to die that the enquiry or complaint around it would otherwise cancel', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    expect(rulesOnly.detect('我真的不想活了 你們一直叫我去申請補助 申請什麼啦')?.category).toBe('suicide');
+    expect(detectUrgency('請問一下 如果有人不想再醒來要打哪支電话 其實就是我自己')?.category).toBe('suicide');
+  });
+
+  it('reads 爛到我不想活 and 跳樓大拍賣 as ordinary talk', () => {
+    expect(detectUrgency('這個網站爛到我真的不想活了 登入一直失敗')).toBeNull();
+    expect(detectUrgency('跳樓大拍賣的宣傳車每天都在巷子裡廣播')).toBeNull();
+  });
+
+  it('refers thinking of a high place to 1925 and self-harm still bleeding to 119', () => {
+    expect(detectUrgency('我每天晚上都在想從頂樓跳下去會不會比較不痛')?.protocol).toBe('1925');
+    expect(detectUrgency('我剛剛用刀片割手 壓著還是一直滲出來')).toMatchObject({
+      category: 'self_harm',
+      protocol: '119',
+    });
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
@@ -106,6 +127,17 @@ describe('urgency on partial transcripts', () => {
     const first = [...urgent].findIndex((_, i) => detectUrgency(urgent.slice(0, i + 1), { partial: true }));
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(urgent.length - 1);
+  });
+
+  it('keeps the classifier alone from alerting on a short prefix, however sure it is', () => {
+    const sure = createUrgencyDetector(readUrgencyLexicon(BUNDLED_URGENCY_LEXICON), {
+      model: { predict: () => ({ p: 0.99, category: 'suicide', top: [] }) },
+      ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+    });
+    const complaint = '這件事我已經陳情三次了';
+    expect(sure.detect(complaint, { partial: true })).toBeNull();
+    expect(sure.detect(complaint)?.category).toBe('suicide');
+    expect(sure.detect(`${complaint}都沒有人處理`, { partial: true })).not.toBeNull();
   });
 });
 
@@ -120,6 +152,8 @@ describe('what an alert says', () => {
     expect(detectUrgency('我真的不想活了，每天都好痛苦')?.protocol).toBe('1925');
     expect(detectUrgency('我現在站在頂樓的欄杆外面')?.protocol).toBe('119');
     expect(detectUrgency('我弟留了遺書說對不起大家，現在手機關機聯絡不到')?.protocol).toBe('110');
+    // Once the attempt has begun an ambulance comes first, even when the person is also out of reach.
+    expect(detectUrgency('我朋友傳了一張燒炭的照片給我 然後就關機了')?.protocol).toBe('119');
   });
 });
 

@@ -65,6 +65,8 @@ export interface UrgencyDetector {
 
 /** Cues a partial may not use yet: this many characters at its end. */
 const PARTIAL_HOLDBACK = 2;
+/** How much longer than `min_chars` a partial must be before the classifier alone may alert on it. */
+const PARTIAL_EXTRA_CHARS = 6;
 /** A category needs at least one cue this strong; weaker cues only support it. */
 const MIN_CORE_WEIGHT = 2;
 /** Frames summing to this or less mark an ordinary call the classifier alone may not overrule. */
@@ -160,8 +162,14 @@ export function createUrgencyDetector(
         model !== null &&
         [...normalized].length >= decision.minChars &&
         (model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
-      // A partial is still growing: the classifier alone waits for strong evidence there.
-      const sure = !options.partial || (model !== null && decision !== null && model.p >= decision.overrule);
+      // A partial is still growing: the classifier alone waits for strong evidence there, on more
+      // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it).
+      const sure =
+        !options.partial ||
+        (model !== null &&
+          decision !== null &&
+          model.p >= decision.overrule &&
+          [...normalized].length >= decision.minChars + PARTIAL_EXTRA_CHARS);
       const fires = byRules || (alone && sure);
       if (!fires) return null;
       // The lexicon names the category when it fired; otherwise the classifier's own guess does.
