@@ -20,7 +20,7 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: calls cut off by a dead n
   beforeAll(() => cluster.setUp(), 180_000);
   afterAll(() => cluster.tearDown(), 120_000);
 
-  it('a node restarted under another id while its claims still run: its cut-off call ends as interrupted once the claim lapses', async () => {
+  it('a node restarted under another id while its claims still run: its cut-off call ends as interrupted once the claim lapses, and can still be resumed', async () => {
     const b = nodes[1] as ServerProcess;
     // A long claim, so the node is back (under its new id) well before it lapses.
     const k = await node('k', { HOTLINE_CASE_LEASE_MS: '20000' });
@@ -44,6 +44,13 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: calls cut off by a dead n
       60_000,
     );
     expect(ended).toMatchObject({ status: 'interrupted', end_reason: 'interrupted' });
+
+    // Cut off, not closed: the client may still come back and finish the call on any node.
+    const lastSeq = caller.events.filter((e) => e.seq > 0).at(-1)?.seq ?? 0;
+    const back = await cluster.resumeOn(b, 'cut-1', lastSeq);
+    back.ws.send(JSON.stringify({ type: 'end' }));
+    await back.closed;
+    expect((await caseView(b, 'cut-1')).json).toMatchObject({ status: 'ended', end_reason: 'end' });
   }, 240_000);
 
   it('with a remote ASR version active everywhere, a call cut off by a kill -9 resumes on another node', async () => {
