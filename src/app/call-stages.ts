@@ -99,7 +99,14 @@ export async function buildCallStages(
   // Other nodes (docs/cluster.md): call events, case claims, KB and ASR model changes.
   const asrModels =
     asr && createAsrModelVersions({ registry: asr, config, logger, hotwords: () => text.hotwords() });
-  const cluster = await joinCluster({ config, logger, store, knowledge, asrModels });
+  const cluster = await joinCluster({
+    config,
+    logger,
+    store,
+    knowledge,
+    asrModels,
+    archive: leftOut.has('recorder') ? null : archive.recorder,
+  });
   teardown.add(() => cluster.close());
   const caseNumbers = await createCaseNumberRepository(store);
   const calls = new CallSessionManager(

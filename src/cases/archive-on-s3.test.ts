@@ -11,6 +11,7 @@ import { createJournalWriter } from './group-commit.js';
 import { countingJournalFiles } from './testing/counting-files.js';
 import { principal, segmentLine, silentLogger, toneWav } from './testing/fixtures.js';
 import { createRedactingTextDouble } from './testing/text-double.js';
+import type { CaseClaims } from './journal-recovery.js';
 
 const AUDIT_KEY = randomBytes(32).toString('base64');
 
@@ -24,10 +25,11 @@ describe('archive on an S3 bucket', () => {
     await s3.stop();
   });
 
-  /** A node: its own data dir, the shared database and bucket. */
-  const node = (store: Store, prefix: string) =>
+  /** A node: its own data dir, the shared database and bucket (and case claims, in a cluster). */
+  const node = (store: Store, prefix: string, claims?: CaseClaims) =>
     createArchive({
       store,
+      ...(claims ? { claims } : {}),
       config: loadConfig({
         // Every node of a cluster uses the same audit key.
         env: { ...s3.env(prefix), HOTLINE_AUDIT_KEY: AUDIT_KEY },
@@ -61,6 +63,43 @@ describe('archive on an S3 bucket', () => {
     expect(Buffer.from(served.data).equals(Buffer.from(wav))).toBe(true);
     // Node B's start found nothing orphaned in the shared bucket: the file has its row.
     expect(await s3.store(prefix).list('cases')).toEqual(['cases/case-s3/u1.wav']);
+    await store.close();
+  });
+
+  it("a node's start-up sweep leaves the chunks of a call another node holds alone, and takes them once its claim lapsed", async () => {
+    const store = await openStore({
+      sqliteFile: join(mkdtempSync(join(tmpdir(), 'hotline-s3-db-')), 'h.db'),
+    });
+    const prefix = `sweep-${process.pid}`;
+    // The case leases as the other nodes see them: node A holds the call until its claim lapses.
+    const heldByA = new Set<string>();
+    const claims: CaseClaims = {
+      claim: (caseId) => Promise.resolve(!heldByA.has(caseId)),
+      release: () => Promise.resolve(),
+    };
+    const a = await node(store, prefix);
+    await a.recorder.callStarted({
+      caseId: 'call-on-a',
+      startedAt: new Date(),
+      format: 'pcm_s16le',
+      sampleRate: 16_000,
+      channels: 1,
+      asrVersion: null,
+    });
+    heldByA.add('call-on-a');
+    // A chunk node A stored in the bucket a moment before its row (a live call does so at every utterance end).
+    const chunk = 'cases/call-on-a/call-0001-a1b2c3.wav';
+    await s3.store(prefix).put(chunk, toneWav(300), { exclusive: true });
+
+    await node(store, prefix, claims); // node B starts meanwhile
+    expect(await a.repository.listSegments('call-on-a')).toEqual([]);
+
+    // Node A was killed and its claim lapsed: the next node to start adopts what it left.
+    heldByA.delete('call-on-a');
+    await node(store, prefix, claims);
+    expect(
+      (await a.repository.listSegments('call-on-a')).map((s) => [s.segmentId, s.kind, s.blobKey]),
+    ).toEqual([['call-0001-a1b2c3', 'recovered', chunk]]);
     await store.close();
   });
 

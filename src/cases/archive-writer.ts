@@ -32,6 +32,13 @@ export interface ArchiveWriter extends CallRecorder {
   recover(): Promise<number>;
   /** Audio files no row refers to (a kill between file and row, a lost database): see OrphanReport. */
   sweepOrphans(): Promise<OrphanReport>;
+  /**
+   * A call cut off on a node that is gone, whose claim lapsed with nobody resuming it (the caller
+   * now holds the case's claim): its case, still `live` in the database, becomes `interrupted`, as
+   * that node's journal replay would have made it. Its owner may still start it again. False when
+   * there was nothing to end (not live, or live on this node).
+   */
+  endCutOffCall(caseId: string): Promise<boolean>;
   /** Resolves when every queued journal and database write has been made (tests, shutdown). */
   flush(): Promise<void>;
 }
@@ -310,7 +317,14 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         journalDir,
       }),
 
-    sweepOrphans: () => sweepOrphans({ cases, blobs, audit, logger, clock }),
+    sweepOrphans: () =>
+      sweepOrphans({ cases, blobs, audit, logger, clock, claims: deps.claims ?? soleNodeClaims }),
+
+    async endCutOffCall(caseId) {
+      if (live.has(caseId) || (await cases.getCase(caseId))?.status !== 'live') return false;
+      await apply({ t: 'end', caseId, reason: 'interrupted', at: clock() });
+      return true;
+    },
 
     async flush() {
       await journals.flush();

@@ -60,6 +60,11 @@ export async function recoverJournals(deps: JournalRecoveryDeps): Promise<number
         { case_id: first.caseId, items: entries.length },
         'archive: recovered a call cut off by a crash',
       );
+    } else if (first && !claimed) {
+      logger.warn(
+        { case_id: first.caseId, items: entries.length },
+        'archive: a call cut off by a crash is held by another node (or by this node under another id); added only what this node had, and its end is left to the holder or, once the claim lapses, to the cut-off call sweep',
+      );
     } else if (first && !ours) {
       logger.warn(
         { case_id: first.caseId, items: entries.length },

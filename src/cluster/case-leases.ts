@@ -11,6 +11,11 @@ export interface CaseLeases {
   release(caseId: string): Promise<void>;
   /** Cases this node holds now. */
   held(): string[];
+  /**
+   * Cases whose claim lapsed more than `graceMs` ago, whichever node held them: that node died
+   * (or was restarted under another id) and nobody has taken the case over since.
+   */
+  lapsed(graceMs: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -30,6 +35,7 @@ export async function createCaseLeases(
       },
       release: (caseId) => Promise.resolve(void mine.delete(caseId)),
       held: () => [...mine],
+      lapsed: () => Promise.resolve([]),
       close: () => Promise.resolve(),
     };
   }
@@ -83,6 +89,11 @@ export async function createCaseLeases(
       await sql`delete from case_leases where case_id = ${caseId} and node_id = ${nodeId}`.execute(db);
     },
     held: () => [...mine],
+    async lapsed(graceMs) {
+      const result = await sql<{ case_id: string }>`
+        select case_id from case_leases where expires_at < ${now() - graceMs} order by case_id`.execute(db);
+      return result.rows.map((r) => r.case_id).filter((id) => !mine.has(id));
+    },
     async close() {
       clearInterval(timer);
       await renewing;

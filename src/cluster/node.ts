@@ -5,6 +5,8 @@ import type { CallDirectory } from '../session/index.js';
 import type { Store } from '../store/index.js';
 import { createAsrModelLog } from './asr-model-log.js';
 import { createCallDirectory } from './call-directory.js';
+import { createCaseLeases } from './case-leases.js';
+import { sweepCutOffCalls, type CutOffCalls } from './cut-off-calls.js';
 import { asrModelChanges, knowledgeChanges, shareChanges } from './shared-changes.js';
 import { createEventBus, leasesFor, type EventBus } from './index.js';
 
@@ -29,11 +31,26 @@ export async function joinCluster(deps: {
   knowledge: Pick<KnowledgeService, 'onUpdated' | 'reload'>;
   /** This node's ASR versions; null when the engine is injected (tests). */
   asrModels: AsrModelVersions | null;
+  /** Ends calls cut off on nodes that are gone (the archive); null when calls are not archived. */
+  archive: CutOffCalls | null;
 }): Promise<ClusterNode> {
-  const { config, logger, store, knowledge, asrModels } = deps;
+  const { config, logger, store, knowledge, asrModels, archive } = deps;
   const bus = await createEventBus(config, logger);
   const leases = await leasesFor(bus, store, config);
-  const stops = [shareChanges(bus, logger, knowledgeChanges(knowledge))];
+  const stops: Array<() => unknown> = [shareChanges(bus, logger, knowledgeChanges(knowledge))];
+  if (bus.shared && archive) {
+    const { leaseMs } = config.cluster;
+    // Its own claims (`<node>:sweep`), so a resume here excludes it as one on another node would.
+    const sweepLeases = await createCaseLeases(store, `${bus.nodeId}:sweep`, leaseMs);
+    const stop = sweepCutOffCalls({
+      leases: sweepLeases,
+      archive,
+      logger,
+      everyMs: leaseMs,
+      graceMs: leaseMs,
+    });
+    stops.push(() => stop().then(() => sweepLeases.close()));
+  }
   if (bus.shared && asrModels) {
     const models = asrModelChanges(asrModels, await createAsrModelLog(store), logger);
     await models.catchUp();
@@ -44,7 +61,7 @@ export async function joinCluster(deps: {
     bus,
     directory: bus.shared ? createCallDirectory(bus, leases) : null,
     async close() {
-      for (const stop of stops) stop();
+      await Promise.all(stops.map((stop) => stop()));
       await leases.close();
       await bus.close();
     },

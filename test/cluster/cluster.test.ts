@@ -2,63 +2,23 @@
  * Several real server processes as one cluster: NATS (JetStream) at 127.0.0.1:4222 and one
  * PostgreSQL database. Each node has its own data dir; calls, claims and KB versions are shared.
  */
-import { mkdtempSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PG_URL } from '../../src/store/testing/backends.js';
-import { sharedPaths, repoRoot } from '../shared.js';
-import { createServer, get } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  api,
-  freePort,
-  launchServer,
-  startServer,
-  withoutHotlineSettings,
-  type ServerProcess,
-} from '../crash/server.js';
+import { repoRoot } from '../shared.js';
+import { get } from 'node:http';
+import { api, freePort, launchServer, withoutHotlineSettings, type ServerProcess } from '../crash/server.js';
+import { ADMIN, testCluster } from './fixture.js';
 import { callAudio, expectGapFree, hasVad, natsUp, open, pgUp, stream, until } from './harness.js';
-
-const ADMIN = 'cluster-test-admin-token-0123456789abcdef';
 
 if (!natsUp || !pgUp || !hasVad)
   console.warn('[cluster] skipped: needs NATS on 4222, PostgreSQL on 5432 and the shared VAD model');
 
 describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and PostgreSQL', () => {
-  const database = `hotline_cluster_${randomBytes(4).toString('hex')}`;
-  const prefix = `hc${randomBytes(4).toString('hex')}`;
-  const nodes: ServerProcess[] = [];
+  const cluster = testCluster();
+  const { nodes, node, settings, start, transcriber, wsUrl } = cluster;
   let ingress = '';
   let supervisor = '';
   const audio = hasVad ? callAudio() : Buffer.alloc(0);
-
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  const settings = (name: string) => ({
-    HOTLINE_DATA_DIR: mkdtempSync(join(tmpdir(), `hotline-cluster-${name}-`)),
-    HOTLINE_DB_URL: TEST_PG_URL.replace(/\/[^/]*$/, `/${database}`),
-    HOTLINE_BUS_URL: 'nats://127.0.0.1:4222',
-    HOTLINE_BUS_PREFIX: prefix,
-    HOTLINE_NODE_ID: name,
-    HOTLINE_CASE_LEASE_MS: '2000',
-    HOTLINE_ADMIN_TOKEN: ADMIN,
-    HOTLINE_AUDIT_KEY: 'cluster-test-audit-key-0123456789abcdef0123456789',
-    HOTLINE_VAD_MODEL: sharedPaths.vadModel,
-  });
-  /** Each node's settings: a node started again keeps its data dir (its journals) and its id. */
-  const nodeSettings = new Map<string, ReturnType<typeof settings>>();
-  const node = async (name: string) => {
-    const env = nodeSettings.get(name) ?? settings(name);
-    nodeSettings.set(name, env);
-    // Several servers loading the VAD at once on a shared CI machine start slowly.
-    const server = await startServer(env, undefined, 150_000);
-    nodes.push(server);
-    return server;
-  };
-  const wsUrl = (server: ServerProcess, path: string, token: string) =>
-    `ws://127.0.0.1:${server.port}${path}${path.includes('?') ? '&' : '?'}token=${token}`;
   const asrRoles = async (server: ServerProcess) =>
     Object.fromEntries(
       (
@@ -68,37 +28,13 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
         )
       ).json.versions.map((v) => [v.version, v.role]),
     );
-  const start = (caseId: string) =>
-    JSON.stringify({ type: 'start', case_id: caseId, format: 'pcm_s16le', sample_rate: 16000, channels: 1 });
-
-  // An OpenAI-compatible transcription server that hears nothing (for the ASR versions test).
-  const transcriber = {
-    url: '',
-    server: createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.setHeader('content-type', 'application/json').end('{"text":""}'));
-    }),
-  };
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => transcriber.server.listen(0, '127.0.0.1', resolve));
-    transcriber.url = `http://127.0.0.1:${(transcriber.server.address() as AddressInfo).port}/v1`;
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    const a = await node('a');
-    await node('b');
-    const token = async (role: string) =>
-      (await api<{ token: string }>(`${a.url}/api/tokens`, ADMIN, 'POST', { name: role, role })).json.token;
-    ingress = await token('ingress');
-    supervisor = await token('supervisor');
+    await cluster.setUp();
+    ({ ingress, supervisor } = cluster.tokens);
   }, 180_000);
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    transcriber.server.close();
-    await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
-    await admin.end();
-  }, 120_000);
+  afterAll(() => cluster.tearDown(), 120_000);
 
   it('a call streamed into node A is followed live on node B, in order and gap-free', async () => {
     const [a, b] = nodes as [ServerProcess, ServerProcess];
@@ -183,6 +119,32 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     expect(onB).toEqual(onA);
   }, 60_000);
 
+  it('ASR model versions changed on one node take effect on another, and on a node started later', async () => {
+    const a = nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null) as ServerProcess;
+    const b = await node('d');
+    // A remote engine needs no model files on either node; the later calls use it, so it answers.
+    for (const model of ['asr-v1', 'asr-v2']) {
+      const spec = { engine: 'remote', remote_url: transcriber.url, remote_model: model };
+      expect((await api(`${a.url}/api/models/asr`, ADMIN, 'POST', spec)).status).toBe(201);
+    }
+    const sameOnB = async (what: string) => {
+      const onA = await asrRoles(a);
+      await until(what, async () => JSON.stringify(await asrRoles(b)) === JSON.stringify(onA));
+      return onA;
+    };
+    expect(await sameOnB('both versions on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+    await api(`${a.url}/api/models/asr/activate`, ADMIN, 'POST', { version: 'asr-v2' });
+    expect(await sameOnB('v2 active on B')).toEqual({ 'asr-v1': 'standby', 'asr-v2': 'active' });
+    await api(`${a.url}/api/models/asr/candidate`, ADMIN, 'POST', { version: 'asr-v1', share: 0.2 });
+    expect(await sameOnB('v1 candidate on B')).toEqual({ 'asr-v1': 'candidate', 'asr-v2': 'active' });
+    const back = await api<{ active: string }>(`${a.url}/api/models/asr/rollback`, ADMIN, 'POST');
+    expect(back.json.active).toBe('asr-v1');
+    expect(await sameOnB('rolled back on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+    // A node that joins now replays the change log: the same versions, the same one active.
+    const later = await node('e');
+    expect(await asrRoles(later)).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
+  }, 400_000);
+
   it('a case live on one node is refused on another (two processes never drive one case)', async () => {
     const [a, b] = nodes as [ServerProcess, ServerProcess];
     const first = await open(wsUrl(a, '/api/stream/asr', ingress));
@@ -206,42 +168,7 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
   it('node A killed mid-call: the client resumes on node B with last_seq, same case, nothing acknowledged lost', async () => {
     const a = nodes[0] as ServerProcess;
     const b = nodes[1] as ServerProcess;
-    const caller = await open(wsUrl(a, '/api/stream/asr', ingress));
-    caller.ws.send(start('kill-1'));
-    const sent = await stream(
-      caller.ws,
-      audio,
-      0,
-      () => caller.events.filter((e) => e.type === 'speech_end').length >= 2,
-    );
-    const before = caller.events.filter((e) => e.seq > 0);
-    const lastSeq = before.at(-1)?.seq ?? 0;
-    await a.kill9();
-    caller.ws.terminate();
-
-    // The client retries until A's claim has lapsed (HOTLINE_CASE_LEASE_MS), then B continues the call.
-    const resumed = await until(
-      'resume on node B',
-      async () => {
-        const client = await open(wsUrl(b, '/api/stream/asr', ingress));
-        client.ws.send(JSON.stringify({ type: 'resume', case_id: 'kill-1', last_seq: lastSeq }));
-        const answer = await until('an answer', () =>
-          client.events.find((e) => e.type === 'error' || e.type === 'started'),
-        );
-        if (answer.type === 'started') return client;
-        expect(answer.code).toBe('case_in_use');
-        client.ws.close();
-        return null;
-      },
-      30_000,
-    );
-    await stream(resumed.ws, audio, sent, () => false);
-    resumed.ws.send(JSON.stringify({ type: 'end' }));
-    await resumed.closed;
-    const after = resumed.events.filter((e) => e.seq > 0);
-    expect(after[0]).toMatchObject({ type: 'started', resumed: true, seq: lastSeq + 1 });
-    expectGapFree([...before, ...after]);
-    expect(after.at(-1)).toMatchObject({ type: 'closed', reason: 'end' });
+    await cluster.expectResumedAfterKill(a, b, 'kill-1', audio);
 
     type CaseJson = {
       status: string;
@@ -284,16 +211,8 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     expect(closed?.reason).toBe('resume_elsewhere');
     await caller.closed;
     const lastSeq = caller.events.filter((e) => e.seq > 0).at(-1)?.seq ?? 0;
-    const moved = await until('resume on node C', async () => {
-      const client = await open(wsUrl(c, '/api/stream/asr', ingress));
-      client.ws.send(JSON.stringify({ type: 'resume', case_id: 'drain-1', last_seq: lastSeq }));
-      const answer = await until('an answer', () =>
-        client.events.find((e) => e.type === 'error' || e.type === 'started'),
-      );
-      if (answer.type === 'started') return client;
-      client.ws.close();
-      return null;
-    });
+    // No wait for a claim: the drained node gave its claims up.
+    const moved = await cluster.resumeOn(c, 'drain-1', lastSeq);
     moved.ws.send(JSON.stringify({ type: 'end' }));
     await moved.closed;
     expectGapFree([...caller.events, ...moved.events].filter((e) => e.seq > 0));
@@ -344,31 +263,4 @@ describe.skipIf(!natsUp || !pgUp || !hasVad)('cluster: nodes on NATS and Postgre
     await server.stop();
     expect(server.child.exitCode).toBe(0);
   }, 240_000);
-
-  // Last: with a version active, the nodes' later calls would use it.
-  it('ASR model versions changed on one node take effect on another, and on a node started later', async () => {
-    const a = nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null) as ServerProcess;
-    const b = await node('d');
-    // A remote engine needs no model files on either node; the later calls use it, so it answers.
-    for (const model of ['asr-v1', 'asr-v2']) {
-      const spec = { engine: 'remote', remote_url: transcriber.url, remote_model: model };
-      expect((await api(`${a.url}/api/models/asr`, ADMIN, 'POST', spec)).status).toBe(201);
-    }
-    const sameOnB = async (what: string) => {
-      const onA = await asrRoles(a);
-      await until(what, async () => JSON.stringify(await asrRoles(b)) === JSON.stringify(onA));
-      return onA;
-    };
-    expect(await sameOnB('both versions on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
-    await api(`${a.url}/api/models/asr/activate`, ADMIN, 'POST', { version: 'asr-v2' });
-    expect(await sameOnB('v2 active on B')).toEqual({ 'asr-v1': 'standby', 'asr-v2': 'active' });
-    await api(`${a.url}/api/models/asr/candidate`, ADMIN, 'POST', { version: 'asr-v1', share: 0.2 });
-    expect(await sameOnB('v1 candidate on B')).toEqual({ 'asr-v1': 'candidate', 'asr-v2': 'active' });
-    const back = await api<{ active: string }>(`${a.url}/api/models/asr/rollback`, ADMIN, 'POST');
-    expect(back.json.active).toBe('asr-v1');
-    expect(await sameOnB('rolled back on B')).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
-    // A node that joins now replays the change log: the same versions, the same one active.
-    const later = await node('e');
-    expect(await asrRoles(later)).toEqual({ 'asr-v1': 'active', 'asr-v2': 'standby' });
-  }, 400_000);
 });
