@@ -89,12 +89,13 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
   };
 
   const commitCall = async (call: OpenCall, batch: Queued[]): Promise<void> => {
+    let lines: Array<JournalEntry | undefined>;
     try {
       if (call.failure) throw call.failure;
       const stored = await Promise.all(
         batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
       );
-      const lines = batch.map(({ op }, i) => {
+      lines = batch.map(({ op }, i) => {
         if (op.kind === 'entry') return op.entry;
         if (op.kind === 'audio') return op.line(stored[i] as StoredBlob);
         return undefined;
@@ -104,14 +105,28 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
         await call.items.append(Buffer.from(text));
         await call.items.sync();
       }
-      for (const { op } of batch) {
-        if (op.kind === 'pcm') await call.pcm.append(op.data);
-        else if (op.kind === 'pcm-reset') await call.pcm.rewrite(audioJournalHeader(op.startSample));
-      }
-      batch.forEach((item, i) => item.resolve(lines[i]));
     } catch (err) {
       const failure = fail(call, err);
       for (const item of batch) item.reject(failure);
+      return;
+    }
+    // Lines and audio files are durable: acknowledge them now. The audio journal is not fsynced and
+    // acknowledges nothing, so nothing waits for it (the call's next batch does: it keeps order).
+    const pcm: Queued[] = [];
+    batch.forEach((item, i) => {
+      if (item.op.kind === 'pcm' || item.op.kind === 'pcm-reset') pcm.push(item);
+      else item.resolve(lines[i]);
+    });
+    try {
+      for (const item of pcm) {
+        const { op } = item;
+        if (op.kind === 'pcm') await call.pcm.append(op.data);
+        else if (op.kind === 'pcm-reset') await call.pcm.rewrite(audioJournalHeader(op.startSample));
+        item.resolve(undefined);
+      }
+    } catch (err) {
+      const failure = fail(call, err);
+      for (const item of pcm) item.reject(failure);
     }
   };
 
