@@ -9,7 +9,7 @@ import {
   rmSync,
   readdirSync,
 } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface StoredBlob {
@@ -113,9 +113,10 @@ export function createFsBlobStore(root: string): BlobStore {
             throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
           throw err;
         }
-        // A temp name left by a crash here is swept at the next start.
-        const unlinked = options.exclusive ? rm(tmp, { force: true }) : null;
-        await Promise.all([folder.sync(), closed, unlinked]);
+        // The linked file is durable without its temp name gone: nothing waits for that (one left
+        // by a crash is swept at the next start).
+        if (options.exclusive) unlink(tmp).catch(() => undefined);
+        await Promise.all([folder.sync(), closed]);
       } finally {
         folder.release();
       }
