@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -63,7 +64,12 @@ export function assertBlobKey(key: string): void {
     throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
 }
 
-/** Blobs as files under `root` (`<dataDir>/audio`): write to a temp file, fsync, rename, fsync the folder. */
+const SYNC_WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_SYNC;
+
+/**
+ * Blobs as files under `root` (`<dataDir>/audio`): write a temp file synchronously, rename it (link it:
+ * exclusive), fsync the folder.
+ */
 export function createFsBlobStore(root: string): BlobStore {
   const base = resolve(root);
   mkdirSync(base, { recursive: true });
@@ -87,9 +93,9 @@ export function createFsBlobStore(root: string): BlobStore {
 
   return {
     // Every step waits for the one before on the thread pool, and its result for a turn of a busy
-    // event loop: the folder is opened while the file is written, the file closed and the temp name
-    // removed while the folder syncs, and an exclusive put links (fails if the key exists) instead
-    // of checking first.
+    // event loop: the file is written synchronously (no separate fsync), the folder opened while it
+    // is, the file closed while the folder syncs, and an exclusive put links (fails if the key
+    // exists) instead of checking first.
     async put(key, data, options = {}) {
       const path = pathOf(key);
       const dir = dirname(path);
@@ -100,9 +106,10 @@ export function createFsBlobStore(root: string): BlobStore {
       let closed: Promise<void> | null = null;
       try {
         try {
-          file = await open(tmp, 'w');
+          // O_SYNC: the write returns once the data is on disk, as a write then an fsync would.
+          file = await open(tmp, SYNC_WRITE);
           await file.writeFile(data);
-          await file.sync();
+          if (!constants.O_SYNC) await file.sync(); // a platform without O_SYNC
           closed = file.close();
           await (options.exclusive ? link(tmp, path) : rename(tmp, path));
         } catch (err) {
