@@ -169,7 +169,7 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
     async open(caseId) {
       await files.mkdir(dir);
       const path = journalPath(dir, caseId);
-      const items = await files.open(path);
+      const items = await files.open(path, { durable: true });
       let pcm: JournalFile;
       try {
         pcm = await files.open(audioJournalPath(path));
