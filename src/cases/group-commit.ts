@@ -71,7 +71,8 @@ interface OpenCall {
  * Group commit: a call's items queued during one event-loop turn form a batch, written off the loop
  * while its next batch collects; calls commit independently (a slow disk write of one call does not
  * hold up another's). Per call and batch: audio files first (each fsynced by the blob store, all at
- * once), then every journal line in one write and **one fsync**; the batch is acknowledged then, and
+ * once), then every journal line in **one durable write** (the item journal is opened with O_DSYNC;
+ * its `sync` then has nothing left to do); the batch is acknowledged then, and
  * its audio journal writes follow before the next batch.
  */
 export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
