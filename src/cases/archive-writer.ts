@@ -10,7 +10,7 @@ import {
 import { writeWav } from '../audio/index.js';
 import type { AuditRepository, BlobStore, CaseRepository, StorageHealth } from '../store/index.js';
 import { createEntryApplier } from './apply-entry.js';
-import { segmentBlobKey } from './blob-keys.js';
+import { caseBlobFolder, segmentBlobKey } from './blob-keys.js';
 import { admitCall, storageRefusal } from './call-admission.js';
 import { CallAudioChunker } from './call-audio.js';
 import { journalEntryFor } from './event-entries.js';
@@ -224,7 +224,8 @@ export function createArchiveWriter(deps: ArchiveWriterDeps): ArchiveWriter {
         channels: info.channels,
       };
       try {
-        await journal.entry(entry);
+        // The audio folder now, not at the first `speech_end`, which waits for its files.
+        await Promise.all([journal.entry(entry), blobs.makeFolder(caseBlobFolder(info.caseId))]);
         // `started` acknowledges the case row itself: wait for it.
         await apply(entry);
       } catch (err) {

@@ -9,5 +9,8 @@ export function blobKeyPart(id: string): string {
     : `h-${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
+/** The folder of a case's audio files. */
+export const caseBlobFolder = (caseId: string): string => `cases/${blobKeyPart(caseId)}`;
+
 export const segmentBlobKey = (caseId: string, segmentId: string, format: 'wav' | 'opus'): string =>
-  `cases/${blobKeyPart(caseId)}/${blobKeyPart(segmentId)}.${format === 'wav' ? 'wav' : 'opus'}`;
+  `${caseBlobFolder(caseId)}/${blobKeyPart(segmentId)}.${format === 'wav' ? 'wav' : 'opus'}`;

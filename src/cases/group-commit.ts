@@ -71,7 +71,9 @@ interface OpenCall {
  * Group commit: a call's items queued during one event-loop turn form a batch, written off the loop
  * while its next batch collects; calls commit independently (a slow disk write of one call does not
  * hold up another's). Per call and batch: audio files first (each fsynced by the blob store, all at
- * once), then every journal line in one write and **one fsync**, then the audio journal.
+ * once), then every journal line in **one durable write** (the item journal is opened with O_DSYNC;
+ * its `sync` then has nothing left to do); the batch is acknowledged then, and
+ * its audio journal writes follow before the next batch.
  */
 export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
   const { dir, files, blobs } = deps;
@@ -89,12 +91,13 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
   };
 
   const commitCall = async (call: OpenCall, batch: Queued[]): Promise<void> => {
+    let lines: Array<JournalEntry | undefined>;
     try {
       if (call.failure) throw call.failure;
       const stored = await Promise.all(
         batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
       );
-      const lines = batch.map(({ op }, i) => {
+      lines = batch.map(({ op }, i) => {
         if (op.kind === 'entry') return op.entry;
         if (op.kind === 'audio') return op.line(stored[i] as StoredBlob);
         return undefined;
@@ -104,14 +107,28 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
         await call.items.append(Buffer.from(text));
         await call.items.sync();
       }
-      for (const { op } of batch) {
-        if (op.kind === 'pcm') await call.pcm.append(op.data);
-        else if (op.kind === 'pcm-reset') await call.pcm.rewrite(audioJournalHeader(op.startSample));
-      }
-      batch.forEach((item, i) => item.resolve(lines[i]));
     } catch (err) {
       const failure = fail(call, err);
       for (const item of batch) item.reject(failure);
+      return;
+    }
+    // Lines and audio files are durable: acknowledge them now. The audio journal is not fsynced and
+    // acknowledges nothing, so nothing waits for it (the call's next batch does: it keeps order).
+    const pcm: Queued[] = [];
+    batch.forEach((item, i) => {
+      if (item.op.kind === 'pcm' || item.op.kind === 'pcm-reset') pcm.push(item);
+      else item.resolve(lines[i]);
+    });
+    try {
+      for (const item of pcm) {
+        const { op } = item;
+        if (op.kind === 'pcm') await call.pcm.append(op.data);
+        else if (op.kind === 'pcm-reset') await call.pcm.rewrite(audioJournalHeader(op.startSample));
+        item.resolve(undefined);
+      }
+    } catch (err) {
+      const failure = fail(call, err);
+      for (const item of pcm) item.reject(failure);
     }
   };
 
@@ -153,7 +170,7 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
     async open(caseId) {
       await files.mkdir(dir);
       const path = journalPath(dir, caseId);
-      const items = await files.open(path);
+      const items = await files.open(path, { durable: true });
       let pcm: JournalFile;
       try {
         pcm = await files.open(audioJournalPath(path));

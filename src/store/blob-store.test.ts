@@ -72,6 +72,21 @@ describe('filesystem blob store', () => {
     expect(readdirSync(join(dir, 'cases/c1'))).toEqual(['u1.wav']);
   });
 
+  it('writes files put at once into one folder and refuses a key taken meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotline-blobs-'));
+    const blobs = createFsBlobStore(dir);
+    await blobs.makeFolder('cases/c9');
+    expect(readdirSync(join(dir, 'cases/c9'))).toEqual([]);
+    const puts = await Promise.allSettled([
+      blobs.put('cases/c9/u1.wav', new Uint8Array([1]), { exclusive: true }),
+      blobs.put('cases/c9/call-0000.wav', new Uint8Array(64_000).fill(7), { exclusive: true }),
+      blobs.put('cases/c9/u1.wav', new Uint8Array([2]), { exclusive: true }),
+    ]);
+    expect(puts.map((p) => p.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(await blobs.list('cases/c9')).toEqual(['cases/c9/call-0000.wav', 'cases/c9/u1.wav']);
+    expect(Array.from((await blobs.get('cases/c9/u1.wav')) ?? [])).toEqual([1]);
+  });
+
   it('sweeps temp files a killed writer left behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotline-blobs-'));
     mkdirSync(join(dir, 'cases'), { recursive: true });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -9,7 +10,7 @@ import {
   rmSync,
   readdirSync,
 } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface StoredBlob {
@@ -29,6 +30,11 @@ export interface BlobStore {
    * audio is evidence.
    */
   put(key: string, data: Uint8Array, options?: { exclusive?: boolean }): Promise<StoredBlob>;
+  /**
+   * Makes the folder `prefix` (`cases/c-1`) ahead of its first put, so that put does not pay for it
+   * (a live call's first utterance waits for its audio file). Nothing where folders do not exist.
+   */
+  makeFolder(prefix: string): Promise<void>;
   /** The bytes, or null when absent. Throws `blob_corrupt` when a checksum is given and differs. */
   get(key: string, expectedSha256?: string): Promise<Uint8Array | null>;
   exists(key: string): Promise<boolean>;
@@ -58,7 +64,12 @@ export function assertBlobKey(key: string): void {
     throw new BlobError('invalid_blob_key', `invalid blob key ${JSON.stringify(key)}`);
 }
 
-/** Blobs as files under `root` (`<dataDir>/audio`): write to a temp file, fsync, rename, fsync the folder. */
+const SYNC_WRITE = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_SYNC;
+
+/**
+ * Blobs as files under `root` (`<dataDir>/audio`): write a temp file synchronously, rename it (link it:
+ * exclusive), fsync the folder.
+ */
 export function createFsBlobStore(root: string): BlobStore {
   const base = resolve(root);
   mkdirSync(base, { recursive: true });
@@ -73,36 +84,52 @@ export function createFsBlobStore(root: string): BlobStore {
   };
   // Folders known to exist (a call's folder is made once, not at every put); forgotten when one is pruned.
   const made = new Set<string>();
-  const syncs = new DirSyncs();
+  const folders = new FolderSyncs();
+  const makeDir = async (dir: string): Promise<void> => {
+    if (made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
 
   return {
+    // Every step waits for the one before on the thread pool, and its result for a turn of a busy
+    // event loop: the file is written synchronously (no separate fsync), the folder opened while it
+    // is, the file closed while the folder syncs, and an exclusive put links (fails if the key
+    // exists) instead of checking first.
     async put(key, data, options = {}) {
       const path = pathOf(key);
       const dir = dirname(path);
-      if (options.exclusive && (await exists(path)))
-        throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
-      if (!made.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        made.add(dir);
-      }
+      await makeDir(dir);
       const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      const folder = folders.hold(dir);
+      let file: FileHandle | null = null;
+      let closed: Promise<void> | null = null;
       try {
-        const file = await open(tmp, 'w');
         try {
+          // O_SYNC: the write returns once the data is on disk, as a write then an fsync would.
+          file = await open(tmp, SYNC_WRITE);
           await file.writeFile(data);
-          await file.sync();
-        } finally {
-          await file.close();
+          if (!constants.O_SYNC) await file.sync(); // a platform without O_SYNC
+          closed = file.close();
+          await (options.exclusive ? link(tmp, path) : rename(tmp, path));
+        } catch (err) {
+          await (closed ?? file?.close())?.catch(() => undefined);
+          // A full disk must not also leave half a file behind.
+          await rm(tmp, { force: true });
+          if (options.exclusive && (err as NodeJS.ErrnoException).code === 'EEXIST')
+            throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
+          throw err;
         }
-        await rename(tmp, path);
-      } catch (err) {
-        // A full disk must not also leave half a file behind.
-        await rm(tmp, { force: true });
-        throw err;
+        // The linked file is durable without its temp name gone: nothing waits for that (one left
+        // by a crash is swept at the next start).
+        if (options.exclusive) unlink(tmp).catch(() => undefined);
+        await Promise.all([folder.sync(), closed]);
+      } finally {
+        folder.release();
       }
-      await syncs.sync(dir);
       return { key, sha256: sha256Hex(data), bytes: data.byteLength };
     },
+    makeFolder: (prefix) => makeDir(pathOf(prefix)),
     async get(key, expectedSha256) {
       let data: Buffer;
       try {
@@ -165,52 +192,76 @@ function pruneEmptyDirs(dir: string, root: string): void {
   syncDir(existsSync(current) ? current : root);
 }
 
-const exists = (path: string): Promise<boolean> =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-/**
- * Folder fsyncs shared by the puts that need them: a put's rename is durable once a sync of its
- * folder *started after* the rename has finished, so while one runs, every put that renamed meanwhile
- * waits for the one queued behind it — a batch of a call's files costs two folder syncs, not one each.
- */
-class DirSyncs {
-  private readonly folders = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
-
-  sync(dir: string): Promise<void> {
-    const folder = this.folders.get(dir);
-    if (!folder) return this.run(dir);
-    folder.queued ??= folder.running.then(() => this.run(dir));
-    return folder.queued;
-  }
-
-  private run(dir: string): Promise<void> {
-    const running = syncDirAsync(dir).finally(() => {
-      const folder = this.folders.get(dir);
-      if (folder?.running !== running) return;
-      if (folder.queued) folder.running = folder.queued;
-      else this.folders.delete(dir);
-      folder.queued = null;
-    });
-    const folder = this.folders.get(dir);
-    if (folder) folder.running = running;
-    else this.folders.set(dir, { running, queued: null });
-    return running;
-  }
+interface HeldFolder {
+  /** Resolves once a sync of the folder started after this call has finished. */
+  sync(): Promise<void>;
+  release(): void;
 }
 
-async function syncDirAsync(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+interface OpenFolder {
+  /** Null where a folder cannot be opened or synced (some platforms): the rename is still atomic. */
+  handle: Promise<FileHandle | null>;
+  users: number;
+  /** Holders that renamed their file and wait for the next sync. */
+  waiting: number;
+  next: { done: Promise<void>; start(): void } | null;
+  running: Promise<void>;
+}
+
+/**
+ * Folder fsyncs shared by the puts that need them. A put's rename is durable once a sync of its
+ * folder *started after* the rename has finished; the folder is opened once, beside the first file's
+ * write, and held while puts are in it. Its next sync starts when every put holding it has renamed
+ * (or failed), so the files a batch writes into one folder (a call's utterance and call audio) cost
+ * one folder sync between them, not one each.
+ */
+class FolderSyncs {
+  private readonly open = new Map<string, OpenFolder>();
+
+  hold(dir: string): HeldFolder {
+    let folder = this.open.get(dir);
+    if (!folder) {
+      const handle = open(dir, 'r').catch(() => null);
+      folder = { handle, users: 0, waiting: 0, next: null, running: Promise.resolve() };
+      this.open.set(dir, folder);
     }
-  } catch {
-    // Directory fsync is unsupported on some platforms; the rename is still atomic.
+    folder.users++;
+    const held = folder;
+    return {
+      sync: () => {
+        held.waiting++;
+        const next = (held.next ??= this.nextSync(held));
+        if (held.waiting === held.users) this.start(held);
+        return next.done;
+      },
+      release: () => {
+        held.users--;
+        if (held.next && held.waiting === held.users) this.start(held);
+        if (held.users > 0) return;
+        if (this.open.get(dir) === held) this.open.delete(dir);
+        void held.running.then(async () => (await held.handle)?.close());
+      },
+    };
+  }
+
+  private nextSync(folder: OpenFolder): { done: Promise<void>; start(): void } {
+    let start = (): void => undefined;
+    const begun = new Promise<void>((resolve) => (start = resolve));
+    // After the sync before it (which may have begun before these renames).
+    const done = Promise.all([begun, folder.running])
+      .then(() => folder.handle)
+      .then((handle) => handle?.sync())
+      .catch(() => undefined); // unsupported on some platforms; the rename is still atomic
+    return { done, start };
+  }
+
+  private start(folder: OpenFolder): void {
+    const next = folder.next;
+    if (!next) return;
+    folder.next = null;
+    folder.waiting = 0;
+    folder.running = next.done;
+    next.start();
   }
 }
 

@@ -112,6 +112,8 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       return data;
     },
     exists,
+    // Keys are flat in a bucket: there is no folder to make.
+    makeFolder: () => Promise.resolve(),
     async delete(key) {
       // S3 answers 204 whether or not the object was there: idempotent as the interface wants.
       const response = await request(`delete ${key}`, objectUrl(key), { method: 'DELETE' }, [200, 204, 404]);

@@ -28,7 +28,8 @@ async function loadThenKill(dataDir: string, acks: number): Promise<string[]> {
     const timer = setTimeout(() => reject(new Error(`not enough acknowledgements in 60 s:\n${err}`)), 60_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.split('\n').length > acks) {
+      // `ready`, then `acks` whole lines (the last element is the line still being written).
+      if (out.split('\n').length > acks + 1) {
         clearTimeout(timer);
         resolve();
       }

@@ -14,8 +14,8 @@ export function countingJournalFiles(): JournalFileSystem & {
     failSyncs: false,
     mkdir: nodeJournalFiles.mkdir,
     remove: nodeJournalFiles.remove,
-    async open(path: string) {
-      const file = await nodeJournalFiles.open(path);
+    async open(path: string, options?: { durable?: boolean }) {
+      const file = await nodeJournalFiles.open(path, options);
       return {
         ...file,
         async sync() {
