@@ -95,6 +95,16 @@ describe('kinds of situations beyond the dev sets', () => {
     expect(detectUrgency('我把狗跟存摺都交給我姊了 以後也沒什麼好牽掛的')?.category).toBe('suicide');
     expect(detectUrgency('我們全家被大水困在三樓 樓梯都淹了')?.category).toBe('disaster');
   });
+
+  it('counts a child by age only under eighteen, and a jab of any vaccine as a jab', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    expect(rulesOnly.detect('我阿公要打流感疫苗 六十五歲以上是不是免費')).toBeNull();
+    expect(rulesOnly.detect('我媽八十歲了要打肺炎鏈球菌疫苗 要去哪裡打')).toBeNull();
+    expect(rulesOnly.detect('隔壁一直打他五歲的兒子 小孩哭到沒聲音了')).toMatchObject({
+      category: 'child_abuse',
+      protocol: '113',
+    });
+  });
 });
 
 describe('intent said plainly inside an enquiry or a complaint', () => {
@@ -182,7 +192,7 @@ describe('the lexicon file', () => {
         ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
       });
     const rulesOnly = createUrgencyDetector(lexicon);
-    const weak = '我家的狗被打了狂犬病疫苗以後一直在睡';
+    const weak = '樓下在燒東西 煙都飄進來我家';
     const critical = '我聞到很重的瓦斯味，整層樓都是';
     expect(rulesOnly.detect(weak)).not.toBeNull();
     expect(rulesOnly.detect(critical)?.level).toBe('critical');
