@@ -190,7 +190,7 @@ export class StreamSocket implements EventSubscriber {
       return this.error('already_started', `call ${this.session.caseId} is already on this connection`);
     let session: CallSession;
     try {
-      session = await this.options.manager.resume(caseId, this.options.principal);
+      session = await this.options.manager.resume(caseId, this.options.principal, lastSeq);
     } catch (err) {
       if (err instanceof CallError) return this.error(err.code, err.message);
       throw err;

@@ -31,4 +31,18 @@ describe('a mirrored call log (events relayed from the node holding the call)', 
     local.emit({ type: 'closed', reason: 'end' });
     expect(seen).toEqual([1, 2, 3, 4]);
   });
+
+  it('continues after the last seq a resuming client saw, when the events before it never reached the bus', () => {
+    // The bus kept seq 1–3; the client also got 4 and 5 before the node died.
+    const local = new CallEventLog('c1', 100);
+    local.restore([1, 2, 3].map(heldElsewhere));
+    local.continueAfter(5);
+    const client: ServerEvent[] = [];
+    local.emit({ type: 'closed', reason: 'end' });
+    expect(local.subscribe({ deliver: (e) => client.push(e) }, 5)).toBe(true);
+    expect(client.map((e) => [e.seq, e.type])).toEqual([[6, 'closed']]);
+    // A client behind the bus changes nothing.
+    local.continueAfter(2);
+    expect(local.emit({ type: 'closed', reason: 'end' })?.seq).toBe(7);
+  });
 });

@@ -138,6 +138,15 @@ export class CallEventLog {
   }
 
   /**
+   * A client resuming a call whose node died saw events up to `seq` that never reached the bus
+   * (in flight at the kill): what comes next is numbered after them, or the client, skipping what
+   * it believes it has, would miss the call's `started` and everything up to its last seq.
+   */
+  continueAfter(seq: number): void {
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+  }
+
+  /**
    * An event numbered by the node that holds the call (this log mirrors it). One seen before is
    * dropped; a seq 1 after later ones is a new run of the case and starts the log over.
    */

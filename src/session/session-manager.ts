@@ -128,12 +128,13 @@ export class CallSessionManager {
 
   /**
    * A new audio connection continues the call (whether it may is the caller's check: `mayDriveCall`).
-   * In a cluster, a call another node held (it died or drained) continues here under the same case.
+   * In a cluster, a call another node held (it died or drained) continues here under the same case,
+   * numbered after `lastSeq` (the last event the client got) where the bus lost the last ones.
    */
-  async resume(caseId: string, principal: Principal | null = null): Promise<CallSession> {
+  async resume(caseId: string, principal: Principal | null = null, lastSeq = 0): Promise<CallSession> {
     this.refuseWhileDraining();
     const session =
-      this.calls.get(caseId) ?? (this.directory ? await this.adopt(caseId, principal) : undefined);
+      this.calls.get(caseId) ?? (this.directory ? await this.adopt(caseId, principal, lastSeq) : undefined);
     if (!session)
       throw new CallError(
         'unknown_case',
@@ -235,7 +236,11 @@ export class CallSessionManager {
    * client gets what it missed), the claim moves to this node, and the archive goes on under the
    * same case. Undefined when the bus knows no live run of the case.
    */
-  private async adopt(caseId: string, principal: Principal | null): Promise<CallSession | undefined> {
+  private async adopt(
+    caseId: string,
+    principal: Principal | null,
+    lastSeq: number,
+  ): Promise<CallSession | undefined> {
     const directory = this.directory;
     if (!directory) return undefined;
     const history = await directory.history(caseId);
@@ -267,6 +272,7 @@ export class CallSessionManager {
       run.map((e) => e.event),
     );
     session.caseNo = first.event.case_no ?? null;
+    session.log.continueAfter(lastSeq);
     this.wire(session);
     this.calls.set(caseId, session);
     try {
