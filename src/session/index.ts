@@ -1,6 +1,6 @@
 export { CallSession } from './call-session.js';
 export type { CallServices, CallSummary, CallState } from './call-services.js';
-export { CallSessionManager, CallError, type AlertRecord } from './session-manager.js';
+export { CallSessionManager, CallError } from './session-manager.js';
 export { CallEventLog, type EventSubscriber } from './event-log.js';
 export {
   RecorderError,

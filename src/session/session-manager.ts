@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal, ServerEvent, StartMessage } from '../protocol/index.js';
+import type { AlertItem, Principal, ServerEvent, StartMessage } from '../protocol/index.js';
 import { CallSession } from './call-session.js';
 import type { CallServices, CallSummary } from './call-services.js';
 import { mayDriveCall } from './access.js';
@@ -12,27 +12,6 @@ export { CallError };
 
 type AlertEvent = Extract<ServerEvent, { type: 'alert' }>;
 type AlertActionEvent = Extract<ServerEvent, { type: 'alert_action' }>;
-/** Who did something about an alert, and when. */
-export interface AlertStep {
-  by: string | null;
-  by_name: string | null;
-  at: number;
-}
-
-/** An alert on the supervisor board, with what has been done about it. */
-export type AlertRecord = Pick<
-  AlertEvent,
-  'case_id' | 'utterance_id' | 'level' | 'category' | 'protocol' | 'script' | 'reason' | 'text' | 'ts' | 'seq'
-> & {
-  /** Readable number of the call, as the agent's call bar shows it. */
-  case_no: string | null;
-  acknowledged_by_agent: AlertStep | null;
-  acknowledged_by_supervisor: AlertStep | null;
-  taken_over_by: AlertStep | null;
-  outcome: (AlertStep & { note: string }) | null;
-  /** Last time anything happened to it (ms): the board asks for what changed since. */
-  updated_at: number;
-};
 
 const ALERT_FEED_SIZE = 500;
 
@@ -44,8 +23,8 @@ const ALERT_FEED_SIZE = 500;
 export class CallSessionManager {
   private readonly calls = new Map<string, CallSession>();
   private readonly expiry = new Map<string, NodeJS.Timeout>();
-  private readonly alertFeed: AlertRecord[] = [];
-  private readonly alertListeners = new Set<(alert: AlertRecord) => void>();
+  private readonly alertFeed: AlertItem[] = [];
+  private readonly alertListeners = new Set<(alert: AlertItem) => void>();
   private readonly eventObservers = new Set<(event: ServerEvent) => void>();
   /** Set by `shutdown`: no new calls, no resumes. */
   private draining = false;
@@ -154,11 +133,11 @@ export class CallSessionManager {
     return [...this.calls.values(), ...remote].map((s) => s.summary());
   }
 
-  alerts(sinceTs = 0): AlertRecord[] {
+  alerts(sinceTs = 0): AlertItem[] {
     return this.alertFeed.filter((a) => a.updated_at > sinceTs);
   }
 
-  onAlert(listener: (alert: AlertRecord) => void): () => void {
+  onAlert(listener: (alert: AlertItem) => void): () => void {
     this.alertListeners.add(listener);
     return () => this.alertListeners.delete(listener);
   }
@@ -339,7 +318,7 @@ export class CallSessionManager {
   }
 
   private recordAlert(event: AlertEvent, caseNo: string | null): void {
-    const record: AlertRecord = {
+    const record: AlertItem = {
       case_id: event.case_id,
       case_no: caseNo,
       utterance_id: event.utterance_id,
