@@ -5,9 +5,8 @@ import { openStore, type Store } from '../store/index.js';
 import { storeBackends } from '../store/testing/backends.js';
 import { createArchive } from './archive.js';
 import { createRedactingTextDouble } from './testing/text-double.js';
-import { principal, silentLogger, testConfig, toneWav } from './testing/fixtures.js';
+import { callerFinal, principal, silentLogger, testConfig, toneWav } from './testing/fixtures.js';
 import type { Config } from '../config/index.js';
-import type { ServerEvent } from '../protocol/index.js';
 
 const DAY = 86_400_000;
 /** The id of a run's nth call chunk (`call-NNNN-<run>`). */
@@ -210,19 +209,7 @@ describe.each(storeBackends())('archive on $name', (backend) => {
       pcm: new Int16Array(8000),
       sampleRate: 16000,
     });
-    const final: ServerEvent = {
-      ...base,
-      seq: 2,
-      type: 'final',
-      utterance_id: 'u1',
-      text: '路燈壞了',
-      corrected_text: '路燈壞了。',
-      edits: [],
-      start_ms: 0,
-      end_ms: 500,
-      speaker: 'caller',
-      channel: 0,
-    };
+    const final = callerFinal({ ...base, seq: 2 });
     rec.event(final);
     rec.event({
       ...base,

@@ -8,7 +8,7 @@ import type { Config } from '../config/index.js';
 import { createArchive, type Archive } from './archive.js';
 import type { CaseClaims } from './journal-recovery.js';
 import { createRedactingTextDouble } from './testing/text-double.js';
-import { principal, silentLogger, testConfig } from './testing/fixtures.js';
+import { callerFinal, principal, silentLogger, testConfig } from './testing/fixtures.js';
 
 /**
  * Two nodes over one database and one blob store, each with its own journal: node A is killed
@@ -69,20 +69,7 @@ describe.each(storeBackends())('journal recovery of a call continued on another 
       channels: 1,
       asrVersion: 'test',
     });
-    await rec.event({
-      case_id: caseId,
-      ts: now,
-      seq,
-      type: 'final',
-      utterance_id: utteranceId,
-      text: '路燈壞了',
-      corrected_text: '路燈壞了。',
-      edits: [],
-      start_ms: 0,
-      end_ms: 500,
-      speaker: 'caller',
-      channel: 0,
-    });
+    await rec.event(callerFinal({ case_id: caseId, ts: now, seq }, utteranceId));
     // One second of received audio: written to the audio journal, not yet in a chunk.
     rec.callAudio(caseId, [new Int16Array(16000).fill(1000)]);
     await rec.flush();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type ConfigInput } from '../../config/index.js';
 import { writeWav } from '../../audio/index.js';
-import type { Principal } from '../../protocol/index.js';
+import type { Principal, ServerEvent } from '../../protocol/index.js';
 import type { StoredBlob } from '../../store/index.js';
 import type { JournalEntry } from '../journal.js';
 
@@ -47,3 +47,20 @@ export const segmentLine =
     bytes: blob.bytes,
     at: 1,
   });
+
+/** The caller's final 「路燈壞了」 (0–500 ms) of a call, as the stream emits it. */
+export const callerFinal = (
+  at: { case_id: string; seq: number; ts: number },
+  utteranceId = 'u1',
+): ServerEvent => ({
+  ...at,
+  type: 'final',
+  utterance_id: utteranceId,
+  text: '路燈壞了',
+  corrected_text: '路燈壞了。',
+  edits: [],
+  start_ms: 0,
+  end_ms: 500,
+  speaker: 'caller',
+  channel: 0,
+});
