@@ -6,6 +6,7 @@ import { mayDriveCall } from './access.js';
 import type { CallCommand, CallDirectory, CallEnvelope } from './directory.js';
 import { RemoteCall, type FollowedCall } from './remote-call.js';
 import { CallError } from './errors.js';
+import { CallAdmission } from './admission.js';
 import { RecorderError } from './recorder.js';
 
 export { CallError };
@@ -30,6 +31,8 @@ export class CallSessionManager {
   private draining = false;
   /** Calls other nodes hold, mirrored from the bus (cluster mode). */
   private readonly remote = new Map<string, RemoteCall>();
+  /** Starts and adoptions of calls, one per turn of the event loop (a burst stalls no live call). */
+  private readonly admission = new CallAdmission();
 
   /** `directory`: the other nodes of a cluster; null = this node is on its own. */
   constructor(
@@ -45,6 +48,7 @@ export class CallSessionManager {
    * the archive's refusal: an archived or held case, someone else's case, storage down.
    */
   async open(start: StartMessage, openedBy: Principal | null = null): Promise<CallSession> {
+    await this.admission.turn();
     this.refuseWhileDraining();
     const caseId = start.case_id ?? `call-${randomUUID()}`;
     const previous = this.calls.get(caseId);
@@ -222,6 +226,7 @@ export class CallSessionManager {
   ): Promise<CallSession | undefined> {
     const directory = this.directory;
     if (!directory) return undefined;
+    await this.admission.turn();
     const history = await directory.history(caseId);
     const run = history.slice(
       Math.max(
