@@ -14,13 +14,20 @@ import {
   type UrgencyCategory,
 } from './urgency-categories.js';
 
-const cueSchema = z.object({ w: z.number(), re: z.string().min(1), why: z.string().min(1) });
+const cueSchema = z.object({
+  w: z.number(),
+  re: z.string().min(1),
+  why: z.string().min(1),
+  /** Matched within one clause: the pattern ties a thing to what happens to it. */
+  clause: z.boolean().optional(),
+});
 const lexiconSchema = z.object({
   about: z.string(),
   threshold: z.number().positive(),
   critical_at: z.number().positive(),
   classes: z.record(z.string(), z.string()),
   neutral: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
+  pivots: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
   sound_alike: z.array(z.string().min(2)),
   sound_alike_keep: z.array(z.string().min(2)),
   frames: z.array(
@@ -65,8 +72,10 @@ export interface CompiledLexicon {
     label: string;
     protocol: EmergencyProtocol;
     escalate: Array<{ protocol: EmergencyProtocol; re: RegExp }>;
-    cues: Array<{ w: number; re: RegExp }>;
+    cues: Array<{ w: number; re: RegExp; clause: boolean }>;
   }>;
+  /** Words by which a caller leaves an ordinary question for something else (算了, 其實…); null without any. */
+  pivot: RegExp | null;
 }
 
 /** Expands {NAME} class references (classes may use other classes). */
@@ -114,8 +123,15 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
       label: c.label,
       protocol: c.protocol,
       escalate: c.escalate.map((e) => ({ protocol: e.protocol, re: re(e.re, `${c.id} escalation`) })),
-      cues: c.cues.map((cue, i) => ({ w: cue.w, re: re(cue.re, `${c.id} cue ${i + 1}`) })),
+      cues: c.cues.map((cue, i) => ({
+        w: cue.w,
+        re: re(cue.re, `${c.id} cue ${i + 1}`),
+        clause: cue.clause ?? false,
+      })),
     })),
+    pivot: lexicon.pivots.length
+      ? new RegExp(lexicon.pivots.map((p) => `(?:${expand(p.re)})`).join('|'), 'g')
+      : null,
   };
 }
 
@@ -173,14 +189,35 @@ function applyReplacements(
   return out + text.slice(pos);
 }
 
+/** Spaces and punctuation: where a recognizer or a typist marks a pause between clauses. */
+const PAUSE = /[^\p{Script=Han}\p{L}\p{N}]+/gu;
+
+const cleaned = (compiled: CompiledLexicon, bare: string) =>
+  repairSoundAlikes(bare.replace(compiled.neutral, BLANK), compiled);
+
 /**
  * The text cues are matched on: Traditional characters, no spaces or punctuation (a recognizer
  * may give none), benign compounds blanked, sound-alike anchors repaired.
  */
 export function normalizeFor(compiled: CompiledLexicon, text: string): string {
-  const traditional = applyReplacements(text, toTaiwanTraditional(text));
-  const bare = traditional.replace(/[^\p{Script=Han}\p{L}\p{N}]+/gu, '');
-  return repairSoundAlikes(bare.replace(compiled.neutral, BLANK), compiled);
+  return cleaned(compiled, traditionalFor(text).replace(PAUSE, ''));
+}
+
+/** The text in Taiwan Traditional characters, as written otherwise. */
+export function traditionalFor(text: string): string {
+  return applyReplacements(text, toTaiwanTraditional(text));
+}
+
+/**
+ * The same text clause by clause, where a pause or a punctuation mark divides them: what the cues
+ * that tie a thing to what happens to it (`clause`) are matched on, so 牆 | 剛剛撞到額頭裂開 is
+ * not a wall cracking.
+ */
+export function clausesFor(compiled: CompiledLexicon, text: string): string[] {
+  return traditionalFor(text)
+    .split(PAUSE)
+    .filter((clause) => clause !== '')
+    .map((clause) => cleaned(compiled, clause));
 }
 
 /** Validates a lexicon and compiles its patterns; a bad pattern or class is an error naming it. */

@@ -128,6 +128,56 @@ describe('intent said plainly inside an enquiry or a complaint', () => {
   });
 });
 
+describe('a turn that leaves an ordinary opening, and cues that stay in their clause', () => {
+  it('hears a danger the caller turns to after an ordinary question (算了, 不對, 其實)', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    expect(rulesOnly.detect('請問區公所幾點開門 欸不對 我爸喝醉在砸桌子 我跟我弟躲在浴室')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+    expect(rulesOnly.detect('想請問公園的廁所幾點關 等一下 有個阿伯倒在地上都不動')?.category).toBe(
+      'medical',
+    );
+    // The words after the turn alone lose what made them ordinary: only a cue may alert on them.
+    expect(detectUrgency('我收到一張罰單，可是那天我的車已經被偷了。')).toBeNull();
+  });
+
+  it('does not read a wall in one clause and a cracked forehead in the next as a collapse', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    expect(rulesOnly.detect('後面那面牆已經裂開了')?.category).toBe('disaster');
+    expect(rulesOnly.detect('她撞到後面那面牆 剛剛額頭裂開')?.category).not.toBe('disaster');
+  });
+});
+
+describe('farewells, veiled threats, survivors and empty lifts', () => {
+  it('hears a farewell without the word, not a move or a deadline', () => {
+    expect(detectUrgency('反正我過幾天就不在了 這些帳單也不用寄了')?.category).toBe('suicide');
+    expect(detectUrgency('我下個月就不在台北了 戶籍要怎麼遷')).toBeNull();
+  });
+
+  it('refers a veiled threat to the police: he knows where the child goes to school', () => {
+    expect(detectUrgency('那個討債的打來說他知道我女兒讀哪間國中 叫我出門小心一點')).toMatchObject({
+      category: 'violence_threat',
+      protocol: '110',
+    });
+    expect(detectUrgency('醫生叫我走路小心一點 我想申請助行器的補助')).toBeNull();
+  });
+
+  it('reads a grief-support question and a lift stuck with nobody inside as ordinary calls', () => {
+    expect(detectUrgency('我太太前年燒炭走了 孩子到現在都走不出來 有沒有遺族的心理諮商')).toBeNull();
+    expect(detectUrgency('社區的電梯卡在七樓了 裡面沒有人 管理員叫我們打來問')).toBeNull();
+    expect(detectUrgency('電梯卡在七樓 裡面還有人')?.category).toBe('disaster');
+  });
+
+  it('refers someone at risk who cannot be found to 110, and self-harm bleeding now to 119', () => {
+    expect(detectUrgency('我室友說她撐不下去了 現在LINE都未讀 我不知道她住哪')?.protocol).toBe('110');
+    expect(detectUrgency('我哥又拿美工刀劃手臂 這次割開一個口 血流到地上')).toMatchObject({
+      category: 'self_harm',
+      protocol: '119',
+    });
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';

@@ -10,8 +10,10 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { BUNDLED_DATA_DIR } from '../config/index.js';
 import {
+  clausesFor,
   compileLexicon,
   normalizeFor,
+  traditionalFor,
   readUrgencyLexicon,
   type CompiledLexicon,
   type UrgencyLexicon,
@@ -86,6 +88,8 @@ export interface Explanation {
   model: { p: number; category: UrgencyCategory; top: string[] } | null;
   /** Sum of the negative frames that apply to every category (an enquiry, a past event…). */
   ordinary: number;
+  /** What the caller said after leaving an ordinary opening (算了, 其實…), weighed on its own. */
+  afterPivot: (Explanation & { pivot: string }) | null;
 }
 
 /** How the classifier's probability combines with the lexicon (fitted by cross-validation). */
@@ -115,13 +119,20 @@ export function createUrgencyDetector(
 ): ExplainingDetector {
   const compiled = compileLexicon(lexicon);
 
-  const explain = (text: string, options: DetectOptions = {}): Explanation => {
+  const weigh = (text: string, options: DetectOptions): Explanation => {
     let norm = normalizeFor(compiled, text);
-    if (options.partial) norm = norm.slice(0, Math.max(0, norm.length - PARTIAL_HOLDBACK));
+    const clauses = clausesFor(compiled, text);
+    if (options.partial) {
+      norm = norm.slice(0, Math.max(0, norm.length - PARTIAL_HOLDBACK));
+      const last = clauses.pop() ?? '';
+      clauses.push(last.slice(0, Math.max(0, last.length - PARTIAL_HOLDBACK)));
+    }
     const frames = compiled.frames.filter((f) => f.re.test(norm) && !(f.unless?.test(norm) ?? false));
     const categories = compiled.categories.flatMap((category) => {
       const cues = category.cues.flatMap((cue) => {
-        const hit = cue.re.exec(norm);
+        const hit = cue.clause
+          ? clauses.reduce<RegExpExecArray | null>((found, clause) => found ?? cue.re.exec(clause), null)
+          : cue.re.exec(norm);
         return hit ? [{ w: cue.w, text: hit[0] }] : [];
       });
       if (cues.length === 0) return [];
@@ -136,6 +147,81 @@ export function createUrgencyDetector(
       categories,
       model: decision && norm ? decision.model.predict(norm) : null,
       ordinary,
+      afterPivot: null,
+    };
+  };
+
+  // A caller who opens with an ordinary question and then turns to something else (…幾點會到 算了
+  // 我先生又在摔東西) has left the question: what follows the turn is weighed on its own as well,
+  // so the question's frames do not damp it.
+  const explain = (text: string, options: DetectOptions = {}): Explanation => {
+    const whole = weigh(text, options);
+    if (!compiled.pivot) return whole;
+    const traditional = traditionalFor(text);
+    for (const pivot of traditional.matchAll(compiled.pivot)) {
+      const head = traditional.slice(0, pivot.index);
+      if (weigh(head, {}).ordinary >= 0) continue;
+      const rest = weigh(traditional.slice(pivot.index + pivot[0].length), options);
+      return { ...whole, afterPivot: { pivot: pivot[0], ...rest } };
+    }
+    return whole;
+  };
+
+  /** `byClassifier`: whether the classifier may alert without a lexicon cue. */
+  const decide = (
+    { normalized, categories, model, ordinary }: Explanation,
+    options: DetectOptions,
+    byClassifier: boolean,
+  ): Urgency | null => {
+    if (!normalized) return null;
+    // Supporting cues (a child is mentioned, it is happening now) never make a category alone.
+    const supported = categories
+      .filter((c) => c.cues.some((cue) => cue.w >= MIN_CORE_WEIGHT))
+      .reduce<CategoryEvidence | null>((best, c) => (best && best.score >= c.score ? best : c), null);
+    // A partial is still growing (自殺 → 自殺防治中心): on it the lexicon needs critical evidence.
+    const needed = options.partial ? compiled.criticalAt : compiled.threshold;
+    const confirmed =
+      supported !== null &&
+      (supported.score >= compiled.criticalAt || !decision || !model || model.p >= decision.confirm);
+    const byRules = supported !== null && supported.score >= needed && confirmed;
+    // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
+    // past event, a hypothetical) unless it is very sure.
+    const alone =
+      byClassifier &&
+      decision !== null &&
+      model !== null &&
+      [...normalized].length >= decision.minChars &&
+      (model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
+    // A partial is still growing: the classifier alone waits for strong evidence there, on more
+    // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it).
+    const sure =
+      !options.partial ||
+      (model !== null &&
+        decision !== null &&
+        model.p >= decision.overrule &&
+        [...normalized].length >= decision.minChars + PARTIAL_EXTRA_CHARS);
+    const fires = byRules || (alone && sure);
+    if (!fires) return null;
+    // The lexicon names the category when it fired; otherwise the classifier's own guess does.
+    const category = byRules && supported ? supported.category : (model?.category ?? null);
+    if (!category) return null;
+    const rules = compiled.categories.find((c) => c.id === category) as CompiledLexicon['categories'][number];
+    // The lexicon's words for the category, strongest first; the classifier's n-grams otherwise.
+    const evidence = categories.find((c) => c.category === category);
+    const words = evidence
+      ? [...evidence.cues].sort((a, b) => b.w - a.w).map((c) => c.text)
+      : (model?.top ?? []);
+    const score = supported?.category === category ? supported.score : 0;
+    const critical =
+      score >= compiled.criticalAt || (decision !== null && (model?.p ?? 0) >= decision.critical);
+    return {
+      category,
+      level: critical ? 'critical' : 'warning',
+      protocol: rules.escalate.find((e) => e.re.test(normalized))?.protocol ?? rules.protocol,
+      reason: `${rules.label}：${words.slice(0, 3).join('、')}`,
+      matched: words,
+      score,
+      probability: model?.p ?? null,
     };
   };
 
@@ -143,58 +229,11 @@ export function createUrgencyDetector(
     normalize: (text) => normalizeFor(compiled, text),
     explain,
     detect(text, options = {}) {
-      const { normalized, categories, model, ordinary } = explain(text, options);
-      if (!normalized) return null;
-      // Supporting cues (a child is mentioned, it is happening now) never make a category alone.
-      const supported = categories
-        .filter((c) => c.cues.some((cue) => cue.w >= MIN_CORE_WEIGHT))
-        .reduce<CategoryEvidence | null>((best, c) => (best && best.score >= c.score ? best : c), null);
-      // A partial is still growing (自殺 → 自殺防治中心): on it the lexicon needs critical evidence.
-      const needed = options.partial ? compiled.criticalAt : compiled.threshold;
-      const confirmed =
-        supported !== null &&
-        (supported.score >= compiled.criticalAt || !decision || !model || model.p >= decision.confirm);
-      const byRules = supported !== null && supported.score >= needed && confirmed;
-      // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
-      // past event, a hypothetical) unless it is very sure.
-      const alone =
-        decision !== null &&
-        model !== null &&
-        [...normalized].length >= decision.minChars &&
-        (model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
-      // A partial is still growing: the classifier alone waits for strong evidence there, on more
-      // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it).
-      const sure =
-        !options.partial ||
-        (model !== null &&
-          decision !== null &&
-          model.p >= decision.overrule &&
-          [...normalized].length >= decision.minChars + PARTIAL_EXTRA_CHARS);
-      const fires = byRules || (alone && sure);
-      if (!fires) return null;
-      // The lexicon names the category when it fired; otherwise the classifier's own guess does.
-      const category = byRules && supported ? supported.category : (model?.category ?? null);
-      if (!category) return null;
-      const rules = compiled.categories.find(
-        (c) => c.id === category,
-      ) as CompiledLexicon['categories'][number];
-      // The lexicon's words for the category, strongest first; the classifier's n-grams otherwise.
-      const evidence = categories.find((c) => c.category === category);
-      const words = evidence
-        ? [...evidence.cues].sort((a, b) => b.w - a.w).map((c) => c.text)
-        : (model?.top ?? []);
-      const score = supported?.category === category ? supported.score : 0;
-      const critical =
-        score >= compiled.criticalAt || (decision !== null && (model?.p ?? 0) >= decision.critical);
-      return {
-        category,
-        level: critical ? 'critical' : 'warning',
-        protocol: rules.escalate.find((e) => e.re.test(normalized))?.protocol ?? rules.protocol,
-        reason: `${rules.label}：${words.slice(0, 3).join('、')}`,
-        matched: words,
-        score,
-        probability: model?.p ?? null,
-      };
+      const explanation = explain(text, options);
+      const after = explanation.afterPivot;
+      // After a pivot only a cue may alert: the classifier has judged the whole turn already, and
+      // the words after 可是 read alone lose what made them ordinary (罰單 … 可是那天我的車已經被偷了).
+      return decide(explanation, options, true) ?? (after ? decide(after, options, false) : null);
     },
   };
 }
