@@ -2,7 +2,8 @@
  * The part of the ONNX protobuf format `silero-graph.ts` needs: reading the float tensors of a model
  * (initializers and `Constant` nodes, in subgraphs too) with the attributes of the nodes that use
  * them, and writing a small model of its own. Field numbers are those of onnx.proto; varints above
- * 2^53 (none of these fields hold one) lose precision.
+ * 2^53 (none of these fields hold one) lose precision. Tensor bytes are little-endian, in ONNX and on
+ * every platform onnxruntime-node ships for, so typed arrays are copied as they are.
  */
 
 export interface FloatTensor {
@@ -95,12 +96,8 @@ function floatTensor(buf: Uint8Array): (FloatTensor & { name: string }) | null {
     }
   }
   if (type !== FLOAT) return null;
-  let data: Float32Array;
-  if (raw) {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
-    data = new Float32Array(raw.length / 4);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
-  } else data = Float32Array.from(floats);
+  // A copy: the raw bytes need not be 4-byte aligned in the file.
+  const data = raw ? new Float32Array(new Uint8Array(raw).buffer) : Float32Array.from(floats);
   return { name, dims, data };
 }
 
@@ -174,19 +171,9 @@ const packed = (no: number, values: number[]): Chunk =>
 export type TensorValue = { dims: number[]; floats: Float32Array } | { dims: number[]; int64s: number[] };
 
 function tensorBytes(name: string, value: TensorValue): Uint8Array {
-  let raw: Uint8Array;
-  let type: number;
-  if ('floats' in value) {
-    type = FLOAT;
-    raw = new Uint8Array(value.floats.length * 4);
-    const view = new DataView(raw.buffer);
-    value.floats.forEach((x, i) => view.setFloat32(i * 4, x, true));
-  } else {
-    type = INT64;
-    raw = new Uint8Array(value.int64s.length * 8);
-    const view = new DataView(raw.buffer);
-    value.int64s.forEach((x, i) => view.setBigInt64(i * 8, BigInt(x), true));
-  }
+  const array = 'floats' in value ? value.floats : BigInt64Array.from(value.int64s.map(BigInt));
+  const raw = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const type = 'floats' in value ? FLOAT : INT64;
   return concat([packed(1, value.dims), int(2, type), str(8, name), bytes(9, raw)]);
 }
 

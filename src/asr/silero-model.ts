@@ -34,6 +34,15 @@ interface RateSession {
  * that is not laid out as the published one runs as is. One intra-op thread: parallelism comes from
  * batching, and from running one of these per worker.
  */
+/** The batched graphs of the file, or null when it is not the published model (onnxruntime then says what it is). */
+function rebuildOrNull(path: string): Map<SileroRate, Uint8Array> | null {
+  try {
+    return batchedSileroGraphs(readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
 export class SileroModel {
   private readonly input = new Float32Array(MAX_BATCH * sileroWindow(16000).size);
   private readonly stateIn = new Float32Array(MAX_BATCH * SILERO_STATE);
@@ -50,6 +59,14 @@ export class SileroModel {
    */
   static async load(path: string, rebuild = true): Promise<SileroModel> {
     if (!existsSync(path)) throw new VadModelError('vad_model_missing', `VAD model not found: ${path}`);
+    const graphs = rebuild ? rebuildOrNull(path) : null;
+    if (graphs) {
+      const load = async (rate: SileroRate) => ({
+        session: await ort.InferenceSession.create(graphs.get(rate) as Uint8Array, SESSION_OPTIONS),
+        feeds: {},
+      });
+      return new SileroModel({ 8000: await load(8000), 16000: await load(16000) }, true);
+    }
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(path, SESSION_OPTIONS);
@@ -72,22 +89,13 @@ export class SileroModel {
         `${path} is not a Silero VAD v5 model: inputs ${inputs}, outputs ${outputs} (expected input,state,sr → output,stateN)`,
       );
     }
-    const graphs = rebuild ? batchedSileroGraphs(readFileSync(path)) : null;
-    if (!graphs) {
-      const sr = (rate: SileroRate) => ({
-        sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []),
-      });
-      return new SileroModel(
-        { 8000: { session, feeds: sr(8000) }, 16000: { session, feeds: sr(16000) } },
-        false,
-      );
-    }
-    await session.release();
-    const load = async (rate: SileroRate) => ({
-      session: await ort.InferenceSession.create(graphs.get(rate) as Uint8Array, SESSION_OPTIONS),
-      feeds: {},
+    const sr = (rate: SileroRate) => ({
+      sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []),
     });
-    return new SileroModel({ 8000: await load(8000), 16000: await load(16000) }, true);
+    return new SileroModel(
+      { 8000: { session, feeds: sr(8000) }, 16000: { session, feeds: sr(16000) } },
+      false,
+    );
   }
 
   /**
