@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { SILERO_STATE, sileroWindow, type SileroDetector, type SileroRate } from './silero-detector.js';
+import { batchedSileroGraphs } from './silero-graph.js';
 import { VadModelError } from './vad-errors.js';
 
 const HIDDEN = SILERO_STATE / 2;
@@ -12,33 +13,63 @@ interface Scored {
 /** Windows per model run: a batch this large already runs at the per-window floor. */
 const MAX_BATCH = 256;
 
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+};
+
+/** A session scoring one rate, and what it takes besides `input` and `state`. */
+interface RateSession {
+  session: ort.InferenceSession;
+  feeds: Record<string, ort.Tensor>;
+}
+
 /**
- * The Silero VAD v5 ONNX model, one session for every channel it serves: each run scores one window
- * of up to MAX_BATCH channels of one sample rate at once (`input` [B, 576] at 16 kHz or [B, 288] at
- * 8 kHz, `state` [2, B, 128], `sr` → `output` [B, 1], `stateN` [2, B, 128]). One intra-op thread:
- * parallelism comes from batching, and from running one of these per worker.
+ * The Silero VAD v5 ONNX model, one session per sample rate for every channel it serves: each run
+ * scores one window of up to MAX_BATCH channels of one sample rate at once (`input` [B, 576] at
+ * 16 kHz or [B, 288] at 8 kHz, `state` [2, B, 128] → `output` [B, 1], `stateN` [2, B, 128]). The
+ * published model runs rebuilt for batches (`silero-graph.ts`, ≈ 2.5× cheaper per window); a file
+ * that is not laid out as the published one runs as is. One intra-op thread: parallelism comes from
+ * batching, and from running one of these per worker.
  */
+/** The batched graphs of the file, or null when it is not the published model (onnxruntime then says what it is). */
+function rebuildOrNull(path: string): Map<SileroRate, Uint8Array> | null {
+  try {
+    return batchedSileroGraphs(readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
 export class SileroModel {
   private readonly input = new Float32Array(MAX_BATCH * sileroWindow(16000).size);
   private readonly stateIn = new Float32Array(MAX_BATCH * SILERO_STATE);
-  private readonly sampleRates = {
-    8000: new ort.Tensor('int64', BigInt64Array.from([8000n]), []),
-    16000: new ort.Tensor('int64', BigInt64Array.from([16000n]), []),
-  };
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly sessions: Record<SileroRate, RateSession>,
+    /** Whether the batched rebuild runs (false: the file as is). */
+    readonly batched: boolean,
+  ) {}
 
-  /** Loads and checks the file; throws VadModelError (`vad_model_missing` / `vad_model_invalid`). */
-  static async load(path: string): Promise<SileroModel> {
+  /**
+   * Loads and checks the file; throws VadModelError (`vad_model_missing` / `vad_model_invalid`).
+   * `rebuild: false` runs the published graph as is (benchmarks compare the two).
+   */
+  static async load(path: string, rebuild = true): Promise<SileroModel> {
     if (!existsSync(path)) throw new VadModelError('vad_model_missing', `VAD model not found: ${path}`);
+    const graphs = rebuild ? rebuildOrNull(path) : null;
+    if (graphs) {
+      const load = async (rate: SileroRate) => ({
+        session: await ort.InferenceSession.create(graphs.get(rate) as Uint8Array, SESSION_OPTIONS),
+        feeds: {},
+      });
+      return new SileroModel({ 8000: await load(8000), 16000: await load(16000) }, true);
+    }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      session = await ort.InferenceSession.create(path, SESSION_OPTIONS);
     } catch (err) {
       throw new VadModelError(
         'vad_model_invalid',
@@ -58,7 +89,13 @@ export class SileroModel {
         `${path} is not a Silero VAD v5 model: inputs ${inputs}, outputs ${outputs} (expected input,state,sr → output,stateN)`,
       );
     }
-    return new SileroModel(session);
+    const sr = (rate: SileroRate) => ({
+      sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []),
+    });
+    return new SileroModel(
+      { 8000: { session, feeds: sr(8000) }, 16000: { session, feeds: sr(16000) } },
+      false,
+    );
   }
 
   /**
@@ -98,10 +135,11 @@ export class SileroModel {
       state.set(detector.state.subarray(0, HIDDEN), b * HIDDEN);
       state.set(detector.state.subarray(HIDDEN), (size + b) * HIDDEN);
     });
-    const out = await this.session.run({
+    const { session, feeds } = this.sessions[rate];
+    const out = await session.run({
       input: new ort.Tensor('float32', input, [size, windowSize]),
       state: new ort.Tensor('float32', state, [2, size, HIDDEN]),
-      sr: this.sampleRates[rate],
+      ...feeds,
     });
     const probabilities = out.output?.data as Float32Array;
     const next = out.stateN?.data as Float32Array;
@@ -113,6 +151,7 @@ export class SileroModel {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    const sessions = new Set([this.sessions[8000].session, this.sessions[16000].session]);
+    for (const session of sessions) await session.release();
   }
 }
