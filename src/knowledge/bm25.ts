@@ -134,19 +134,6 @@ export function frozenField(arrays: BM25Arrays, idfFrom?: BM25Field): BM25Field 
   };
 }
 
-/** Adds `scale` × the term's weight to every document that has it. */
-export function accumulate(field: BM25Field, term: string, scale: number, scores: Float64Array): boolean {
-  const id = field.termIds.get(term);
-  if (id === undefined) return false;
-  const { docs, weights } = field;
-  const end = field.offsets[id + 1] as number;
-  for (let i = field.offsets[id] as number; i < end; i++) {
-    const d = docs[i] as number;
-    scores[d] = (scores[d] as number) + scale * (weights[i] as number);
-  }
-  return true;
-}
-
 /** The field with its terms renumbered in code-unit order (how a snapshot stores it), postings moved along. */
 export function sortedField(field: BM25Arrays): BM25Arrays & { terms: string[] } {
   const names = [...field.termIds.keys()];

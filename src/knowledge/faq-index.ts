@@ -1,5 +1,5 @@
 import type { Segmenter } from '../text/index.js';
-import { accumulate, buildFieldSteps, type BM25Field } from './bm25.js';
+import { buildFieldSteps, type BM25Field } from './bm25.js';
 import type { EntryDerivedCache } from './docs-cache.js';
 import {
   buildParts,
@@ -51,6 +51,7 @@ export class FaqIndex {
   private readonly fused: Float64Array;
   private readonly fieldBuffers: Record<(typeof FIELDS)[number], Float64Array>;
   private readonly best: Int32Array;
+  private readonly scratch: { own: FieldScratch; overlay: FieldScratch };
   private readonly byId: Map<string, number>;
 
   /** An index over built parts (from `build`, or read back from a snapshot). */
@@ -68,6 +69,7 @@ export class FaqIndex {
       answer: new Float64Array(n),
     };
     this.best = new Int32Array(n);
+    this.scratch = { own: new FieldScratch(n), overlay: new FieldScratch(n) };
     this.byId = new Map(this.entries.map((e, i) => [e.id, i]));
   }
 
@@ -181,9 +183,9 @@ export class FaqIndex {
         if (field === 'phrasings' && options.overlay)
           this.mergeOverlay(scores, options.overlay, channel, list);
         const target = perField[field];
-        for (let d = 0; d < n; d++) {
+        for (let k = 0; k < scores.hitCount; k++) {
+          const d = scores.hits[k] as number;
           const s = scores.best[d] as number;
-          if (s <= 0) continue;
           target[d] = (target[d] as number) + weight * s;
           if (field === 'phrasings' && channel === 'chars') bestPhrasing[d] = scores.doc[d] as number;
         }
@@ -238,15 +240,17 @@ export class FaqIndex {
 
   /** Overlay phrasings count where they beat the entry's own; their documents are numbered after the KB's. */
   private mergeOverlay(
-    scores: { best: Float64Array; doc: Int32Array },
+    scores: FieldScratch,
     overlay: PhrasingOverlay,
     channel: ChannelName,
     terms: ReadonlyMap<string, number>,
   ): void {
     const own = this.fields[channel].phrasings;
-    const extra = this.fieldScores(overlay.field(channel), terms, this.rarity(channel));
-    for (let d = 0; d < scores.best.length; d++) {
+    const extra = this.fieldScores(overlay.field(channel), terms, this.rarity(channel), this.scratch.overlay);
+    for (let k = 0; k < extra.hitCount; k++) {
+      const d = extra.hits[k] as number;
       if ((extra.best[d] as number) > (scores.best[d] as number)) {
+        if (scores.best[d] === 0) scores.hits[scores.hitCount++] = d;
         scores.best[d] = extra.best[d] as number;
         scores.doc[d] = own.owner.length + (extra.doc[d] as number);
       }
@@ -262,33 +266,53 @@ export class FaqIndex {
     return indexedPhrasings(this.entries[d] as FaqEntry)[doc - first] ?? '';
   }
 
-  /** Best normalized score per entry in one field, and which document gave it. */
+  /**
+   * Best normalized score per entry in one field, and which document gave it (the first one on a tie).
+   * Written into `into`, valid until its next use: rank() is synchronous.
+   */
   private fieldScores(
     field: FieldIndex,
     terms: ReadonlyMap<string, number>,
     idfFrom: BM25Field = field.bm25,
-  ): { best: Float64Array; doc: Int32Array } {
-    const n = this.entries.length;
-    const raw = new Float64Array(field.owner.length);
+    into: FieldScratch = this.scratch.own,
+  ): FieldScratch {
+    into.clear();
+    const { best, doc } = into;
+    if (into.raw.length < field.owner.length) into.raw = new Float64Array(field.owner.length);
+    const { raw } = into;
+    const { termIds, offsets, docs, weights } = field.bm25;
+    const ids: number[] = [];
     let ideal = 0;
     for (const [term, weight] of terms) {
       ideal += weight * idfFrom.idf(term);
-      accumulate(field.bm25, term, weight, raw);
-    }
-    const best = new Float64Array(n);
-    const doc = new Int32Array(n).fill(-1);
-    if (ideal <= 0) return { best, doc };
-    for (let i = 0; i < raw.length; i++) {
-      const s = raw[i] as number;
-      if (s <= 0) continue;
-      const d = field.owner[i] as number;
-      const v = Math.min(1, s / ideal);
-      if (v > (best[d] as number)) {
-        best[d] = v;
-        doc[d] = i;
+      const id = termIds.get(term);
+      if (id === undefined) continue;
+      ids.push(id);
+      const end = offsets[id + 1] as number;
+      for (let p = offsets[id] as number; p < end; p++) {
+        const i = docs[p] as number;
+        raw[i] = (raw[i] as number) + weight * (weights[p] as number);
       }
     }
-    return { best, doc };
+    // Only the documents a query term occurs in, each once: raw is zeroed behind, ready for the next query.
+    for (const id of ids) {
+      const end = offsets[id + 1] as number;
+      for (let p = offsets[id] as number; p < end; p++) {
+        const i = docs[p] as number;
+        const s = raw[i] as number;
+        if (s <= 0) continue;
+        raw[i] = 0;
+        if (ideal <= 0) continue;
+        const d = field.owner[i] as number;
+        const v = Math.min(1, s / ideal);
+        if (v > (best[d] as number) || (v === best[d] && i < (doc[d] as number))) {
+          if (best[d] === 0) into.hits[into.hitCount++] = d;
+          best[d] = v;
+          doc[d] = i;
+        }
+      }
+    }
+    return into;
   }
 
   /**
@@ -365,6 +389,33 @@ export class FaqIndex {
       if (entryChars && entryChars !== chars) matched.push(`${chars}≈${entryChars} (${key})`);
     }
     return [...new Set(matched)];
+  }
+}
+
+/** One field's scores for one query; reused by every query of an index. */
+class FieldScratch {
+  /** Per entry: best normalized score (0 = no match) and the document that gave it (-1 = none). */
+  readonly best: Float64Array;
+  readonly doc: Int32Array;
+  /** The entries with a score, `hitCount` of them, so a query touches only those. */
+  readonly hits: Int32Array;
+  hitCount = 0;
+  /** Per document of the field; all zeros between queries. */
+  raw = new Float64Array(0);
+
+  constructor(entries: number) {
+    this.best = new Float64Array(entries);
+    this.doc = new Int32Array(entries).fill(-1);
+    this.hits = new Int32Array(entries);
+  }
+
+  clear(): void {
+    for (let k = 0; k < this.hitCount; k++) {
+      const d = this.hits[k] as number;
+      this.best[d] = 0;
+      this.doc[d] = -1;
+    }
+    this.hitCount = 0;
   }
 }
 
