@@ -32,4 +32,28 @@ describe.each(storeBackends())('store core on $name', (backend) => {
     const rows = await sql<{ id: string }>`select id from ${sql.table(table)}`.execute(store.db);
     expect(rows.rows.map((r) => r.id)).toEqual(['a']);
   });
+
+  it('runs one query again and again with new values, after a failed run and after a schema change', async () => {
+    store = await openStore(await backend.options());
+    const table = `repeat_${backend.name}`;
+    const db = store.db.withTables<Record<string, { id: string; n: number }>>();
+    await sql`create table ${sql.table(table)} (id text primary key, n integer)`.execute(store.db);
+    const put = (id: string, n: number) => db.insertInto(table).values({ id, n }).execute();
+    const all = () => db.selectFrom(table).selectAll().orderBy('id').execute();
+    await put('a', 1);
+    await expect(put('a', 2)).rejects.toThrow();
+    await put('b', 2);
+    expect(await all()).toEqual([
+      { id: 'a', n: 1 },
+      { id: 'b', n: 2 },
+    ]);
+    await sql`alter table ${sql.table(table)} add column note text`.execute(store.db);
+    await put('c', 3);
+    expect(await all()).toEqual([
+      { id: 'a', n: 1, note: null },
+      { id: 'b', n: 2, note: null },
+      { id: 'c', n: 3, note: null },
+    ]);
+    await sql`drop table ${sql.table(table)}`.execute(store.db);
+  });
 });

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Migration,
+  type SqliteDatabase,
+} from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -54,9 +62,36 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   database.pragma('busy_timeout = 5000');
   // Deleted rows are overwritten with zeros, not left readable in free pages.
   database.pragma('secure_delete = ON');
-  return makeStore('sqlite', new Kysely({ dialect: new SqliteDialect({ database }) }), async () => {
+  const dialect = new SqliteDialect({ database: reusingStatements(database) });
+  return makeStore('sqlite', new Kysely({ dialect }), async () => {
     database.pragma('wal_checkpoint(TRUNCATE)');
   });
+}
+
+/** Statements kept per SQL text, the most recently used this many. */
+const STATEMENT_CACHE = 200;
+
+/**
+ * The database as Kysely's SQLite driver sees it, with each statement compiled once: the driver
+ * prepares one per query, and for the archive's row writes of live calls compiling an upsert cost
+ * more than running it. A statement still being iterated (a streamed select) is not handed out
+ * again: that query gets a fresh one.
+ */
+function reusingStatements(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      const cached = cache.get(text);
+      if (cached?.busy) return database.prepare(text);
+      const statement = cached ?? database.prepare(text);
+      // Map order is use order: the oldest goes first when the cache is full.
+      cache.delete(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 function makeStore(
