@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import wavefile from 'wavefile';
 import { AudioFormatError, interleave, splitChannels } from './codecs.js';
 
@@ -34,6 +35,8 @@ export function readWav(bytes: Uint8Array): DecodedWav {
   };
 }
 
+const BIG_ENDIAN = endianness() === 'BE';
+
 /**
  * Encodes PCM16 (one array per channel) as a canonical 44-byte-header RIFF/WAVE file. Written
  * directly rather than through `wavefile`, which packs sample by sample (tens of ms per utterance
@@ -43,7 +46,8 @@ export function writeWav(channels: readonly Int16Array[], sampleRate: number): U
   const numChannels = channels.length;
   const frames = Math.min(...channels.map((c) => c.length));
   const dataBytes = frames * numChannels * 2;
-  const out = Buffer.alloc(44 + dataBytes);
+  // Every byte is written below.
+  const out = Buffer.allocUnsafe(44 + dataBytes);
   out.write('RIFF', 0, 'ascii');
   out.writeUInt32LE(36 + dataBytes, 4);
   out.write('WAVE', 8, 'ascii');
@@ -58,6 +62,8 @@ export function writeWav(channels: readonly Int16Array[], sampleRate: number): U
   out.write('data', 36, 'ascii');
   out.writeUInt32LE(dataBytes, 40);
   const pcm = numChannels === 1 ? (channels[0] as Int16Array).subarray(0, frames) : interleave(channels);
-  for (let i = 0; i < pcm.length; i++) out.writeInt16LE(pcm[i] as number, 44 + i * 2);
+  // The samples' bytes in one copy; WAV is little-endian, as the samples are in memory almost everywhere.
+  out.set(new Uint8Array(pcm.buffer, pcm.byteOffset, dataBytes), 44);
+  if (BIG_ENDIAN) out.subarray(44).swap16();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
