@@ -36,8 +36,8 @@ export interface CallChunk {
 export class CallAudioChunker {
   private parts: Int16Array[][] = [];
   private bufferedSamples = 0;
-  /** Interleaved PCM16 received since the last audio-journal batch. */
-  private pending: Buffer[] = [];
+  /** Audio received since the last audio-journal batch, as received (one array per channel). */
+  private pending: Int16Array[][] = [];
   private pendingSamples = 0;
   private writtenSamples = 0;
   private chunk: number;
@@ -56,7 +56,7 @@ export class CallAudioChunker {
     channels.forEach((c, i) => this.parts[i]?.push(c));
     const samples = channels[0]?.length ?? 0;
     this.bufferedSamples += samples;
-    this.pending.push(interleavedBytes(channels));
+    this.pending.push(channels);
     this.pendingSamples += samples;
     if (this.bufferedSamples >= (CALL_CHUNK_MS / 1000) * this.sampleRate) return 'chunk';
     if (this.pendingSamples >= (AUDIO_JOURNAL_BATCH_MS / 1000) * this.sampleRate) return 'journal';
@@ -66,7 +66,7 @@ export class CallAudioChunker {
   /** The received audio not yet in the audio journal, or null. */
   takeJournalBatch(): Buffer | null {
     if (this.pendingSamples === 0) return null;
-    const batch = Buffer.concat(this.pending);
+    const batch = interleavedBytes(this.pending, this.pendingSamples);
     this.pending = [];
     this.pendingSamples = 0;
     return batch;
@@ -103,15 +103,18 @@ export class CallAudioChunker {
   }
 }
 
-/** Channels → interleaved PCM16 bytes (the audio journal's layout). */
-function interleavedBytes(channels: readonly Int16Array[]): Buffer {
-  const n = channels[0]?.length ?? 0;
-  if (channels.length === 1) {
-    const c = channels[0] as Int16Array;
-    return Buffer.from(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength));
+/** Received audio → interleaved PCM16 bytes (the audio journal's layout), in one buffer. */
+function interleavedBytes(received: readonly Int16Array[][], samples: number): Buffer {
+  const width = received[0]?.length ?? 1;
+  const out = new Int16Array(samples * width);
+  let at = 0;
+  for (const channels of received) {
+    const n = channels[0]?.length ?? 0;
+    if (width === 1) out.set(channels[0] as Int16Array, at);
+    else
+      for (let i = 0; i < n; i++)
+        for (let ch = 0; ch < width; ch++) out[(at + i) * width + ch] = channels[ch]?.[i] ?? 0;
+    at += n;
   }
-  const out = new Int16Array(n * channels.length);
-  for (let i = 0; i < n; i++)
-    for (let ch = 0; ch < channels.length; ch++) out[i * channels.length + ch] = channels[ch]?.[i] ?? 0;
   return Buffer.from(out.buffer);
 }
