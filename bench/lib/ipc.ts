@@ -38,6 +38,11 @@ export interface ServerSample {
   atMs: number;
   /** process.cpuUsage() user + system, µs, cumulative. */
   cpuMicros: number;
+  /**
+   * The main thread's (the socket loop's) own CPU, µs, cumulative; null without Linux's /proc. Says
+   * which thread limits a step: the loop, or the VAD / inference workers beside it.
+   */
+  mainThreadMicros: number | null;
   rssBytes: number;
   liveCalls: number;
   /** onFrameProcessed: frame arrival → its events emitted (echo: the echo's send). */

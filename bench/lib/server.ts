@@ -10,7 +10,7 @@
  * - `echo`: a bare `ws` server echoing every message (the baseline).
  * Listens on 127.0.0.1 only, and reports its own CPU, memory and latencies to the parent over IPC.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -141,6 +141,7 @@ serveRequests(async (request) => {
       const sample: ServerSample = {
         atMs: performance.now(),
         cpuMicros: cpu.user + cpu.system,
+        mainThreadMicros: mainThreadMicros(),
         rssBytes: process.memoryUsage.rss(),
         liveCalls: running.liveCalls(),
         frame: frame.take(),
@@ -168,3 +169,15 @@ serveRequests(async (request) => {
       throw new Error(`unknown request ${request.type}`);
   }
 });
+
+/** utime + stime of this process's main thread (its task id is the pid), from /proc; USER_HZ is 100. */
+function mainThreadMicros(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}

@@ -25,6 +25,8 @@ export interface StepResult {
   failed: number;
   /** Server CPU, in cores (CPU seconds per second), all its threads. */
   cpuCores: number;
+  /** The main thread's share of it, in cores; null where it cannot be read. */
+  mainThreadCores: number | null;
   callsPerCore: number;
   memPerCallKiB: number;
   rssMiB: number;
@@ -73,6 +75,10 @@ export function summarize(
     held,
     failed: g.failed + g.closedEarly,
     cpuCores,
+    mainThreadCores:
+      s1.mainThreadMicros === null || s0.mainThreadMicros === null
+        ? null
+        : (s1.mainThreadMicros - s0.mainThreadMicros) / 1e3 / wallMs,
     callsPerCore: calls / cpuCores,
     memPerCallKiB: (s1.rssBytes - baseline.rssBytes) / calls / 1024,
     rssMiB: s1.rssBytes / 2 ** 20,
