@@ -28,6 +28,15 @@ const lexiconSchema = z.object({
   classes: z.record(z.string(), z.string()),
   neutral: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
   pivots: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
+  /** An opening (these frames) left at a pause, without a pivot word, for what is happening now (`needs`). */
+  pause_turn: z
+    .object({
+      after: z.array(z.string().min(1)).min(1),
+      needs: z.string().min(1),
+      min_chars: z.number().int().nonnegative(),
+      why: z.string().min(1),
+    })
+    .optional(),
   sound_alike: z.array(z.string().min(2)),
   sound_alike_keep: z.array(z.string().min(2)),
   frames: z.array(
@@ -61,6 +70,7 @@ export interface CompiledLexicon {
   /** Spans that sound like an anchor but are ordinary writing (遺失或 → 失或, 請生理假 → 請生). */
   keep: Set<string>;
   frames: Array<{
+    id: string;
     w: number;
     re: RegExp;
     unless: RegExp | null;
@@ -76,6 +86,8 @@ export interface CompiledLexicon {
   }>;
   /** Words by which a caller leaves an ordinary question for something else (算了, 其實…); null without any. */
   pivot: RegExp | null;
+  /** Leaving an opening at a pause: the frames that mark it, the present the rest must speak of; null without. */
+  pauseTurn: { after: Set<string>; needs: RegExp; minChars: number } | null;
 }
 
 /** Expands {NAME} class references (classes may use other classes). */
@@ -112,6 +124,7 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
     anchors,
     keep: new Set(lexicon.sound_alike_keep),
     frames: lexicon.frames.map((f) => ({
+      id: f.id,
       w: f.w,
       re: re(f.re, `frame ${f.id}`),
       unless: f.unless ? re(f.unless, `frame ${f.id}`) : null,
@@ -131,6 +144,13 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
     })),
     pivot: lexicon.pivots.length
       ? new RegExp(lexicon.pivots.map((p) => `(?:${expand(p.re)})`).join('|'), 'g')
+      : null,
+    pauseTurn: lexicon.pause_turn
+      ? {
+          after: new Set(lexicon.pause_turn.after),
+          needs: re(lexicon.pause_turn.needs, 'pause_turn'),
+          minChars: lexicon.pause_turn.min_chars,
+        }
       : null,
   };
 }
@@ -190,7 +210,7 @@ function applyReplacements(
 }
 
 /** Spaces and punctuation: where a recognizer or a typist marks a pause between clauses. */
-const PAUSE = /[^\p{Script=Han}\p{L}\p{N}]+/gu;
+export const PAUSE = /[^\p{Script=Han}\p{L}\p{N}]+/gu;
 
 const cleaned = (compiled: CompiledLexicon, bare: string) =>
   repairSoundAlikes(bare.replace(compiled.neutral, BLANK), compiled);

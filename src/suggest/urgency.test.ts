@@ -178,6 +178,45 @@ describe('farewells, veiled threats, survivors and empty lifts', () => {
   });
 });
 
+describe('an enquiry left without a pivot word, and what callers wrap in one', () => {
+  it('hears, from the lexicon alone, a danger after an enquiry and the kinds of situation blind11 missed', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    const urgent: Array<[string, string, string]> = [
+      // stroke signs after an enquiry, and a strong smell with someone asleep
+      ['我想問輔具租借怎麼辦理，我外公剛剛講話大舌頭，左邊的手也舉不起來', 'medical', '119'],
+      ['請問天然氣的客服幾點下班，我一開門就聞到很濃的味道，我老公還在房間睡', 'fire_gas', '119'],
+      // driven off in a car that will not stop, shut in by an employer
+      ['我在叫的車上 司機一直往偏僻的地方開 我叫他停車他都不理', 'crime_in_progress', '110'],
+      ['我在工廠打工 老闆把我們鎖在宿舍裡 不讓我們出去', 'crime_in_progress', '110'],
+      // a weapon with retaliation, a threat against the office
+      ['我們公司有個同事被開除 他今天帶了一支鐵鎚來 要讓人事主任後悔', 'violence_threat', '110'],
+      ['我想問申請案怎麼還沒下來，我忍到極限了，我明天就拿汽油去你們公所', 'violence_threat', '110'],
+    ];
+    for (const [text, category, protocol] of urgent)
+      expect(rulesOnly.detect(text), text).toMatchObject({ category, protocol });
+  });
+
+  it('hears a will finished against a near date as a farewell, and a towel soaked by self-harm as 119', () => {
+    expect(detectUrgency('想問一下遺囑要怎麼公證 我想說明天就寫好 之後就不用再麻煩家人了')?.protocol).toBe(
+      '1925',
+    );
+    expect(detectUrgency('我只是想發洩一下 用美工到劃了手臂 衣服整件都染紅了')).toMatchObject({
+      category: 'self_harm',
+      protocol: '119',
+    });
+  });
+
+  it('stays quiet on an enquiry whose second clause is background: a past stroke, a fare, a beneficiary', () => {
+    const ordinary = [
+      '我想問居家復健怎麼申請，我媽前年中風以後說話就有點含糊，現在慢慢在練習',
+      '我想問區公所的陳情進度，我下禮拜會再帶資料過去補件',
+      '請問叫車的車資爭議找誰 那個司機不走我講的路 多收了我一百',
+      '請問保險的受益人可以寫兩個人嗎 我想把我太太跟女兒都寫進去',
+    ];
+    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';

@@ -12,6 +12,7 @@ import { BUNDLED_DATA_DIR } from '../config/index.js';
 import {
   clausesFor,
   compileLexicon,
+  PAUSE,
   normalizeFor,
   traditionalFor,
   readUrgencyLexicon,
@@ -88,7 +89,7 @@ export interface Explanation {
   model: { p: number; category: UrgencyCategory; top: string[] } | null;
   /** Sum of the negative frames that apply to every category (an enquiry, a past event…). */
   ordinary: number;
-  /** What the caller said after leaving an ordinary opening (算了, 其實…), weighed on its own. */
+  /** What the caller said after leaving an ordinary opening (算了, 其實…, or a pause after an enquiry), weighed on its own. */
   afterPivot: (Explanation & { pivot: string }) | null;
 }
 
@@ -153,16 +154,33 @@ export function createUrgencyDetector(
 
   // A caller who opens with an ordinary question and then turns to something else (…幾點會到 算了
   // 我先生又在摔東西) has left the question: what follows the turn is weighed on its own as well,
-  // so the question's frames do not damp it.
+  // so the question's frames do not damp it. An enquiry is also left at a mere pause when what
+  // follows speaks of now (我想問長照怎麼申請，我爸剛剛講話突然含糊不清): callers wrap a danger
+  // in the question they meant to ask without any pivot word.
   const explain = (text: string, options: DetectOptions = {}): Explanation => {
     const whole = weigh(text, options);
-    if (!compiled.pivot) return whole;
     const traditional = traditionalFor(text);
-    for (const pivot of traditional.matchAll(compiled.pivot)) {
-      const head = traditional.slice(0, pivot.index);
-      if (weigh(head, {}).ordinary >= 0) continue;
-      const rest = weigh(traditional.slice(pivot.index + pivot[0].length), options);
-      return { ...whole, afterPivot: { pivot: pivot[0], ...rest } };
+    const leaving = (at: number, pivot: string): Explanation => ({
+      ...whole,
+      afterPivot: { pivot, ...weigh(traditional.slice(at), options) },
+    });
+    for (const pivot of compiled.pivot ? traditional.matchAll(compiled.pivot) : []) {
+      if (weigh(traditional.slice(0, pivot.index), {}).ordinary >= 0) continue;
+      return leaving(pivot.index + pivot[0].length, pivot[0]);
+    }
+    const turn = compiled.pauseTurn;
+    if (!turn) return whole;
+    for (const pause of traditional.matchAll(PAUSE)) {
+      const head = normalizeFor(compiled, traditional.slice(0, pause.index));
+      // A few characters are a greeting (請問一下), not yet the question.
+      const opens =
+        [...head].length >= turn.minChars &&
+        compiled.frames.some(
+          (f) => turn.after.has(f.id) && f.re.test(head) && !(f.unless?.test(head) ?? false),
+        );
+      if (!opens) continue;
+      const at = pause.index + pause[0].length;
+      return turn.needs.test(normalizeFor(compiled, traditional.slice(at))) ? leaving(at, pause[0]) : whole;
     }
     return whole;
   };
