@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../store/index.js';
 import { createJournalWriter } from './group-commit.js';
-import { journalPath, leftoverJournals, type JournalEntry } from './journal.js';
+import {
+  audioJournalHeader,
+  audioJournalPath,
+  journalPath,
+  leftoverJournals,
+  type JournalEntry,
+} from './journal.js';
 import { countingJournalFiles } from './testing/counting-files.js';
 import { segmentLine } from './testing/fixtures.js';
 
@@ -89,5 +95,20 @@ describe('group commit of the call journals', () => {
     // Another call's journal is not affected.
     await expect(good.entry(feedback('call-e', 0))).resolves.toBeUndefined();
     await Promise.all([bad.close(), good.close()]);
+  });
+  it('closes a call only after the audio journal writes that follow its last acknowledgement', async () => {
+    const { dir, failures, writer } = setUp();
+    const call = await writer.open('call-f');
+    // A call's end as the recorder queues it: the last received audio, the journal reset after its
+    // chunk, then the closing line — acknowledged before the audio journal's writes of its batch.
+    void call.receivedAudio(new Uint8Array(1600).fill(7));
+    void call.resetReceivedAudio(800);
+    void call.entry(feedback('call-f', 0));
+    await call.close();
+    expect(failures).toEqual([]);
+    expect(call.failure).toBeNull();
+    expect(readFileSync(audioJournalPath(journalPath(dir, 'call-f')))).toEqual(
+      Buffer.from(audioJournalHeader(800)),
+    );
   });
 });

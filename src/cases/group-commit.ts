@@ -65,6 +65,8 @@ interface OpenCall {
   failure: Error | null;
   /** A batch of this call is being written: what is queued now waits for the next. */
   committing: boolean;
+  /** The latest batch, settled once its audio journal writes (after the acknowledgement) are done too. */
+  batch: Promise<void>;
 }
 
 /**
@@ -142,6 +144,7 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
         if (call.queue.length > 0) markDue(call);
       });
       writing.add(done);
+      call.batch = done;
     }
     due.clear();
   };
@@ -188,9 +191,12 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
         last: Promise.resolve(),
         failure: null,
         committing: false,
+        batch: Promise.resolve(),
       };
       const settled = async () => {
         await call.last;
+        // The last item is acknowledged before its batch's audio journal writes: they finish first.
+        await call.batch;
         await Promise.all([call.items.close(), call.pcm.close()]);
       };
       return {
