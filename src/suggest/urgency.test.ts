@@ -247,6 +247,8 @@ describe('what blind12 missed and alarmed on, by kind', () => {
       category: 'domestic_violence',
       protocol: '113',
     });
+    // a weapon in the partner's hand does not make it a stranger's threat
+    expect(detectUrgency('我太太說等我回家就讓我好看 她剛剛一直拿著剪刀')?.protocol).toBe('113');
     expect(detectUrgency('隔壁的阿姨一直叫著說放開我 還有碰碰撞牆的聲音')).toMatchObject({
       category: 'domestic_violence',
       protocol: '113',
