@@ -22,6 +22,13 @@ const repoSets = readUrgencyModelConfig(BUNDLED_URGENCY_MODEL)
   .map((file) => join(BUNDLED_DATA_DIR, 'urgency', file));
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
 
+/** Each turn alerts with that category and protocol from the lexicon alone (no classifier to lean on). */
+function expectFromLexiconAlone(turns: Array<[text: string, category: string, protocol: string]>): void {
+  const rulesOnly = buildUrgencyDetector({ model: null });
+  for (const [text, category, protocol] of turns)
+    expect(rulesOnly.detect(text), text).toMatchObject({ category, protocol });
+}
+
 describe('urgency on realistic caller turns', () => {
   it('the shared dev set (never trained on): recall, protocol and false alarms within the goals', () => {
     const report = evaluateUrgency(sharedDev, detectUrgency);
@@ -180,8 +187,7 @@ describe('farewells, veiled threats, survivors and empty lifts', () => {
 
 describe('an enquiry left without a pivot word, and what callers wrap in one', () => {
   it('hears, from the lexicon alone, a danger after an enquiry and the kinds of situation blind11 missed', () => {
-    const rulesOnly = buildUrgencyDetector({ model: null });
-    const urgent: Array<[string, string, string]> = [
+    expectFromLexiconAlone([
       // stroke signs after an enquiry, and a strong smell with someone asleep
       ['我想問輔具租借怎麼辦理，我外公剛剛講話大舌頭，左邊的手也舉不起來', 'medical', '119'],
       ['請問天然氣的客服幾點下班，我一開門就聞到很濃的味道，我老公還在房間睡', 'fire_gas', '119'],
@@ -191,9 +197,7 @@ describe('an enquiry left without a pivot word, and what callers wrap in one', (
       // a weapon with retaliation, a threat against the office
       ['我們公司有個同事被開除 他今天帶了一支鐵鎚來 要讓人事主任後悔', 'violence_threat', '110'],
       ['我想問申請案怎麼還沒下來，我忍到極限了，我明天就拿汽油去你們公所', 'violence_threat', '110'],
-    ];
-    for (const [text, category, protocol] of urgent)
-      expect(rulesOnly.detect(text), text).toMatchObject({ category, protocol });
+    ]);
   });
 
   it('hears a will finished against a near date as a farewell, and a towel soaked by self-harm as 119', () => {
@@ -212,6 +216,53 @@ describe('an enquiry left without a pivot word, and what callers wrap in one', (
       '我想問區公所的陳情進度，我下禮拜會再帶資料過去補件',
       '請問叫車的車資爭議找誰 那個司機不走我講的路 多收了我一百',
       '請問保險的受益人可以寫兩個人嗎 我想把我太太跟女兒都寫進去',
+    ];
+    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+  });
+});
+
+describe('what blind12 missed and alarmed on, by kind', () => {
+  it('hears, from the lexicon alone, dangers said without their word', () => {
+    expectFromLexiconAlone([
+      // a suicide euphemism inside an insurance question about one's own death
+      ['我想了解一下 假如我是自己走的 意外險還會給付給我媽嗎', 'suicide', '1925'],
+      // heart-attack signs played down, then a question about a clinic
+      ['應該沒什麼 就是胸口一直壓壓的 左邊肩膀也麻 想問晚上哪裡還有門診', 'medical', '119'],
+      // smoke described without the word, from a home with someone vulnerable inside
+      ['斜對面三樓的窗戶一直飄出灰灰的煙 那間只住一個行動不便的老太太', 'fire_gas', '119'],
+      // hidden self-harm: long sleeves in the heat, fresh cuts
+      ['我表妹這麼熱的天氣還穿長袖 今天在學校看到她手臂上一條一條的新傷', 'self_harm', '1925'],
+      // a conditional threat against a named person
+      ['那個催收的如果再來我家門口堵我 我不保證他走得出去', 'violence_threat', '110'],
+      // a robbery at a counter now
+      ['我在檳榔攤顧店 有個男的戴著面罩叫我把錢拿出來 他現在還在攤子前面', 'crime_in_progress', '110'],
+      // water released upstream with people in the riverbed; earth sliding onto a house
+      ['上游好像在放水了 溪邊還有一群學生在玩水', 'disaster', '119'],
+      ['屋子後面的邊坡一直往下滑 廚房的牆被推倒了 我爸還在裡面', 'disaster', '119'],
+    ]);
+  });
+
+  it('refers a threat by a partner or relative, and pleading heard next door, to 113', () => {
+    expect(detectUrgency('我男朋友把杯子丟到我腳邊 說等他朋友走了再跟我算帳')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+    // a weapon in the partner's hand does not make it a stranger's threat
+    expect(detectUrgency('我太太說等我回家就讓我好看 她剛剛一直拿著剪刀')?.protocol).toBe('113');
+    expect(detectUrgency('隔壁的阿姨一直叫著說放開我 還有碰碰撞牆的聲音')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+  });
+
+  it('stays quiet on aftermath, habitual nuisances with a named source, and building work', () => {
+    const ordinary = [
+      '前天我們那棟有人跳樓 警察都處理好了 可是中庭到現在還沒清乾淨 可以請人來清嗎',
+      '上禮拜停車場有台機車被燒 到現在都還沒拖走 要找哪個單位',
+      '對面的燒烤店排煙管每天都在冒煙 整排房子都是油煙味',
+      '鄰居每天在陽台焚香 煙一直飄進我家 味道好重',
+      '樓下那間在裝潢 從早上一直敲到現在 我爸媽都沒辦法午睡',
+      '請問保險受益人改成我女兒 要帶什麼證件',
     ];
     for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
   });
