@@ -52,7 +52,15 @@ const settings = (extra: ConfigInput = {}) =>
   configSchema.parse({
     dataDir,
     logLevel: 'silent',
-    server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web') },
+    // All bench calls come from 127.0.0.1 under one token: the per-client and per-principal limits
+    // are for the internet (with them, the 601st call of a minute was refused).
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      webDir: join(dataDir, 'no-web'),
+      rateLimitPerMinute: 1_000_000,
+      rateLimitPerPrincipalPerMinute: 1_000_000,
+    },
     asr: { engine: 'none' },
     ...extra,
     vad: { ...extra.vad, ...(options.vadWorkers ? { workers: options.vadWorkers } : {}) },
@@ -62,7 +70,6 @@ async function startGateway(withVad: boolean): Promise<Running> {
   const config = settings({
     vad: withVad ? { model: sharedPaths.vadModel } : {},
     auth: { adminToken: BENCH_TOKEN },
-    server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web'), rateLimitPerMinute: 1_000_000 },
   });
   // The product's app with the stream path alone: no recorder, text stage or assistant (and no VAD
   // in `gateway`); the frame hook the metrics read is the one this benchmark reads.
@@ -80,8 +87,6 @@ async function startFull(withAsrStandIn: boolean): Promise<Running> {
     text: { lexiconDir: sharedPaths.lexiconDir },
     knowledge: { seed: sharedPaths.faq },
     auth: { adminToken: BENCH_TOKEN },
-    // Bench clients all come from 127.0.0.1: the per-client limit is for the internet.
-    server: { host: '127.0.0.1', port: 0, webDir: join(dataDir, 'no-web'), rateLimitPerMinute: 1_000_000 },
   });
   const text = new SpokenQueriesStandIn();
   const standIn = withAsrStandIn
