@@ -268,6 +268,42 @@ describe('what blind12 missed and alarmed on, by kind', () => {
   });
 });
 
+describe('what blind13 missed and confused, by kind', () => {
+  it('hears, from the lexicon alone, a death weighed against money for the family, and a stranger following now', () => {
+    expectFromLexiconAlone([
+      // one's own departure against insurance money for the family
+      ['工廠收掉了 貸款還不出來 我想我不在了保險的錢起碼可以幫我老婆還一點', 'suicide', '1925'],
+      ['保險金我會留給兩個孩子 我就可以安心走了', 'suicide', '1925'],
+      // a stranger following the caller now, who hides in a shop: not a partner, so not 113
+      ['從夜市出來就有一個男的一路跟著我 我先躲進全家裡面了', 'crime_in_progress', '110'],
+      // pills already swallowed (止痛要 as a recognizer writes 止痛藥) and the person slowing down
+      ['我阿姨把醫生開的止痛要整盒吃掉了 現在叫她都很慢才回應', 'overdose', '119'],
+      // a partner's death threat against the caller
+      ['我前夫剛剛打電話說我敢帶小孩搬走就讓我看不到明年', 'domestic_violence', '113'],
+    ]);
+  });
+
+  it('refers a farewell note without a method, place or time to 1925, and a partner following the caller to 113', () => {
+    expect(detectUrgency('信我已經寫好了 遺書就夾在日記本裡 房租我也先繳清了')?.protocol).toBe('1925');
+    expect(detectUrgency('我前男友一路跟我到公司樓下 我現在躲在警衛室')?.protocol).toBe('113');
+  });
+
+  it('stays quiet on a kitchen mishap already over, smoke from a temple or an offering, and speech to someone', () => {
+    const ordinary = [
+      '魚煎到焦掉 火已經關了 可是煙霧偵測器一直響 要怎麼讓它停',
+      '廟口今天在做醮 一直在燒紙錢 整個社區都是煙',
+      '我媽一直跟我說要去拜拜 我想問附近哪間廟有停車場',
+      '請問我走了以後保單的受益人可以改成我孫子嗎',
+    ];
+    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+  });
+
+  it('still hears a kitchen fire that comes back or leaves someone overcome', () => {
+    expect(detectUrgency('火我關了 可是抽油煙機裡面又燒起來了')?.category).toBe('fire_gas');
+    expect(detectUrgency('火已經滅了 可是我媽吸到煙倒在廚房叫不醒')).not.toBeNull();
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
