@@ -11,7 +11,11 @@ RUN npm run build:web && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# UV_THREADPOOL_SIZE: the archive's durable writes (O_SYNC/O_DSYNC, folder fsyncs) each hold a
+# libuv thread for a disk flush; with the default 4, a few hundred calls queue their speech_end
+# behind them (docs/benchmarks.md, full). It must be set before Node starts, not from code.
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
     HOTLINE_HOST=0.0.0.0 \
     HOTLINE_PORT=8080 \
     HOTLINE_DATA_DIR=/var/lib/hotline

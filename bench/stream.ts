@@ -127,6 +127,8 @@ function startServer(mode: ServerMode): Child {
     './server.ts',
     [mode, JSON.stringify({ ...serverOptions, dataDir: appDataDir })],
     execArgv,
+    // The thread pool `npm start` and the Docker image give the server (package.json, Dockerfile).
+    { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
   );
 }
 

@@ -101,9 +101,13 @@ export class Child {
   private readonly exited: Promise<number | null>;
   readonly process: ChildProcess;
 
-  constructor(module: string, args: string[], execArgv: string[] = []) {
+  constructor(module: string, args: string[], execArgv: string[] = [], env: NodeJS.ProcessEnv = {}) {
     const file = fileURLToPath(new URL(module, import.meta.url));
-    this.process = fork(file, args, { execArgv: ['--import', 'tsx', ...execArgv], stdio: 'inherit' });
+    this.process = fork(file, args, {
+      execArgv: ['--import', 'tsx', ...execArgv],
+      env: { ...process.env, ...env },
+      stdio: 'inherit',
+    });
     this.process.on('message', (message: { id: number; error?: string; reply?: unknown }) => {
       const waiter = this.waiting.get(message.id);
       if (!waiter) return;
