@@ -304,6 +304,30 @@ describe('what blind13 missed and confused, by kind', () => {
   });
 });
 
+describe('what blind14 missed and confused, by kind', () => {
+  it('hears, from the lexicon alone, a rhetorical death threat, readiness for jail with a weapon at hand, and a soaked towel', () => {
+    expectFromLexiconAlone([
+      // 看他有幾條命: said of someone, a death threat
+      ['那個代書再敢來騙我爸簽字，我看他有幾條命可以賠', 'violence_threat', '110'],
+      // a weapon at hand and readiness to go to jail for it
+      ['社區主委再來貼我的門 我機車坐墊下有鐵棍 關就關', 'violence_threat', '110'],
+      // self-harm bleeding now: soaked through, towels used up (119, not 1925)
+      ['我又用美工刀割了大腿 褲子都被血滲透了', 'self_harm', '119'],
+      ['我剛剛又劃了手 毛巾已經換了四條', 'self_harm', '119'],
+    ]);
+  });
+
+  it('stays quiet on anger told as an explosion or smoke, and on reckless riders or an exam to fight', () => {
+    const ordinary = [
+      '社區停車費又漲 我氣到快爆炸了 要找誰反映',
+      '樓上一直跳 我氣到頭頂冒煙 要打哪支電話反映',
+      '那些外送員在人行道上騎那麼快 是有幾條命可以這樣騎',
+      '我兒子說期末考大不了跟它拚了 請問圖書館幾點開',
+    ];
+    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
