@@ -29,6 +29,11 @@ function expectFromLexiconAlone(turns: Array<[text: string, category: string, pr
     expect(rulesOnly.detect(text), text).toMatchObject({ category, protocol });
 }
 
+/** No turn alerts with the shipped detector (lexicon and classifier). */
+function expectQuiet(texts: string[]): void {
+  for (const text of texts) expect(detectUrgency(text), text).toBeNull();
+}
+
 describe('urgency on realistic caller turns', () => {
   it('the shared dev set (never trained on): recall, protocol and false alarms within the goals', () => {
     const report = evaluateUrgency(sharedDev, detectUrgency);
@@ -211,13 +216,12 @@ describe('an enquiry left without a pivot word, and what callers wrap in one', (
   });
 
   it('stays quiet on an enquiry whose second clause is background: a past stroke, a fare, a beneficiary', () => {
-    const ordinary = [
+    expectQuiet([
       '我想問居家復健怎麼申請，我媽前年中風以後說話就有點含糊，現在慢慢在練習',
       '我想問區公所的陳情進度，我下禮拜會再帶資料過去補件',
       '請問叫車的車資爭議找誰 那個司機不走我講的路 多收了我一百',
       '請問保險的受益人可以寫兩個人嗎 我想把我太太跟女兒都寫進去',
-    ];
-    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+    ]);
   });
 });
 
@@ -256,15 +260,14 @@ describe('what blind12 missed and alarmed on, by kind', () => {
   });
 
   it('stays quiet on aftermath, habitual nuisances with a named source, and building work', () => {
-    const ordinary = [
+    expectQuiet([
       '前天我們那棟有人跳樓 警察都處理好了 可是中庭到現在還沒清乾淨 可以請人來清嗎',
       '上禮拜停車場有台機車被燒 到現在都還沒拖走 要找哪個單位',
       '對面的燒烤店排煙管每天都在冒煙 整排房子都是油煙味',
       '鄰居每天在陽台焚香 煙一直飄進我家 味道好重',
       '樓下那間在裝潢 從早上一直敲到現在 我爸媽都沒辦法午睡',
       '請問保險受益人改成我女兒 要帶什麼證件',
-    ];
-    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+    ]);
   });
 });
 
@@ -289,13 +292,12 @@ describe('what blind13 missed and confused, by kind', () => {
   });
 
   it('stays quiet on a kitchen mishap already over, smoke from a temple or an offering, and speech to someone', () => {
-    const ordinary = [
+    expectQuiet([
       '魚煎到焦掉 火已經關了 可是煙霧偵測器一直響 要怎麼讓它停',
       '廟口今天在做醮 一直在燒紙錢 整個社區都是煙',
       '我媽一直跟我說要去拜拜 我想問附近哪間廟有停車場',
       '請問我走了以後保單的受益人可以改成我孫子嗎',
-    ];
-    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+    ]);
   });
 
   it('still hears a kitchen fire that comes back or leaves someone overcome', () => {
@@ -318,13 +320,39 @@ describe('what blind14 missed and confused, by kind', () => {
   });
 
   it('stays quiet on anger told as an explosion or smoke, and on reckless riders or an exam to fight', () => {
-    const ordinary = [
+    expectQuiet([
       '社區停車費又漲 我氣到快爆炸了 要找誰反映',
       '樓上一直跳 我氣到頭頂冒煙 要打哪支電話反映',
       '那些外送員在人行道上騎那麼快 是有幾條命可以這樣騎',
       '我兒子說期末考大不了跟它拚了 請問圖書館幾點開',
-    ];
-    for (const text of ordinary) expect(detectUrgency(text), text).toBeNull();
+    ]);
+  });
+});
+
+describe('what probing the detector found, by kind', () => {
+  it('stays quiet on a child whose ball hit a thing and on a cut by accident that stopped bleeding, not on their dangers', () => {
+    expectQuiet([
+      // the child threw or kicked something that hit a thing: damage, not a child being hit
+      '樓上小孩丟石頭打到我的車，車窗都裂了，要找誰賠',
+      '鄰居小朋友踢球打到我家玻璃，已經第三次了',
+      '隔壁小孩打籃球打到我的鐵門，吵得要命',
+      // a kitchen accident already under control
+      '削水果不小心割到手指，已經止血了，要不要去打破傷風',
+      '我媽煮飯不小心被刀子劃到，已經包紮好了，附近有診所嗎',
+      '切肉的時候不小心切到手 血已經止住了',
+    ]);
+    expect(detectUrgency('小孩被他爸爸打到流血，現在還在哭')).toMatchObject({ category: 'child_abuse' });
+    expect(detectUrgency('隔壁小孩踢球打到窗戶 玻璃碎片割到他 一直流血')?.protocol).toBe('119');
+    expect(detectUrgency('不小心切到手 很深 一直流血止不住')?.protocol).toBe('119');
+    expect(detectUrgency('我又割了 現在已經止血了')?.category).toBe('self_harm');
+  });
+
+  it('hears, from the lexicon alone, the caller cutting with tissues or towels used up as self-harm for 119', () => {
+    expectFromLexiconAlone([
+      ['我剛剛割下去，毛巾已經換了兩條', 'self_harm', '119'],
+      ['我劃得太深了，衛生紙用了好幾包', 'self_harm', '119'],
+      ['我割了三刀 現在血一直滴', 'self_harm', '119'],
+    ]);
   });
 });
 
