@@ -120,6 +120,13 @@ export function createUrgencyDetector(
 ): ExplainingDetector {
   const compiled = compileLexicon(lexicon);
 
+  /** The frames (an enquiry, a past event, a nuisance…) that apply to normalized text. */
+  const framesIn = (norm: string) =>
+    compiled.frames.filter((f) => f.re.test(norm) && !(f.unless?.test(norm) ?? false));
+  /** How strongly the frames say "an ordinary call", whatever the category (≤ 0). */
+  const ordinaryOf = (frames: CompiledLexicon['frames']) =>
+    frames.filter((f) => !f.only && f.w < 0).reduce((sum, f) => sum + f.w, 0);
+
   const weigh = (text: string, options: DetectOptions): Explanation => {
     let norm = normalizeFor(compiled, text);
     const clauses = clausesFor(compiled, text);
@@ -128,7 +135,7 @@ export function createUrgencyDetector(
       const last = clauses.pop() ?? '';
       clauses.push(last.slice(0, Math.max(0, last.length - PARTIAL_HOLDBACK)));
     }
-    const frames = compiled.frames.filter((f) => f.re.test(norm) && !(f.unless?.test(norm) ?? false));
+    const frames = framesIn(norm);
     const categories = compiled.categories.flatMap((category) => {
       const cues = category.cues.flatMap((cue) => {
         const hit = cue.clause
@@ -142,12 +149,11 @@ export function createUrgencyDetector(
         if ((!frame.only || frame.only.has(category.id)) && !frame.except.has(category.id)) score += frame.w;
       return [{ category: category.id, score, cues }];
     });
-    const ordinary = frames.filter((f) => !f.only && f.w < 0).reduce((sum, f) => sum + f.w, 0);
     return {
       normalized: norm,
       categories,
       model: decision && norm ? decision.model.predict(norm) : null,
-      ordinary,
+      ordinary: ordinaryOf(frames),
       afterPivot: null,
     };
   };
@@ -165,7 +171,8 @@ export function createUrgencyDetector(
       afterPivot: { pivot, ...weigh(traditional.slice(at), options) },
     });
     for (const pivot of compiled.pivot ? traditional.matchAll(compiled.pivot) : []) {
-      if (weigh(traditional.slice(0, pivot.index), {}).ordinary >= 0) continue;
+      // Only the opening's frames matter here: no cues, no classifier run per pivot.
+      if (ordinaryOf(framesIn(normalizeFor(compiled, traditional.slice(0, pivot.index)))) >= 0) continue;
       return leaving(pivot.index + pivot[0].length, pivot[0]);
     }
     const turn = compiled.pauseTurn;
@@ -173,11 +180,7 @@ export function createUrgencyDetector(
     for (const pause of traditional.matchAll(PAUSE)) {
       const head = normalizeFor(compiled, traditional.slice(0, pause.index));
       // A few characters are a greeting (請問一下), not yet the question.
-      const opens =
-        [...head].length >= turn.minChars &&
-        compiled.frames.some(
-          (f) => turn.after.has(f.id) && f.re.test(head) && !(f.unless?.test(head) ?? false),
-        );
+      const opens = [...head].length >= turn.minChars && framesIn(head).some((f) => turn.after.has(f.id));
       if (!opens) continue;
       const at = pause.index + pause[0].length;
       return turn.needs.test(normalizeFor(compiled, traditional.slice(at))) ? leaving(at, pause[0]) : whole;
