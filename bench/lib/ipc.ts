@@ -43,6 +43,8 @@ export interface ServerSample {
    * which thread limits a step: the loop, or the VAD / inference workers beside it.
    */
   mainThreadMicros: number | null;
+  /** The whole machine's busy CPU (every process, steal included), µs, cumulative; null without /proc. */
+  machineMicros: number | null;
   rssBytes: number;
   liveCalls: number;
   /** onFrameProcessed: frame arrival → its events emitted (echo: the echo's send). */
@@ -70,6 +72,8 @@ export interface GeneratorSample {
   echo: Percentiles;
   /** Gateway with VAD: the frame completing the triggering audio → speech_start/speech_end received. */
   speech: Percentiles;
+  /** The speech_end events of `speech`. */
+  speechEnd: Percentiles;
   speechUnmatched: number;
   /**
    * Planned speech events due (their frame sent over a second ago) but not received when sampled:

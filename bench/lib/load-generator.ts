@@ -55,6 +55,8 @@ const sendLag = new LatencyHistogram();
 const ping = new LatencyHistogram();
 const echo = new LatencyHistogram();
 const speech = new LatencyHistogram();
+/** The speech_end share of `speech`: those wait for the archive's durable commit. */
+const speechEnd = new LatencyHistogram();
 const suggestion = new LatencyHistogram();
 const counters = { failed: 0, closedEarly: 0, framesSent: 0, speechUnmatched: 0 };
 const errors: Record<string, number> = {};
@@ -171,7 +173,9 @@ class SimCall {
       counters.speechUnmatched++;
       return;
     }
-    speech.recordMs(now - (this.sendTimes[planned.frame % RING] as number));
+    const latencyMs = now - (this.sendTimes[planned.frame % RING] as number);
+    speech.recordMs(latencyMs);
+    if (type === 'speech_end') speechEnd.recordMs(latencyMs);
   }
 
   /** Planned events whose frame went out more than OVERDUE_MS ago and that have not arrived. */
@@ -322,6 +326,7 @@ function sample(): GeneratorSample {
     ping: ping.take(),
     echo: echo.take(),
     speech: speech.take(),
+    speechEnd: speechEnd.take(),
     speechUnmatched: counters.speechUnmatched,
     speechOverdue: overdue.count,
     speechOverdueOldestMs: overdue.oldestMs,

@@ -147,6 +147,7 @@ serveRequests(async (request) => {
         atMs: performance.now(),
         cpuMicros: cpu.user + cpu.system,
         mainThreadMicros: mainThreadMicros(),
+        machineMicros: machineMicros(),
         rssBytes: process.memoryUsage.rss(),
         liveCalls: running.liveCalls(),
         frame: frame.take(),
@@ -182,6 +183,21 @@ function mainThreadMicros(): number | null {
     // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU of the whole machine from /proc/stat's first line: all but idle and iowait; USER_HZ is 100. */
+function machineMicros(): number | null {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .slice(0, 200)
+      .split('\n')[0]!
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return [user, nice, system, irq, softirq, steal].reduce<number>((sum, v) => sum + (v ?? 0), 0) * 10_000;
   } catch {
     return null;
   }

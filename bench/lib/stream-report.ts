@@ -14,6 +14,9 @@ export type ScenarioResults = Partial<Record<Scenario, StepResult[]>>;
 export const best = (rows: StepResult[] | undefined) =>
   [...(rows ?? [])].reverse().find((r) => r.pass) ?? rows?.at(-1);
 
+/** Scenarios running the archive: their speech_end waits for the utterance's durable commit. */
+const archived = (scenario: Scenario): boolean => scenario === 'full' || scenario === 'asr';
+
 /** A scenario's steps as a markdown table, with the echo server's step at its best step's calls. */
 export function table(scenario: Scenario, rows: StepResult[], echo: StepResult[]): string {
   const head = [
@@ -25,10 +28,12 @@ export function table(scenario: Scenario, rows: StepResult[], echo: StepResult[]
     'calls/core',
     'KiB/call',
     'frame→event p50/p99 ms',
+    ...(archived(scenario) ? ['of it speech_end p50/p99 ms'] : []),
     'speech_end→suggestion p50/p99 ms',
     'loop p99 ms',
     ...(scenario === 'asr' ? ['ASR workers busy'] : []),
     'generator cores',
+    'other processes cores',
     'target',
   ];
   const shown = [...rows];
@@ -44,10 +49,12 @@ export function table(scenario: Scenario, rows: StepResult[], echo: StepResult[]
     r.callsPerCore.toFixed(0),
     r.memPerCallKiB.toFixed(0),
     r.scenario === 'gateway' ? `(frame ${pair(r.frame)})` : pair(r.event),
+    ...(archived(scenario) ? [r.scenario === 'echo' ? '–' : pair(r.speechEnd)] : []),
     pair(r.suggestion),
     ms(r.serverLoopDelay.p99),
     ...(scenario === 'asr' ? [busyShares(r, ' / ') || '–'] : []),
     r.generatorCpuCores.toFixed(2),
+    r.otherCores === null ? '–' : r.otherCores.toFixed(2),
     r.scenario === 'echo' ? '' : r.pass ? 'ok' : `MISS: ${r.notes.join('; ')}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));

@@ -27,6 +27,11 @@ export interface StepResult {
   cpuCores: number;
   /** The main thread's share of it, in cores; null where it cannot be read. */
   mainThreadCores: number | null;
+  /**
+   * CPU of every other process on the machine during the step, in cores (neither the server nor the
+   * load generator): on a shared machine, how much the step's latency had to share.
+   */
+  otherCores: number | null;
   callsPerCore: number;
   memPerCallKiB: number;
   rssMiB: number;
@@ -35,6 +40,8 @@ export interface StepResult {
   serverLoopDelay: Percentiles;
   /** Client side: frame completing a speech event's audio → the event (echo: frame → its echo). */
   event: Percentiles;
+  /** The speech_end events of `event`: each waits for its utterance's durable commit. */
+  speechEnd: Percentiles;
   speechUnmatched: number;
   /** Client side: speech_end → the suggestion for that utterance. */
   suggestion: Percentiles;
@@ -59,6 +66,7 @@ export function summarize(
 ): StepResult {
   const wallMs = s1.atMs - s0.atMs;
   const cpuCores = (s1.cpuMicros - s0.cpuMicros) / 1e3 / wallMs;
+  const generatorCores = g.cpuMicros / 1e3 / g.sinceMs;
   const held = Math.min(g.open, s1.liveCalls);
   const notes: string[] = [];
   if (held < calls) notes.push(`${calls - held} calls not held`);
@@ -79,18 +87,23 @@ export function summarize(
       s1.mainThreadMicros === null || s0.mainThreadMicros === null
         ? null
         : (s1.mainThreadMicros - s0.mainThreadMicros) / 1e3 / wallMs,
+    otherCores:
+      s1.machineMicros === null || s0.machineMicros === null
+        ? null
+        : Math.max(0, (s1.machineMicros - s0.machineMicros) / 1e3 / wallMs - cpuCores - generatorCores),
     callsPerCore: calls / cpuCores,
     memPerCallKiB: (s1.rssBytes - baseline.rssBytes) / calls / 1024,
     rssMiB: s1.rssBytes / 2 ** 20,
     frame: s1.frame,
     serverLoopDelay: s1.loopDelay,
     event: scenario === 'echo' ? g.echo : g.speech,
+    speechEnd: g.speechEnd,
     speechUnmatched: g.speechUnmatched,
     suggestion: g.suggestion,
     suggestionsPending: g.suggestionsPending,
     workerBusy: s1.workerBusyMicros.map((us, i) => (us - (s0.workerBusyMicros[i] ?? 0)) / 1e3 / wallMs),
     generatorLagP99: g.sendLag.p99,
-    generatorCpuCores: g.cpuMicros / 1e3 / g.sinceMs,
+    generatorCpuCores: generatorCores,
     errors: g.errors,
     pass: true,
     notes,
