@@ -329,6 +329,48 @@ describe('what blind14 missed and confused, by kind', () => {
   });
 });
 
+describe('what blind15 missed and alarmed on, by kind', () => {
+  it('hears, from the lexicon alone, a present danger said after an enquiry', () => {
+    expectFromLexiconAlone([
+      // someone collapsed somewhere, someone not breathing
+      ['想問一下健保卡遺失怎麼補辦，我先生剛才吃飯吃到一半倒在地上，好像沒在呼吸', 'medical', '119'],
+      ['我想問社區的AED放在哪裡 警衛伯伯剛剛在大廳倒下了', 'medical', '119'],
+      // self-harm that has started again
+      ['想問學校輔導室要怎麼預約，我這禮拜又開始用美工刀劃大腿了', 'self_harm', '1925'],
+      // a child thrown or shaken by an adult, seen today
+      ['我想問幼兒園的申訴要找哪個單位，今天下午我看到老師把一個小朋友往牆上摔', 'child_abuse', '113'],
+      // dizziness and weakness indoors with a smell: carbon monoxide
+      ['想問瓦斯行幾點開，我現在在房間覺得頭很暈想吐，屋裡有一股怪味', 'fire_gas', '119'],
+      // resignation about one's own time left, beside affairs put in order
+      ['我想問存款要怎麼轉到我兒子名下，早點弄一弄，反正我也活不了多久了', 'suicide', '1925'],
+    ]);
+  });
+
+  it('lets the classifier judge, when it is sure, what follows an enquiry and a pause', () => {
+    const text = '我想問長照中心的電話，我媽現在整個人軟掉，叫她都不會回答';
+    expect(buildUrgencyDetector({ model: null }).detect(text)).toBeNull();
+    expect(detectUrgency(text)?.protocol).toBe('119');
+  });
+
+  it('refers a partner with a weapon in view and a threat against the caller to 113', () => {
+    expect(detectUrgency('我先生說我敢離婚就給我好看，現在他拿著水果刀坐在門口瞪著我')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+  });
+
+  it('stays quiet on food smells, on asking whether a mild reaction is normal, and on an enquiry with background', () => {
+    expectQuiet([
+      '樓上那間薑母鴨每天煮到整棟都是麻油味，嗆死人了，要找誰反映',
+      '我女兒打完流感疫苗有點發燒 這樣正常嗎',
+      '吃了新的降血壓藥之後一直想睡覺，要不要緊啊',
+      '我想問中風後的復健怎麼申請，我爸三年前在公司倒下，現在恢復得不錯',
+      '請問心理諮商是免費的嗎？我以前有割過手，現在已經好很多了，想找人聊聊',
+      '想問熱水器要找誰來修，我洗澡洗到一半就沒熱水了，冷得要死',
+    ]);
+  });
+});
+
 describe('what probing the detector found, by kind', () => {
   it('stays quiet on a child whose ball hit a thing and on a cut by accident that stopped bleeding, not on their dangers', () => {
     expectQuiet([

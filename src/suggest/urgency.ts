@@ -89,8 +89,11 @@ export interface Explanation {
   model: { p: number; category: UrgencyCategory; top: string[] } | null;
   /** Sum of the negative frames that apply to every category (an enquiry, a past event…). */
   ordinary: number;
-  /** What the caller said after leaving an ordinary opening (算了, 其實…, or a pause after an enquiry), weighed on its own. */
-  afterPivot: (Explanation & { pivot: string }) | null;
+  /**
+   * What the caller said after leaving an ordinary opening (算了, 其實…, or a pause after an enquiry),
+   * weighed on its own; `paused`: left at a pause, for something happening now.
+   */
+  afterPivot: (Explanation & { pivot: string; paused: boolean }) | null;
 }
 
 /** How the classifier's probability combines with the lexicon (fitted by cross-validation). */
@@ -166,14 +169,14 @@ export function createUrgencyDetector(
   const explain = (text: string, options: DetectOptions = {}): Explanation => {
     const whole = weigh(text, options);
     const traditional = traditionalFor(text);
-    const leaving = (at: number, pivot: string): Explanation => ({
+    const leaving = (at: number, pivot: string, paused: boolean): Explanation => ({
       ...whole,
-      afterPivot: { pivot, ...weigh(traditional.slice(at), options) },
+      afterPivot: { pivot, paused, ...weigh(traditional.slice(at), options) },
     });
     for (const pivot of compiled.pivot ? traditional.matchAll(compiled.pivot) : []) {
       // Only the opening's frames matter here: no cues, no classifier run per pivot.
       if (ordinaryOf(framesIn(normalizeFor(compiled, traditional.slice(0, pivot.index)))) >= 0) continue;
-      return leaving(pivot.index + pivot[0].length, pivot[0]);
+      return leaving(pivot.index + pivot[0].length, pivot[0], false);
     }
     const turn = compiled.pauseTurn;
     if (!turn) return whole;
@@ -183,16 +186,21 @@ export function createUrgencyDetector(
       const opens = [...head].length >= turn.minChars && framesIn(head).some((f) => turn.after.has(f.id));
       if (!opens) continue;
       const at = pause.index + pause[0].length;
-      return turn.needs.test(normalizeFor(compiled, traditional.slice(at))) ? leaving(at, pause[0]) : whole;
+      return turn.needs.test(normalizeFor(compiled, traditional.slice(at)))
+        ? leaving(at, pause[0], true)
+        : whole;
     }
     return whole;
   };
 
-  /** `byClassifier`: whether the classifier may alert without a lexicon cue. */
+  /**
+   * `byClassifier`: whether the classifier may alert without a lexicon cue — `'sure'`: only from
+   * `overrule`, and only where no frame reads the text as an ordinary call.
+   */
   const decide = (
     { normalized, categories, model, ordinary }: Explanation,
     options: DetectOptions,
-    byClassifier: boolean,
+    byClassifier: boolean | 'sure',
   ): Urgency | null => {
     if (!normalized) return null;
     // Supporting cues (a child is mentioned, it is happening now) never make a category alone.
@@ -208,11 +216,13 @@ export function createUrgencyDetector(
     // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
     // past event, a hypothetical) unless it is very sure.
     const alone =
-      byClassifier &&
+      byClassifier !== false &&
       decision !== null &&
       model !== null &&
       [...normalized].length >= decision.minChars &&
-      (model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
+      (byClassifier === 'sure'
+        ? model.p >= decision.overrule && ordinary >= 0
+        : model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
     // A partial is still growing: the classifier alone waits for strong evidence there, on more
     // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it).
     const sure =
@@ -254,7 +264,14 @@ export function createUrgencyDetector(
       const after = explanation.afterPivot;
       // After a pivot only a cue may alert: the classifier has judged the whole turn already, and
       // the words after 可是 read alone lose what made them ordinary (罰單 … 可是那天我的車已經被偷了).
-      return decide(explanation, options, true) ?? (after ? decide(after, options, false) : null);
+      // After a pause the rest already speaks of now, and the enquiry before it is what damped the
+      // classifier (請問這附近哪裡有AED？我同事剛剛在會議室倒下…): there it may alert alone when it is
+      // sure of the rest and no frame reads the rest as ordinary (on every set, no false alarm more;
+      // from `alone` it alarmed on a car's central lock that kept the door shut).
+      return (
+        decide(explanation, options, true) ??
+        (after ? decide(after, options, after.paused ? 'sure' : false) : null)
+      );
     },
   };
 }
