@@ -37,6 +37,8 @@ const lexiconSchema = z.object({
       why: z.string().min(1),
     })
     .optional(),
+  /** Frames that read a partial as a call about something over: the classifier alone may not overrule them there. */
+  settled: z.object({ frames: z.array(z.string().min(1)).min(1), why: z.string().min(1) }).optional(),
   sound_alike: z.array(z.string().min(2)),
   sound_alike_keep: z.array(z.string().min(2)),
   frames: z.array(
@@ -88,6 +90,8 @@ export interface CompiledLexicon {
   pivot: RegExp | null;
   /** Leaving an opening at a pause: the frames that mark it, the present the rest must speak of; null without. */
   pauseTurn: { after: Set<string>; needs: RegExp; minChars: number } | null;
+  /** Frames that read a partial as a call about something over (`settled`). */
+  settled: Set<string>;
 }
 
 /** Expands {NAME} class references (classes may use other classes). */
@@ -152,6 +156,7 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
           minChars: lexicon.pause_turn.min_chars,
         }
       : null,
+    settled: new Set(lexicon.settled?.frames ?? []),
   };
 }
 

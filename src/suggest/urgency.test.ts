@@ -398,6 +398,58 @@ describe('what probing the detector found, by kind', () => {
   });
 });
 
+describe('what blind16 confused and alarmed on, by kind', () => {
+  it('hears, from the lexicon alone, exhaust in a shut garage, a rival’s threat and a water heater’s dizziness', () => {
+    expectFromLexiconAlone([
+      // a car running in a garage shut from inside, or a hose from the exhaust: an attempt under way
+      ['我舅舅把車開進車庫 鐵捲門關起來了 車子還一直在發動 怎麼叫都不開門', 'suicide', '119'],
+      ['我男朋友把排氣管用管子接進車裡 他坐在駕駛座', 'suicide', '119'],
+      // the threatener is a partner's new partner or lover, not the caller's own: the police
+      ['我太太的前男友傳訊息說要找人打斷我的手，還拍了我公司門口的照片', 'violence_threat', '110'],
+      // the caller's own partner saying it stays domestic violence
+      ['我老婆說我敢去找律師 她就找人打斷我的腿', 'domestic_violence', '113'],
+      // dizziness, however mild, by a water heater with a smell: carbon monoxide
+      ['熱水器最近有怪味道 我女兒洗完澡都說頭有點暈', 'fire_gas', '119'],
+    ]);
+  });
+
+  it('reads a ride, a bridge or pests named with a method word, and a child put down, without a cue', () => {
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    for (const text of [
+      '劍湖山的跳樓機幾歲可以坐',
+      '小孩可以上吊橋嗎 會不會太晃',
+      '廚房有蟑螂 想買藥毒死那些蟑螂',
+      '我老公回家都把小孩丟到床上就去洗澡',
+      '我媽都把孩子丟給保母顧',
+    ])
+      expect(rulesOnly.detect(text), text).toBeNull();
+  });
+
+  it('stays quiet on those calls, on a child played with, a past attempt survived and a garage door to mend', () => {
+    expectQuiet([
+      '劍湖山的跳樓機幾歲可以坐',
+      '廚房有蟑螂 想買藥毒死那些蟑螂 哪種比較好',
+      '我媽都把孩子丟給保母顧 這樣有補助嗎',
+      '我先生在跟兒子玩舉高高 把他往沙發上甩 兒子一直咯咯笑',
+      '我阿姨前年燒炭被救回來 現在身體還不錯 想問家屬可以參加什麼團體',
+      '車庫的鐵門關不起來 要找誰修',
+    ]);
+    // a child thrown hard, crying, or left in a car still alerts
+    expect(detectUrgency('隔壁的媽媽把小孩用力往床上甩 小孩撞到牆一直哭')?.category).toBe('child_abuse');
+    expect(detectUrgency('有個爸爸把兩歲的小孩丟在車上 自己去夾娃娃')?.category).toBe('child_abuse');
+  });
+
+  it('leaves a partial that says the event is over to the final, however sure the classifier is', () => {
+    const sure = createUrgencyDetector(readUrgencyLexicon(BUNDLED_URGENCY_LEXICON), {
+      model: { predict: () => ({ p: 0.99, category: 'suicide', top: [] }) },
+      ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+    });
+    const settled = '我表哥去年吞藥被救回來，現在已經回去上班了';
+    expect(sure.detect(settled, { partial: true })).toBeNull();
+    expect(sure.detect(settled)?.category).toBe('suicide');
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';

@@ -89,6 +89,8 @@ export interface Explanation {
   model: { p: number; category: UrgencyCategory; top: string[] } | null;
   /** Sum of the negative frames that apply to every category (an enquiry, a past event…). */
   ordinary: number;
+  /** A frame reads the text as a call about something over (the lexicon's `settled` frames). */
+  settled: boolean;
   /**
    * What the caller said after leaving an ordinary opening (算了, 其實…, or a pause after an enquiry),
    * weighed on its own; `paused`: left at a pause, for something happening now.
@@ -157,6 +159,7 @@ export function createUrgencyDetector(
       categories,
       model: decision && norm ? decision.model.predict(norm) : null,
       ordinary: ordinaryOf(frames),
+      settled: frames.some((f) => compiled.settled.has(f.id)),
       afterPivot: null,
     };
   };
@@ -198,7 +201,7 @@ export function createUrgencyDetector(
    * `overrule`, and only where no frame reads the text as an ordinary call.
    */
   const decide = (
-    { normalized, categories, model, ordinary }: Explanation,
+    { normalized, categories, model, ordinary, settled }: Explanation,
     options: DetectOptions,
     byClassifier: boolean | 'sure',
   ): Urgency | null => {
@@ -224,12 +227,14 @@ export function createUrgencyDetector(
         ? model.p >= decision.overrule && ordinary >= 0
         : model.p >= decision.overrule || (model.p >= decision.alone && ordinary > ORDINARY_VETO));
     // A partial is still growing: the classifier alone waits for strong evidence there, on more
-    // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it).
+    // text than a final needs (a short prefix has few n-grams and the classifier is overconfident on it),
+    // and leaves a prefix that says the event is over (我媽以前被我爸打，現在已經離婚了…) to the final.
     const sure =
       !options.partial ||
       (model !== null &&
         decision !== null &&
         model.p >= decision.overrule &&
+        !settled &&
         [...normalized].length >= decision.minChars + PARTIAL_EXTRA_CHARS);
     const fires = byRules || (alone && sure);
     if (!fires) return null;
