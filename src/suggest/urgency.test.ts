@@ -347,7 +347,7 @@ describe('what blind15 missed and alarmed on, by kind', () => {
   });
 
   it('lets the classifier judge, when it is sure, what follows an enquiry and a pause', () => {
-    const text = '我想問長照中心的電話，我媽現在整個人軟掉，叫她都不會回答';
+    const text = '我想問長照中心的電話，我媽現在眼睛一直往上翻，叫她都不會回答';
     expect(buildUrgencyDetector({ model: null }).detect(text)).toBeNull();
     expect(detectUrgency(text)?.protocol).toBe('119');
   });
@@ -447,6 +447,61 @@ describe('what blind16 confused and alarmed on, by kind', () => {
     const settled = '我表哥去年吞藥被救回來，現在已經回去上班了';
     expect(sure.detect(settled, { partial: true })).toBeNull();
     expect(sure.detect(settled)?.category).toBe('suicide');
+  });
+});
+
+describe('the plain vocabulary of danger happening now (after blind17)', () => {
+  it('hears, from the lexicon alone, a body that went down, fire everywhere, a climb-in and a scam at home', () => {
+    expectFromLexiconAlone([
+      // a person who went down and then does not move, answer or breathe; someone face-down or gone under in water
+      ['公園有個阿伯走一走就倒下去了 臉色發白都不會動', 'medical', '119'],
+      ['我女兒在泳池邊玩 一轉頭就看到她浮在水面上 臉朝下', 'medical', '119'],
+      ['我弟在游泳池沉下去一直沒上來', 'medical', '119'],
+      ['有個騎士被撞飛 躺在路中間不會動', 'medical', '119'],
+      ['我想問長照中心的電話，我媽現在整個人軟掉，叫她都不會回答', 'medical', '119'],
+      // flames everywhere, a battery or a gas bottle that burst into fire
+      ['我房間的行動電源突然炸開 棉被已經在燒了', 'fire_gas', '119'],
+      ['樓下便利商店的電動機車在充電 突然爆炸 現在整間店都是火', 'fire_gas', '119'],
+      // someone climbing in, or a scam under way in the caller's own home
+      ['隔壁阿伯住院 沒人在家 可是我剛剛看到有個男的翻圍牆跳進去他家', 'crime_in_progress', '110'],
+      ['有個自稱檢察官的人要我阿嬤把黃金交給他 他等一下就來', 'crime_in_progress', '110'],
+      // a weapon got ready and dying together; a child alone for days; a house come down on someone
+      ['那個客人說如果我們再不退錢 他刀已經放在車上了 要我們全部陪葬', 'violence_threat', '110'],
+      ['我隔壁那個小女生 大概六歲 她說爸媽好幾天沒回家了', 'child_abuse', '113'],
+      ['後山的土一直滑下來 我們家後面的牆已經倒了 我爸還在裡面', 'disaster', '119'],
+    ]);
+  });
+
+  it('hears suicidal hints inside a question, and sends self-harm that has soaked a towel to 119', () => {
+    expectFromLexiconAlone([
+      ['我想問一下 農藥喝下去大概要多久才會…… 沒事啦 當我沒說', 'suicide', '1925'],
+      ['我想問塔位怎麼買 是我自己要用的 我都想清楚了', 'suicide', '1925'],
+      ['我現在在大橋上面 只是想最後跟誰講講話 反正也沒有人在意', 'suicide', '119'],
+      // 化手腕 is how a recognizer writes 劃手腕
+      ['我剛剛又拿刀片化手腕 衛生紙已經整包都是血', 'self_harm', '119'],
+    ]);
+    // a partner who says it against the caller stays domestic violence
+    expect(detectUrgency('我前夫在門外說要跟我同歸於盡 拿著刀')).toMatchObject({
+      category: 'domestic_violence',
+      protocol: '113',
+    });
+  });
+
+  it('stays quiet on shop names, things that fell or burst, a barbecue, and the same words in ordinary questions', () => {
+    expectQuiet([
+      '我們巷口那家炸彈麵包每天都排到馬路上 可以請警察來管一下嗎',
+      '今天夜市有一攤叫爆炸雞排的 排隊排到馬路上',
+      '我家的掃地機器人倒在地上不會動了 可以送修嗎',
+      '颱風把路樹吹倒在地上 擋住整條路 可以來清嗎',
+      '我女兒很喜歡趴在浴缸邊玩水 要怎麼防滑',
+      '手機充電充到很燙 會不會爆炸',
+      '隔壁在烤肉 整個陽台都是火光跟煙 很臭',
+      '我兒子打電動一直喊要砍死對方 要怎麼跟他說',
+      '請問喪葬補助要準備哪些文件 我爸上個月過世了',
+      '我最後打給你們客服才有人幫我處理 想說打來謝謝一下',
+      '我朋友說他最後跟我講話是上個禮拜 現在他出國了 想問怎麼寄包裹',
+      '我剛剛切菜切到手 毛巾都是血 但是已經止住了',
+    ]);
   });
 });
 
