@@ -1,9 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../store/index.js';
+import { createFsBlobStore, openStore, type BlobStore, type Store } from '../store/index.js';
 import { storeBackends } from '../store/testing/backends.js';
 import { createArchive } from './archive.js';
+import { leftoverJournals } from './journal.js';
 import { createRedactingTextDouble } from './testing/text-double.js';
 import { callerFinal, principal, silentLogger, testConfig, toneWav } from './testing/fixtures.js';
 import type { Config } from '../config/index.js';
@@ -332,6 +333,60 @@ describe.each(storeBackends())('archive on $name', (backend) => {
         asrVersion: null,
       }),
     ).rejects.toMatchObject({ code: 'case_archived' });
+  });
+
+  it('a crash after a segment line but before its audio file: the replay skips that segment only', async () => {
+    const { config } = await start();
+    const files = createFsBlobStore(join(config.dataDir, 'audio'));
+    // The second utterance's file is still being written when the process dies: its put never ends.
+    const dying: BlobStore = {
+      ...files,
+      put: (key, data, options) => (key.includes('/u2.') ? new Promise(() => {}) : files.put(key, data, options)),
+    };
+    const archive = await createArchive({
+      store: store as Store,
+      config,
+      text: createRedactingTextDouble(),
+      logger: silentLogger(),
+      clock: () => now,
+      blobs: dying,
+    });
+    const rec = archive.recorder;
+    await rec.callStarted({
+      caseId: 'live-3',
+      agentId: 'amy',
+      startedAt: new Date(now),
+      format: 'pcm_s16le',
+      sampleRate: 16000,
+      channels: 1,
+      asrVersion: 'test',
+    });
+    const utterance = (utteranceId: string, startMs: number) =>
+      rec.utteranceAudio({
+        caseId: 'live-3',
+        utteranceId,
+        speaker: 'caller',
+        channel: 0,
+        startMs,
+        endMs: startMs + 500,
+        pcm: new Int16Array(8000).fill(500),
+        sampleRate: 16000,
+      });
+    await utterance('u1', 0);
+    let acknowledged = false;
+    void utterance('u2', 1000).then(() => (acknowledged = true));
+    // Its line is written beside the file: wait until it is in the journal, then "crash".
+    const journalDir = join(config.dataDir, 'journal');
+    const journaled = () =>
+      leftoverJournals(journalDir).some((j) => j.entries.some((e) => e.t === 'segment' && e.segmentId === 'u2'));
+    while (!journaled()) await new Promise((r) => setTimeout(r, 5));
+    expect(acknowledged).toBe(false);
+    await store?.close();
+    store = await openStore(await backend.options());
+    const fresh = await open(config);
+    const view = await fresh.cases.get('live-3', amy);
+    expect(view.status).toBe('interrupted');
+    expect(view.audio.filter((a) => a.kind === 'utterance').map((a) => a.segment_id)).toEqual(['u1']);
   });
 
   it('retention purges by class on a fake clock, keeps held cases, finishes a killed run', async () => {

@@ -64,7 +64,7 @@ describe('group commit of the call journals', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('puts what arrives during a commit into the next batch, and an audio file before its line', async () => {
+  it('puts what arrives during a commit into the next batch, an audio file with its line', async () => {
     const { root, dir, files, writer, lines } = setUp();
     const call = await writer.open('call-c');
     const first = call.entry(feedback('call-c', 0));

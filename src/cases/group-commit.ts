@@ -1,4 +1,4 @@
-import type { BlobStore, StoredBlob } from '../store/index.js';
+import { sha256Hex, type BlobStore, type StoredBlob } from '../store/index.js';
 import { audioJournalHeader, audioJournalPath, journalPath, type JournalEntry } from './journal.js';
 import type { JournalFile, JournalFileSystem } from './journal-files.js';
 
@@ -72,9 +72,9 @@ interface OpenCall {
 /**
  * Group commit: a call's items queued during one event-loop turn form a batch, written off the loop
  * while its next batch collects; calls commit independently (a slow disk write of one call does not
- * hold up another's). Per call and batch: audio files first (each fsynced by the blob store, all at
- * once), then every journal line in **one durable write** (the item journal is opened with O_DSYNC;
- * its `sync` then has nothing left to do); the batch is acknowledged then, and
+ * hold up another's). Per call and batch, all at once: the audio files (each fsynced by the blob
+ * store) and every journal line in **one durable write** (the item journal is opened with O_DSYNC;
+ * its `sync` then has nothing left to do); the batch is acknowledged once all are durable, and
  * its audio journal writes follow before the next batch.
  */
 export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
@@ -96,19 +96,21 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
     let lines: Array<JournalEntry | undefined>;
     try {
       if (call.failure) throw call.failure;
-      const stored = await Promise.all(
-        batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
-      );
-      lines = batch.map(({ op }, i) => {
+      // A line names its audio file by key and checksum, both known before the file is written, so
+      // the files and the lines are written at once: one flush less before the acknowledgement. A
+      // line can then be durable before its file; nothing is acknowledged until both are, and the
+      // replay at the next start skips a segment line whose file never landed.
+      lines = batch.map(({ op }) => {
         if (op.kind === 'entry') return op.entry;
-        if (op.kind === 'audio') return op.line(stored[i] as StoredBlob);
+        if (op.kind === 'audio')
+          return op.line({ key: op.key, sha256: sha256Hex(op.data), bytes: op.data.byteLength });
         return undefined;
       });
       const text = lines.flatMap((line) => (line ? [`${JSON.stringify(line)}\n`] : [])).join('');
-      if (text) {
-        await call.items.append(Buffer.from(text));
-        await call.items.sync();
-      }
+      await Promise.all([
+        ...batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
+        text ? call.items.append(Buffer.from(text)).then(() => call.items.sync()) : null,
+      ]);
     } catch (err) {
       const failure = fail(call, err);
       for (const item of batch) item.reject(failure);

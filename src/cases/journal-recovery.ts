@@ -52,7 +52,19 @@ export async function recoverJournals(deps: JournalRecoveryDeps): Promise<number
     const first = entries[0];
     const claimed = first ? await claims.claim(first.caseId) : false;
     const ours = first ? claimed && (await notEndedElsewhere(deps.cases, first.caseId, entries)) : false;
-    for (const entry of entries) if (ours || (entry.t !== 'start' && entry.t !== 'end')) await apply(entry);
+    for (const entry of entries) {
+      if (!ours && (entry.t === 'start' || entry.t === 'end')) continue;
+      // A segment line is written beside its audio file (group commit): one whose file never landed
+      // was never acknowledged.
+      if (entry.t === 'segment' && !(await deps.blobs.exists(entry.blobKey))) {
+        logger.warn(
+          { case_id: entry.caseId, segment_id: entry.segmentId },
+          'archive: a journaled segment whose audio file was not written before the crash; skipped',
+        );
+        continue;
+      }
+      await apply(entry);
+    }
     if (first?.t === 'start') await recoverAudio(deps, path, first, entries);
     if (first && ours && !entries.some((e) => e.t === 'end')) {
       await apply({ t: 'end', caseId: first.caseId, reason: 'interrupted', at: clock() });
