@@ -341,7 +341,8 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     // The second utterance's file is still being written when the process dies: its put never ends.
     const dying: BlobStore = {
       ...files,
-      put: (key, data, options) => (key.includes('/u2.') ? new Promise(() => {}) : files.put(key, data, options)),
+      put: (key, data, options) =>
+        key.includes('/u2.') ? new Promise(() => {}) : files.put(key, data, options),
     };
     const archive = await createArchive({
       store: store as Store,
@@ -378,7 +379,9 @@ describe.each(storeBackends())('archive on $name', (backend) => {
     // Its line is written beside the file: wait until it is in the journal, then "crash".
     const journalDir = join(config.dataDir, 'journal');
     const journaled = () =>
-      leftoverJournals(journalDir).some((j) => j.entries.some((e) => e.t === 'segment' && e.segmentId === 'u2'));
+      leftoverJournals(journalDir).some((j) =>
+        j.entries.some((e) => e.t === 'segment' && e.segmentId === 'u2'),
+      );
     while (!journaled()) await new Promise((r) => setTimeout(r, 5));
     expect(acknowledged).toBe(false);
     await store?.close();

@@ -108,7 +108,9 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
       });
       const text = lines.flatMap((line) => (line ? [`${JSON.stringify(line)}\n`] : [])).join('');
       await Promise.all([
-        ...batch.map(({ op }) => (op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null)),
+        ...batch.map(({ op }) =>
+          op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null,
+        ),
         text ? call.items.append(Buffer.from(text)).then(() => call.items.sync()) : null,
       ]);
     } catch (err) {
