@@ -535,6 +535,23 @@ describe('what blind18 missed, confused and alarmed on, by kind', () => {
   });
 });
 
+describe('with the classifier trained on every set (round 10)', () => {
+  it('hears, from the lexicon alone, an attack announced on a place and someone who cannot breathe', () => {
+    expectFromLexiconAlone([
+      ['有個學生在網路上說明天要去補習班開槍', 'violence_threat', '110'],
+      ['阿公吃飯吃到一半突然沒辦法呼吸 臉都紫了', 'medical', '119'],
+    ]);
+  });
+
+  it('stays quiet on lost property, a phone call hung up and reassurance sought about something seen', () => {
+    expectQuiet([
+      '我搭公車把雨傘忘在車上了 要去哪裡找回來',
+      '有人打來說我的包裹有問題 我覺得怪怪的電話就直接掛掉了',
+      '我看到鄰居小孩在太陽下跑來跑去 滿頭大汗 應該沒事吧',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
