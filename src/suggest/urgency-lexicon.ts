@@ -169,9 +169,9 @@ function soundKeys(text: string): string[] {
 
 /**
  * Puts back an anchor word the recognizer wrote with sound-alike characters (割婉 → 割腕,
- * 自己的聲明 → 自己的生命). At least one character must already be the anchor's own (the first,
- * for a two-character anchor), so common words that merely sound the same (一個晚上, 活在, 期貨,
- * 一條樓梯) are left alone.
+ * 自己的聲明 → 自己的生命, 婚倒 → 昏倒). At least one character must already be the anchor's own,
+ * so common words that merely sound the same (一個晚上, 活在, 期貨, 一條樓梯) are left alone; real
+ * words that share one (不住 beside 不著) are listed in `sound_alike_keep`.
  */
 function repairSoundAlikes(
   text: string,
@@ -189,8 +189,7 @@ function repairSoundAlikes(
       if (!anchor) continue;
       const span = chars.slice(i, i + length).join('');
       const shared = [...anchor].filter((ch, k) => chars[i + k] === ch).length;
-      const anchored = length > 2 ? shared > 0 : chars[i] === anchor[0];
-      if (span === anchor || !anchored || keep.has(span)) continue;
+      if (span === anchor || shared === 0 || keep.has(span)) continue;
       out += anchor;
       i += length;
       replaced = true;

@@ -505,6 +505,53 @@ describe('the plain vocabulary of danger happening now (after blind17)', () => {
   });
 });
 
+describe('what blind18 missed, confused and alarmed on, by kind', () => {
+  it('hears, from the lexicon alone, an attack announced on a school, smoke that rises, a homophone of 昏倒 and a bath', () => {
+    expectFromLexiconAlone([
+      // a weapon to be brought where people gather, and a list of the people meant
+      ['我姪子說他們班有人在Dcard講下禮拜要帶刀去學校 名單都列好了', 'violence_threat', '110'],
+      // smoke coming up from below or growing, after an enquiry and a pivot
+      ['我想問路燈不亮要報修哪裡 欸等一下 樓梯那邊有煙冒上來', 'fire_gas', '119'],
+      // 葷倒 is how a recognizer may write 昏倒
+      ['我們在爬山 有個團員突然葷倒 叫不太醒', 'medical', '119'],
+      // a child gone under in a bath or a tub, pulled out and not crying
+      ['我在幫寶寶洗澡 回頭拿浴巾他就滑下去了 撈起來都沒哭', 'medical', '119'],
+    ]);
+  });
+
+  it('reads fresh cut marks on a pupil that she says bring relief as self-harm, not abuse', () => {
+    expectFromLexiconAlone([
+      ['我是導師 班上一個女生大腿上一道一道新的割痕 她說割了就會比較好過', 'self_harm', '1925'],
+    ]);
+  });
+
+  it('stays quiet on pushing a wheelchair or a pram, and on the same words in ordinary questions', () => {
+    expectQuiet([
+      '人行道的磚都翹起來 我推我奶奶的輪椅好幾次差點卡住',
+      '捷運站的電梯常常壞掉 推嬰兒車要走很遠',
+      '請問學校的候補名單要去哪裡查',
+      '我家巷子有一台壞掉的汽車 停了三個月都沒有人來拖',
+    ]);
+  });
+});
+
+describe('with the classifier trained on every set (round 10)', () => {
+  it('hears, from the lexicon alone, an attack announced on a place and someone who cannot breathe', () => {
+    expectFromLexiconAlone([
+      ['有個學生在網路上說明天要去補習班開槍', 'violence_threat', '110'],
+      ['阿公吃飯吃到一半突然沒辦法呼吸 臉都紫了', 'medical', '119'],
+    ]);
+  });
+
+  it('stays quiet on lost property, a phone call hung up and reassurance sought about something seen', () => {
+    expectQuiet([
+      '我搭公車把雨傘忘在車上了 要去哪裡找回來',
+      '有人打來說我的包裹有問題 我覺得怪怪的電話就直接掛掉了',
+      '我看到鄰居小孩在太陽下跑來跑去 滿頭大汗 應該沒事吧',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
