@@ -100,16 +100,17 @@ export function createJournalWriter(deps: JournalWriterDeps): JournalWriter {
       // the files and the lines are written at once: one flush less before the acknowledgement. A
       // line can then be durable before its file; nothing is acknowledged until both are, and the
       // replay at the next start skips a segment line whose file never landed.
-      lines = batch.map(({ op }) => {
+      const sums = batch.map(({ op }) => (op.kind === 'audio' ? sha256Hex(op.data) : ''));
+      lines = batch.map(({ op }, i) => {
         if (op.kind === 'entry') return op.entry;
         if (op.kind === 'audio')
-          return op.line({ key: op.key, sha256: sha256Hex(op.data), bytes: op.data.byteLength });
+          return op.line({ key: op.key, sha256: sums[i] as string, bytes: op.data.byteLength });
         return undefined;
       });
       const text = lines.flatMap((line) => (line ? [`${JSON.stringify(line)}\n`] : [])).join('');
       await Promise.all([
-        ...batch.map(({ op }) =>
-          op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true }) : null,
+        ...batch.map(({ op }, i) =>
+          op.kind === 'audio' ? blobs.put(op.key, op.data, { exclusive: true, sha256: sums[i] }) : null,
         ),
         text ? call.items.append(Buffer.from(text)).then(() => call.items.sync()) : null,
       ]);

@@ -27,9 +27,9 @@ export interface BlobStore {
   /**
    * Durable once it resolves: atomic (never a partial file under `key`), synced to disk, written
    * off the event loop. With `exclusive`, an existing key is never replaced (`blob_exists`): live
-   * audio is evidence.
+   * audio is evidence. `sha256`: the data's checksum when the caller has it already (not computed again).
    */
-  put(key: string, data: Uint8Array, options?: { exclusive?: boolean }): Promise<StoredBlob>;
+  put(key: string, data: Uint8Array, options?: { exclusive?: boolean; sha256?: string }): Promise<StoredBlob>;
   /**
    * Makes the folder `prefix` (`cases/c-1`) ahead of its first put, so that put does not pay for it
    * (a live call's first utterance waits for its audio file). Nothing where folders do not exist.
@@ -127,7 +127,7 @@ export function createFsBlobStore(root: string): BlobStore {
       } finally {
         folder.release();
       }
-      return { key, sha256: sha256Hex(data), bytes: data.byteLength };
+      return { key, sha256: options.sha256 ?? sha256Hex(data), bytes: data.byteLength };
     },
     makeFolder: (prefix) => makeDir(pathOf(prefix)),
     async get(key, expectedSha256) {

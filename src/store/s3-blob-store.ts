@@ -98,7 +98,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       if (response.status === 412)
         throw new BlobError('blob_exists', `blob ${key} already exists and is not replaced`);
       await response.body?.cancel();
-      return { key, sha256: sha256Hex(data), bytes: data.byteLength };
+      return { key, sha256: putOptions.sha256 ?? sha256Hex(data), bytes: data.byteLength };
     },
     async get(key, expectedSha256) {
       const response = await request(`get ${key}`, objectUrl(key), { method: 'GET' }, [200, 404]);
