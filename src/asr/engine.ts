@@ -10,8 +10,11 @@ export interface AsrHypothesis {
 }
 
 export interface AsrStreamOptions {
-  /** Always 16 kHz mono float32 in [-1, 1]: the session resamples before the engine. */
-  sampleRate: 16000;
+  /**
+   * The call's rate, mono float32 in [-1, 1]. An engine converts to its model's rate where it runs
+   * (the streaming recognizer in its worker), so the socket loop never resamples for it.
+   */
+  sampleRate: 8000 | 16000;
   caseId: string;
   /** Call time where this utterance starts (ms from call start). */
   startMs: number;

@@ -1,5 +1,7 @@
+import { StreamingResampler } from '../audio/index.js';
 import { AsrError } from './errors.js';
 import { siblingModule, SupervisedWorker, type WorkerModule } from './inference-worker.js';
+import { SAMPLE_RATE } from './recognizer-config.js';
 import type { OnlineRecognizerConfig, SherpaOnlineRecognizer, SherpaOnlineStream } from './sherpa-addon.js';
 
 /**
@@ -13,7 +15,7 @@ import type { OnlineRecognizerConfig, SherpaOnlineRecognizer, SherpaOnlineStream
  * is ready, then each changed hypothesis is posted back.
  */
 export type ToDecoder =
-  | { type: 'open'; id: number }
+  | { type: 'open'; id: number; sampleRate: number }
   | { type: 'audio'; id: number; samples: Float32Array }
   /** End of the utterance: flush the encoder and answer with `final`. */
   | { type: 'finish'; id: number }
@@ -30,12 +32,13 @@ export type FromDecoder =
   | ({ type: 'final'; id: number } & RawResult)
   | { type: 'stream_failed'; id: number; message: string };
 
-const SAMPLE_RATE = 16000;
 /** Silence appended at the end of an utterance so the last frames leave the streaming encoder. */
 const TAIL_PADDING_SAMPLES = Math.round(SAMPLE_RATE * 0.4);
 
 interface DecoderStream {
   stream: SherpaOnlineStream;
+  /** From the call's rate to the model's, here in the worker; null at 16 kHz. */
+  resampler: StreamingResampler | null;
   finishing: boolean;
   lastText: string;
 }
@@ -59,7 +62,15 @@ export class BatchedOnlineDecoder {
     const { id } = message;
     try {
       if (message.type === 'open') {
-        this.streams.set(id, { stream: this.recognizer.createStream(), finishing: false, lastText: '' });
+        this.streams.set(id, {
+          stream: this.recognizer.createStream(),
+          resampler:
+            message.sampleRate === SAMPLE_RATE
+              ? null
+              : new StreamingResampler(message.sampleRate, SAMPLE_RATE),
+          finishing: false,
+          lastText: '',
+        });
         return;
       }
       const entry = this.streams.get(id);
@@ -69,9 +80,13 @@ export class BatchedOnlineDecoder {
         this.pending.delete(id);
         return;
       }
+      const { resampler } = entry;
       if (message.type === 'audio') {
-        entry.stream.acceptWaveform({ samples: message.samples, sampleRate: SAMPLE_RATE });
+        const samples = resampler ? resampler.push(message.samples) : message.samples;
+        entry.stream.acceptWaveform({ samples, sampleRate: SAMPLE_RATE });
       } else {
+        const tail = resampler?.flush();
+        if (tail?.length) entry.stream.acceptWaveform({ samples: tail, sampleRate: SAMPLE_RATE });
         entry.stream.acceptWaveform({
           samples: new Float32Array(TAIL_PADDING_SAMPLES),
           sampleRate: SAMPLE_RATE,
@@ -219,12 +234,13 @@ export class OnlineDecoderClient {
     this.utterances.clear();
   }
 
-  open(): OnlineUtterance {
+  /** `sampleRate`: the call's; the worker converts to the model's. */
+  open(sampleRate: number): OnlineUtterance {
     if (this.broken) throw this.broken;
     const id = this.nextId++;
     const waiting: Waiting = { latest: null };
     this.utterances.set(id, waiting);
-    this.port.postMessage({ type: 'open', id });
+    this.port.postMessage({ type: 'open', id, sampleRate });
     let finished = false;
     return {
       accept: (samples) => {

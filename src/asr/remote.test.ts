@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioManifest } from '../../test/shared.js';
-import { float32ToPcm16, pcm16ToFloat32, readWav } from '../audio/index.js';
+import { float32ToPcm16, pcm16ToFloat32, readWav, resample } from '../audio/index.js';
 import type { AsrStreamOptions } from './engine.js';
 import { AsrError } from './errors.js';
 import { createRemoteEngine, type RemoteSettings } from './remote.js';
@@ -121,6 +121,18 @@ describe('remote engine (OpenAI-compatible /audio/transcriptions)', () => {
     expect(wav.sampleRate).toBe(16000);
     expect(wav.channels).toHaveLength(1);
     expect(wav.channels[0]).toEqual(float32ToPcm16(samples));
+  });
+
+  it("sends a telephone call's utterance as 16 kHz, converted once per utterance", async () => {
+    received.length = 0;
+    answer = json(200, { text: '好' });
+    const phone = resample(recording(), 16000, 8000);
+    const stream = engine().createStream({ ...streamOptions, sampleRate: 8000 });
+    for (let i = 0; i < phone.length; i += 800) stream.acceptWaveform(phone.subarray(i, i + 800));
+    await stream.finish();
+    const wav = readWav(received[0]?.wav ?? new Uint8Array());
+    expect(wav.sampleRate).toBe(16000);
+    expect(wav.channels[0]).toEqual(float32ToPcm16(resample(phone, 8000, 16000)));
   });
 
   it('sends per-call hot-words as the prompt only when the whole list fits', async () => {

@@ -95,7 +95,7 @@ async function transcribe(
 }
 
 class RemoteStream implements AsrStream {
-  private readonly segment = new SegmentBuffer();
+  private readonly segment: SegmentBuffer;
   private readonly abortion = new AbortController();
   private done = false;
 
@@ -103,7 +103,9 @@ class RemoteStream implements AsrStream {
     private readonly settings: RemoteSettings,
     private readonly toTaiwan: (text: string) => string,
     private readonly options: AsrStreamOptions,
-  ) {}
+  ) {
+    this.segment = new SegmentBuffer(options.sampleRate);
+  }
 
   acceptWaveform(samples: Float32Array): void {
     if (!this.done) this.segment.push(samples);

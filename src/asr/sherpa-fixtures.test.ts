@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resample } from '../audio/index.js';
 import { configSchema, type ConfigInput } from '../config/index.js';
 import { createAsrEngine } from './create.js';
 import type { AsrEngine, AsrHypothesis } from './engine.js';
@@ -36,6 +37,17 @@ const streaming = writeStreamingTransducerFixture(join(root, 'fixture-streaming-
 const LOW: readonly ToneSpan[] = [{ ms: 100 }, { hz: 300, ms: 600 }, { ms: 300 }];
 const HIGH: readonly ToneSpan[] = [{ ms: 100 }, { hz: 3000, ms: 600 }, { ms: 300 }];
 const SILENCE: readonly ToneSpan[] = [{ ms: 1000 }];
+/**
+ * 软件 at tones that leave both bands if 8 kHz audio were taken for 16 kHz (500 → 1 000 Hz,
+ * 2 000 → 4 000 Hz): recognised only when the engine converts the call's rate.
+ */
+const PHONE_SIGNAL: readonly ToneSpan[] = [
+  { ms: 200 },
+  { hz: 500, ms: 500 },
+  { ms: 300 },
+  { hz: 2000, ms: 500 },
+  { ms: 300 },
+];
 
 const engines: AsrEngine[] = [];
 afterAll(() => engines.forEach((e) => e.close()));
@@ -47,13 +59,22 @@ async function engine(asr: ConfigInput['asr'], hotwords?: readonly string[]): Pr
   return created;
 }
 
-/** Streams `spans` in 100 ms frames as the session does, asking for a partial after each frame. */
-async function recognise(asr: AsrEngine, spans: readonly ToneSpan[], caseId = 'fixture-call') {
-  const samples = tones(spans);
-  const stream = asr.createStream({ sampleRate: 16000, caseId, startMs: 0, channel: 0 });
+/**
+ * Streams `spans` in 100 ms frames as the session does, asking for a partial after each frame; at
+ * 8 kHz as a telephone call arrives (the engine converts it).
+ */
+async function recognise(
+  asr: AsrEngine,
+  spans: readonly ToneSpan[],
+  caseId = 'fixture-call',
+  sampleRate: 8000 | 16000 = 16000,
+) {
+  const samples = sampleRate === 16000 ? tones(spans) : resample(tones(spans), 16000, sampleRate);
+  const stream = asr.createStream({ sampleRate, caseId, startMs: 0, channel: 0 });
   const partials: AsrHypothesis[] = [];
-  for (let i = 0; i < samples.length; i += 1600) {
-    stream.acceptWaveform(samples.subarray(i, i + 1600));
+  const frame = sampleRate / 10;
+  for (let i = 0; i < samples.length; i += frame) {
+    stream.acceptWaveform(samples.subarray(i, i + frame));
     // The recognizer decodes in its worker; give it a turn, as live audio arriving over time does.
     await new Promise((resolve) => setTimeout(resolve, 5));
     const partial = stream.partial();
@@ -113,6 +134,15 @@ describe('sherpa-online on a zipformer2-shaped streaming transducer', () => {
     expect(final.confidence).toBeGreaterThan(0);
     expect(final.confidence).toBeLessThan(1);
     expect((await recognise(asr, SILENCE)).final).toEqual({ text: '', confidence: null });
+  });
+
+  it('recognises a telephone call (8 kHz) as it does 16 kHz audio', async () => {
+    const asr = await engine({ engine: 'sherpa-online', modelDir: streaming });
+    const { partials, final } = await recognise(asr, PHONE_SIGNAL, 'phone-call', 8000);
+    expectGrowing(partials, '軟件');
+    expect(final.text).toBe('軟件');
+    const twoPass = await engine({ engine: 'two-pass', offlineModelDir: senseVoice });
+    expect((await recognise(twoPass, PHONE_SIGNAL, 'phone-call', 8000)).final.text).toBe('軟件');
   });
 
   it('decodes many utterances at once, each its own text', async () => {
@@ -204,8 +234,8 @@ describe('a streaming recognizer worker that crashes or hangs', () => {
         return utterance.finish();
       };
       try {
-        await expect(feed(decoder.open())).rejects.toMatchObject({ code: 'asr_failed' });
-        expect((await feed(decoder.open())).text).toBe('软件');
+        await expect(feed(decoder.open(16000))).rejects.toMatchObject({ code: 'asr_failed' });
+        expect((await feed(decoder.open(16000))).text).toBe('软件');
       } finally {
         decoder.close();
       }

@@ -91,7 +91,7 @@ export async function createSherpaOnlineEngine(settings: SherpaOnlineSettings): 
     name: 'sherpa-online',
     version: folder.name,
     streamsPartials: true,
-    createStream: () => new SherpaOnlineStream(decoder.open(), toTaiwan),
+    createStream: ({ sampleRate }) => new SherpaOnlineStream(decoder.open(sampleRate), toTaiwan),
     close: () => decoder.close(),
   };
 }

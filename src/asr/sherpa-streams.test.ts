@@ -92,6 +92,9 @@ class OfflineRecognizerDouble implements SherpaOfflineRecognizer {
 
 const frame = (value: number) => new Float32Array(1600).fill(value);
 const toTaiwan = createTaiwanConverter();
+const tone = (rate: number, hz: number, samples: number) =>
+  Float32Array.from({ length: samples }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate));
+const rms = (xs: readonly number[]) => Math.sqrt(xs.reduce((sum, x) => sum + x * x, 0) / xs.length);
 
 /** A decoder served on one end of a message channel in this thread, as the worker serves it. */
 function decoderOverChannel(recognizer: SherpaOnlineRecognizer) {
@@ -139,7 +142,7 @@ describe('batched streaming decoder (worker side)', () => {
       (m) => sent.push(m),
       (work) => turns.push(work),
     );
-    for (const id of [1, 2, 3]) decoder.handle({ type: 'open', id });
+    for (const id of [1, 2, 3]) decoder.handle({ type: 'open', id, sampleRate: 16000 });
     for (const id of [1, 2, 3]) decoder.handle({ type: 'audio', id, samples: new Float32Array(3200) });
     expect(turns).toHaveLength(1);
     turns.shift()?.();
@@ -156,7 +159,7 @@ describe('batched streaming decoder (worker side)', () => {
 
   it('flushes an utterance with 0.4 s of silence, answers with its final and forgets it', () => {
     const { recognizer, sent, decoder } = decodingAtOnce();
-    decoder.handle({ type: 'open', id: 7 });
+    decoder.handle({ type: 'open', id: 7, sampleRate: 16000 });
     decoder.handle({ type: 'audio', id: 7, samples: frame(0.1) });
     decoder.handle({ type: 'finish', id: 7 });
     const native = recognizer.streams[0] as NativeOnlineStreamDouble;
@@ -168,14 +171,33 @@ describe('batched streaming decoder (worker side)', () => {
     expect(decoder.open).toBe(0);
   });
 
+  it('converts a telephone call to the model rate in the worker, keeping the resampler tail before the padding', () => {
+    const { recognizer, sent, decoder } = decodingAtOnce();
+    decoder.handle({ type: 'open', id: 8, sampleRate: 8000 });
+    const second = tone(8000, 440, 8000);
+    for (let i = 0; i < second.length; i += 800) {
+      decoder.handle({ type: 'audio', id: 8, samples: second.subarray(i, i + 800) });
+    }
+    decoder.handle({ type: 'finish', id: 8 });
+    const native = recognizer.streams[0] as NativeOnlineStreamDouble;
+    expect(native.waves.every((w) => w.sampleRate === 16000)).toBe(true);
+    // One second of 8 kHz audio reaches the model as one second at 16 kHz, then the 0.4 s padding.
+    expect(native.waves.at(-1)?.samples.length).toBe(6400);
+    const speech = native.waves.slice(0, -1).flatMap((w) => [...w.samples]);
+    expect(speech).toHaveLength(16000);
+    // The same tone, not silence or aliasing: its level survives the conversion.
+    expect(rms(speech.slice(4000, 12000))).toBeCloseTo(rms([...second]), 2);
+    expect(sent.at(-1)).toMatchObject({ type: 'final', id: 8 });
+  });
+
   it('fails only the utterances of a batch the decoder throws on', () => {
     const { recognizer, sent, decoder } = decodingAtOnce();
-    decoder.handle({ type: 'open', id: 1 });
+    decoder.handle({ type: 'open', id: 1, sampleRate: 16000 });
     recognizer.failDecode = true;
     decoder.handle({ type: 'audio', id: 1, samples: frame(0.1) });
     expect(sent).toEqual([{ type: 'stream_failed', id: 1, message: 'onnxruntime: bad chunk' }]);
     recognizer.failDecode = false;
-    decoder.handle({ type: 'open', id: 2 });
+    decoder.handle({ type: 'open', id: 2, sampleRate: 16000 });
     decoder.handle({ type: 'audio', id: 2, samples: frame(0.1) });
     expect(sent.at(-1)).toMatchObject({ type: 'partial', id: 2 });
   });
@@ -185,7 +207,7 @@ describe('sherpa-online stream (main side, over a message channel)', () => {
   it('gives the latest partial the decoder posted, in zh-TW characters, and the final at finish', async () => {
     const recognizer = new OnlineRecognizerDouble((n) => (n === 0 ? '' : n < 4800 ? '我要' : '我要申请软件'));
     const { client } = open(recognizer);
-    const stream = new SherpaOnlineStream(client.open(), toTaiwan);
+    const stream = new SherpaOnlineStream(client.open(16000), toTaiwan);
     expect(stream.partial()).toBeNull();
     stream.acceptWaveform(frame(0.1));
     stream.acceptWaveform(frame(0.2));
@@ -208,13 +230,13 @@ describe('sherpa-online stream (main side, over a message channel)', () => {
   it('takes no audio after finish or abort and refuses a second finish', async () => {
     const recognizer = new OnlineRecognizerDouble(() => '好');
     const { client, decoder } = open(recognizer);
-    const stream = new SherpaOnlineStream(client.open(), toTaiwan);
+    const stream = new SherpaOnlineStream(client.open(16000), toTaiwan);
     stream.acceptWaveform(frame(0.1));
     await stream.finish();
     stream.acceptWaveform(frame(0.1));
     expect(stream.partial()).toBeNull();
     await expect(stream.finish()).rejects.toMatchObject({ code: 'asr_failed' });
-    const aborted = new SherpaOnlineStream(client.open(), toTaiwan);
+    const aborted = new SherpaOnlineStream(client.open(16000), toTaiwan);
     aborted.abort();
     await expect(aborted.finish()).rejects.toBeInstanceOf(AsrError);
     await vi.waitFor(() => expect(decoder.open).toBe(0));
@@ -224,15 +246,15 @@ describe('sherpa-online stream (main side, over a message channel)', () => {
     const recognizer = new OnlineRecognizerDouble(() => '好');
     const { client } = open(recognizer);
     recognizer.failDecode = true;
-    const failing = new SherpaOnlineStream(client.open(), toTaiwan);
+    const failing = new SherpaOnlineStream(client.open(16000), toTaiwan);
     failing.acceptWaveform(frame(0.1));
     await expect(failing.finish()).rejects.toMatchObject({ code: 'asr_failed', message: /bad chunk/ });
     recognizer.failDecode = false;
-    const open1 = new SherpaOnlineStream(client.open(), toTaiwan);
+    const open1 = new SherpaOnlineStream(client.open(16000), toTaiwan);
     const finishing = open1.finish();
     client.fail(new AsrError('asr_failed', 'the recognizer worker stopped (code 1)'));
     await expect(finishing).rejects.toMatchObject({ code: 'asr_failed', message: /worker stopped/ });
-    expect(() => client.open()).toThrow(/worker stopped/);
+    expect(() => client.open(16000)).toThrow(/worker stopped/);
   });
 });
 
@@ -241,9 +263,10 @@ describe('two-pass stream', () => {
     const { client } = open(new OnlineRecognizerDouble(() => '我要查'));
     const offline = new OfflineRecognizerDouble();
     const stream = new TwoPassStream(
-      new StreamingHypothesis(client.open(), toTaiwan),
+      new StreamingHypothesis(client.open(16000), toTaiwan),
       { recognizer: offline, hotwords: '大安区/信义路' },
       toTaiwan,
+      16000,
     );
     const frames = [frame(0.1), frame(0.2), frame(0.3)];
     for (const f of frames) stream.acceptWaveform(f);
@@ -260,15 +283,30 @@ describe('two-pass stream', () => {
     ]);
   });
 
+  it('hands the offline model the segment of a telephone call at 16 kHz', async () => {
+    const offline = new OfflineRecognizerDouble();
+    const stream = new TwoPassStream(null, { recognizer: offline }, toTaiwan, 8000);
+    const half = tone(8000, 440, 4000);
+    stream.acceptWaveform(half.subarray(0, 2000));
+    stream.acceptWaveform(half.subarray(2000));
+    await stream.finish();
+    const segment = [...(offline.segments[0] as Float32Array)];
+    expect(segment).toHaveLength(8000);
+    expect(rms(segment.slice(2000, 6000))).toBeCloseTo(rms([...half]), 2);
+  });
+
   it('runs without a streaming model (finals only) and reports a decoder failure as asr_failed', async () => {
     const offline = new OfflineRecognizerDouble();
     const decoder: OfflineDecoder = { recognizer: offline };
-    const stream = new TwoPassStream(null, decoder, toTaiwan);
+    const stream = new TwoPassStream(null, decoder, toTaiwan, 16000);
     stream.acceptWaveform(frame(0.1));
     expect(stream.partial()).toBeNull();
     offline.fail = true;
     await expect(stream.finish()).rejects.toMatchObject({ code: 'asr_failed', message: /invalid input/ });
-    expect(await new TwoPassStream(null, decoder, toTaiwan).finish()).toEqual({ text: '', confidence: null });
+    expect(await new TwoPassStream(null, decoder, toTaiwan, 16000).finish()).toEqual({
+      text: '',
+      confidence: null,
+    });
     expect(offline.hotwords).toEqual([undefined]);
   });
 });

@@ -23,14 +23,18 @@ export interface TwoPassSettings {
 }
 
 export class TwoPassStream implements AsrStream {
-  private readonly segment = new SegmentBuffer();
+  private readonly segment: SegmentBuffer;
   private done = false;
 
   constructor(
     private readonly streaming: StreamingHypothesis | null,
     private readonly offline: OfflineDecoder,
     private readonly toTaiwan: (text: string) => string,
-  ) {}
+    /** The call's rate: the segment goes to the offline model at 16 kHz. */
+    inputRate: number,
+  ) {
+    this.segment = new SegmentBuffer(inputRate);
+  }
 
   acceptWaveform(samples: Float32Array): void {
     if (this.done) return;
@@ -90,8 +94,13 @@ export async function createTwoPassEngine(settings: TwoPassSettings): Promise<As
     name: 'two-pass',
     version,
     streamsPartials: online !== null,
-    createStream: () =>
-      new TwoPassStream(online ? new StreamingHypothesis(online.open(), toTaiwan) : null, offline, toTaiwan),
+    createStream: ({ sampleRate }) =>
+      new TwoPassStream(
+        online ? new StreamingHypothesis(online.open(sampleRate), toTaiwan) : null,
+        offline,
+        toTaiwan,
+        sampleRate,
+      ),
     close: () => online?.close(),
   };
 }

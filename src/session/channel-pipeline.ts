@@ -1,5 +1,5 @@
 import type { Logger } from '../config/index.js';
-import { pcm16ToFloat32, StreamingResampler } from '../audio/index.js';
+import { pcm16ToFloat32 } from '../audio/index.js';
 import type {
   AsrEngine,
   AsrStream,
@@ -14,9 +14,6 @@ import type { EventBody, Speaker } from '../protocol/index.js';
 import { ChannelAudio } from './channel-audio.js';
 import { untilAborted } from './abortable.js';
 import type { UtteranceAudio } from './recorder.js';
-
-/** Recognizers take 16 kHz. */
-const RATE = 16000;
 
 /** What a channel pipeline needs from its call. */
 export interface ChannelHost {
@@ -53,8 +50,6 @@ interface OpenUtterance {
   id: string;
   startMs: number;
   stream: AsrStream | null;
-  /** Channel audio → 16 kHz for the recognizer (null when the call is 16 kHz already). */
-  resampler: StreamingResampler | null;
   /** The recognizer has been fed up to this channel sample. */
   fedUpTo: number;
   rev: number;
@@ -170,7 +165,6 @@ export class ChannelPipeline {
       id,
       startMs,
       stream: null,
-      resampler: this.engine && this.rate !== RATE ? new StreamingResampler(this.rate, RATE) : null,
       fedUpTo: from,
       rev: 0,
       lastPartialText: '',
@@ -179,7 +173,7 @@ export class ChannelPipeline {
     if (this.engine) {
       try {
         open.stream = this.engine.createStream({
-          sampleRate: RATE,
+          sampleRate: this.rate,
           caseId: this.host.caseId,
           startMs,
           channel: this.channel,
@@ -212,8 +206,7 @@ export class ChannelPipeline {
     if (!open.stream || upTo <= open.fedUpTo) return;
     const samples = pcm16ToFloat32(this.audio.slice(open.fedUpTo, upTo));
     open.fedUpTo = upTo;
-    const audio = open.resampler ? open.resampler.push(samples) : samples;
-    if (audio.length > 0) open.stream.acceptWaveform(audio);
+    if (samples.length > 0) open.stream.acceptWaveform(samples);
   }
 
   private endUtterance(event: Extract<VadEvent, { type: 'speech_end' }>): void {
@@ -222,7 +215,6 @@ export class ChannelPipeline {
       id: this.host.nextUtteranceId(),
       startMs,
       stream: null,
-      resampler: null,
       fedUpTo: 0,
       rev: 0,
       lastPartialText: '',
@@ -248,10 +240,6 @@ export class ChannelPipeline {
       end_ms: endMs,
     });
     const stream = open.stream;
-    if (stream && open.resampler) {
-      const tail = open.resampler.flush();
-      if (tail.length > 0) stream.acceptWaveform(tail);
-    }
     const result = stream ? stream.finish() : Promise.resolve(null);
     const { signal } = this.host;
     this.finals = this.finals.then(async () => {

@@ -75,7 +75,7 @@ export class CpuCostAsrStandIn implements AsrEngine {
       acceptWaveform: (samples) => {
         text.acceptWaveform(samples);
         const copy = samples.slice();
-        worker.post({ type: 'audio', id, samples: copy }, [copy.buffer]);
+        worker.post({ type: 'audio', id, samples: copy, sampleRate: options.sampleRate }, [copy.buffer]);
       },
       partial: (): AsrHypothesis | null => null,
       finish: () =>

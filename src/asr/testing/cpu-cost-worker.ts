@@ -8,7 +8,7 @@ import { serveParent } from '../inference-worker.js';
  * Audio that arrives while it works is queued; it never drops any.
  */
 export type ToCostWorker =
-  { type: 'audio'; id: number; samples: Float32Array } | { type: 'finish'; id: number };
+  { type: 'audio'; id: number; samples: Float32Array; sampleRate: number } | { type: 'finish'; id: number };
 export type FromCostWorker = { type: 'done'; id: number };
 
 const { costMsPerAudioSecond, busy, slot } = workerData as {
@@ -45,7 +45,7 @@ function work(): void {
     if (!message) break;
     if (message.type === 'audio') {
       const began = performance.now();
-      spend(message.samples, (message.samples.length / 16000) * costMsPerAudioSecond);
+      spend(message.samples, (message.samples.length / message.sampleRate) * costMsPerAudioSecond);
       Atomics.add(busyMicros, slot, BigInt(Math.round((performance.now() - began) * 1000)));
       link.beat();
     } else {

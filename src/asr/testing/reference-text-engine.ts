@@ -40,7 +40,7 @@ export class ReferenceTextEngineDouble implements AsrEngine {
     let aborted = false;
     return {
       acceptWaveform(samples: Float32Array) {
-        receivedMs += samples.length / 16;
+        receivedMs += (samples.length * 1000) / options.sampleRate;
       },
       partial: (): AsrHypothesis | null => {
         const text = chars.slice(from(), endIndex(options.startMs + receivedMs)).join('');
