@@ -39,10 +39,11 @@ export interface ServerSample {
   /** process.cpuUsage() user + system, µs, cumulative. */
   cpuMicros: number;
   /**
-   * The main thread's (the socket loop's) own CPU, µs, cumulative; null without Linux's /proc. Says
-   * which thread limits a step: the loop, or the VAD / inference workers beside it.
+   * The main thread's (the socket loop's) own CPU, and the time it was ready to run but waited for a
+   * core, µs, cumulative; null without Linux's /proc schedstat. Says which thread limits a step (the
+   * loop, or the VAD / inference workers beside it) and whether a late event waited for the machine.
    */
-  mainThreadMicros: number | null;
+  mainThread: { cpuMicros: number; waitMicros: number } | null;
   /** The whole machine's busy CPU (every process, steal included), µs, cumulative; null without /proc. */
   machineMicros: number | null;
   rssBytes: number;
@@ -51,6 +52,8 @@ export interface ServerSample {
   frame: Percentiles;
   /** How late the server's event loop ran timers: the wait a frame sees before it is handled. */
   loopDelay: Percentiles;
+  /** The main thread's garbage-collection pauses since the last sample: whether a loop stall was one. */
+  gcPauses: { count: number; totalMs: number; maxMs: number };
   /** Cumulative µs each inference stand-in worker spent working (asr scenario). */
   workerBusyMicros: number[];
 }

@@ -13,7 +13,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { configSchema, type ConfigInput } from '../../src/config/index.js';
 import { startApp, type RunningApp } from '../../src/http/app.js';
@@ -37,6 +37,16 @@ export const BENCH_TOKEN = 'bench-admin-token-0123456789abcdef';
 const frame = new LatencyHistogram();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+let gcPauses = { count: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const { duration } of list.getEntries()) {
+    gcPauses = {
+      count: gcPauses.count + 1,
+      totalMs: gcPauses.totalMs + duration,
+      maxMs: Math.max(gcPauses.maxMs, duration),
+    };
+  }
+}).observe({ entryTypes: ['gc'] });
 
 interface Running {
   url: string;
@@ -146,7 +156,7 @@ serveRequests(async (request) => {
       const sample: ServerSample = {
         atMs: performance.now(),
         cpuMicros: cpu.user + cpu.system,
-        mainThreadMicros: mainThreadMicros(),
+        mainThread: mainThread(),
         machineMicros: machineMicros(),
         rssBytes: process.memoryUsage.rss(),
         liveCalls: running.liveCalls(),
@@ -157,9 +167,11 @@ serveRequests(async (request) => {
           p99: loop.percentile(99) / 1e6,
           max: loop.max / 1e6,
         },
+        gcPauses,
         workerBusyMicros: running.busyMicros(),
       };
       loop.reset();
+      gcPauses = { count: 0, totalMs: 0, maxMs: 0 };
       return sample;
     }
     case 'gc':
@@ -176,13 +188,15 @@ serveRequests(async (request) => {
   }
 });
 
-/** utime + stime of this process's main thread (its task id is the pid), from /proc; USER_HZ is 100. */
-function mainThreadMicros(): number | null {
+/** The main thread's (its task id is the pid) time on a core and waiting for one, from /proc schedstat (ns). */
+function mainThread(): ServerSample['mainThread'] {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    const [onCpu, waiting] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    return onCpu === undefined || waiting === undefined
+      ? null
+      : { cpuMicros: onCpu / 1e3, waitMicros: waiting / 1e3 };
   } catch {
     return null;
   }

@@ -27,6 +27,8 @@ export interface StepResult {
   cpuCores: number;
   /** The main thread's share of it, in cores; null where it cannot be read. */
   mainThreadCores: number | null;
+  /** Share of the hold the main thread was ready to run but waited for a core (other threads, other processes). */
+  mainThreadWaiting: number | null;
   /**
    * CPU of every other process on the machine during the step, in cores (neither the server nor the
    * load generator): on a shared machine, how much the step's latency had to share.
@@ -38,6 +40,8 @@ export interface StepResult {
   /** Server side: frame arrival → its events emitted (stream stack only). */
   frame: Percentiles;
   serverLoopDelay: Percentiles;
+  /** The main thread's longest garbage-collection pause, and the share of the hold spent in them. */
+  gcPauses: { maxMs: number; share: number };
   /** Client side: frame completing a speech event's audio → the event (echo: frame → its echo). */
   event: Percentiles;
   /** The speech_end events of `event`: each waits for its utterance's durable commit. */
@@ -84,9 +88,13 @@ export function summarize(
     failed: g.failed + g.closedEarly,
     cpuCores,
     mainThreadCores:
-      s1.mainThreadMicros === null || s0.mainThreadMicros === null
-        ? null
-        : (s1.mainThreadMicros - s0.mainThreadMicros) / 1e3 / wallMs,
+      s1.mainThread && s0.mainThread
+        ? (s1.mainThread.cpuMicros - s0.mainThread.cpuMicros) / 1e3 / wallMs
+        : null,
+    mainThreadWaiting:
+      s1.mainThread && s0.mainThread
+        ? (s1.mainThread.waitMicros - s0.mainThread.waitMicros) / 1e3 / wallMs
+        : null,
     otherCores:
       s1.machineMicros === null || s0.machineMicros === null
         ? null
@@ -96,6 +104,7 @@ export function summarize(
     rssMiB: s1.rssBytes / 2 ** 20,
     frame: s1.frame,
     serverLoopDelay: s1.loopDelay,
+    gcPauses: { maxMs: s1.gcPauses.maxMs, share: s1.gcPauses.totalMs / wallMs },
     event: scenario === 'echo' ? g.echo : g.speech,
     speechEnd: g.speechEnd,
     speechUnmatched: g.speechUnmatched,

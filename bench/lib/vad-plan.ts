@@ -22,32 +22,37 @@ export interface VadPlanSettings extends VadSettings {
 
 /**
  * Replays the server's per-frame path (μ-law decode → the VAD worker's detector, 8 kHz upsampled or
- * native as configured) over the looped call audio, so the client knows which frame triggers each
- * speech event. Both sides are deterministic, so the n-th event a call receives is the n-th planned
- * one (checked by start_ms).
+ * native as configured) over each call's looped audio, so the client knows which frame triggers
+ * each speech event. Both sides are deterministic, so the n-th event a call receives is the n-th
+ * planned one (checked by start_ms). The calls are replayed side by side, one batched model run
+ * per frame for all of them, as the VAD worker runs them.
  */
-export async function planSpeechEvents(
-  frames: readonly Uint8Array[],
+async function planSpeechEvents(
+  calls: readonly (readonly Uint8Array[])[],
   totalFrames: number,
   vad: VadPlanSettings,
-  model?: SileroModel,
-): Promise<PlannedEvent[]> {
-  const session = model ?? (await SileroModel.load(vad.model));
+  model: SileroModel,
+): Promise<PlannedEvent[][]> {
   const upsample = vad.telephone === 'upsample';
-  const resampler = upsample ? new StreamingResampler(RATE, 16000) : null;
-  const detector = new SileroDetector(vad, upsample ? 16000 : RATE, vad.gate);
-  const plan: PlannedEvent[] = [];
+  const lanes = calls.map((frames) => ({
+    frames,
+    resampler: upsample ? new StreamingResampler(RATE, 16000) : null,
+    detector: new SileroDetector(vad, upsample ? 16000 : RATE, vad.gate),
+    plan: [] as PlannedEvent[],
+  }));
   for (let frame = 0; frame < totalFrames; frame++) {
-    const pcm = decodeToPcm16(frames[frame % frames.length] as Uint8Array, 'mulaw', 1);
-    const samples = resampler ? resampler.push(pcm16ToFloat32(pcm)) : pcm;
-    if (samples.length === 0) continue;
-    detector.accept(samples);
-    await session.drain([detector]);
-    for (const event of detector.takeSteps().flatMap((s) => s.events))
-      plan.push({ type: event.type, startMs: event.startMs, frame });
+    for (const { frames, resampler, detector } of lanes) {
+      const pcm = decodeToPcm16(frames[frame % frames.length] as Uint8Array, 'mulaw', 1);
+      const samples = resampler ? resampler.push(pcm16ToFloat32(pcm)) : pcm;
+      if (samples.length > 0) detector.accept(samples);
+    }
+    await model.drain(lanes.map((lane) => lane.detector));
+    for (const { detector, plan } of lanes) {
+      for (const event of detector.takeSteps().flatMap((s) => s.events))
+        plan.push({ type: event.type, startMs: event.startMs, frame });
+    }
   }
-  if (!model) await session.close();
-  return plan;
+  return lanes.map((lane) => lane.plan);
 }
 
 /**
@@ -82,13 +87,13 @@ export async function planPhases(
   const cached = join(cacheDir, `speech-plan-${key}.json`);
   if (existsSync(cached)) return JSON.parse(readFileSync(cached, 'utf8')) as PlannedEvent[][];
   const model = await SileroModel.load(vad.model);
-  const plans: PlannedEvent[][] = [];
+  let plans: PlannedEvent[][];
   try {
-    for (let phase = 0; phase < phases; phase++) {
+    const rotations = Array.from({ length: phases }, (_, phase) => {
       const from = Math.floor((phase * frames.length) / phases);
-      const rotated = [...frames.slice(from), ...frames.slice(0, from)];
-      plans.push(await planSpeechEvents(rotated, totalFrames, vad, model));
-    }
+      return [...frames.slice(from), ...frames.slice(0, from)];
+    });
+    plans = await planSpeechEvents(rotations, totalFrames, vad, model);
   } finally {
     await model.close();
   }
