@@ -37,8 +37,8 @@ const TAIL_PADDING_SAMPLES = Math.round(SAMPLE_RATE * 0.4);
 
 interface DecoderStream {
   stream: SherpaOnlineStream;
-  /** From the call's rate to the model's, here in the worker; null at 16 kHz. */
-  resampler: StreamingResampler | null;
+  /** From the call's rate to the model's, here in the worker (passes 16 kHz through). */
+  resampler: StreamingResampler;
   finishing: boolean;
   lastText: string;
 }
@@ -64,10 +64,7 @@ export class BatchedOnlineDecoder {
       if (message.type === 'open') {
         this.streams.set(id, {
           stream: this.recognizer.createStream(),
-          resampler:
-            message.sampleRate === SAMPLE_RATE
-              ? null
-              : new StreamingResampler(message.sampleRate, SAMPLE_RATE),
+          resampler: new StreamingResampler(message.sampleRate, SAMPLE_RATE),
           finishing: false,
           lastText: '',
         });
@@ -82,11 +79,10 @@ export class BatchedOnlineDecoder {
       }
       const { resampler } = entry;
       if (message.type === 'audio') {
-        const samples = resampler ? resampler.push(message.samples) : message.samples;
-        entry.stream.acceptWaveform({ samples, sampleRate: SAMPLE_RATE });
+        entry.stream.acceptWaveform({ samples: resampler.push(message.samples), sampleRate: SAMPLE_RATE });
       } else {
-        const tail = resampler?.flush();
-        if (tail?.length) entry.stream.acceptWaveform({ samples: tail, sampleRate: SAMPLE_RATE });
+        const tail = resampler.flush();
+        if (tail.length > 0) entry.stream.acceptWaveform({ samples: tail, sampleRate: SAMPLE_RATE });
         entry.stream.acceptWaveform({
           samples: new Float32Array(TAIL_PADDING_SAMPLES),
           sampleRate: SAMPLE_RATE,
