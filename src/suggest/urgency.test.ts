@@ -552,6 +552,68 @@ describe('with the classifier trained on every set (round 10)', () => {
   });
 });
 
+describe('what blind19–21 missed and confused, and what round 10 lost, by kind (round 11)', () => {
+  it('hears, from the lexicon alone, threats against a crowd, a home or an official, and being followed', () => {
+    expectFromLexiconAlone([
+      // a vehicle driven into a crowd or a procession, said not to be a joke (a procession is no nuisance here)
+      ['有人在臉書社團說下禮拜要騎車去撞那個遊行的人群 留言說不是在開玩笑', 'violence_threat', '110'],
+      // petrol fetched to set someone's place alight
+      ['管委會再不修電梯 我就提一罐汽油去把他們辦公室燒了', 'violence_threat', '110'],
+      // her as much as him, and where she lives known to the caller, said either way round
+      ['那個里長再敢擋我 我一定讓她後悔 她住哪裡我都知道', 'violence_threat', '110'],
+      // the caller takes the weapon up to a noisy neighbour: a threat (110), not domestic violence
+      ['樓上裝潢每天都吵 他再敲一次我就拿鐵棍上去', 'violence_threat', '110'],
+      ['你們再不處理 我等一下就衝去你們市政府 看誰敢攔我', 'violence_threat', '110'],
+      // followed, said in the passive or by rounds driven with the car still behind
+      ['我騎機車回家 後面有一台銀色的轎車 我繞了好幾圈他都還在我後面', 'crime_in_progress', '110'],
+      ['我被一個陌生人跟蹤 從捷運站到現在', 'crime_in_progress', '110'],
+      ['有個男的在書店拿手機拍女生的裙底', 'crime_in_progress', '110'],
+      ['有人在夜市拿球棒攻擊路人', 'crime_in_progress', '110'],
+      ['我看到有個人在對面公寓翻箱倒櫃 那家人出國了', 'crime_in_progress', '110'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, plans and indirect suicidal talk, with 1925 while nothing is under way', () => {
+    expectFromLexiconAlone([
+      // 碳 is how a recognizer may write 炭; charcoal kept ready is a plan (1925)
+      ['碳我都買好了 放在房間的衣櫃裡', 'suicide', '1925'],
+      // one's own absence beside affairs put in order, inside an enquiry
+      ['我想問一下，人如果走了，房子的租約要怎麼辦？我想先把事情都安排好。', 'suicide', '1925'],
+      ['我是不是死了大家會比較輕鬆', 'suicide', '1925'],
+      ['我在外地一個人 生病又沒錢 真的不知道還能撐到什麼時候', 'suicide', '1925'],
+      ['生病拖了這麼久 我真的不想再拖了 想說用個方法自己結束', 'suicide', '1925'],
+      ['我每天都在想要怎麼樣可以不痛的走', 'suicide', '1925'],
+    ]);
+  });
+
+  it('sends self-harm with blood dripping or going on after it bled to 119, a craving to 1925, a burnt child to 113', () => {
+    expectFromLexiconAlone([
+      ['我兒子用美工刀割手腕 浴室地上滴了好幾滴血', 'self_harm', '119'],
+      ['我弟一直用頭撞牆 已經流血了他還是不停', 'self_harm', '119'],
+      ['我最近又一直想拿刀片 快要忍不住了', 'self_harm', '1925'],
+      // a cigarette end turned on someone else's child is abuse, not self-harm
+      ['隔壁的媽媽拿菸頭燙她女兒的腳 小孩一直在哭', 'child_abuse', '113'],
+      // a fall and a limb out of shape; a vehicle on its side leaking fuel and alight
+      ['我媽跌倒之後腳踝整個腫起來變形了 一直喊痛', 'medical', '119'],
+      ['路口一台機車翻了 在漏油 還有火', 'fire_gas', '119'],
+    ]);
+  });
+
+  it('stays quiet on the same words in ordinary calls: a barbecue, a pet hurt last week, old cuts, a salesman', () => {
+    expectQuiet([
+      '我們這週末要去露營 木碳都買好了放在後車廂 營區可以生火嗎',
+      '請問一氧化碳中毒的症狀有哪些',
+      '我家的狗上禮拜被車撞了 現在在動物醫院 醫藥費可以申請補助嗎',
+      '我女兒的手上有割痕 是上個月割的 現在都好了 想問要去哪裡諮商',
+      '我先生去年把木炭藏在車上 後來被救回來了 現在想問有沒有家屬的支持團體',
+      '我爸如果不在了 他的房子要怎麼過戶 我想先問清楚',
+      '我繞了好幾圈都找不到停車位 附近有公有停車場嗎',
+      '我在路上被一個推銷員一直跟著推銷 好煩 可以檢舉嗎',
+      '遶境的隊伍會經過我們家 鞭炮很吵 可以檢舉嗎',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
