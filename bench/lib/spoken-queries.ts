@@ -30,7 +30,10 @@ export class SpokenQueriesStandIn implements AsrEngine {
     return {
       acceptWaveform: () => undefined,
       partial: () => null,
-      finish: async (): Promise<AsrHypothesis> => ({ text, confidence: null }),
+      // In a later turn of the event loop, as a recognizer's final arrives (a message from its worker,
+      // a response): not inside the VAD's delivery of every call's speech_end, ahead of their commits.
+      finish: () =>
+        new Promise<AsrHypothesis>((resolve) => setImmediate(() => resolve({ text, confidence: null }))),
       abort: () => undefined,
     };
   }
