@@ -614,6 +614,67 @@ describe('what blind19–21 missed and confused, and what round 10 lost, by kind
   });
 });
 
+describe('what blind22–23 and urgent-train16 missed and confused, by kind (round 12)', () => {
+  it('hears, from the lexicon alone, a battery or a socket burning, with 119 (帽黑煙 is heard as 冒黑煙)', () => {
+    expectFromLexiconAlone([
+      ['我家陽台充電的電動車電池在帽黑煙 還有劈啪的聲音', 'fire_gas', '119'],
+      // a thing burnt (插座燒焦了) is no announced violence
+      ['我房間的延長線插座燒焦了 牆裡面一直噼啪噼啪響', 'fire_gas', '119'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, threats against an office or a home, whoever reports them', () => {
+    expectFromLexiconAlone([
+      ['那間貨運公司再亂罰我錢 我就到他們辦公室一個一個收拾 刀子我已經磨好了', 'violence_threat', '110'],
+      // a building's staff reporting a resident; the complaint he is angry about does not damp it
+      ['我是社區保全 有個住戶說鄰居再去檢舉他 他就要把隔壁那戶燒了', 'violence_threat', '110'],
+      ['可能只是說說啦 但有個學生說運動會那天要帶他哥的刀來學校', 'violence_threat', '110'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, farewells inside an enquiry, joining the dead, a last meal, and choking', () => {
+    expectFromLexiconAlone([
+      ['我想問一下存款帳戶要怎麼轉給我兒子 反正我之後也用不著了', 'suicide', '1925'],
+      ['我太太走了以後 家裡就剩我一個 我只想去她身邊陪她', 'suicide', '1925'],
+      ['我煮了一桌菜給自己 就當作我的最後一餐 吃完就不用再煩了', 'suicide', '1925'],
+      // charcoal smelt at a door: the attempt has begun, 119
+      ['送貨的時候聞到這戶門口有燒炭的煙味 客人剛剛說這是他的最後一餐', 'suicide', '119'],
+      // something stuck in the throat is choking, whatever the classifier makes of it
+      ['我女兒吃果凍好像卡在喉嚨 一直咳', 'medical', '119'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, a whispered plea, a protection order broken, a tracker and 加暴 for 家暴', () => {
+    expectFromLexiconAlone([
+      ['我是超商店員 有個太太嘴角都是血 偷偷跟我說幫她報警', 'domestic_violence', '113'],
+      ['法院判了保護令 我前男友今天又跑來我租的地方敲門', 'domestic_violence', '113'],
+      ['我在包包裡發現被偷裝了追蹤器 我老公一直知道我在哪裡 現在就在外面', 'domestic_violence', '113'],
+      ['我要通報加暴 他喝醉又在砸東西', 'domestic_violence', '113'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, a burglary in an empty home, a stolen scooter, someone tied up, a phone filming', () => {
+    expectFromLexiconAlone([
+      ['我們全家出國 鄰居說我家現在燈亮著 有人在裡面搬東西', 'crime_in_progress', '110'],
+      ['有兩個人正在撬我停在騎樓的機車', 'crime_in_progress', '110'],
+      ['我去收帳 從窗戶看到裡面有個人被綁起來', 'crime_in_progress', '110'],
+      ['更衣室的門底下有一支手機一直伸進來在拍', 'crime_in_progress', '110'],
+    ]);
+  });
+
+  it('stays quiet on a heart attack said in jest, things one will not need, errands after a death, a diet', () => {
+    expectQuiet([
+      '我看比賽看得快心臟病發了 不是啦 我是想問小巨蛋怎麼去',
+      '排隊排到我快中風了 到底還要等多久',
+      '這支舊手機我以後也用不到了 要去哪裡回收',
+      '我爸過世了 我要去找葬儀社 想問流程',
+      '減肥前的最後一餐想吃好一點 附近有推薦的餐廳嗎',
+      '颱風把招牌吹下來了 還好沒有砸到人 什麼時候會來處理',
+      '我想問保護令要去哪裡申請',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
