@@ -675,6 +675,48 @@ describe('what blind22–23 and urgent-train16 missed and confused, by kind (rou
   });
 });
 
+describe('what blind24–25 missed, confused and alarmed on, by kind (round 13)', () => {
+  it('hears, from the lexicon alone, an enquiry that turns to a roof or a bridge, and a farewell, with 119 up high', () => {
+    expectFromLexiconAlone([
+      ['我想問天台的門晚上會不會鎖 其實我已經爬到天台了 不想下來', 'suicide', '119'],
+      ['請問有沒有夜間的心理輔導 其實我人在河堤邊 往下看水黑黑的', 'suicide', '119'],
+      ['半夜打擾了 我只是想趁我走之前跟誰說說話而已', 'suicide', '1925'],
+      // debts and a policy that pays once its two-year exclusion ends: a plan with a date
+      ['信用貸款還不起了 我的壽險保單兩年以後才會給付 就是下禮拜', 'suicide', '1925'],
+    ]);
+  });
+
+  it("hears, from the lexicon alone, a grievance taken to someone's door, petrol at a door, a custody threat, rising water", () => {
+    expectFromLexiconAlone([
+      ['公司把我資遣了 我查到經理住址了 後天一早就去他樓下堵他', 'violence_threat', '110'],
+      ['包商欠我薪水 鐵管我放在後車廂了 現在就過去工地', 'violence_threat', '110'],
+      // seen yesterday, after a threat: not over
+      ['對面那戶撂話說要燒我們家 前天半夜還看到他拎著汽油桶在我家門口', 'violence_threat', '110'],
+      // a threat to take the child for good is a threat to kill: 110, not the protection line
+      ['孩子的爸說法院把監護權判給我 他就讓我失去女兒', 'violence_threat', '110'],
+      ['溪水暴漲 沙洲上還有好幾個人在露營 叫他們都不走', 'disaster', '119'],
+    ]);
+  });
+
+  it('stays quiet on past near misses and fires with debris left, a hangover, jokes taken back, a gas leak found and shut', () => {
+    expectQuiet([
+      '上個禮拜工地的板模差點砸到學生 現在還是沒有圍起來 要找誰',
+      '前天我們巷口的空屋失火 燒剩的垃圾都沒人清 可以派人來嗎',
+      '我同學昨晚喝太多 今天早上起來頭很痛 要掛什麼科',
+      '抽籤沒中籤 氣到想從頂樓跳下去 我亂講的啦 我要問下次什麼時候抽',
+      '剛剛聞到瓦斯味 後來發現是熱水器開關沒關緊 已經關了 窗戶也打開了 還要找人來檢查嗎',
+    ]);
+  });
+
+  it("stays quiet on a night-market game's gunshots, elders afraid of a wet floor, and a family alcohol support group", () => {
+    expectQuiet([
+      '夜市射氣球的攤位砰砰砰的槍聲到十二點都還在響 很吵',
+      '社區公廁的水一直漏出來 地板超滑 阿公們走路都很怕',
+      '我爸每天喝醉就倒頭睡 打呼很大聲 想問有沒有家屬的戒酒團體可以參加',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
