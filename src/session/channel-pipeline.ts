@@ -206,7 +206,7 @@ export class ChannelPipeline {
     if (!open.stream || upTo <= open.fedUpTo) return;
     const samples = pcm16ToFloat32(this.audio.slice(open.fedUpTo, upTo));
     open.fedUpTo = upTo;
-    if (samples.length > 0) open.stream.acceptWaveform(samples);
+    open.stream.acceptWaveform(samples);
   }
 
   private endUtterance(event: Extract<VadEvent, { type: 'speech_end' }>): void {
