@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { pinyin } from 'pinyin-pro';
 import { z } from 'zod';
 import { foldAccent, toTaiwanTraditional } from '../text/index.js';
+import type { Concept } from './urgency-model.js';
 import {
   emergencyProtocols,
   urgencyCategories,
@@ -26,6 +27,8 @@ const lexiconSchema = z.object({
   threshold: z.number().positive(),
   critical_at: z.number().positive(),
   classes: z.record(z.string(), z.string()),
+  /** Classes the classifier sees alone only, never paired with another (who and when: in every kind of call). */
+  unpaired_classes: z.object({ names: z.array(z.string().min(1)), why: z.string().min(1) }).optional(),
   neutral: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
   pivots: z.array(z.object({ re: z.string().min(1), why: z.string().min(1) })),
   /** An opening (these frames) left at a pause, without a pivot word, for what is happening now (`needs`). */
@@ -92,6 +95,8 @@ export interface CompiledLexicon {
   pauseTurn: { after: Set<string>; needs: RegExp; minChars: number } | null;
   /** Frames that read a partial as a call about something over (`settled`). */
   settled: Set<string>;
+  /** Every word class, expanded: the concepts the classifier sees in a turn. */
+  concepts: Array<Concept & { re: RegExp }>;
 }
 
 /** Expands {NAME} class references (classes may use other classes). */
@@ -115,6 +120,10 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
       throw new Error(`urgency lexicon: bad pattern in ${where}: ${(err as Error).message}`, { cause: err });
     }
   };
+  const unpaired = new Set(lexicon.unpaired_classes?.names ?? []);
+  for (const name of unpaired)
+    if (!(name in lexicon.classes))
+      throw new Error(`urgency lexicon: unpaired class {${name}} does not exist`);
   const anchors = new Map<number, Map<string, string>>();
   for (const anchor of lexicon.sound_alike) {
     const byKey = anchors.get(anchor.length) ?? new Map<string, string>();
@@ -157,6 +166,11 @@ function compile(lexicon: UrgencyLexicon): CompiledLexicon {
         }
       : null,
     settled: new Set(lexicon.settled?.frames ?? []),
+    concepts: Object.keys(lexicon.classes).map((name) => ({
+      name,
+      paired: !unpaired.has(name),
+      re: re(`{${name}}`, `class ${name}`),
+    })),
   };
 }
 

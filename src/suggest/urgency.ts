@@ -25,6 +25,7 @@ import {
   trainUrgencyWeights,
   URGENCY_FEATURES,
   urgencyModelFrom,
+  type Concept,
   type TrainingTurn,
   type UrgencyModel,
 } from './urgency-model.js';
@@ -117,6 +118,8 @@ export interface ExplainingDetector extends UrgencyDetector {
   explain(text: string, options?: DetectOptions): Explanation;
   /** The text as cues and the classifier see it. */
   normalize(text: string): string;
+  /** The lexicon's word classes a normalised text mentions (the classifier's concept features). */
+  concepts(normalized: string): Concept[];
 }
 
 export function createUrgencyDetector(
@@ -263,6 +266,8 @@ export function createUrgencyDetector(
 
   return {
     normalize: (text) => normalizeFor(compiled, text),
+    concepts: (normalized) =>
+      compiled.concepts.filter((c) => c.re.test(normalized)).map(({ name, paired }) => ({ name, paired })),
     explain,
     detect(text, options = {}) {
       const explanation = explain(text, options);
@@ -345,10 +350,10 @@ export function buildUrgencyDetector(
       for (const q of questions)
         turns.push({ text: rulesOnly.normalize(q), urgent: false, category: 'none' });
     }
-    return trainUrgencyWeights(turns);
+    return trainUrgencyWeights(turns, {}, rulesOnly.concepts);
   };
   return createUrgencyDetector(lexicon, {
-    model: urgencyModelFrom(storedUrgencyWeights(options.cacheDir, key, train)),
+    model: urgencyModelFrom(storedUrgencyWeights(options.cacheDir, key, train), rulesOnly.concepts),
     alone: config.alone,
     overrule: config.overrule,
     minChars: config.min_chars,
