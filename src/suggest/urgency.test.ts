@@ -347,7 +347,7 @@ describe('what blind15 missed and alarmed on, by kind', () => {
   });
 
   it('lets the classifier judge, when it is sure, what follows an enquiry and a pause', () => {
-    const text = '我想問長照中心的電話，我媽現在眼睛一直往上翻，叫她都不會回答';
+    const text = '我想問長照中心的電話，我媽現在手腳一直抖，叫她都不會回答';
     expect(buildUrgencyDetector({ model: null }).detect(text)).toBeNull();
     expect(detectUrgency(text)?.protocol).toBe('119');
   });
@@ -713,6 +713,68 @@ describe('what blind24–25 missed, confused and alarmed on, by kind (round 13)'
       '夜市射氣球的攤位砰砰砰的槍聲到十二點都還在響 很吵',
       '社區公廁的水一直漏出來 地板超滑 阿公們走路都很怕',
       '我爸每天喝醉就倒頭睡 打呼很大聲 想問有沒有家屬的戒酒團體可以參加',
+    ]);
+  });
+});
+
+describe('what blind26–27 missed, confused and alarmed on, by kind (round 14)', () => {
+  it("hears, from the lexicon alone, one's own funeral priced because nobody would do it, a lone trip to the river, a parapet", () => {
+    expectFromLexiconAlone([
+      // an enquiry about costs that is a farewell: it lifts the enquiry
+      ['我想問靈骨塔一個位子多少錢 是要給自己的 家裡沒人了 以後也沒有人會幫我弄', 'suicide', '1925'],
+      ['請問河濱公園晚上幾點關門 我今晚想一個人去那邊 去了就不回來了', 'suicide', '1925'],
+      // on a rooftop wall now: the high-place escalation
+      ['過年大家都回家了 我一個人坐在頂樓的矮牆上 風好大 就這樣吧', 'suicide', '119'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, a protection order asked for while he is at the door, and a relative shut out (113)', () => {
+    expectFromLexiconAlone([
+      // 保護零 is heard as 保護令
+      ['請問保護零怎麼聲請 他現在就在我家門口 說不開門就要把門踹破', 'domestic_violence', '113'],
+      ['我弟喝醉把我媽關在陽台外面 雨很大 已經好幾個小時了', 'domestic_violence', '113'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, carbon monoxide at a 熱水氣, a relative collapsing mid-call, a family cut off mid-river', () => {
+    expectFromLexiconAlone([
+      ['熱水氣旁邊有味道 我媽頭很痛 可以開燈嗎', 'fire_gas', '119'],
+      // the enquiry is left for 你怎麼了 without a pivot word; eyes rolled up are no hanging
+      ['我想問敬老卡的事情 欸爸你怎麼了 爸 他從椅子上滑下去 眼睛翻上去了', 'medical', '119'],
+      ['我要問一下垃圾車 欸媽妳怎麼了 她眼睛一直往上吊', 'medical', '119'],
+      ['溪水一下子漲起來 有一家人在沙洲中間過不來', 'disaster', '119'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, a poisoned dog and its owner, a car driven into a school, an armed brawl, as police matters', () => {
+    expectFromLexiconAlone([
+      ['鄰居放話要用老鼠藥毒我家的狗 還說我也逃不掉', 'violence_threat', '110'],
+      // a parent at the school gate is no domestic case
+      ['我們學校門口有個家長一直罵 說他要開車撞進來', 'violence_threat', '110'],
+      // someone already down in a fight still going on: police first
+      ['夜市後面兩幫人拿刀在互砍 已經有一個人倒在地上不動了', 'crime_in_progress', '110'],
+    ]);
+  });
+
+  it('stays quiet on a fire drill up high, a doubled water bill, a jealous-wife joke over mahjong, thanks for an ambulance', () => {
+    expectQuiet([
+      '消防演練的時候 坐輪椅的同事在十二樓要怎麼下去',
+      // 哪裡水管 is not 溺水
+      '這期水費翻倍 是不是哪裡水管破了 水一直流',
+      '老婆說我再打牌就殺了我 呵呵 老人活動中心有麻將桌嗎',
+      '謝謝你們的救護人員 上週末馬拉松我熱衰竭昏倒 他們很快就到',
+    ]);
+  });
+
+  it("stays quiet on the same words in ordinary calls: a parent's funeral, a protection order's term, a stay by the sea, pests", () => {
+    expectQuiet([
+      '我爸的後事都沒人幫我處理 兄弟都不管 喪葬補助要去哪裡申請',
+      '保護令申請下來之後 效期是多久',
+      '熱水氣太舊了想換新的 有沒有節能補助',
+      '我要一個人去澎湖海邊住一陣子 不回來了 信件要怎麼轉',
+      '頂樓的圍牆上想放幾盆花 會不會違規',
+      '鄰居說要拿殺蟲劑噴我家的狗窩 因為有跳蚤',
+      '沙洲上可以釣魚嗎 會不會被罰',
     ]);
   });
 });
