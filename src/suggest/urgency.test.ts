@@ -779,6 +779,78 @@ describe('what blind26–27 missed, confused and alarmed on, by kind (round 14)'
   });
 });
 
+describe('what blind28–31 missed, confused and alarmed on, by kind (round 15)', () => {
+  it('hears, from the lexicon alone, a widow longing to join the dead and despair beside a changed beneficiary (1925)', () => {
+    expectFromLexiconAlone([
+      ['我老婆走了兩年 我真的好想早點去找她 每天都在等', 'suicide', '1925'],
+      // 什麼時候 here is no question about opening hours: it lifts the enquiry
+      ['阿公過世之後阿嬤一直說 什麼時候才能去陪阿公', 'suicide', '1925'],
+      ['孩子被判給他媽媽了 活著有什麼意思 我已經把保險受益人改成孩子了', 'suicide', '1925'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, a planned attack, a snatch, road rage, a burglary, a pursuer at the door, many on one (110)', () => {
+    expectFromLexiconAlone([
+      ['醫生誤診害我媽走了 我買了汽油 今晚就去他診所等他', 'violence_threat', '110'],
+      // at a clinic, and a purse is no money kept from someone at home
+      ['我在門診看到有人把一個老太太椅子上的錢包拿走 往樓梯跑了', 'crime_in_progress', '110'],
+      ['好幾台重機把我的車逼停 有人拿鐵棍在砸我的車窗', 'crime_in_progress', '110'],
+      ['凌晨兩點銀樓的鐵捲門開了一半 有人在裡面往袋子裡塞東西', 'crime_in_progress', '110'],
+      // a stranger who followed a relative home: not the protection line
+      ['一個陌生人跟著我媽從公園走回來 現在在門口一直按門鈴', 'crime_in_progress', '110'],
+      // someone already down under a beating by many: police first, not 119
+      ['五六個人圍著一個男的用球棒打 他已經倒地不動了', 'crime_in_progress', '110'],
+    ]);
+  });
+
+  it("hears, from the lexicon alone, an ex's stalking, a push down the stairs, a child burnt by a parent's partner, schoolgirls taken into a storeroom (113)", () => {
+    expectFromLexiconAlone([
+      ['我前男友一直拍我家門口的照片傳給我 說他知道我幾點回家', 'domestic_violence', '113'],
+      ['我老公剛剛把我從樓梯上推下來 然後把門反鎖 我腳斷了', 'domestic_violence', '113'],
+      ['我女兒說媽媽的男朋友會用菸頭燙她 這次手上又多了好幾個', 'child_abuse', '113'],
+      ['有個叔叔每天帶穿制服的小女生進頂樓的倉庫', 'child_abuse', '113'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, heatstroke, a burn with the skin coming off, a cracked stairwell after an earthquake (119)', () => {
+    expectFromLexiconAlone([
+      ['我弟打完球就一直胡言亂語 身體很燙 完全沒流汗', 'medical', '119'],
+      // a restaurant's fryer names no cooking smell here: someone is burnt
+      ['夜市炸雞攤的油鍋倒了 熱油潑到老闆娘身上 皮都掉下來了', 'medical', '119'],
+      ['地震之後 我們大樓的柱子裂了好大一條縫 水泥一直掉 樓上的老先生還在樓上', 'disaster', '119'],
+    ]);
+  });
+
+  it('stays quiet on the same words in ordinary calls: a columbarium, a kitchen knife, a theft last week, a broken shutter, custody papers', () => {
+    expectQuiet([
+      '我每天晚上都去靈骨塔陪我先生 他走了以後我很想他 請問塔位可以延長嗎',
+      '我爸過世以後我媽一個人 我想說乾脆去陪她住一陣子 長照有補助嗎',
+      '我在菜刀店買了一把刀 明天要去找老師上烹飪課',
+      '上週我媽的包包在醫院被偷走了 小偷跑掉了 警察說會調監視器',
+      '計程車的車窗被球棒打破 是昨天晚上的事 保險可以理賠嗎',
+      '我們店鐵捲門壞了 拉起來一半卡住 半夜要找誰修',
+      '法院把監護權判給我了 受益人也改成小孩 請問還要辦什麼',
+      '地震以後我家樓梯間的牆裂了一條縫 想申請補助檢查',
+      '我兒子去年被他繼父用熱水燙過 現在已經安置了 想問探視怎麼申請',
+      '夏天練跑流很多汗 身體很燙 要怎麼補充水分',
+      '上個月炸雞被油噴到手 已經好了 想問疤痕可以去哪裡除',
+    ]);
+  });
+
+  it("stays quiet, even from the lexicon alone, on a past violence a social worker has in hand, a neighbour's karaoke, cigarette smoke", () => {
+    const texts = [
+      '我表姊去年被前夫打 已經有社工介入 她想知道通常保護令要等幾天',
+      '我朋友之前被她老公打 社工已經有在幫她了 想問保護令大概多久會下來',
+      '隔壁半夜還在唱卡拉OK 我小孩都不能睡 好可憐',
+      '樓下抽菸 煙一直從廁所的排風口灌進來 我兒子咳到不行',
+      '隔壁阿伯每天在陽台抽煙 我家寶寶一直咳 可以管嗎',
+    ];
+    expectQuiet(texts);
+    const rulesOnly = buildUrgencyDetector({ model: null });
+    for (const text of texts) expect(rulesOnly.detect(text), text).toBeNull();
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
