@@ -851,6 +851,76 @@ describe('what blind28–31 missed, confused and alarmed on, by kind (round 15)'
   });
 });
 
+describe('what blind32–43 sent to the wrong line, by kind (round 16, part B)', () => {
+  it('sends, from the lexicon alone, crimes under way to 110 even when someone is hurt or a child is named', () => {
+    expectFromLexiconAlone([
+      // the caller hiding in the back is no domestic violence
+      ['有個男的拿美工刀逼店長打開收銀機 我躲在倉庫裡 他還沒離開', 'crime_in_progress', '110'],
+      ['五六個人闖進我們診所 把掛號台砸了 護理師被打 他們還在裡面', 'crime_in_progress', '110'],
+      ['公園廁所旁邊兩個國中生把一個小朋友按在牆角 在搜他的口袋', 'crime_in_progress', '110'],
+      ['有人假冒瓦斯公司的人在我們這棟一戶一戶收檢查費 現在在四樓', 'crime_in_progress', '110'],
+      // someone down under the kicks of many: the police first
+      ['夜市旁邊四五個人一直踹一個外送員 他躺在地上不動了', 'crime_in_progress', '110'],
+      ['欠薪的工人把老闆關在工寮裡 已經好幾個小時了', 'crime_in_progress', '110'],
+    ]);
+  });
+
+  it('sends, from the lexicon alone, threats to 110: a weapon at a door with an ultimatum, a family abroad, "see how she dies"', () => {
+    expectFromLexiconAlone([
+      ['我現在拿著球棒在他家門口 他再不出來給我一個交代 我就直接衝進去', 'violence_threat', '110'],
+      ['仲介說我如果不做了 就派人去菲律賓找我爸媽', 'violence_threat', '110'],
+      ['那個醫生開錯藥 我會去診所等他 看他要怎麼死', 'violence_threat', '110'],
+    ]);
+  });
+
+  it('sends, from the lexicon alone, a partner who will kill her, withheld medicine, a child touched or groomed, a child scalded to 113', () => {
+    expectFromLexiconAlone([
+      // blood on her face does not make it 119's first
+      ['對面的阿姨剛剛敲我家門 整張臉都是血 說她先生今天要殺了她', 'domestic_violence', '113'],
+      ['我兒子把我的降血糖的藥藏起來 說我不乖就不給我', 'domestic_violence', '113'],
+      ['安親班的叔叔每天都叫我兒子坐他腿上 還摸他的屁股', 'child_abuse', '113'],
+      ['隔壁的大哥哥常常叫我女兒去他房間 給她糖果叫她不可以跟我講', 'child_abuse', '113'],
+      ['學生說媽媽的男朋友拿滾水沖他的腳 腳都紅腫了', 'child_abuse', '113'],
+    ]);
+  });
+
+  it('sends, from the lexicon alone, self-harm to 1925 (neat marks, a cigarette) and to 119 with a head split open', () => {
+    expectFromLexiconAlone([
+      ['我女兒大腿上有好幾道平行的傷口 她說是被樹枝刮到的', 'self_harm', '1925'],
+      ['我的學生說心情差就拿香菸燙自己 手背都是疤', 'self_harm', '1925'],
+      ['我兒子被罵就去撞牆 現在額頭一直在流血', 'self_harm', '119'],
+    ]);
+  });
+
+  it('sends, from the lexicon alone, a needle in the arm, a fit after a race, a hand in a machine, an ear bleeding after a push to 119, and no tomorrow to 1925', () => {
+    expectFromLexiconAlone([
+      // someone already collapsed beside the needle is weighed as a collapse (medical), still 119
+      ['公廁裡有個人靠在牆邊 針頭還插在手臂上 嘴唇紫紫的 叫他都不理', 'overdose', '119'],
+      ['我兒子體育課跑完步倒在操場 全身一直抽', 'medical', '119'],
+      ['工廠的攪拌機把同事的手捲進去 手指頭斷了一截', 'medical', '119'],
+      ['剛剛在市府前面推擠 一位阿伯被推倒撞到頭 耳朵一直流血', 'medical', '119'],
+      ['我先生帶著孩子回越南了 我一個人在這裡 不想再面對明天了', 'suicide', '1925'],
+    ]);
+  });
+
+  it('stays quiet on the same words in ordinary calls', () => {
+    expectQuiet([
+      '我們店收銀機的抽屜卡住了 打不開 請問要找誰修',
+      '學校運動會的大隊接力是幾點 家長可以進去看嗎',
+      '我要買一支鐵管修圍牆 五金行幾點開',
+      '娃娃車司機每天都遲到 要去哪裡投訴',
+      '補習班的櫃台不讓我退費 可以找誰申訴',
+      '里長說要收清潔費 請問這樣合法嗎',
+      '我同事去年手指被機器夾斷 職災補償怎麼申請',
+      '我家的貓抓傷我手臂 需要打破傷風嗎',
+      '我弟打遊戲輸了一直罵髒話 好吵',
+      '想問心臟病的藥可以在社區藥局領嗎',
+      '工頭把我們的工具鎖在貨櫃裡 下班拿不到 可以找誰',
+      '公廁的針筒回收桶滿了 要通報哪個單位',
+    ]);
+  });
+});
+
 describe('urgency on partial transcripts', () => {
   it('waits for a benign compound to finish (自殺 → 自殺防治中心) but alerts on a growing emergency', () => {
     const benign = '我是記者想採訪自殺防治中心要找哪個窗口';
