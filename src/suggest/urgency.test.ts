@@ -994,3 +994,68 @@ describe('the lexicon file', () => {
     expect(classifierSays(0.1).detect(critical)?.category).toBe('fire_gas');
   });
 });
+
+describe('round 16 A: what blind32–43 missed, by kind', () => {
+  it('hears, from the lexicon alone, an ex breaking a protection order by watching, threats at home, and children hurt or left alone', () => {
+    expectFromLexiconAlone([
+      ['我前男友違反保護令 現在就站在我工作的超商對面一直瞪著我', 'domestic_violence', '113'],
+      ['我婆婆說我再去老人會就要把我的腿打斷 昨天還踢我 把我的鞋子剪爛', 'domestic_violence', '113'],
+      ['我是導師 學生換體育服的時候背上都是衣架的印子', 'child_abuse', '113'],
+      ['幫兩歲小孩換尿布發現下體紅腫受傷 她說是舅舅', 'child_abuse', '113'],
+      ['打疫苗的嬰兒兩隻手都是瘀青 媽媽說不出原因', 'child_abuse', '113'],
+      ['那個小女生一直哭 不讓我看她的身體 說叔叔會生氣', 'child_abuse', '113'],
+      ['遊戲裡認識的大人要我女兒每天視訊脫衣服 說不聽就傳給她同學', 'child_abuse', '113'],
+      ['鄰居大人都被警察抓走了 兩個小孩自己在家好幾天', 'child_abuse', '113'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, threats against neighbours, patients and officials, crowds and water, and crimes at a wheelchair, a bike shed, a temple or a door', () => {
+    expectFromLexiconAlone([
+      ['吵死了 再吵我就拿菜刀上去一個一個解決他們', 'violence_threat', '110'],
+      ['隔壁床的兒子說我爸再咳一次 他就要拔掉我爸的氧氣管', 'violence_threat', '110'],
+      ['那個鄰居說誰敢簽都更同意書 他就扛瓦斯桶去誰家', 'violence_threat', '110'],
+      ['官司輸了就算了 那個法官總有下班走出來的時候', 'violence_threat', '110'],
+      ['廣場的舞台鐵架被風吹倒了 有人被押在下面', 'disaster', '119'],
+      ['捷運出口人潮一直推 有人跌倒被踩過去 後面還在擠', 'disaster', '119'],
+      ['我爸在溪邊釣魚 水突然漲上來 他人就不見了', 'disaster', '119'],
+      ['護理師給我阿公多貼了三片嗎啡貼片 他現在呼吸好淺', 'overdose', '119'],
+      ['我女兒顛閒發作已經十分鐘了 嘴唇都變紫了', 'medical', '119'],
+      ['有個陌生人說要幫我推輪椅 結果一直翻我的包包 叫他放手也不放', 'crime_in_progress', '110'],
+      ['有人正在剪我們社區車棚的鎖 腳踏車一台一台搬上貨車', 'crime_in_progress', '110'],
+      ['宮廟的功德箱被撬開了 那個人還在殿裡 大家不敢靠近', 'crime_in_progress', '110'],
+      ['有人說是法院的 要我爺爺交保證金 他現在在找存摺', 'crime_in_progress', '110'],
+      ['診所樓下的藥局冒黑煙 上面還有病人在排隊', 'fire_gas', '119'],
+    ]);
+  });
+
+  it('hears, from the lexicon alone, suicidal talk without a method, a roof weighed from above (119), and self-harm explained away', () => {
+    expectFromLexiconAlone([
+      ['我每天騎車過那座橋 都想說油門催到底衝出去算了', 'suicide', '1925'],
+      ['我的相機送人了 這禮拜我一個人上山 就不下來了', 'suicide', '1925'],
+      ['我現在在醫院頂摟 往下看車子好小 醫藥費我也付不出來', 'suicide', '119'],
+      ['這個世界已經沒有我的位置了', 'suicide', '1925'],
+      ['補助停了 我要交代的事都寫好放在桌上了', 'suicide', '1925'],
+      ['里長你不用再幫我申請了 我撐不到下個月', 'suicide', '1925'],
+      ['我室友手碗上都是新的傷口 她說是貓抓的 我們根本沒養貓', 'self_harm', '1925'],
+      ['網路挑戰要在手上刻暱稱 我表弟已經刻了好幾個字', 'self_harm', '1925'],
+      ['我兒子考不好就拿頭撞牆 昨天額頭撞破了 今天又開始撞', 'self_harm', '1925'],
+    ]);
+  });
+
+  it('stays quiet on the same words in ordinary calls: an order to renew, a short seizure, a drip removed, a delivery, a locksmith, a tattoo', () => {
+    expectQuiet([
+      '請問保護令到期了要怎麼延長',
+      '我兒子癲癇發作大概一分鐘就停了 醫生說要記錄 癲癇門診在哪',
+      '護理師說等一下要拔掉我媽的點滴 可以出院了嗎',
+      '瓦斯行的人扛瓦斯桶到我家 一桶要多少錢',
+      '鎖匠正在剪我家門口的鎖 我忘了帶鑰匙 要付多少錢',
+      '我女兒說想在手臂上刻字 刺青店要幾歲才合法',
+      '我把所有的帳號都刪掉了 想重新申請一個市民帳號',
+      '我爸的嗎啡貼片要去哪裡領 健保有給付嗎',
+      '廟裡的功德箱上個月被撬開 警察已經抓到人了 想問監視器怎麼申請',
+      '跨年捷運出口人潮推擠 我被踩到腳 已經沒事了 想建議多開出口',
+      '我們巷口的路燈壞了很久 你們記一下',
+      '里長不用再幫我申請補助了 我兒子找到工作了',
+    ]);
+  });
+});
