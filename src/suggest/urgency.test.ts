@@ -1059,3 +1059,59 @@ describe('round 16 A: what blind32–43 missed, by kind', () => {
     ]);
   });
 });
+
+describe('round 16 C: what blind32–43 alarmed on, by kind', () => {
+  it('stays quiet on hyperbole and jokes about dying in a complaint or before a question', () => {
+    expectQuiet([
+      // an idiom of exasperation at a cause just named
+      '樓上每天在唱KTV 唱到我想死的心都有了 到底有沒有人要管',
+      '博愛座都被年輕人坐走 我們老人家站到快昏倒 公車處可以管一下嗎',
+      // a death wish laughed off and taken back before the real question
+      '股票又跌停 我真的想去跳樓啦 哈哈 沒有啦 我想問活動中心怎麼借場地',
+      '室友洗完澡頭髮都不清 氣死我了 這種可以找房東嗎',
+      // 死後 (after death) for a body donation is no 我想死; 殺去 is to rush over
+      '我想死後把大體捐給醫學院 要去哪裡簽',
+      '醫院多收我兩千塊 我明天殺去櫃檯問個清楚',
+    ]);
+  });
+
+  it('stays quiet on nuisances, services and frauds already reported that share danger words', () => {
+    expectQuiet([
+      '每天晚上都有一群人在超商門口抽菸聊天 講話超大聲 可以請警察來巡邏嗎',
+      '我有在吃身心科的藥 吃完會想睡覺 這樣還可以騎機車嗎',
+      '停車場的柵欄壞了一直不開 我困在裡面半個小時了 都沒有管理員',
+      '我女兒很怕水 想問市立游泳池可以帶游泳圈嗎',
+      '我是開鎖的 想問幫人開門前要怎麼確定他真的是屋主',
+      '對面鄰居每天燒金紙 樓梯間都是灰 這可以檢舉嗎',
+      '我朋友的小孩剛生 媽媽是外籍的 出生登記要去哪裡辦',
+      '我是房東 房客說熱水器有瓦斯味 已經叫人修好了 還需要再檢查嗎',
+      '剛剛有詐騙電話說綁架我兒子 我打給他確認他在公司好好的 要去哪裡報案',
+      '隔壁工地要爆破拆除 真的會用炸藥嗎 會先公告嗎',
+      // a shop named with a danger word: no explosion, and 家爆 is no 家暴
+      '巷口那家爆炸雞排的油煙一直吹進我房間窗戶 要找誰',
+      // a ball from other people's play, not a child beaten
+      '河濱公園有人打高爾夫 球差點打到我孫子 這個誰管',
+      // asking how to report what someone else posted
+      '網路上有陌生人發文說想結束生命 請問要怎麼通報',
+      // 一直跟我朋友借錢 is an impostor asking the caller's friends, not someone following
+      '我LINE被盜 那個人一直跟我朋友借錢 已經報警了 還要做什麼',
+    ]);
+  });
+
+  it('still hears the same words when the danger is real', () => {
+    expectFromLexiconAlone([
+      ['隔壁唱歌我也不管了 我真的想死 藥已經放在桌上了', 'suicide', '1925'],
+      ['股票賠光了 我現在站在頂樓 真的不想活了 不是開玩笑', 'suicide', '119'],
+      ['停車場淹大水 我被困在車裡出不去 水淹到車門了', 'disaster', '119'],
+      ['鄰居燒金紙的火燒到樓梯間的雜物 整個樓梯都是濃煙', 'fire_gas', '119'],
+      ['我兒子拿高爾夫球桿打我孫子 打到身上都是瘀青', 'child_abuse', '113'],
+      ['那個醫生害死我爸 我明天就帶刀去醫院殺了他', 'violence_threat', '110'],
+      ['有個男的從公車站一路跟著我 現在還在我後面', 'crime_in_progress', '110'],
+      ['隔壁工地剛剛爆炸 有工人被壓在下面', 'fire_gas', '119'],
+      // a kidnapping call while the child cannot be reached is no scam checked
+      ['有人打來說綁架我女兒 我一直打給她都沒接 他們要我現在去匯錢', 'crime_in_progress', '110'],
+    ]);
+    for (const text of ['我把精神科的藥全部吞了 現在很想睡', '公車上有個阿嬤突然昏倒 叫都叫不醒'])
+      expect(detectUrgency(text)?.protocol, text).toBe('119');
+  });
+});
