@@ -3,8 +3,8 @@
  * data/urgency/: logistic regression over character 1–3-grams and accent-folded pinyin 1–2-grams
  * (so a sound-alike misrecognition still shares features with the word it replaced) and the
  * lexicon's word classes the turn mentions, alone and in pairs (a concept outlives the wording),
- * and a softmax over the ten categories for the urgent ones. It catches indirect wordings the lexicon has no cue
- * for; the lexicon keeps the reasons readable and decides the protocol.
+ * and a softmax over the ten categories for the urgent ones. It catches indirect wordings the
+ * lexicon has no cue for; the lexicon keeps the reasons readable and decides the protocol.
  */
 import { phoneticKey } from '../text/index.js';
 import { urgencyCategories, type UrgencyCategory } from './urgency-categories.js';
