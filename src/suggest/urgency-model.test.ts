@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUrgencyDetector } from './urgency.js';
+import { BUNDLED_URGENCY_LEXICON, createUrgencyDetector, readUrgencyLexicon } from './urgency.js';
 import { trainUrgencyModel, type ConceptsOf, type TrainingTurn } from './urgency-model.js';
 
 // A word class as the lexicon writes one: signs that someone has collapsed.
@@ -31,7 +31,8 @@ describe('the urgency classifier with the lexicon’s concepts', () => {
   });
 
   it('sees the shipped lexicon’s word classes in a normalised caller turn', () => {
-    const detector = buildUrgencyDetector();
+    // The lexicon alone: concepts are its word classes, no classifier needs training for this.
+    const detector = createUrgencyDetector(readUrgencyLexicon(BUNDLED_URGENCY_LEXICON));
     const said = (text: string) => detector.concepts(detector.normalize(text)).map((c) => c.name);
     expect(said('我爸剛剛眼睛翻白 叫不太醒')).toEqual(expect.arrayContaining(['KIN', 'NOW', 'COLLAPSE']));
     expect(said('我想問垃圾車幾點會到')).not.toContain('COLLAPSE');
