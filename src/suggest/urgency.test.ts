@@ -20,6 +20,16 @@ const sharedDev = readUrgencySet(requireShared(join(sharedPaths.devDir, 'urgent.
 const repoSets = readUrgencyModelConfig(BUNDLED_URGENCY_MODEL)
   .training.filter((file) => file.includes('.dev.'))
   .map((file) => join(BUNDLED_DATA_DIR, 'urgency', file));
+/** Decision thresholds for detectors built around a stand-in classifier. */
+const thresholds = {
+  alone: 0.8,
+  overrule: 0.95,
+  minChars: 8,
+  critical: 0.9,
+  confirm: 0.25,
+  veto: 0.02,
+  vetoScore: 8,
+};
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
 
 /** Each turn alerts with that category and protocol from the lexicon alone (no classifier to lean on). */
@@ -447,7 +457,7 @@ describe('what blind16 confused and alarmed on, by kind', () => {
   it('leaves a partial that says the event is over to the final, however sure the classifier is', () => {
     const sure = createUrgencyDetector(readUrgencyLexicon(BUNDLED_URGENCY_LEXICON), {
       model: { predict: () => ({ p: 0.99, category: 'suicide', top: [] }) },
-      ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+      ...thresholds,
     });
     const settled = '我表哥去年吞藥被救回來，現在已經回去上班了';
     expect(sure.detect(settled, { partial: true })).toBeNull();
@@ -940,7 +950,7 @@ describe('urgency on partial transcripts', () => {
   it('keeps the classifier alone from alerting on a short prefix, however sure it is', () => {
     const sure = createUrgencyDetector(readUrgencyLexicon(BUNDLED_URGENCY_LEXICON), {
       model: { predict: () => ({ p: 0.99, category: 'suicide', top: [] }) },
-      ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+      ...thresholds,
     });
     const complaint = '這件事我已經陳情三次了';
     expect(sure.detect(complaint, { partial: true })).toBeNull();
@@ -987,7 +997,7 @@ describe('the lexicon file', () => {
     const classifierSays = (p: number) =>
       createUrgencyDetector(lexicon, {
         model: { predict: () => ({ p, category: 'medical', top: [] }) },
-        ...{ alone: 0.8, overrule: 0.95, minChars: 8, critical: 0.9, confirm: 0.25 },
+        ...thresholds,
       });
     const rulesOnly = createUrgencyDetector(lexicon);
     const weak = '樓下在燒東西 煙都飄進來我家';
@@ -997,6 +1007,22 @@ describe('the lexicon file', () => {
     expect(classifierSays(0.1).detect(weak)).toBeNull();
     expect(classifierSays(0.5).detect(weak)?.category).toBe(rulesOnly.detect(weak)?.category);
     expect(classifierSays(0.1).detect(critical)?.category).toBe('fire_gas');
+  });
+
+  it('lets a classifier nearly sure a turn is ordinary drop a critical alert, never an explicit or overwhelming one', () => {
+    const lexicon = readUrgencyLexicon(BUNDLED_URGENCY_LEXICON);
+    const classifierSays = (p: number) =>
+      createUrgencyDetector(lexicon, {
+        model: { predict: () => ({ p, category: 'medical', top: [] }) },
+        ...thresholds,
+      });
+    const critical = '我聞到很重的瓦斯味，整層樓都是';
+    const overwhelming = '我吞了一整瓶安眠藥 現在頭好暈';
+    expect(classifierSays(0.01).detect(critical)).toBeNull();
+    expect(classifierSays(0.01).detect(overwhelming)?.category).toBe('overdose');
+    // a cue as strong as critical alone is explicit: the classifier is weakest on short explicit turns
+    expect(classifierSays(0.003).detect('我想自殺，沒有人可以幫我')?.category).toBe('suicide');
+    expect(classifierSays(0.03).detect(critical)?.category).toBe('fire_gas');
   });
 });
 
@@ -1118,5 +1144,50 @@ describe('round 16 C: what blind32–43 alarmed on, by kind', () => {
     ]);
     for (const text of ['我把精神科的藥全部吞了 現在很想睡', '公車上有個阿嬤突然昏倒 叫都叫不醒'])
       expect(detectUrgency(text)?.protocol, text).toBe('119');
+  });
+});
+
+describe('session 8: what blind44–61 alarmed on and missed, by kind (each checked in other words)', () => {
+  it('stays quiet on snoring, cranes, costumes, comparisons, scams seen through, daily pills and dust', () => {
+    expectQuiet([
+      '我老婆打鼾打到我整晚睡不著 有推薦的門診嗎',
+      '對面大樓在蓋 吊車整天吊鋼樑從我們頭上過去 很危險',
+      '萬聖節鬼屋有人扮殭屍拿電鋸追人 小朋友嚇到哭 這樣合法嗎',
+      '樓下在放音樂 低音砰砰砰好像在打仗一樣',
+      '有人打電話說我女兒被綁架要贖金 可是我女兒就在我身邊 這應該是詐騙吧',
+      '我爸每天要吃八種藥 有沒有人可以幫忙分裝',
+      '樓下在磨地板 粉塵多到我都不能呼吸了',
+      '颱風過後地下停車場淹水 我的車整台泡在水裡 可以申請補償嗎',
+      '我們下禮拜要去河濱露營 木炭已經買好了 請問那邊可以烤肉嗎',
+      '魚販在騎樓殺魚 地上都是血水 很臭',
+      '颱風天風好大 我家的貓一直發抖躲在衣櫃裡',
+      '我小孩的補習班突然倒了 學費都拿不回來 氣到我快吐血',
+      '我阿嬤接到電話說我被綁架要她匯錢 可是我就在她身邊啊 這要去哪裡報案',
+    ]);
+  });
+
+  it('hears an abduction into a car, a threat to a boss, a broken gas pipe misheard, a body face-down, a child crying out', () => {
+    expectFromLexiconAlone([
+      ['有兩個男的把一個小女生塞進一台黑色轎車就開走了', 'crime_in_progress', '110'],
+      ['那個被開除的員工說要讓老闆好看 一直問老闆幾點下班', 'violence_threat', '110'],
+      ['工地把瓦思管挖斷了 一直在噴 味道好重', 'fire_gas', '119'],
+      ['有個阿伯在捷運站出口趴在地上 都沒在動', 'medical', '119'],
+      ['隔壁小孩一直哭著喊不要打了 還有東西摔的聲音', 'child_abuse', '113'],
+      ['撐到月底我就不想再撐下去了', 'suicide', '1925'],
+      ['我一定會把你們公司燒了 你們等著', 'violence_threat', '110'],
+      ['那個討債的再敢來我家試試看 我的球棒不是放著好看的', 'violence_threat', '110'],
+      ['巷子裡三個男的把一個學生壓在地上踹', 'crime_in_progress', '110'],
+      // a husband beside the caller is no scam checked, whatever the frame for a ransom call says
+      ['我老公在我旁邊一直打我 我好怕', 'domestic_violence', '113'],
+    ]);
+  });
+
+  it('refers charcoal lit in a room to 119, and cuts found in the wash to 1925', () => {
+    expect(detectUrgency('我哥傳訊息說他在房間燒炭 叫我不要難過')?.protocol).toBe('119');
+    expect(detectUrgency('幫兒子洗外套發現袖口都是血 他手臂上有一條一條的傷')).toMatchObject({
+      category: 'self_harm',
+      protocol: '1925',
+    });
+    expect(detectUrgency('我女兒在浴室割手 血一直流停不下來')?.protocol).toBe('119');
   });
 });

@@ -112,6 +112,14 @@ export interface ModelDecision {
   critical: number;
   /** A lexicon alert weaker than critical needs at least this probability (a benign sense the lexicon has no frame for). */
   confirm: number;
+  /**
+   * A lexicon alert scoring under `vetoScore` needs at least this probability, even a critical one:
+   * the classifier that sure a turn is ordinary has seen a benign sense no frame knows (113 for a
+   * dog). Never one with a cue as strong as critical alone (我想自殺): the classifier is weakest on
+   * short explicit turns (我想自殺，沒有人可以幫我 read as a request for help, p 0.003).
+   */
+  veto: number;
+  vetoScore: number;
 }
 
 export interface ExplainingDetector extends UrgencyDetector {
@@ -217,7 +225,12 @@ export function createUrgencyDetector(
     const needed = options.partial ? compiled.criticalAt : compiled.threshold;
     const confirmed =
       supported !== null &&
-      (supported.score >= compiled.criticalAt || !decision || !model || model.p >= decision.confirm);
+      (!decision ||
+        !model ||
+        ((supported.score >= compiled.criticalAt || model.p >= decision.confirm) &&
+          (supported.score >= decision.vetoScore ||
+            supported.cues.some((cue) => cue.w >= compiled.criticalAt) ||
+            model.p >= decision.veto)));
     const byRules = supported !== null && supported.score >= needed && confirmed;
     // The classifier alone needs enough text, and no sign of an ordinary call (an enquiry, a
     // past event, a hypothetical) unless it is very sure.
@@ -297,6 +310,8 @@ const modelConfigSchema = z.object({
   min_chars: z.number().int().min(0),
   critical: z.number().min(0).max(1),
   confirm: z.number().min(0).max(1),
+  veto: z.number().min(0).max(1),
+  veto_score: z.number().positive(),
 });
 export type UrgencyModelConfig = z.infer<typeof modelConfigSchema>;
 
@@ -359,6 +374,8 @@ export function buildUrgencyDetector(
     minChars: config.min_chars,
     critical: config.critical,
     confirm: config.confirm,
+    veto: config.veto,
+    vetoScore: config.veto_score,
   });
 }
 
