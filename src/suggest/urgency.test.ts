@@ -1182,6 +1182,12 @@ describe('session 8: what blind44–61 alarmed on and missed, by kind (each chec
     ]);
   });
 
+  it('keeps a repeated verb (打鼾打到我…) quiet on every partial, before the enquiry that ends it arrives', () => {
+    const snore = '我先生打鼾打到我都睡不著 有什麼門診可以看';
+    for (let end = 4; end < snore.length; end++)
+      expect(detectUrgency(snore.slice(0, end), { partial: true }), snore.slice(0, end)).toBeNull();
+  });
+
   it('refers charcoal lit in a room to 119, and cuts found in the wash to 1925', () => {
     expect(detectUrgency('我哥傳訊息說他在房間燒炭 叫我不要難過')?.protocol).toBe('119');
     expect(detectUrgency('幫兒子洗外套發現袖口都是血 他手臂上有一條一條的傷')).toMatchObject({
