@@ -1,7 +1,7 @@
 /**
  * The classifier's trained weights kept on disk between starts, under a key made of everything
  * training depends on (the labelled files, the FAQ negatives, the lexicon that normalises them, the
- * options and the features): training takes about a second, loading the weights a few milliseconds.
+ * options and the features): training takes seconds (about 20 on two cores), loading the weights a few milliseconds.
  * A cache: safe to delete, and a missing, stale or damaged file only means training again.
  */
 import { createHash } from 'node:crypto';

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '../shared.js';
+import { seedUrgencyCache } from '../urgency-cache.js';
 
 export interface ServerProcess {
   url: string;
@@ -52,6 +53,7 @@ export async function launchServer(
   port: number,
   timeoutMs = 60_000,
 ): Promise<ServerProcess> {
+  if (env.HOTLINE_DATA_DIR) seedUrgencyCache(env.HOTLINE_DATA_DIR);
   let log = '';
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
