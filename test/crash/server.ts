@@ -53,7 +53,6 @@ export async function launchServer(
   port: number,
   timeoutMs = 60_000,
 ): Promise<ServerProcess> {
-  if (env.HOTLINE_DATA_DIR) seedUrgencyCache(env.HOTLINE_DATA_DIR);
   let log = '';
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,6 +101,8 @@ export async function startServer(
   timeoutMs?: number,
 ): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
+  // Not in launchServer: the end-to-end first run starts as a fresh install does, training included.
+  if (env.HOTLINE_DATA_DIR) seedUrgencyCache(env.HOTLINE_DATA_DIR);
   return launchServer(
     ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), 'serve'],
     {
